@@ -1,0 +1,77 @@
+"""The `omtui` command line. Bare `omtui` opens the full-screen app.
+
+Every subcommand calls the same core functions as the TUI. Errors a person can act on
+are printed as one line on stderr; exit 0 on success, 1 on partial failure, 2 when the
+input is unusable (nothing written).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from omtui import __version__
+from omtui.context import ClubContext
+from omtui.errors import OmtuiError
+from omtui.i18n import _
+
+
+class OmtuiGroup(click.Group):
+    """A click group that turns OmtuiError into one clear line and an exit code."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except OmtuiError as exc:
+            click.echo(f"omtui: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=OmtuiGroup, invoke_without_command=True)
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=_("SQLite database file (default: env OMTUI_DB, then the config, then the data dir)."),
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=_("TOML config file (default: the user config dir's omtui/config.toml)."),
+)
+@click.version_option(__version__, prog_name="omtui")
+@click.pass_context
+def cli(ctx: click.Context, db_path: Path | None, config_path: Path | None) -> None:
+    """Run a professional members' club: members, events, rota and newsletter.
+
+    Without a command, opens the full-screen app.
+    """
+    ctx.obj = ClubContext.from_options(db=db_path, config=config_path)
+    ctx.call_on_close(ctx.obj.close)
+    if ctx.invoked_subcommand is None:
+        from omtui.tui.app import run_app  # lazy: the CLI never imports Textual otherwise
+
+        run_app(ctx.obj)
+
+
+def _register_commands() -> None:
+    from omtui.commands import access, demo, events, members, newsletter, rota, volunteer
+
+    for module in (members, events, rota, newsletter, volunteer, access, demo):
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+_register_commands()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="omtui")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

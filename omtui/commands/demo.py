@@ -1,0 +1,46 @@
+"""CLI: `omtui demo` builds the deterministic demo club."""
+
+from __future__ import annotations
+
+import click
+
+from omtui.commands import pass_club
+from omtui.context import ClubContext
+from omtui.core.demo import build_demo
+from omtui.errors import UnusableInput
+from omtui.i18n import _
+
+
+@click.command("demo")
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False),
+    help=_("Where to create the demo database (default: the usual database)."),
+)
+@click.option("--members", "members_count", default=3000, show_default=True, type=click.IntRange(0))
+@pass_club
+def demo(club: ClubContext, db_path: str | None, members_count: int) -> None:
+    """Create a realistic, deterministic demo club in an empty database."""
+    if db_path:
+        club.close()
+        club.db_path = __import__("pathlib").Path(db_path)
+    if club.db.scalar("SELECT count(*) FROM members"):
+        raise UnusableInput(
+            _("{path} already holds members; give an empty or new file with --db").format(
+                path=club.db_path
+            )
+        )
+    summary = build_demo(club.db, members_count=members_count)
+    click.echo(
+        _("Demo club created in {path}: {m} members, {e} events, {s} shifts, {n} drafts.").format(
+            path=club.db_path,
+            m=summary.members,
+            e=summary.events,
+            s=summary.shifts,
+            n=summary.newsletters,
+        )
+    )
+
+
+COMMANDS: list[click.Command] = [demo]

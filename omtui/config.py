@@ -1,0 +1,161 @@
+"""The TOML config file as typed dataclasses, with environment overrides.
+
+Secrets are never stored in the file: `[smtp] password_env` names the environment
+variable that holds the SMTP password (or `OMTUI_SMTP_PASSWORD` is used directly).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from omtui.errors import ConfigError
+from omtui.i18n import _
+
+TLS_MODES = ("none", "starttls", "tls")
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str = "localhost"
+    port: int = 25
+    tls: str = "none"
+    username: str | None = None
+    password_env: str | None = None
+    from_address: str = "newsletter@example.org"
+    from_name: str = ""
+    concurrency: int = 4
+    rate: float = 10.0
+    max_consecutive_errors: int = 20
+    timeout: float = 30.0
+
+    @property
+    def password(self) -> str | None:
+        """Read the password from the environment at the moment it is needed."""
+        if "OMTUI_SMTP_PASSWORD" in os.environ:
+            return os.environ["OMTUI_SMTP_PASSWORD"]
+        if self.password_env:
+            return os.environ.get(self.password_env)
+        return None
+
+    def __repr__(self) -> str:  # never leak a password through a repr
+        return f"SmtpConfig(host={self.host!r}, port={self.port}, tls={self.tls!r})"
+
+
+@dataclass(frozen=True)
+class Config:
+    club_name: str = "Office Managers Club"
+    timezone: str = "Europe/Paris"
+    db: str | None = None
+    list_id: str = "newsletter.club.example.org"
+    unsubscribe_mailto: str | None = None
+    unsubscribe_url: str | None = None
+    smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    path: Path | None = None
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def _check_type(section: str, key: str, value: Any, expected: type | tuple[type, ...]) -> Any:
+    if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
+        names = (
+            " or ".join(t.__name__ for t in expected)
+            if isinstance(expected, tuple)
+            else expected.__name__
+        )
+        raise ConfigError(
+            _("config: [{section}] {key} must be a {type}, got {value!r}").format(
+                section=section, key=key, type=names, value=value
+            )
+        )
+    return value
+
+
+_CLUB_KEYS: dict[str, type | tuple[type, ...]] = {
+    "club_name": str,
+    "timezone": str,
+    "db": str,
+    "list_id": str,
+    "unsubscribe_mailto": str,
+    "unsubscribe_url": str,
+}
+_SMTP_KEYS: dict[str, type | tuple[type, ...]] = {
+    "host": str,
+    "port": int,
+    "tls": str,
+    "username": str,
+    "password_env": str,
+    "from_address": str,
+    "from_name": str,
+    "concurrency": int,
+    "rate": (int, float),
+    "max_consecutive_errors": int,
+    "timeout": (int, float),
+}
+_SMTP_ENV = {
+    "OMTUI_SMTP_HOST": ("host", str),
+    "OMTUI_SMTP_PORT": ("port", int),
+    "OMTUI_SMTP_TLS": ("tls", str),
+    "OMTUI_SMTP_USER": ("username", str),
+    "OMTUI_FROM": ("from_address", str),
+}
+
+
+def _parse_table(section: str, table: dict[str, Any], keys: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in keys:
+            raise ConfigError(
+                _("config: unknown key {key!r} in [{section}]; known keys: {known}").format(
+                    key=key, section=section, known=", ".join(sorted(keys))
+                )
+            )
+        out[key] = _check_type(section, key, value, keys[key])
+    return out
+
+
+def load_config(path: Path | None) -> Config:
+    """Read the config at `path` (a missing file means defaults), then apply env overrides."""
+    raw: dict[str, Any] = {}
+    if path is not None and path.exists():
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(
+                _("config: {path} is not valid TOML: {error}").format(path=path, error=exc)
+            ) from exc
+    smtp_raw = raw.pop("smtp", {})
+    if not isinstance(smtp_raw, dict):
+        raise ConfigError(_("config: [smtp] must be a table"))
+    club = _parse_table("top level", raw, _CLUB_KEYS)
+    smtp = _parse_table("smtp", smtp_raw, _SMTP_KEYS)
+    for env, (key, kind) in _SMTP_ENV.items():
+        if env in os.environ:
+            try:
+                smtp[key] = kind(os.environ[env])
+            except ValueError as exc:
+                raise ConfigError(
+                    _("environment: {env} must be a {type}").format(env=env, type=kind.__name__)
+                ) from exc
+    if smtp.get("tls", "none") not in TLS_MODES:
+        raise ConfigError(
+            _("config: [smtp] tls must be one of {modes}").format(modes=", ".join(TLS_MODES))
+        )
+    if "rate" in smtp:
+        smtp["rate"] = float(smtp["rate"])
+    if "port" not in smtp and smtp.get("tls") == "tls":
+        smtp["port"] = 465
+    elif "port" not in smtp and smtp.get("tls") == "starttls":
+        smtp["port"] = 587
+    config = Config(**club, smtp=SmtpConfig(**smtp), path=path)
+    try:
+        config.tz  # noqa: B018 - validate the zone name early
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(_("config: unknown timezone {tz!r}").format(tz=config.timezone)) from exc
+    return config

@@ -1,0 +1,231 @@
+"""Forward-only schema migrations, one registered function per step.
+
+`PRAGMA user_version` holds the number of steps applied. Each step runs in its own
+transaction together with the version bump, so a crash leaves the previous version intact.
+A step, once released, is never edited: add a new one (use sqlite-utils' `table.transform()`
+for what ALTER TABLE cannot do).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+Step = Callable[[sqlite3.Connection], None]
+STEPS: list[Step] = []
+
+
+def run_script(conn: sqlite3.Connection, script: str) -> None:
+    """Run several statements inside the caller's transaction.
+
+    `executescript()` would COMMIT first, breaking the one-transaction-per-step rule.
+    """
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            conn.execute(buffer)
+            buffer = ""
+    if buffer.strip():
+        raise ValueError(f"incomplete SQL statement in migration: {buffer!r}")
+
+
+def step(func: Step) -> Step:
+    """Register `func` as the next migration step."""
+    STEPS.append(func)
+    return func
+
+
+# ---------------------------------------------------------------------------------------
+# Step 1: members and their consent history (owned by core/members.py)
+# ---------------------------------------------------------------------------------------
+@step
+def _001_members(conn: sqlite3.Connection) -> None:
+    run_script(
+        conn,
+        """
+        CREATE TABLE members (
+            id INTEGER PRIMARY KEY,
+            first_name TEXT NOT NULL DEFAULT '',
+            last_name TEXT NOT NULL DEFAULT '',
+            email TEXT NOT NULL COLLATE NOCASE,
+            phone TEXT NOT NULL DEFAULT '',
+            company TEXT NOT NULL DEFAULT '',
+            job_title TEXT NOT NULL DEFAULT '',
+            city TEXT NOT NULL DEFAULT '',
+            tags TEXT NOT NULL DEFAULT '',
+            subscribed INTEGER NOT NULL DEFAULT 0,
+            joined_at TEXT NOT NULL,
+            notes TEXT NOT NULL DEFAULT '',
+            unsubscribe_token TEXT NOT NULL UNIQUE,
+            search TEXT NOT NULL DEFAULT '',
+            archived_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX members_email ON members(email COLLATE NOCASE);
+        CREATE INDEX members_city ON members(city COLLATE NOCASE);
+        CREATE INDEX members_name ON members(last_name COLLATE NOCASE, first_name COLLATE NOCASE);
+        CREATE TABLE consent_events (
+            id INTEGER PRIMARY KEY,
+            member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,
+            subscribed INTEGER NOT NULL,
+            at TEXT NOT NULL,
+            source TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX consent_events_member ON consent_events(member_id, id);
+        """,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Step 2: events, registrations, partners, rota (owned by core/events.py, core/rota.py)
+# ---------------------------------------------------------------------------------------
+@step
+def _002_events_and_rota(conn: sqlite3.Connection) -> None:
+    run_script(
+        conn,
+        """
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('meetup', 'webinar', 'lunch', 'summit')),
+            title TEXT NOT NULL,
+            starts_at TEXT NOT NULL,
+            ends_at TEXT NOT NULL,
+            city TEXT NOT NULL DEFAULT '',
+            host_member_id INTEGER REFERENCES members(id) ON DELETE SET NULL,
+            host_company TEXT NOT NULL DEFAULT '',
+            address TEXT NOT NULL DEFAULT '',
+            online_url TEXT NOT NULL DEFAULT '',
+            capacity INTEGER,
+            room_capacity INTEGER,
+            access_notes TEXT NOT NULL DEFAULT '',
+            description TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'planned'
+                CHECK (status IN ('planned', 'confirmed', 'cancelled')),
+            uid TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX events_starts ON events(starts_at);
+        CREATE TABLE registrations (
+            id INTEGER PRIMARY KEY,
+            event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+            member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,
+            status TEXT NOT NULL CHECK (status IN ('registered', 'waiting', 'cancelled')),
+            registered_at TEXT NOT NULL,
+            promoted_at TEXT,
+            cancelled_at TEXT,
+            attended_at TEXT,
+            source TEXT NOT NULL DEFAULT '',
+            UNIQUE (event_id, member_id)
+        );
+        CREATE INDEX registrations_event ON registrations(event_id, status, id);
+        CREATE INDEX registrations_member ON registrations(member_id);
+        CREATE TABLE partners (
+            id INTEGER PRIMARY KEY,
+            company TEXT NOT NULL,
+            contact TEXT NOT NULL DEFAULT '',
+            email TEXT NOT NULL DEFAULT '',
+            notes TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE event_partners (
+            event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+            partner_id INTEGER NOT NULL REFERENCES partners(id) ON DELETE CASCADE,
+            role TEXT NOT NULL CHECK (role IN ('exhibitor', 'sponsor')),
+            PRIMARY KEY (event_id, partner_id, role)
+        );
+        CREATE TABLE shifts (
+            id INTEGER PRIMARY KEY,
+            event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+            role TEXT NOT NULL,
+            starts_at TEXT NOT NULL,
+            ends_at TEXT NOT NULL,
+            needed INTEGER NOT NULL DEFAULT 1 CHECK (needed >= 1),
+            notes TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX shifts_event ON shifts(event_id, starts_at);
+        CREATE INDEX shifts_starts ON shifts(starts_at);
+        CREATE TABLE shift_assignments (
+            id INTEGER PRIMARY KEY,
+            shift_id INTEGER NOT NULL REFERENCES shifts(id) ON DELETE CASCADE,
+            member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,
+            assigned_at TEXT NOT NULL,
+            assigned_by TEXT NOT NULL DEFAULT '',
+            dropped_at TEXT,
+            drop_reason TEXT NOT NULL DEFAULT ''
+        );
+        CREATE UNIQUE INDEX shift_assignments_active
+            ON shift_assignments(shift_id, member_id) WHERE dropped_at IS NULL;
+        CREATE INDEX shift_assignments_member ON shift_assignments(member_id);
+        """,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Step 3: newsletters and the per-recipient outbox (owned by core/newsletter.py, outbox.py)
+# ---------------------------------------------------------------------------------------
+@step
+def _003_newsletter(conn: sqlite3.Connection) -> None:
+    run_script(
+        conn,
+        """
+        CREATE TABLE newsletters (
+            id INTEGER PRIMARY KEY,
+            subject TEXT NOT NULL DEFAULT '',
+            body TEXT NOT NULL DEFAULT '',
+            audience_tags TEXT NOT NULL DEFAULT '',
+            audience_city TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'draft'
+                CHECK (status IN ('draft', 'sending', 'paused', 'sent', 'cancelled')),
+            duplicated_from INTEGER REFERENCES newsletters(id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            send_started_at TEXT,
+            sent_at TEXT,
+            pause_reason TEXT NOT NULL DEFAULT ''
+        );
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            newsletter_id INTEGER NOT NULL REFERENCES newsletters(id) ON DELETE CASCADE,
+            member_id INTEGER REFERENCES members(id) ON DELETE SET NULL,
+            email TEXT NOT NULL,
+            first_name TEXT NOT NULL DEFAULT '',
+            last_name TEXT NOT NULL DEFAULT '',
+            city TEXT NOT NULL DEFAULT '',
+            token TEXT NOT NULL DEFAULT '',
+            state TEXT NOT NULL DEFAULT 'queued'
+                CHECK (state IN ('queued', 'sending', 'sent', 'failed', 'uncertain')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            reply TEXT NOT NULL DEFAULT '',
+            message_id TEXT NOT NULL DEFAULT '',
+            updated_at TEXT NOT NULL,
+            sent_at TEXT
+        );
+        CREATE UNIQUE INDEX outbox_recipient ON outbox(newsletter_id, email COLLATE NOCASE);
+        CREATE INDEX outbox_state ON outbox(newsletter_id, state);
+        """,
+    )
+
+
+LATEST = len(STEPS)
+
+
+def apply(conn: sqlite3.Connection, current: int) -> int:
+    """Apply every step after `current`, each in its own transaction; return the new version."""
+    for number, func in enumerate(STEPS[current:], start=current + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            found = conn.execute("PRAGMA user_version").fetchone()[0]
+            if found >= number:  # another process migrated meanwhile
+                conn.execute("ROLLBACK")
+                continue
+            func(conn)
+            conn.execute(f"PRAGMA user_version = {number}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    return LATEST

@@ -1,0 +1,1 @@
+"""The Textual face of omtui: presents the core, never holds club logic."""

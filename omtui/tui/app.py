@@ -1,0 +1,121 @@
+"""OmtuiApp, the organiser's full-screen app, and the one factory the CLI and tests use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Header, TabbedContent, TabPane
+
+from omtui.context import ClubContext
+from omtui.i18n import _
+from omtui.tui.messages import DataChanged
+from omtui.tui.panes.base import ClubPane
+from omtui.tui.panes.events import EventsPane
+from omtui.tui.panes.members import MembersPane
+from omtui.tui.panes.newsletter import NewsletterPane
+from omtui.tui.panes.rota import RotaPane
+from omtui.tui.screens.help import HelpScreen
+
+POLL_SECONDS = 1.0
+TABS: tuple[tuple[str, str, type[ClubPane]], ...] = (
+    ("members", _("Members"), MembersPane),
+    ("events", _("Events"), EventsPane),
+    ("rota", _("Rota"), RotaPane),
+    ("newsletter", _("Newsletter"), NewsletterPane),
+)
+
+
+class OmtuiApp(App[None]):
+    """Members, Events, Rota and Newsletter tabs over one club database."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "omtui"
+    BINDINGS = [
+        Binding("1", "show_tab('members')", _("Members"), show=False),
+        Binding("2", "show_tab('events')", _("Events"), show=False),
+        Binding("3", "show_tab('rota')", _("Rota"), show=False),
+        Binding("4", "show_tab('newsletter')", _("Newsletter"), show=False),
+        Binding("question_mark", "help", _("Help")),
+        Binding("ctrl+q", "quit", _("Quit"), priority=True),
+    ]
+
+    def __init__(self, club: ClubContext, *, poll: bool = True) -> None:
+        super().__init__()
+        self.club = club
+        self.poll = poll
+        self.title = club.config.club_name
+        self.sub_title = str(club.db_path.name)
+        self._data_version: int | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with TabbedContent(initial="members"):
+            for tab_id, label, pane_cls in TABS:
+                with TabPane(label, id=tab_id):
+                    yield pane_cls(self.club, id=f"{tab_id}-pane")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._data_version = self.club.db.data_version()
+        if self.poll:
+            self.set_interval(POLL_SECONDS, self.check_for_outside_changes)
+
+    # -- navigation -----------------------------------------------------------------
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    @property
+    def panes(self) -> list[ClubPane]:
+        return list(self.query(ClubPane))
+
+    def active_pane(self) -> ClubPane | None:
+        active = self.query_one(TabbedContent).active
+        for pane in self.panes:
+            if pane.id == f"{active}-pane":
+                return pane
+        return None
+
+    # -- data flow: panes post DataChanged, the app tells every pane -------------------
+    def on_data_changed(self, message: DataChanged) -> None:
+        self._data_version = self.club.db.data_version()
+        for pane in self.panes:
+            pane.data_changed(message.area)
+
+    def check_for_outside_changes(self) -> None:
+        """Another process (a CLI command, a second SSH session) committed: refresh."""
+        version = self.club.db.data_version()
+        if version != self._data_version:
+            self._data_version = version
+            for pane in self.panes:
+                pane.data_changed("*")
+
+    # -- command palette -------------------------------------------------------------
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for tab_id, label, _pane in TABS:
+            yield SystemCommand(
+                _("Go to {tab}").format(tab=label),
+                _("Show the {tab} tab").format(tab=label),
+                lambda tab_id=tab_id: self.action_show_tab(tab_id),
+            )
+        yield SystemCommand(_("Help"), _("Show every key"), self.action_help)
+        pane = self.active_pane()
+        if pane is not None:
+            yield from pane.palette_commands()
+
+
+def make_app(club: ClubContext, *, poll: bool = True) -> OmtuiApp:
+    """The one factory: the CLI, the tests and the screenshot script all build the app here."""
+    return OmtuiApp(club, poll=poll)
+
+
+def run_app(club: ClubContext) -> None:
+    """Open the database (failing before the screen takes over) and run the app."""
+    club.db  # noqa: B018 - surface database errors as a clean CLI message
+    make_app(club).run()

@@ -1,0 +1,49 @@
+"""The base of every tab: loads on first show, refreshes when the database changes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual.app import SystemCommand
+from textual.containers import Vertical
+
+from omtui.context import ClubContext
+
+
+class ClubPane(Vertical):
+    """A tab's content. Subclasses implement `load()` and may offer palette commands.
+
+    `load()` runs the first time the pane is shown (tabs load lazily) and again whenever
+    the data it shows changed, while it is visible; a hidden pane is marked stale instead.
+    """
+
+    AREAS: frozenset[str] = frozenset()
+    """The `DataChanged.area` values this pane shows ("*" always matches)."""
+
+    def __init__(self, club: ClubContext, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.club = club
+        self.loaded = False
+        self.stale = False
+
+    def on_show(self) -> None:
+        if not self.loaded or self.stale:
+            self.loaded = True
+            self.stale = False
+            self.load()
+
+    def data_changed(self, area: str) -> None:
+        """Called by the app when `area` changed."""
+        if area != "*" and area not in self.AREAS:
+            return
+        if self.loaded and self.is_on_screen:
+            self.load()
+        else:
+            self.stale = True
+
+    def load(self) -> None:
+        """(Re)read what the pane shows from the database."""
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        """Commands this pane offers in the command palette."""
+        return ()

@@ -1,0 +1,18 @@
+"""The Events tab (an honest empty state until its issue lands)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from omtui.i18n import _
+from omtui.tui.panes.base import ClubPane
+
+
+class EventsPane(ClubPane):
+    """Events: not built yet."""
+
+    AREAS = frozenset({"events"})
+
+    def compose(self) -> ComposeResult:
+        yield Static(_("Events are not available in this version of omtui yet."), classes="empty")

@@ -1,0 +1,1 @@
+"""Modal screens and dialogs; each returns a typed result with dismiss()."""

@@ -1,0 +1,110 @@
+"""A real SMTP server on loopback for tests and benchmarks (aiosmtpd in its own thread).
+
+It records every message it accepts and can be told to misbehave: answer a code for a
+given recipient, answer 451 a number of times first, wait before answering, or drop the
+connection after some messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import socket
+import threading
+from dataclasses import dataclass, field
+from email.message import Message
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    data: bytes
+
+    @property
+    def message(self) -> Message:
+        return email.message_from_bytes(self.data)
+
+
+@dataclass
+class SinkBehaviour:
+    delay: float = 0.0
+    reject: dict[str, str] = field(default_factory=dict)
+    """recipient (lower-case) -> full reply, e.g. "550 5.1.1 No such user"."""
+    temp_failures: int = 0
+    """Answer "451 try again later" to this many DATA commands before accepting."""
+    drop_after: int | None = None
+    """Close the connection instead of answering after this many accepted messages."""
+
+
+class _Handler:
+    def __init__(self, sink: SmtpSink) -> None:
+        self.sink = sink
+
+    async def handle_RCPT(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
+        reply = self.sink.behaviour.reject.get(address.lower())
+        if reply:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        behaviour = self.sink.behaviour
+        if behaviour.delay:
+            await asyncio.sleep(behaviour.delay)
+        with self.sink.lock:
+            if behaviour.temp_failures > 0:
+                behaviour.temp_failures -= 1
+                return "451 4.3.0 Try again later"
+            if behaviour.drop_after is not None and len(self.sink.messages) >= behaviour.drop_after:
+                behaviour.drop_after = None
+                drop = True
+            else:
+                drop = False
+                self.sink.messages.append(
+                    Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content)
+                )
+        if drop:
+            server.transport.close()
+            return "421 closing"
+        return "250 Message accepted"
+
+
+class SmtpSink:
+    """Start with `start()`, read `messages`, stop with `stop()`."""
+
+    def __init__(self, behaviour: SinkBehaviour | None = None) -> None:
+        self.behaviour = behaviour or SinkBehaviour()
+        self.messages: list[Received] = []
+        self.lock = threading.Lock()
+        self.host = "127.0.0.1"
+        self.port = free_port()
+        self._controller = Controller(
+            _Handler(self), hostname=self.host, port=self.port, data_size_limit=None
+        )
+
+    def start(self) -> None:
+        self._controller.start()
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+    def recipients(self) -> list[str]:
+        with self.lock:
+            return [r for m in self.messages for r in m.rcpt_tos]

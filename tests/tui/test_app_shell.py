@@ -1,0 +1,48 @@
+"""The organiser's app shell: tabs, help, palette, and changes from another process."""
+
+from __future__ import annotations
+
+from textual.widgets import TabbedContent
+
+from omtui.context import ClubContext
+from omtui.core import members
+from omtui.core.db import open_database
+from omtui.tui.app import make_app
+from omtui.tui.panes.base import ClubPane
+from omtui.tui.screens.help import HelpScreen
+
+
+async def test_four_tabs_and_keys_switch_them(demo_club: ClubContext) -> None:
+    app = make_app(demo_club, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        tabs = app.query_one(TabbedContent)
+        assert [p.id for p in tabs.query("TabPane")] == ["members", "events", "rota", "newsletter"]
+        assert app.title == demo_club.config.club_name
+        await pilot.press("2")
+        assert tabs.active == "events"
+        await pilot.press("4")
+        assert tabs.active == "newsletter"
+
+
+async def test_question_mark_opens_help(demo_club: ClubContext) -> None:
+    app = make_app(demo_club, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_outside_change_reaches_the_panes(demo_club: ClubContext) -> None:
+    app = make_app(demo_club, poll=False)
+    seen: list[str] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = app.query_one("#members-pane", ClubPane)
+        original = pane.data_changed
+        pane.data_changed = lambda area: (seen.append(area), original(area))  # type: ignore[method-assign]
+        other = open_database(demo_club.db_path)
+        members.add_member(other, {"email": "outside@example.org"}, now=demo_club.now())
+        other.close()
+        app.check_for_outside_changes()
+        await pilot.pause()
+    assert seen == ["*"]
