@@ -10,7 +10,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from omtui.core import members
+from omtui.core import demo_events, demo_newsletter, demo_rota, members
 from omtui.core.db import Database
 
 DEMO_NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
@@ -349,19 +349,10 @@ def seed_members(db: Database, count: int, *, now: datetime = DEMO_NOW) -> int:
     return members.insert_many(db, demo_member_rows(count, now=now), now=now, source="demo")
 
 
-def seed_events_and_rota(db: Database, *, now: datetime = DEMO_NOW) -> tuple[int, int]:
-    """Events, registrations, partners and shifts (filled in by the events issue)."""
-    return 0, 0
-
-
-def seed_newsletters(db: Database, *, now: datetime = DEMO_NOW) -> int:
-    """Newsletter drafts (filled in by the newsletter issue)."""
-    return 0
-
-
 def build_demo(db: Database, *, members_count: int = 3000, now: datetime = DEMO_NOW) -> DemoSummary:
     """Fill an empty database with the demo club."""
     created = seed_members(db, members_count, now=now)
-    events, shifts = seed_events_and_rota(db, now=now)
-    newsletters = seed_newsletters(db, now=now)
+    events = demo_events.seed(db, now=now)
+    shifts = demo_rota.seed(db, now=now)
+    newsletters = demo_newsletter.seed(db, now=now)
     return DemoSummary(members=created, events=events, shifts=shifts, newsletters=newsletters)
