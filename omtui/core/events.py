@@ -314,11 +314,16 @@ def _row_values(cleaned: Mapping[str, Any]) -> dict[str, Any]:
     return {k: (to_iso(v) if isinstance(v, datetime) else v) for k, v in cleaned.items()}
 
 
-def create_event(db: Database, fields: Mapping[str, Any], *, now: datetime) -> Event:
-    """Validate and add an event; its calendar UID is made once, here, and never changes."""
+def create_event(
+    db: Database, fields: Mapping[str, Any], *, now: datetime, uid: str | None = None
+) -> Event:
+    """Validate and add an event; its calendar UID is made once, here, and never changes
+    (`uid` only lets the deterministic demo choose it)."""
     cleaned = clean_event(db, fields)
     values = _row_values(cleaned)
-    values.update(uid=f"{uuid.uuid4()}@omtui", created_at=to_iso(now), updated_at=to_iso(now))
+    values.update(
+        uid=uid or f"{uuid.uuid4()}@omtui", created_at=to_iso(now), updated_at=to_iso(now)
+    )
     names = ", ".join(values)
     marks = ", ".join(f":{k}" for k in values)
     with db.transaction() as conn:
