@@ -25,6 +25,11 @@ from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.volunteer_drop import DropReasonDialog
 
 POLL_SECONDS = 1.0
+EVENT_WIDTH = 28
+
+
+def _short(title: str) -> str:
+    return title if len(title) <= EVENT_WIDTH else title[: EVENT_WIDTH - 1] + "…"
 
 
 class VolunteerApp(App[None]):
@@ -35,7 +40,8 @@ class VolunteerApp(App[None]):
     #body { height: 1fr; padding: 0 1; }
     .heading { text-style: bold; color: $accent; margin-top: 1; }
     DataTable { height: 1fr; }
-    #status { height: auto; min-height: 1; color: $text-muted; }
+    #detail { height: auto; color: $text-muted; }
+    #status { height: auto; min-height: 1; }
     #status.refused { color: $warning; }
     """
     BINDINGS = [
@@ -54,6 +60,7 @@ class VolunteerApp(App[None]):
         self.title = self.TITLE
         self.sub_title = f"{volunteer.first_name or volunteer.email} · {club.config.club_name}"
         self._data_version: int | None = None
+        self._shifts: dict[int, rota.Shift] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -62,14 +69,15 @@ class VolunteerApp(App[None]):
             yield DataTable(id="mine", cursor_type="row", zebra_stripes=True)
             yield Label(_("Open shifts I may take"), classes="heading", id="open-heading")
             yield DataTable(id="open", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="detail")
             yield Static(_("t take an open shift · d drop one of mine · q quit"), id="status")
         yield Footer()
 
     def on_mount(self) -> None:
         mine = self.query_one("#mine", DataTable)
-        mine.add_columns(_("When"), _("Starts"), _("Event"), _("Role"), _("With"))
+        mine.add_columns(_("When"), _("Role"), _("Event"), _("With"))
         opened = self.query_one("#open", DataTable)
-        opened.add_columns(_("When"), _("Starts"), _("Event"), _("Role"), _("Places"))
+        opened.add_columns(_("When"), _("Role"), _("Event"), _("Free"))
         self.load()
         (opened if opened.row_count and not mine.row_count else mine).focus()
         self._data_version = self.club.db.data_version()
@@ -89,9 +97,8 @@ class VolunteerApp(App[None]):
                 (
                     s.id,
                     s.when(tz),
-                    humanize_day(s.starts_at, now, tz),
-                    s.event_title,
                     s.role,
+                    _short(s.event_title),
                     ", ".join(a.first_name for a in with_whom.get(s.id, []) if a.member_id != me)
                     or "—",
                 )
@@ -104,14 +111,14 @@ class VolunteerApp(App[None]):
                 (
                     s.id,
                     s.when(tz),
-                    humanize_day(s.starts_at, now, tz),
-                    s.event_title,
                     s.role,
+                    _short(s.event_title),
                     Text(f"{s.missing}/{s.needed}", style="bold"),
                 )
                 for s in rota.open_shifts(db, me, now=now)
             ],
         )
+        self._shifts = {s.id: s for s in [*mine, *rota.open_shifts(db, me, now=now)]}
         self.query_one("#mine-heading", Label).update(
             _("My upcoming shifts ({count})").format(count=len(mine))
         )
@@ -124,6 +131,21 @@ class VolunteerApp(App[None]):
             table.add_row(*cells, key=str(key))
         if rows:
             table.move_cursor(row=min(row, len(rows) - 1))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """Say when the highlighted shift starts, and its notes, under the lists."""
+        key = event.row_key.value if event.row_key else None
+        shift = self._shifts.get(int(key)) if key is not None else None
+        if shift is None:
+            return
+        now, tz = self.club.now(), self.club.tz
+        parts = [
+            f"{shift.role} · {shift.event_title}",
+            _("starts {when}").format(when=humanize_day(shift.starts_at, now, tz)),
+        ]
+        if shift.notes:
+            parts.append(shift.notes)
+        self.query_one("#detail", Static).update(" · ".join(parts))
 
     def check_for_outside_changes(self) -> None:
         """The organiser (another process) changed something: show it."""
@@ -143,7 +165,7 @@ class VolunteerApp(App[None]):
         status = self.query_one("#status", Static)
         status.update(message)
         status.set_class(not ok, "refused")
-        self.notify(message, severity="information" if ok else "warning")
+        self.notify(message, severity="information" if ok else "warning", timeout=4)
         self.load()
 
     # -- actions ---------------------------------------------------------------------

@@ -15,7 +15,7 @@ from omtui.tui.screens.confirm import DIALOG_CSS
 class DropReasonDialog(ModalScreen[str | None]):
     """Ask why; dismiss(reason) on Enter with some text, dismiss(None) on Esc."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="DropReasonDialog")
+    DEFAULT_CSS = DIALOG_CSS.replace("{name}", "DropReasonDialog")
     BINDINGS = [Binding("escape", "cancel", _("Keep the shift"))]
 
     def __init__(self, shift_label: str) -> None:
