@@ -192,3 +192,19 @@ async def test_polling_picks_up_changes_on_its_own(club, setup) -> None:
             if setup.desk not in table_keys(app, "#mine"):
                 break
         assert setup.desk not in table_keys(app, "#mine")
+
+
+def demo_volunteer_email(club: ClubContext) -> str:
+    """The demo volunteer with the most upcoming shifts (deterministic)."""
+    return club.db.scalar(
+        """SELECT m.email FROM members m JOIN shift_assignments a ON a.member_id = m.id
+        JOIN shifts s ON s.id = a.shift_id
+        WHERE a.dropped_at IS NULL AND s.ends_at > ?
+        GROUP BY m.id ORDER BY count(*) DESC, m.id LIMIT 1""",
+        (club.now().isoformat(),),
+    )
+
+
+def test_volunteer_app_snapshot_80x24(snap_compare, demo_club: ClubContext) -> None:
+    app = make_volunteer_app(demo_club, demo_volunteer_email(demo_club), poll=False)
+    assert snap_compare(app, terminal_size=(80, 24))
