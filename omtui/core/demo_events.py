@@ -124,8 +124,13 @@ def _register_some(
     pool = [
         r["id"]
         for r in db.query(
-            "SELECT id FROM members WHERE archived_at IS NULL AND (city = ? OR ? = '') ORDER BY id",
-            (event.city, "" if event.kind in ("webinar", "summit") else event.city),
+            "SELECT id FROM members WHERE archived_at IS NULL AND (city = ? OR ? = '') "
+            "AND id IS NOT ? ORDER BY id",
+            (
+                event.city,
+                "" if event.kind in ("webinar", "summit") else event.city,
+                event.host_member_id,
+            ),
         )
     ]
     wanted = round((event.capacity or 40) * fill)

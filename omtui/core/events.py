@@ -93,7 +93,9 @@ class Event:
         """One line saying where: company, address, city, or the online link."""
         if self.kind == "webinar" and self.online_url:
             return self.online_url
-        parts = [p for p in (self.host_company, self.address, self.city) if p]
+        parts = [p for p in (self.host_company, self.address) if p]
+        if self.city and fold(self.city) not in fold(self.address):
+            parts.append(self.city)
         return ", ".join(parts)
 
     def as_dict(self) -> dict[str, Any]:
