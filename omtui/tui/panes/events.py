@@ -78,7 +78,6 @@ class EventsPane(ClubPane):
         events_table.add_column(_("Countdown"), key="countdown")
         events_table.add_column(_("Kind"), key="kind")
         events_table.add_column(_("Seats"), key="seats")
-        events_table.add_column(_("Wait"), key="wait")
         events_table.add_column(_("Title"), key="title")
         events_table.add_column(_("City"), key="city")
         regs = self.query_one("#regs", DataTable)
@@ -109,11 +108,10 @@ class EventsPane(ClubPane):
             title = event.title if event.status != "cancelled" else f"✗ {event.title}"
             rows.append(
                 (
-                    format_local(event.starts_at, tz, "%d/%m/%y %H:%M"),
+                    format_local(event.starts_at, tz, "%d/%m %H:%M"),
                     humanize_day(event.starts_at, now, tz),
                     event.kind,
-                    seats,
-                    str(stats.waiting or ""),
+                    f"{seats} +{stats.waiting}" if stats.waiting else seats,
                     title,
                     event.city or _("online"),
                 )
