@@ -14,6 +14,7 @@ from omtui.context import ClubContext
 from omtui.core import events as ev
 from omtui.core import partners as pt
 from omtui.core.dates import format_local, humanize_day
+from omtui.core.events_import import import_registrations
 from omtui.core.ics import events_to_ical
 from omtui.errors import OmtuiError
 from omtui.i18n import _
@@ -294,6 +295,42 @@ def ics_cmd(club: ClubContext, event_id: int | None, output: Path | None) -> Non
     except OSError as exc:
         raise OmtuiError(_("cannot write {path}: {error}").format(path=output, error=exc)) from exc
     click.echo(_("Wrote {n} events to {path}").format(n=len(chosen), path=output), err=True)
+
+
+@events_group.command("import-registrations")
+@click.argument("event_id", type=int)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help=_("Show what would happen; write nothing."))
+@pass_club
+def import_registrations_cmd(club: ClubContext, event_id: int, file: Path, dry_run: bool) -> None:
+    """Register the members listed in a form tool's CSV export (by email).
+
+    Emails that are not members are listed, not added. Exit code 1 when some rows could
+    not be used (the others are registered).
+    """
+    report = import_registrations(club.db, event_id, file, now=club.now(), dry_run=dry_run)
+    for warning in report.warnings:
+        click.echo(_("warning: {text}").format(text=warning), err=True)
+    verb = _("Would register") if dry_run else _("Registered")
+    click.echo(
+        _("{verb} {n} for {title}; {w} on the waiting list; {a} already there.").format(
+            verb=verb,
+            n=len(report.registered),
+            title=report.event.title,
+            w=len(report.waiting),
+            a=len(report.already),
+        )
+    )
+    if report.unknown:
+        click.echo(_("Not members (not added; check the address or add them first):"))
+        for line, email in report.unknown:
+            click.echo(f"  {_('line')} {line}: {email}")
+    if report.invalid:
+        click.echo(_("Rows not used:"))
+    for line, _value, why in report.invalid:
+        click.echo(f"  {_('line')} {line}: {why}")
+    if report.problems:
+        raise click.exceptions.Exit(1)
 
 
 @click.group("partners")

@@ -140,3 +140,22 @@ def test_list_past_and_partners(run_cli, demo_db) -> None:
     assert "Café Test (sponsor)" in run_cli("events", "show", "1").stdout
     wrong = run_cli("partners", "link", "1", "Café Test", "--role", "caterer")
     assert wrong.returncode == 2
+
+
+def test_import_registrations_lists_unknown_emails(run_cli, small_lunch, tmp_path: Path) -> None:
+    event_id, emails = small_lunch
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "\ufeffTimestamp,Email address,Dietary needs\n"
+        f"2026-11-01,{emails[0]},\n"
+        "2026-11-01,stranger@example.org,vegan\n",
+        encoding="utf-8",
+    )
+    out = run_cli("events", "import-registrations", str(event_id), str(path))
+    assert out.returncode == 1
+    assert "Registered 1" in out.stdout and "stranger@example.org" in out.stdout
+    assert "line 3" in out.stdout
+    shown = run_cli("events", "show", str(event_id)).stdout
+    assert emails[0] in shown and "stranger" not in shown
+    missing = run_cli("events", "import-registrations", str(event_id), str(tmp_path / "no.csv"))
+    assert missing.returncode == 2 and "cannot read" in missing.stderr
