@@ -31,7 +31,10 @@ async def members_scene(pilot: Pilot) -> None:
 
 
 async def events_scene(pilot: Pilot) -> None:
+    """The Events tab on the meetup with a waiting list (the second upcoming event)."""
     await pilot.press("2")
+    await pilot.pause()
+    await pilot.press("down")
 
 
 async def rota_scene(pilot: Pilot) -> None:
