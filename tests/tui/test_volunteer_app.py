@@ -51,6 +51,9 @@ async def test_title_heading_and_lists(club: ClubContext, setup: SmallRota) -> N
         assert table_keys(app, "#mine") == [setup.soon, setup.desk]
         # set-up clashes but is still offered (the answer explains); tear-down is full.
         assert table_keys(app, "#open") == [setup.setup, setup.cloakroom]
+        opened = app.query_one("#open", DataTable)
+        assert str(opened.get_row(str(setup.setup))[3]) == "1/1 clash"
+        assert str(opened.get_row(str(setup.cloakroom))[3]) == "1/1"  # back-to-back is fine
         assert not app.query(TabbedContent)
 
 
@@ -119,6 +122,9 @@ async def test_a_clash_is_refused_and_named(club, setup) -> None:
     app = make_volunteer_app(club, ALICE, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
         app.query_one("#open", DataTable).focus()
+        await pilot.pause()
+        detail = str(app.query_one("#detail", Static).render())
+        assert "set-up · Sommet de Lyon" in detail and "clashes with your shift" in detail
         await pilot.press("t")  # set-up overlaps her welcome desk
         await pilot.pause()
         status = app.query_one("#status", Static)
