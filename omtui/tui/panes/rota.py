@@ -239,11 +239,12 @@ class RotaPane(ClubPane):
         if shift is None:
             return
         held = {a.member_id for a in rota.assignments(self.club.db, [shift.id]).get(shift.id, [])}
-        choices = [
-            (v.id, f"{v.full_name} <{v.email}>")
-            for v in rota.volunteers(self.club.db)
-            if v.id not in held
-        ]
+        choices = []
+        for v in rota.volunteers(self.club.db):
+            if v.id in held:
+                continue
+            busy = rota.find_clash(self.club.db, shift, v.id, self.club.tz)
+            choices.append((v.id, f"{v.full_name} <{v.email}>" + (_("  ⚠ busy") if busy else "")))
         if not choices:
             self.say(_("No volunteer left to assign: tag members volunteer first."), ok=False)
             return
