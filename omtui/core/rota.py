@@ -40,6 +40,7 @@ class Shift:
     needed: int
     notes: str
     filled: int
+    event_status: str = "planned"
 
     @property
     def missing(self) -> int:
@@ -70,6 +71,7 @@ class Shift:
             needed=row["needed"],
             notes=row["notes"],
             filled=row["filled"],
+            event_status=row["event_status"],
         )
 
 
@@ -128,6 +130,7 @@ class Take(StrEnum):
     STARTED = "started"
     NOT_VOLUNTEER = "not_volunteer"
     ALREADY_YOURS = "already_yours"
+    CANCELLED = "cancelled"
 
 
 class Drop(StrEnum):
@@ -166,7 +169,7 @@ class DropResult:
 
 # -- reads -------------------------------------------------------------------------------
 _SHIFT_SQL = """
-    SELECT s.*, e.title AS event_title,
+    SELECT s.*, e.title AS event_title, e.status AS event_status,
         (SELECT count(*) FROM shift_assignments a
           WHERE a.shift_id = s.id AND a.dropped_at IS NULL) AS filled
     FROM shifts s JOIN events e ON e.id = s.event_id
@@ -445,6 +448,13 @@ def take_shift(
         if mine:
             return result(
                 Take.ALREADY_YOURS, _("already yours: {shift}").format(shift=shift.label(tz))
+            )
+        if shift.event_status == "cancelled":
+            return result(
+                Take.CANCELLED,
+                _("{event} is cancelled: its shifts cannot be taken").format(
+                    event=shift.event_title
+                ),
             )
         if shift.ends_at <= now:
             return result(

@@ -374,3 +374,12 @@ def test_two_connections_cannot_both_take_the_last_place(db, db_path, now, setup
         assert take(other, s.id, ids["Chloé"], now).outcome is Take.FULL
     finally:
         other.close()
+
+
+def test_a_cancelled_events_shifts_cannot_be_taken(db, now, setup) -> None:
+    event_id, start, ids = setup
+    s = shift(db, event_id, start)
+    db.execute("UPDATE events SET status = 'cancelled' WHERE id = ?", (event_id,))
+    result = take(db, s.id, ids["Alice"], now)
+    assert result.outcome is Take.CANCELLED and "cancelled" in result.message
+    assert rota.open_shifts(db, ids["Alice"], now=now) == []
