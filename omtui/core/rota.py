@@ -332,7 +332,9 @@ def find_clash(db: Database, shift: Shift, member_id: int, tz: ZoneInfo) -> str 
 
 
 # -- writes: shifts ----------------------------------------------------------------------
-def _clean_shift(role: str, starts_at: datetime, ends_at: datetime, needed: int, notes: str):
+def _clean_shift(
+    role: str, starts_at: datetime, ends_at: datetime, needed: int, notes: str
+) -> tuple[str, str, str, int, str]:
     role = " ".join(str(role or "").split())
     if not role:
         raise ValidationError(_("a shift needs a role, e.g. welcome desk"), field="role")

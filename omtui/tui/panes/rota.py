@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import ContentSwitcher, DataTable, Label, Static
 
+from omtui.context import ClubContext
 from omtui.core import rota
 from omtui.core.dates import format_local, humanize_day
 from omtui.errors import OmtuiError
@@ -56,7 +57,7 @@ class RotaPane(ClubPane):
         Binding("w", "toggle_who", _("Who is on when")),
     ]
 
-    def __init__(self, club, **kwargs) -> None:
+    def __init__(self, club: ClubContext, **kwargs) -> None:
         super().__init__(club, **kwargs)
         self.event_id: int | None = None
         self._coverage: dict[int, rota.EventCoverage] = {}
@@ -368,6 +369,11 @@ class RotaPane(ClubPane):
         )
         yield SystemCommand(
             _("Rota: edit the shift"), _("Change the selected shift"), self.action_edit_shift
+        )
+        yield SystemCommand(
+            _("Rota: delete the shift"),
+            _("Delete the selected shift (asks first)"),
+            self.action_delete_shift,
         )
         yield SystemCommand(
             _("Rota: who is on when"),
