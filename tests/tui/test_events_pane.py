@@ -236,3 +236,27 @@ def test_snapshot_check_in_80x24(demo_club: ClubContext, snap_compare) -> None:
     assert snap_compare(
         make_app(demo_club, poll=False), terminal_size=(80, 24), run_before=run_before
     )
+
+
+async def test_palette_offers_the_events_actions_and_layout_adapts(
+    demo_club: ClubContext,
+) -> None:
+    app = make_app(demo_club, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_events(app, pilot)
+        assert pane.has_class("-narrow")  # details under the table on a small terminal
+        titles = [str(c.title) for c in app.get_system_commands(app.screen)]
+        for wanted in ("Events: add an event", "Events: register a member", "Events: check-in"):
+            assert any(t.startswith(wanted) for t in titles), wanted
+        check_in = next(
+            c
+            for c in app.get_system_commands(app.screen)
+            if str(c.title).startswith("Events: check")
+        )
+        check_in.callback()
+        await pilot.pause()
+        assert isinstance(app.screen, CheckInScreen)
+    app = make_app(demo_club, poll=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await open_events(app, pilot)
+        assert not pane.has_class("-narrow")
