@@ -260,3 +260,37 @@ async def test_palette_offers_the_events_actions_and_layout_adapts(
     async with app.run_test(size=(120, 40)) as pilot:
         pane = await open_events(app, pilot)
         assert not pane.has_class("-narrow")
+
+
+async def test_link_existing_and_new_partners(demo_club: ClubContext) -> None:
+    from textual.widgets import Select
+
+    from omtui.core import partners as pt
+    from omtui.tui.screens.event_partner import PartnerDialog
+
+    existing = pt.list_partners(demo_club.db)[0]
+    app = make_app(demo_club, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_events(app, pilot)
+        await select(pilot, pane, OPEN_LUNCH)
+        await pilot.press("l")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, PartnerDialog)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "choose a partner" in str(dialog.query_one("#error").render())
+        dialog.query_one("#partner", Select).value = existing.id
+        dialog.query_one("#role", Select).value = "sponsor"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not isinstance(app.screen, PartnerDialog)
+        await pilot.press("l")
+        await pilot.pause()
+        app.screen.query_one("#company", Input).value = "Traiteur Dupont"
+        app.screen.query_one("#email", Input).value = "contact@traiteur-dupont.fr"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        linked = [(p.partner.company, p.role) for p in pt.event_partners(demo_club.db, OPEN_LUNCH)]
+        assert linked == [(existing.company, "sponsor"), ("Traiteur Dupont", "exhibitor")]
+        assert "Traiteur Dupont" in str(pane.query_one("#info").render())

@@ -24,6 +24,7 @@ from omtui.tui.panes.base import ClubPane
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.event_checkin import CheckInScreen
 from omtui.tui.screens.event_form import EventForm
+from omtui.tui.screens.event_partner import PartnerDialog
 from omtui.tui.screens.event_register import RegisterDialog
 
 NARROW = 110
@@ -55,6 +56,7 @@ class EventsPane(ClubPane):
         Binding("r", "register", _("Register")),
         Binding("x", "cancel_registration", _("Cancel reg.")),
         Binding("c", "check_in", _("Check-in")),
+        Binding("l", "link_partner", _("Partner"), show=False),
     ]
 
     def __init__(self, club, **kwargs) -> None:
@@ -305,6 +307,19 @@ class EventsPane(ClubPane):
             return
         self.app.push_screen(CheckInScreen(self.club, event))
 
+    def action_link_partner(self) -> None:
+        event = self.selected_event()
+        if event is None:
+            self.notify(_("Select an event first."), severity="warning")
+            return
+
+        def done(partner: pt.Partner | None) -> None:
+            if partner is not None:
+                self.notify(_("{company} linked.").format(company=partner.company))
+                self.changed()
+
+        self.app.push_screen(PartnerDialog(self.club, event), done)
+
     def palette_commands(self) -> Iterable[SystemCommand]:
         yield SystemCommand(
             _("Events: add an event"), _("Open the event form"), self.action_add_event
@@ -326,6 +341,11 @@ class EventsPane(ClubPane):
             _("Events: cancel the highlighted registration"),
             _("The first on the waiting list moves up"),
             self.action_cancel_registration,
+        )
+        yield SystemCommand(
+            _("Events: link a partner to the selected event"),
+            _("Exhibitor or sponsor; a new partner can be added here"),
+            self.action_link_partner,
         )
         yield SystemCommand(
             _("Events: show past or upcoming events"),
