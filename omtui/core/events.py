@@ -68,6 +68,8 @@ class Event:
     room_capacity: int | None = None
     access_notes: str = ""
     description: str = ""
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Event:
@@ -77,6 +79,8 @@ class Event:
             uid=row["uid"],
             starts_at=from_iso(row["starts_at"]),
             ends_at=from_iso(row["ends_at"]),
+            created_at=from_iso(row["created_at"]) if row.get("created_at") else None,
+            updated_at=from_iso(row["updated_at"]) if row.get("updated_at") else None,
             **values,
         )
 
