@@ -146,6 +146,18 @@ def test_register_refusals(db: Database, now: datetime, people: list[int]) -> No
         events.cancel_registration(db, event.id, people[5], now=now)
 
 
+def test_capacity_below_registered_is_refused(
+    db: Database, now: datetime, people: list[int]
+) -> None:
+    event = lunch(db, now, capacity=3)
+    for m in people[:3]:
+        events.register(db, event.id, m, now=now)
+    with pytest.raises(ValidationError, match="3 members already registered") as info:
+        events.update_event(db, event.id, {"capacity": 2}, now=now)
+    assert info.value.field == "capacity"
+    assert events.get_event(db, event.id).capacity == 3
+
+
 def test_bigger_capacity_promotes_waiting(db: Database, now: datetime, people: list[int]) -> None:
     event = lunch(db, now)
     for m in people[:5]:
