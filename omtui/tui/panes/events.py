@@ -146,6 +146,17 @@ class EventsPane(ClubPane):
             self.show_detail()
 
     def selected_event(self) -> ev.Event | None:
+        """The event under the table's cursor, read from the table itself so that a key
+        typed right after a cursor move acts on the row the person sees."""
+        table = self.query_one("#events", DataTable)
+        if table.row_count:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+            if key is not None and int(key) != self.selected_id:
+                self.selected_id = int(key)
+                self.show_detail()
+        return self._current()
+
+    def _current(self) -> ev.Event | None:
         if self.selected_id is None:
             return None
         try:
@@ -157,7 +168,7 @@ class EventsPane(ClubPane):
         info = self.query_one("#info", Static)
         regs_table = self.query_one("#regs", DataTable)
         regs_table.clear()
-        event = self.selected_event()
+        event = self._current()
         if event is None:
             info.update(_("No event here. Press a to add one, p for past events."))
             return
