@@ -294,3 +294,17 @@ async def test_link_existing_and_new_partners(demo_club: ClubContext) -> None:
         linked = [(p.partner.company, p.role) for p in pt.event_partners(demo_club.db, OPEN_LUNCH)]
         assert linked == [(existing.company, "sponsor"), ("Traiteur Dupont", "exhibitor")]
         assert "Traiteur Dupont" in str(pane.query_one("#info").render())
+
+
+async def test_key_right_after_a_cursor_move_acts_on_the_visible_row(
+    demo_club: ClubContext,
+) -> None:
+    app = make_app(demo_club, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_events(app, pilot)
+        table = pane.query_one("#events", DataTable)
+        second = int(table.coordinate_to_cell_key((1, 0)).row_key.value)
+        await pilot.press("down", "c")
+        await pilot.pause()
+        assert isinstance(app.screen, CheckInScreen)
+        assert app.screen.event.id == second
