@@ -38,7 +38,7 @@ def access_group() -> None:
 
 @access_group.command(name="grant")
 @click.argument("email")
-@click.argument("pubkey", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("pubkey", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
 @authorized_keys_option
 @click.option(
     "--command",
@@ -53,7 +53,7 @@ def access_group() -> None:
 def grant(
     club: ClubContext, email: str, pubkey: Path, keys_path: Path | None, command: str | None
 ) -> None:
-    """Let the volunteer EMAIL log in over SSH with the public key in PUBKEY.
+    """Let the volunteer EMAIL log in over SSH with the public key in PUBKEY (- for stdin).
 
     The key's line forces `omtui --db DB volunteer --member EMAIL` (DB is this command's
     database, as an absolute path). Granting a key again rewrites its line; a second key
@@ -63,7 +63,13 @@ def grant(
         prefix = shlex.split(command) if command is not None else access.default_omtui_command()
     except ValueError as exc:
         raise UnusableInput(_("--command: {reason}").format(reason=exc)) from exc
-    key = access.read_public_key_file(pubkey)
+    if str(pubkey) == "-":
+        text = click.get_text_stream("stdin").read(access.MAX_KEY_FILE_BYTES + 1)
+        if len(text) > access.MAX_KEY_FILE_BYTES:
+            raise UnusableInput(_("standard input is too big to be a public key"))
+        key = access.parse_public_key(text, source=_("standard input"))
+    else:
+        key = access.read_public_key_file(pubkey)
     member = access.volunteer_for_grant(club.db, email)
     forced = access.forced_command(prefix, club.db_path, member.email)
     path = _keys_path(keys_path)

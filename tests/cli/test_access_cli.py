@@ -160,3 +160,18 @@ def test_list_notes_members_who_are_no_longer_volunteers(
     club_db.execute("UPDATE members SET tags = '' WHERE email = 'alice@example.fr'")
     listed = run_cli("access", "list", "--authorized-keys", str(keys))
     assert "(no longer tagged volunteer)" in listed.stdout
+
+
+def test_grant_reads_the_key_from_stdin(run_cli, club_db, keys) -> None:
+    result = run_cli(
+        "access", "grant", "alice@example.fr", "-", "--authorized-keys", str(keys),
+        input=pubkey(7, "from-stdin"),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert keys.read_text().endswith(" omtui:alice@example.fr from-stdin\n")
+    private = run_cli(
+        "access", "grant", "alice@example.fr", "-", "--authorized-keys", str(keys),
+        input="-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----\n",
+    )  # fmt: skip
+    assert private.returncode == 2
+    assert "standard input holds a PRIVATE key" in private.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import os
 import random
 import re
 import shutil
@@ -315,3 +316,16 @@ def test_public_key_fingerprint_matches_a_known_value() -> None:
     assert key.fingerprint.startswith("SHA256:")
     assert "=" not in key.fingerprint
     assert len(key.fingerprint) == len("SHA256:") + 43
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file to another user")
+def test_root_keeps_the_volunteer_accounts_ownership(tmp_path: Path) -> None:
+    home = tmp_path / "vol"
+    home.mkdir()
+    os.chown(home, 4242, 4343)
+    keys_path = home / ".ssh" / "authorized_keys"
+    grant(keys_path, "alice.martin@example.fr", ed25519_text(1))
+    for path in (keys_path.parent, keys_path):
+        assert (path.stat().st_uid, path.stat().st_gid) == (4242, 4343)
+    grant(keys_path, "bob.durand@example.fr", ed25519_text(2))
+    assert keys_path.stat().st_uid == 4242
