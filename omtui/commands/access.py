@@ -12,7 +12,7 @@ from omtui.commands import pass_club
 from omtui.context import ClubContext
 from omtui.core import access
 from omtui.core.members import find_by_email
-from omtui.errors import UnusableInput
+from omtui.errors import OmtuiError, UnusableInput
 from omtui.i18n import _
 
 authorized_keys_option = click.option(
@@ -70,6 +70,12 @@ def grant(
         key = access.parse_public_key(text, source=_("standard input"))
     else:
         key = access.read_public_key_file(pubkey)
+    if not club.db_path.exists():
+        raise UnusableInput(
+            _("no database at {path}: pass the club's with --db (before `access`)").format(
+                path=club.db_path
+            )
+        )
     member = access.volunteer_for_grant(club.db, email)
     forced = access.forced_command(prefix, club.db_path, member.email)
     path = _keys_path(keys_path)
@@ -109,7 +115,10 @@ def _note(club: ClubContext, email: str) -> str:
     """Why a granted line no longer matches the club (empty when all is well)."""
     if not club.db_path.exists():
         return ""
-    member = find_by_email(club.db, email)
+    try:
+        member = find_by_email(club.db, email)
+    except OmtuiError:  # not an omtui database: list the keys anyway
+        return ""
     if member is None:
         return _("unknown member")
     if member.archived_at is not None:

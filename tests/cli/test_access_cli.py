@@ -175,3 +175,15 @@ def test_grant_reads_the_key_from_stdin(run_cli, club_db, keys) -> None:
     )  # fmt: skip
     assert private.returncode == 2
     assert "standard input holds a PRIVATE key" in private.stderr
+
+
+def test_grant_without_a_database_creates_none(run_cli, keys, alice_key, tmp_path) -> None:
+    missing = tmp_path / "nowhere" / "club.db"
+    result = run_cli(
+        "access", "grant", "alice@example.fr", str(alice_key), "--authorized-keys", str(keys),
+        db=missing,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert f"no database at {missing}" in result.stderr
+    assert not missing.exists()
+    assert not keys.exists()

@@ -9,6 +9,7 @@ import re
 import shutil
 import stat
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
@@ -329,3 +330,13 @@ def test_root_keeps_the_volunteer_accounts_ownership(tmp_path: Path) -> None:
         assert (path.stat().st_uid, path.stat().st_gid) == (4242, 4343)
     grant(keys_path, "bob.durand@example.fr", ed25519_text(2))
     assert keys_path.stat().st_uid == 4242
+
+
+def test_concurrent_grants_lose_no_line(keys_path: Path) -> None:
+    emails = [f"v{i}@example.fr" for i in range(12)]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        outcomes = list(
+            pool.map(lambda i: grant(keys_path, emails[i], ed25519_text(100 + i)), range(12))
+        )
+    assert outcomes == ["added"] * 12
+    assert sorted(g.email for g in access.list_grants(keys_path)) == sorted(emails)

@@ -63,7 +63,10 @@ def test_a_granted_key_opens_only_the_volunteer_view(ssh_setup: SshSetup) -> Non
         assert_only_the_volunteer_view(text, email, ssh_setup)
         # the organiser's keys do nothing here: "1" would be the Members tab
         client.send(b"1")
-        client.send(b"q")
+        # the command palette offers only the volunteer's own actions
+        client.send(b"\x10")  # Ctrl+P
+        client.expect("Search for commands", "Leave the volunteer view")
+        client.send(b"\x11")  # Ctrl+Q quits from anywhere, and the session ends with it
         assert client.wait() == 0
         assert_only_the_volunteer_view(client.text, email, ssh_setup)
     finally:
