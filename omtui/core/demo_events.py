@@ -29,7 +29,7 @@ PLAN: tuple[tuple[int, str, float, str, str, str, int | None, float, str], ...] 
      "Paris", 250, 0.6, "confirmed"),
     (-19, "12:30", 1.5, "lunch", "Déjeuner bordelais", "Bordeaux", 10, 0.8, "confirmed"),
     (-8, "18:30", 2.0, "meetup", "Visite des nouveaux bureaux", "Lille", 20, 0.7, "confirmed"),
-    (1, "12:30", 1.5, "lunch", "Déjeuner du lundi à Paris", "Paris", 14, 1.0, "confirmed"),
+    (1, "12:30", 1.5, "lunch", "Déjeuner du lundi à Paris", "Paris", 14, 1.15, "confirmed"),
     (2, "18:30", 2.5, "meetup", "Afterwork : le flex office, un an après",
      "Paris", 25, 1.25, "confirmed"),
     (5, "11:00", 1.0, "webinar", "Webinar : la facture électronique en 2027",
@@ -111,8 +111,10 @@ def _fields(rng: random.Random, db: Database, plan, now: datetime) -> dict:
         fields["address"] = ADDRESSES.get(city, "")
         fields["room_capacity"] = (capacity or 20) + rng.choice((0, 5, 10))
         floor = rng.randint(1, 7)
+        suffix = "er" if floor == 1 else "e"
+        code = rng.randint(1000, 9999)
         fields["access_notes"] = (
-            f"{floor}e étage ; badge visiteur à l'accueil ; code porte {rng.randint(1000, 9999)}B"
+            f"{floor}{suffix} étage ; badge visiteur à l'accueil ; code porte {code}B"
         )
         fields["description"] = "Visite des locaux puis échanges autour d'un verre."
     return fields
@@ -124,8 +126,13 @@ def _register_some(
     pool = [
         r["id"]
         for r in db.query(
-            "SELECT id FROM members WHERE archived_at IS NULL AND (city = ? OR ? = '') ORDER BY id",
-            (event.city, "" if event.kind in ("webinar", "summit") else event.city),
+            "SELECT id FROM members WHERE archived_at IS NULL AND (city = ? OR ? = '') "
+            "AND id IS NOT ? ORDER BY id",
+            (
+                event.city,
+                "" if event.kind in ("webinar", "summit") else event.city,
+                event.host_member_id,
+            ),
         )
     ]
     wanted = round((event.capacity or 40) * fill)

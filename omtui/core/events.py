@@ -93,7 +93,9 @@ class Event:
         """One line saying where: company, address, city, or the online link."""
         if self.kind == "webinar" and self.online_url:
             return self.online_url
-        parts = [p for p in (self.host_company, self.address, self.city) if p]
+        parts = [p for p in (self.host_company, self.address) if p]
+        if self.city and fold(self.city) not in fold(self.address):
+            parts.append(self.city)
         return ", ".join(parts)
 
     def as_dict(self) -> dict[str, Any]:
@@ -570,23 +572,16 @@ def guest_list(db: Database, event_id: int) -> list[str]:
 def checkin_matches(
     db: Database, event_id: int, text: str, *, limit: int = 50
 ) -> list[Registration]:
-    """Registered attendees whose name or email contains every typed word (accents and
-    case ignored), not yet checked in first."""
-    clauses = ["r.event_id = ?", "r.status = 'registered'"]
-    params: list[Any] = [event_id]
-    for word in fold(text).split():
-        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        clauses.append("m.search LIKE ? ESCAPE '\\'")
-        params.append(f"%{escaped}%")
-    sql = (
-        _REG_SELECT
-        + "WHERE "
-        + " AND ".join(clauses)
-        + " ORDER BY r.attended_at IS NOT NULL, m.last_name COLLATE NOCASE, "
-        "m.first_name COLLATE NOCASE LIMIT ?"
-    )
-    params.append(limit)
-    return [Registration.from_row(r) for r in db.query(sql, tuple(params))]
+    """Registered attendees whose name (or email address) contains every typed word,
+    accents and case ignored; not yet checked in first, then by last name."""
+    words = fold(text).split()
+    found = []
+    for reg in registrations(db, event_id, status="registered"):
+        haystack = fold(f"{reg.first_name} {reg.last_name} {reg.email.split('@')[0]}")
+        if all(word in haystack for word in words):
+            found.append(reg)
+    found.sort(key=lambda r: r.attended_at is not None)  # stable: keeps the name order
+    return found[:limit]
 
 
 def find_members(db: Database, text: str, *, limit: int = 20) -> list[members.Member]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rich.text import Text
+from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -133,10 +134,20 @@ class VolunteerApp(App[None]):
             table.move_cursor(row=min(row, len(rows) - 1))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.has_focus:
+            self._show_detail(event.data_table)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if isinstance(event.widget, DataTable):
+            self._show_detail(event.widget)
+
+    def _show_detail(self, table: DataTable) -> None:
         """Say when the highlighted shift starts, and its notes, under the lists."""
-        key = event.row_key.value if event.row_key else None
-        shift = self._shifts.get(int(key)) if key is not None else None
+        shift_id = self._selected(f"#{table.id}")
+        shift = self._shifts.get(shift_id) if shift_id is not None else None
+        detail = self.query_one("#detail", Static)
         if shift is None:
+            detail.update("")
             return
         now, tz = self.club.now(), self.club.tz
         parts = [
@@ -145,7 +156,7 @@ class VolunteerApp(App[None]):
         ]
         if shift.notes:
             parts.append(shift.notes)
-        self.query_one("#detail", Static).update(" · ".join(parts))
+        detail.update(" · ".join(parts))
 
     def check_for_outside_changes(self) -> None:
         """The organiser (another process) changed something: show it."""

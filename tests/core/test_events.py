@@ -261,3 +261,53 @@ def test_two_processes_racing_for_the_last_seat(
         assert sorted(outcome.values()) == ["registered", "waiting"], outcome
         stats = events.event_stats(db, event.id)
         assert (stats.registered, stats.waiting) == (3, 1)
+
+
+# -- CSV import of registrations ------------------------------------------------------------
+def test_import_registrations_from_a_form_export(
+    db: Database, now: datetime, people: list[int], tmp_path: Path
+) -> None:
+    from omtui.core.events_import import import_registrations
+
+    event = lunch(db, now, capacity=2)
+    emails = [r["email"] for r in db.query("SELECT email FROM members ORDER BY id LIMIT 4")]
+    events.register(db, event.id, people[0], now=now)  # already registered: reported
+    lines = [
+        "Horodateur;Prénom;Nom;Adresse e-mail;Régime alimentaire",
+        f"2026/11/01 10:00;A;B;{emails[0]};",
+        f"2026/11/01 10:01;A;B;{emails[1].upper()};végétarien",
+        "2026/11/01 10:02;Zoé;Inconnue;zoe.inconnue@example.org;",
+        f"2026/11/01 10:03;A;B;{emails[2]};",
+        "2026/11/01 10:04;A;B;pas une adresse;",
+        f"2026/11/01 10:05;A;B;{emails[3]};",
+    ]
+    path = tmp_path / "form.csv"
+    path.write_bytes("\r\n".join(lines).encode("cp1252"))  # French Excel
+
+    dry = import_registrations(db, event.id, path, now=now, dry_run=True)
+    assert dry.registered == [emails[1]] and events.event_stats(db, event.id).registered == 1
+
+    report = import_registrations(db, event.id, path, now=now)
+    assert report.encoding == "cp1252" and report.delimiter == ";"
+    assert report.already == [emails[0]]
+    assert report.registered == [emails[1]]
+    assert report.waiting == [emails[2], emails[3]]  # file order is the order of the line
+    assert report.unknown == [(4, "zoe.inconnue@example.org")]
+    assert [line for line, _v, _why in report.invalid] == [6]
+    assert report.warnings == []
+    assert db.scalar("SELECT count(*) FROM members WHERE email LIKE 'zoe.inconnue%'") == 0
+    assert [r.member_id for r in events.waiting_list(db, event.id)] == people[2:4]
+
+
+def test_import_without_email_column_writes_nothing(
+    db: Database, now: datetime, people: list[int], tmp_path: Path
+) -> None:
+    from omtui.core.events_import import import_registrations
+    from omtui.errors import UnusableInput
+
+    event = lunch(db, now)
+    path = tmp_path / "form.csv"
+    path.write_text("Nom,Prénom\nDupré,Hélène\n", encoding="utf-8")
+    with pytest.raises(UnusableInput, match="no email column"):
+        import_registrations(db, event.id, path, now=now)
+    assert events.event_stats(db, event.id).registered == 0
