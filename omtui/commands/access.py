@@ -10,7 +10,7 @@ import click
 
 from omtui.commands import pass_club
 from omtui.context import ClubContext
-from omtui.core import access
+from omtui.core import access, sshkeys
 from omtui.core.members import find_by_email
 from omtui.errors import OmtuiError, UnusableInput
 from omtui.i18n import _
@@ -64,12 +64,12 @@ def grant(
     except ValueError as exc:
         raise UnusableInput(_("--command: {reason}").format(reason=exc)) from exc
     if str(pubkey) == "-":
-        text = click.get_text_stream("stdin").read(access.MAX_KEY_FILE_BYTES + 1)
-        if len(text) > access.MAX_KEY_FILE_BYTES:
+        text = click.get_text_stream("stdin").read(sshkeys.MAX_KEY_FILE_BYTES + 1)
+        if len(text) > sshkeys.MAX_KEY_FILE_BYTES:
             raise UnusableInput(_("standard input is too big to be a public key"))
-        key = access.parse_public_key(text, source=_("standard input"))
+        key = sshkeys.parse_public_key(text, source=_("standard input"))
     else:
-        key = access.read_public_key_file(pubkey)
+        key = sshkeys.read_public_key_file(pubkey)
     if not club.db_path.exists():
         raise UnusableInput(
             _("no database at {path}: pass the club's with --db (before `access`)").format(

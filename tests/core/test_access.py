@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 
 from omtui.core import access
-from omtui.core.access import AccessError, PublicKey
+from omtui.core.access import AccessError
 from omtui.core.db import Database
 from omtui.core.members import Member, add_member, archive_member
+from omtui.core.sshkeys import BadPublicKey, PublicKey, parse_public_key, read_public_key_file
 from omtui.errors import NotFound
 
 OMTUI = "/opt/omtui/bin/omtui"
@@ -81,7 +82,7 @@ def volunteers(db: Database, now: datetime) -> dict[str, Member]:
 
 
 def grant(keys_path: Path, email: str, text: str) -> str:
-    key = access.parse_public_key(text)
+    key = parse_public_key(text)
     command = access.forced_command([OMTUI], Path("/srv/omtui/club.db"), email)
     return access.grant_access(keys_path, email, key, command)
 
@@ -91,7 +92,7 @@ def grant(keys_path: Path, email: str, text: str) -> str:
 
 def test_parses_an_ed25519_key_and_fingerprints_it_like_ssh_keygen(key_file, tmp_path) -> None:
     text = ed25519_text(1)
-    key = access.read_public_key_file(key_file(text + "\n"))
+    key = read_public_key_file(key_file(text + "\n"))
     assert key.key_type == "ssh-ed25519"
     assert key.comment == "alice@laptop"
     assert f"ssh-ed25519 {key.data} alice@laptop" == text
@@ -106,9 +107,9 @@ def test_parses_an_ed25519_key_and_fingerprints_it_like_ssh_keygen(key_file, tmp
 
 
 def test_accepts_rsa_of_2048_bits_and_refuses_short_rsa() -> None:
-    assert access.parse_public_key(rsa_text(2048)).key_type == "ssh-rsa"
-    with pytest.raises(AccessError, match="shorter than 2048 bits"):
-        access.parse_public_key(rsa_text(1024))
+    assert parse_public_key(rsa_text(2048)).key_type == "ssh-rsa"
+    with pytest.raises(BadPublicKey, match="shorter than 2048 bits"):
+        parse_public_key(rsa_text(1024))
 
 
 @pytest.mark.parametrize(
@@ -137,15 +138,15 @@ def test_accepts_rsa_of_2048_bits_and_refuses_short_rsa() -> None:
     ],
 )
 def test_refuses_what_is_not_one_public_key(text: str, message: str) -> None:
-    with pytest.raises(AccessError, match=message):
-        access.parse_public_key(text)
+    with pytest.raises(BadPublicKey, match=message):
+        parse_public_key(text)
 
 
 def test_missing_and_huge_key_files(tmp_path: Path, key_file) -> None:
-    with pytest.raises(AccessError, match="cannot read the key file"):
-        access.read_public_key_file(tmp_path / "nope.pub")
-    with pytest.raises(AccessError, match="too big"):
-        access.read_public_key_file(key_file("x" * 70_000))
+    with pytest.raises(BadPublicKey, match="cannot read the key file"):
+        read_public_key_file(tmp_path / "nope.pub")
+    with pytest.raises(BadPublicKey, match="too big"):
+        read_public_key_file(key_file("x" * 70_000))
 
 
 # --- who may be granted --------------------------------------------------------------------
@@ -224,7 +225,7 @@ def test_grant_and_revoke_keep_foreign_lines_byte_for_byte(keys_path) -> None:
 def test_regrant_same_key_replaces_in_place_and_second_key_adds(keys_path) -> None:
     grant(keys_path, "alice.martin@example.fr", ed25519_text(1))
     grant(keys_path, "bob.durand@example.fr", ed25519_text(2))
-    key = access.parse_public_key(ed25519_text(1))
+    key = parse_public_key(ed25519_text(1))
     new_cmd = access.forced_command([OMTUI], Path("/srv/new.db"), "alice.martin@example.fr")
     assert access.grant_access(keys_path, "alice.martin@example.fr", key, new_cmd) == "replaced"
     grants = access.list_grants(keys_path)
@@ -237,7 +238,7 @@ def test_regrant_same_key_replaces_in_place_and_second_key_adds(keys_path) -> No
     grants = access.list_grants(keys_path)
     assert [g.email for g in grants].count("alice.martin@example.fr") == 2
     assert grants[2].comment == "phone"
-    assert grants[2].fingerprint == access.parse_public_key(ed25519_text(3)).fingerprint
+    assert grants[2].fingerprint == parse_public_key(ed25519_text(3)).fingerprint
     # revoke one key by fingerprint, then the rest
     removed = access.revoke_access(keys_path, "alice.martin@example.fr", grants[2].fingerprint)
     assert [g.fingerprint for g in removed] == [grants[2].fingerprint]
@@ -340,3 +341,12 @@ def test_concurrent_grants_lose_no_line(keys_path: Path) -> None:
         )
     assert outcomes == ["added"] * 12
     assert sorted(g.email for g in access.list_grants(keys_path)) == sorted(emails)
+
+
+def test_unusable_locations_are_one_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(AccessError, match="is not a folder"):
+        grant(tmp_path / "afile" / "authorized_keys", "alice.martin@example.fr", ed25519_text(1))
+    (tmp_path / "adir").mkdir()
+    with pytest.raises(AccessError, match="cannot read"):
+        grant(tmp_path / "adir", "alice.martin@example.fr", ed25519_text(1))
