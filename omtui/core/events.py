@@ -68,6 +68,8 @@ class Event:
     room_capacity: int | None = None
     access_notes: str = ""
     description: str = ""
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Event:
@@ -77,6 +79,8 @@ class Event:
             uid=row["uid"],
             starts_at=from_iso(row["starts_at"]),
             ends_at=from_iso(row["ends_at"]),
+            created_at=from_iso(row["created_at"]) if row.get("created_at") else None,
+            updated_at=from_iso(row["updated_at"]) if row.get("updated_at") else None,
             **values,
         )
 
@@ -341,7 +345,17 @@ def update_event(db: Database, event_id: int, fields: Mapping[str, Any], *, now:
         current = get_event(db, event_id)
         merged = {name: getattr(current, name) for name in EVENT_FIELDS}
         merged.update(fields)
-        values = _row_values(clean_event(db, merged))
+        cleaned = clean_event(db, merged)
+        taken = _count(db, event_id, "registered")
+        if cleaned["capacity"] is not None and cleaned["capacity"] < taken:
+            raise ValidationError(
+                _(
+                    "capacity {cap} is less than the {n} members already registered; "
+                    "cancel registrations first"
+                ).format(cap=cleaned["capacity"], n=taken),
+                field="capacity",
+            )
+        values = _row_values(cleaned)
         sets = ", ".join(f"{k} = :{k}" for k in values)
         values.update(id=event_id, updated_at=to_iso(now))
         db.execute(f"UPDATE events SET {sets}, updated_at = :updated_at WHERE id = :id", values)
@@ -500,6 +514,9 @@ def cancel_registration(
 def check_in(db: Database, event_id: int, member_id: int, *, now: datetime) -> Registration:
     """Mark a registered member as attended (idempotent: the first time is kept)."""
     with db.transaction():
+        event = get_event(db, event_id)
+        if event.cancelled:
+            raise OmtuiError(_("{title} is cancelled").format(title=event.title))
         reg = get_registration(db, event_id, member_id)
         if reg is None or reg.status != "registered":
             member = members.get_member(db, member_id)

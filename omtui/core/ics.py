@@ -33,6 +33,11 @@ def event_component(event: Event, *, tz: ZoneInfo, now: datetime) -> icalendar.E
     component = icalendar.Event()
     component.add("uid", event.uid)
     component.add("dtstamp", now)
+    if event.created_at:
+        component.add("created", event.created_at)
+    if event.updated_at:
+        # Calendar apps keep the newest copy of a UID: say when this one last changed.
+        component.add("last-modified", event.updated_at)
     component.add("dtstart", event.starts_at.astimezone(tz))
     component.add("dtend", event.ends_at.astimezone(tz))
     component.add("summary", event.title)

@@ -146,6 +146,18 @@ def test_register_refusals(db: Database, now: datetime, people: list[int]) -> No
         events.cancel_registration(db, event.id, people[5], now=now)
 
 
+def test_capacity_below_registered_is_refused(
+    db: Database, now: datetime, people: list[int]
+) -> None:
+    event = lunch(db, now, capacity=3)
+    for m in people[:3]:
+        events.register(db, event.id, m, now=now)
+    with pytest.raises(ValidationError, match="3 members already registered") as info:
+        events.update_event(db, event.id, {"capacity": 2}, now=now)
+    assert info.value.field == "capacity"
+    assert events.get_event(db, event.id).capacity == 3
+
+
 def test_bigger_capacity_promotes_waiting(db: Database, now: datetime, people: list[int]) -> None:
     event = lunch(db, now)
     for m in people[:5]:
@@ -236,31 +248,31 @@ def _take_seat(path: str, event_id: int, member_id: int, now: datetime, barrier,
         database.close()
 
 
-def test_two_processes_racing_for_the_last_seat(
+def test_processes_racing_for_the_last_seat(
     db: Database, db_path: Path, now: datetime, people: list[int]
 ) -> None:
-    """Two real processes released by a barrier register at the same moment for the last
-    seat, forty times over: every time exactly one gets it and the other waits."""
+    """Three real processes released by a barrier register at the same moment for the last
+    seat, forty times over: every time exactly one gets it and the others wait."""
     ctx = multiprocessing.get_context("fork")
     rounds = 40
     for round_no in range(rounds):
         event = lunch(db, now, capacity=3, title=f"Race {round_no}")
         events.register(db, event.id, people[0], now=now)
         events.register(db, event.id, people[1], now=now)
-        barrier = ctx.Barrier(2)
+        barrier = ctx.Barrier(3)
         results = ctx.Queue()
         racers = [
             ctx.Process(target=_take_seat, args=(str(db_path), event.id, m, now, barrier, results))
-            for m in (people[2], people[3])
+            for m in (people[2], people[3], people[4])
         ]
         for proc in racers:
             proc.start()
         outcome = dict(results.get(timeout=30) for _ in racers)
         for proc in racers:
             proc.join(timeout=30)
-        assert sorted(outcome.values()) == ["registered", "waiting"], outcome
+        assert sorted(outcome.values()) == ["registered", "waiting", "waiting"], outcome
         stats = events.event_stats(db, event.id)
-        assert (stats.registered, stats.waiting) == (3, 1)
+        assert (stats.registered, stats.waiting) == (3, 2)
 
 
 # -- CSV import of registrations ------------------------------------------------------------

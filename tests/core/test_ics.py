@@ -70,6 +70,7 @@ def test_round_trip_with_stable_uids_and_vtimezone(db: Database, now: datetime) 
     assert str(webinar["STATUS"]) == "CANCELLED"
     assert str(lunch["STATUS"]) == "TENTATIVE"
     assert lunch.decoded("DTSTAMP") == now
+    assert lunch.decoded("LAST-MODIFIED") == now == made[0].updated_at
     assert b"\r\n" in first and first.startswith(b"BEGIN:VCALENDAR")
 
 

@@ -236,3 +236,75 @@ def test_snapshot_check_in_80x24(demo_club: ClubContext, snap_compare) -> None:
     assert snap_compare(
         make_app(demo_club, poll=False), terminal_size=(80, 24), run_before=run_before
     )
+
+
+async def test_palette_offers_the_events_actions_and_layout_adapts(
+    demo_club: ClubContext,
+) -> None:
+    app = make_app(demo_club, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_events(app, pilot)
+        assert pane.has_class("-narrow")  # details under the table on a small terminal
+        titles = [str(c.title) for c in app.get_system_commands(app.screen)]
+        for wanted in ("Events: add an event", "Events: register a member", "Events: check-in"):
+            assert any(t.startswith(wanted) for t in titles), wanted
+        check_in = next(
+            c
+            for c in app.get_system_commands(app.screen)
+            if str(c.title).startswith("Events: check")
+        )
+        check_in.callback()
+        await pilot.pause()
+        assert isinstance(app.screen, CheckInScreen)
+    app = make_app(demo_club, poll=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await open_events(app, pilot)
+        assert not pane.has_class("-narrow")
+
+
+async def test_link_existing_and_new_partners(demo_club: ClubContext) -> None:
+    from textual.widgets import Select
+
+    from omtui.core import partners as pt
+    from omtui.tui.screens.event_partner import PartnerDialog
+
+    existing = pt.list_partners(demo_club.db)[0]
+    app = make_app(demo_club, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_events(app, pilot)
+        await select(pilot, pane, OPEN_LUNCH)
+        await pilot.press("l")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, PartnerDialog)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "choose a partner" in str(dialog.query_one("#error").render())
+        dialog.query_one("#partner", Select).value = existing.id
+        dialog.query_one("#role", Select).value = "sponsor"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not isinstance(app.screen, PartnerDialog)
+        await pilot.press("l")
+        await pilot.pause()
+        app.screen.query_one("#company", Input).value = "Traiteur Dupont"
+        app.screen.query_one("#email", Input).value = "contact@traiteur-dupont.fr"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        linked = [(p.partner.company, p.role) for p in pt.event_partners(demo_club.db, OPEN_LUNCH)]
+        assert linked == [(existing.company, "sponsor"), ("Traiteur Dupont", "exhibitor")]
+        assert "Traiteur Dupont" in str(pane.query_one("#info").render())
+
+
+async def test_key_right_after_a_cursor_move_acts_on_the_visible_row(
+    demo_club: ClubContext,
+) -> None:
+    app = make_app(demo_club, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_events(app, pilot)
+        table = pane.query_one("#events", DataTable)
+        second = int(table.coordinate_to_cell_key((1, 0)).row_key.value)
+        await pilot.press("down", "c")
+        await pilot.pause()
+        assert isinstance(app.screen, CheckInScreen)
+        assert app.screen.event.id == second

@@ -24,6 +24,7 @@ from omtui.tui.panes.base import ClubPane
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.event_checkin import CheckInScreen
 from omtui.tui.screens.event_form import EventForm
+from omtui.tui.screens.event_partner import PartnerDialog
 from omtui.tui.screens.event_register import RegisterDialog
 
 NARROW = 110
@@ -55,6 +56,7 @@ class EventsPane(ClubPane):
         Binding("r", "register", _("Register")),
         Binding("x", "cancel_registration", _("Cancel reg.")),
         Binding("c", "check_in", _("Check-in")),
+        Binding("l", "link_partner", _("Partner"), show=False),
     ]
 
     def __init__(self, club, **kwargs) -> None:
@@ -144,6 +146,17 @@ class EventsPane(ClubPane):
             self.show_detail()
 
     def selected_event(self) -> ev.Event | None:
+        """The event under the table's cursor, read from the table itself so that a key
+        typed right after a cursor move acts on the row the person sees."""
+        table = self.query_one("#events", DataTable)
+        if table.row_count:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+            if key is not None and int(key) != self.selected_id:
+                self.selected_id = int(key)
+                self.show_detail()
+        return self._current()
+
+    def _current(self) -> ev.Event | None:
         if self.selected_id is None:
             return None
         try:
@@ -155,7 +168,7 @@ class EventsPane(ClubPane):
         info = self.query_one("#info", Static)
         regs_table = self.query_one("#regs", DataTable)
         regs_table.clear()
-        event = self.selected_event()
+        event = self._current()
         if event is None:
             info.update(_("No event here. Press a to add one, p for past events."))
             return
@@ -305,6 +318,19 @@ class EventsPane(ClubPane):
             return
         self.app.push_screen(CheckInScreen(self.club, event))
 
+    def action_link_partner(self) -> None:
+        event = self.selected_event()
+        if event is None:
+            self.notify(_("Select an event first."), severity="warning")
+            return
+
+        def done(partner: pt.Partner | None) -> None:
+            if partner is not None:
+                self.notify(_("{company} linked.").format(company=partner.company))
+                self.changed()
+
+        self.app.push_screen(PartnerDialog(self.club, event), done)
+
     def palette_commands(self) -> Iterable[SystemCommand]:
         yield SystemCommand(
             _("Events: add an event"), _("Open the event form"), self.action_add_event
@@ -326,6 +352,11 @@ class EventsPane(ClubPane):
             _("Events: cancel the highlighted registration"),
             _("The first on the waiting list moves up"),
             self.action_cancel_registration,
+        )
+        yield SystemCommand(
+            _("Events: link a partner to the selected event"),
+            _("Exhibitor or sponsor; a new partner can be added here"),
+            self.action_link_partner,
         )
         yield SystemCommand(
             _("Events: show past or upcoming events"),

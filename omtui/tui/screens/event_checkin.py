@@ -26,7 +26,7 @@ class CheckInScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     CheckInScreen { align: center top; }
     CheckInScreen > Vertical {
-        width: 100%; max-width: 100; height: 100%;
+        width: 100%; height: 100%;
         background: $surface; padding: 0 1;
     }
     CheckInScreen #heading { height: auto; }

@@ -47,8 +47,8 @@ class EventForm(ModalScreen[ev.Event | None]):
         width: 80; max-width: 100%; height: auto; max-height: 100%;
         border: thick $primary; background: $surface; padding: 0 1;
     }
-    EventForm VerticalScroll { height: auto; max-height: 1fr; }
-    EventForm .row { height: 1; margin-bottom: 1; }
+    EventForm VerticalScroll { height: auto; max-height: 16; }
+    EventForm .row { height: 1; }
     EventForm .row Label { width: 14; }
     EventForm .row Input, EventForm .row Select { width: 1fr; }
     EventForm #error { color: $error; height: auto; }
