@@ -156,3 +156,9 @@ def test_dropped_places_and_reasons_are_printed(run_cli, club_db, db) -> None:
     [desk] = [s for s in json.loads(run_cli("rota", "--json").stdout) if s["id"] == club_db["desk"]]
     assert desk["dropped"][0]["reason"] == "Flu"
     assert desk["dropped"][0]["dropped_at"] == to_iso(late)
+
+
+def test_volunteer_without_a_terminal_is_refused(run_cli, club_db) -> None:
+    result = run_cli("volunteer", "--member", "a@ex.org")  # stdin/stdout are pipes here
+    assert result.returncode == 2
+    assert "needs a terminal" in result.stderr and result.stderr.count("\n") == 1
