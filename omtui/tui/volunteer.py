@@ -213,7 +213,9 @@ class VolunteerApp(App[None]):
             return
         shift = rota.get_shift(self.club.db, shift_id)
         label = shift.label(self.club.tz)
-        if shift.starts_at <= self.club.now() or not rota.needs_reason(shift, self.club.now()):
+        if shift.starts_at <= self.club.now():
+            self._drop(shift_id, "")  # answers "too late to drop" without asking anything
+        elif not rota.needs_reason(shift, self.club.now()):
             question = _("Drop {shift}?").format(shift=label)
             self.push_screen(
                 ConfirmDialog(question, yes=_("Drop"), no=_("Keep")),

@@ -16,7 +16,7 @@ from omtui.errors import UnusableInput
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.volunteer_drop import DropReasonDialog
 from omtui.tui.volunteer import VolunteerApp, make_volunteer_app
-from tests.tui.rota_fixtures import SmallRota, small_rota
+from tests.tui.rota_fixtures import H, SmallRota, small_rota
 
 ALICE = "alice.zebulon@example.org"
 
@@ -214,3 +214,17 @@ def demo_volunteer_email(club: ClubContext) -> str:
 def test_volunteer_app_snapshot_80x24(snap_compare, demo_club: ClubContext) -> None:
     app = make_volunteer_app(demo_club, demo_volunteer_email(demo_club), poll=False)
     assert snap_compare(app, terminal_size=(80, 24))
+
+
+async def test_too_late_to_drop_a_started_shift(club, setup) -> None:
+    club.fixed_now = setup.start + H  # the welcome desk is under way
+    app = make_volunteer_app(club, ALICE, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        mine = app.query_one("#mine", DataTable)
+        mine.focus()
+        mine.move_cursor(row=mine.get_row_index(str(setup.desk)))
+        await pilot.press("d")
+        await pilot.pause()
+        assert len(app.screen_stack) == 1
+        assert "too late to drop" in str(app.query_one("#status", Static).render())
+    assert rota.get_shift(club.db, setup.desk).filled == 1
