@@ -10,7 +10,7 @@ from textual.command import CommandPalette
 from textual.widgets import DataTable, Input, Static, TabbedContent
 
 from omtui.context import ClubContext
-from omtui.core import rota
+from omtui.core import rota, rota_coverage
 from omtui.core.db import open_database
 from omtui.errors import UnusableInput
 from omtui.tui.screens.confirm import ConfirmDialog
@@ -159,7 +159,7 @@ async def test_drop_within_48h_needs_a_reason_the_organiser_sees(club, setup) ->
         await pilot.press(*"Flu", "enter")
         await pilot.pause()
         assert not isinstance(app.screen, DropReasonDialog)
-    [(shift, assignment)] = rota.dropped(club.db)
+    [(shift, assignment)] = rota_coverage.dropped(club.db)
     assert (shift.id, assignment.drop_reason) == (setup.soon, "Flu")
 
 

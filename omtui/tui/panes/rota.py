@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from textual.widgets import ContentSwitcher, DataTable, Label, Static
 
 from omtui.context import ClubContext
-from omtui.core import rota
+from omtui.core import rota, rota_coverage
 from omtui.core.dates import format_local, humanize_day
 from omtui.errors import OmtuiError
 from omtui.i18n import _
@@ -60,7 +60,7 @@ class RotaPane(ClubPane):
     def __init__(self, club: ClubContext, **kwargs) -> None:
         super().__init__(club, **kwargs)
         self.event_id: int | None = None
-        self._coverage: dict[int, rota.EventCoverage] = {}
+        self._coverage: dict[int, rota_coverage.EventCoverage] = {}
 
     def compose(self) -> ComposeResult:
         with ContentSwitcher(initial="rota-coverage"):
@@ -95,7 +95,7 @@ class RotaPane(ClubPane):
     # -- loading -------------------------------------------------------------------------
     def load(self) -> None:
         now, tz = self.club.now(), self.club.tz
-        cover = rota.coverage(self.club.db, since=now)
+        cover = rota_coverage.coverage(self.club.db, since=now)
         self._coverage = {c.event_id: c for c in cover}
         table = self.query_one("#rota-events", DataTable)
         rows = [
@@ -163,7 +163,7 @@ class RotaPane(ClubPane):
             for s in cover.shifts
         ]
         self._refill(shifts, rows)
-        gone = rota.dropped(db, event_id=cover.event_id)
+        gone = rota_coverage.dropped(db, event_id=cover.event_id)
         dropped_box.update(
             "\n".join(
                 _("Dropped: {name} left {role} ({when}): {reason}").format(
@@ -187,7 +187,7 @@ class RotaPane(ClubPane):
                 _gap(s.missing),
                 s.event_title,
             )
-            for s, people in rota.who_is_on(self.club.db, now=now, days=WHO_DAYS)
+            for s, people in rota_coverage.who_is_on(self.club.db, now=now, days=WHO_DAYS)
         ]
         self._refill(self.query_one("#rota-who", DataTable), rows)
 
