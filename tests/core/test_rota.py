@@ -383,3 +383,18 @@ def test_a_cancelled_events_shifts_cannot_be_taken(db, now, setup) -> None:
     result = take(db, s.id, ids["Alice"], now)
     assert result.outcome is Take.CANCELLED and "cancelled" in result.message
     assert rota.open_shifts(db, ids["Alice"], now=now) == []
+
+
+def test_demo_rota_has_filled_places_gaps_and_a_late_drop(demo_club) -> None:
+    cover = rota_coverage.coverage(demo_club.db, since=demo_club.now())
+    shifts = [s for c in cover for s in c.shifts]
+    assert shifts and any(s.missing for s in shifts) and any(s.filled for s in shifts)
+    reasons = [a.drop_reason for _s, a in rota_coverage.dropped(demo_club.db)]
+    assert any(reasons)
+
+
+def test_demo_rota_without_events_creates_nothing(db, now) -> None:
+    from omtui.core import demo_rota
+
+    assert demo_rota.seed(db, now=now) == 0
+    assert db.scalar("SELECT count(*) FROM shifts") == 0
