@@ -134,7 +134,7 @@ def read_csv(path: Path | str, aliases: Mapping[str, str]) -> CsvTable:
         for cells in reader:
             start = previous_end + 1
             previous_end = reader.line_num
-            if not any(c.strip() for c in cells):
+            if not "".join(cells).strip():
                 continue  # blank line (or a row of empty cells)
             if headers is None:
                 headers = [c.strip() for c in cells]

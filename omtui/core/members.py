@@ -126,12 +126,12 @@ class MemberFilter:
 
 # -- normalisation and validation ------------------------------------------------------
 _ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
-_PLAIN_ADDRESS = re.compile(rf"({_ATEXT}(?:\.{_ATEXT})*)@([A-Za-z0-9.-]+)")
+_PLAIN_ADDRESS = re.compile(rf"({_ATEXT}(?:\.{_ATEXT})*)@([^@\s\\\"\[\]]+)")
 
 
 @lru_cache(maxsize=8192)
 def _plain_domain(domain: str) -> str | None:
-    """email-validator's verdict on an ASCII domain, cached: its normal form or None."""
+    """email-validator's verdict on a domain, cached: its normal form or None."""
     try:
         return validate_email(f"a@{domain}", check_deliverability=False).domain
     except EmailNotValidError:
@@ -139,7 +139,8 @@ def _plain_domain(domain: str) -> str | None:
 
 
 def _fast_normalise(raw: str) -> str | None:
-    """The normal form of a plain ASCII dot-atom address, or None to ask email-validator.
+    """The normal form of an address with a plain ASCII local part, or None to ask
+    email-validator.
 
     Only ever accepts what email-validator accepts (the domain goes through it, cached),
     so an import of 100,000 rows does not pay ~50 us of full validation per row.
@@ -151,7 +152,7 @@ def _fast_normalise(raw: str) -> str | None:
     if domain is None:
         return None
     address = f"{match.group(1)}@{domain}"
-    return address if len(address) <= 254 else None
+    return address if len(address.encode()) <= 254 else None
 
 
 def normalise_email(raw: str) -> str:
@@ -204,13 +205,19 @@ def clean_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+@lru_cache(maxsize=65536)
+def _fold_part(text: str) -> str:
+    return text.lower() if text.isascii() else fold(text)
+
+
 def search_text(row: Mapping[str, Any]) -> str:
-    """The folded text the type-to-filter searches: names, email, company, city, tags."""
-    return fold(
-        " ".join(
-            str(row.get(k) or "")
-            for k in ("first_name", "last_name", "email", "company", "city", "tags")
-        )
+    """The folded text the type-to-filter searches: names, email, company, city, tags.
+
+    Folded part by part, cached: names, companies and cities repeat a lot in a big import.
+    """
+    return " ".join(
+        _fold_part(str(row.get(k) or ""))
+        for k in ("first_name", "last_name", "email", "company", "city", "tags")
     )
 
 
@@ -397,6 +404,7 @@ def add_member(
             tuple(row.values()),
         )
         member_id = cursor.lastrowid
+        index_new_members(db, member_id)
         append_consent(db, member_id, subscribed, now=now, source=source)
     return get_member(db, member_id)
 
@@ -412,7 +420,9 @@ def update_member(
             _duplicate_error(db, clean["email"], exclude_id=member_id)
         merged = current.as_dict() | clean
         merged["tags"] = join_tags(split_tags(merged["tags"]))
-        clean["search"] = search_text(merged)
+        search = search_text(merged)
+        if search != search_text(current.as_dict() | {"tags": join_tags(current.tags)}):
+            clean["search"] = search
         clean["updated_at"] = to_iso(now)
         sets = ", ".join(f"{k} = ?" for k in clean)
         db.execute(f"UPDATE members SET {sets} WHERE id = ?", (*clean.values(), member_id))
@@ -478,6 +488,19 @@ def archive_member(db: Database, member_id: int, *, now: datetime) -> Member:
     return get_member(db, member_id)
 
 
+def index_new_members(db: Database, first_id: int) -> None:
+    """Add members with id >= `first_id` to the search index (call after inserting them).
+
+    One statement for a whole batch: the index is built in one go, in the caller's
+    transaction. Updates and archiving are indexed by triggers (see migrations).
+    """
+    db.execute(
+        "INSERT INTO members_fts(rowid, search) SELECT id, search FROM members "
+        "WHERE id >= ? AND archived_at IS NULL",
+        (first_id,),
+    )
+
+
 def restore_member(db: Database, member_id: int, *, now: datetime) -> Member:
     """Bring an archived member back into view. Their subscription stays as it is (off):
     only the member can consent again."""
@@ -499,25 +522,38 @@ def insert_many(
 ) -> int:
     """Insert already-validated, unique members in bulk: (fields, subscribed, joined_at).
 
-    Runs inside the caller's transaction when there is one (the importer's), else its own.
+    Each gets its first consent event, dated `joined_at`. Runs inside the caller's
+    transaction when there is one (the importer's), else its own.
     """
     stamp = to_iso(now)
-    count = 0
+    columns = (*EDITABLE_FIELDS, "joined_at", "unsubscribe_token", "search")
+    columns += ("created_at", "updated_at", "subscribed")
+    records = []
+    consents = []
+    for fields, subscribed, joined_at in rows:
+        row = {k: fields.get(k, "") or "" for k in EDITABLE_FIELDS}
+        records.append(
+            (
+                *row.values(),
+                to_iso(joined_at),
+                new_token(),
+                search_text(row),
+                stamp,
+                stamp,
+                int(subscribed),
+            )
+        )
+        consents.append((int(subscribed), to_iso(joined_at)))
     with db.transaction():
-        for fields, subscribed, joined_at in rows:
-            row = {k: fields.get(k, "") or "" for k in EDITABLE_FIELDS}
-            row.update(
-                joined_at=to_iso(joined_at),
-                unsubscribe_token=new_token(),
-                search=search_text(row),
-                created_at=stamp,
-                updated_at=stamp,
-                subscribed=int(subscribed),
-            )
-            cursor = db.execute(
-                f"INSERT INTO members ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-                tuple(row.values()),
-            )
-            append_consent(db, cursor.lastrowid, subscribed, now=joined_at, source=source)
-            count += 1
-    return count
+        first = db.scalar("SELECT coalesce(max(id), 0) FROM members") + 1
+        placeholders = ", ".join("?" * len(columns))
+        db.conn.executemany(
+            f"INSERT INTO members (id, {', '.join(columns)}) VALUES (?, {placeholders})",
+            ((first + i, *record) for i, record in enumerate(records)),
+        )
+        index_new_members(db, first)
+        db.conn.executemany(
+            "INSERT INTO consent_events (member_id, subscribed, at, source) VALUES (?, ?, ?, ?)",
+            ((first + i, sub, at, source) for i, (sub, at) in enumerate(consents)),
+        )
+    return len(records)
