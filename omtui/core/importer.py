@@ -280,7 +280,10 @@ def _classify(
             )
             continue
         for name, value in row.fields.items():
-            if name != "email" and value != current[name]:
+            stored = current[name]
+            if name == "tags" and value != stored:  # stored by another path, maybe unsorted
+                stored = members.join_tags(members.split_tags(stored))
+            if name != "email" and value != stored:
                 row.changes[name] = (current[name], value)
         if row.subscribed is not None and row.subscribed != bool(current["subscribed"]):
             row.changes["subscribed"] = (bool(current["subscribed"]), row.subscribed)

@@ -532,6 +532,7 @@ def insert_many(
     consents = []
     for fields, subscribed, joined_at in rows:
         row = {k: fields.get(k, "") or "" for k in EDITABLE_FIELDS}
+        row["tags"] = join_tags(split_tags(row["tags"]))
         records.append(
             (
                 *row.values(),
