@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -290,6 +291,58 @@ COMMON_HITS = 2000
 """Above this many index hits, a page sorted by name is found faster by scanning in order."""
 
 
+@dataclass
+class _ShortTermIndex:
+    """Live members' folded search text in name order, for 1-2 letter terms.
+
+    The trigram index cannot answer them and an SQL scan that walks the name index costs
+    a table lookup per row (a miss reads all 100,000). A substring test over this list
+    takes a few milliseconds. Rebuilt when the database changed (this connection's
+    total_changes, or another's commit through PRAGMA data_version).
+    """
+
+    key: tuple[int, int]
+    ids: list[int]
+    texts: list[str]
+    last: tuple[tuple[str, ...], list[int]] = ((), [])  # the page and the count share it
+
+
+_SHORT_INDEXES: weakref.WeakKeyDictionary[Database, _ShortTermIndex] = weakref.WeakKeyDictionary()
+
+
+def _short_term_matches(db: Database, words: list[str]) -> list[int]:
+    """Ids (in name order) of members not archived whose search text holds every word."""
+    key = (db.data_version(), db.conn.total_changes)
+    index = _SHORT_INDEXES.get(db)
+    if index is None or index.key != key:
+        rows = db.execute(
+            "SELECT id, search FROM members WHERE archived_at IS NULL "
+            f"ORDER BY {SORTABLE['name'].format(dir='ASC')}, id"
+        ).fetchall()
+        index = _ShortTermIndex(key, [r[0] for r in rows], [r[1] for r in rows])
+        _SHORT_INDEXES[db] = index
+    if index.last[0] == tuple(words):
+        return list(index.last[1])
+    pairs = zip(index.ids, index.texts, strict=True)
+    if len(words) == 1:
+        word = words[0]
+        found = [i for i, text in pairs if word in text]
+    else:
+        found = [i for i, text in pairs if all(w in text for w in words)]
+    index.last = (tuple(words), found)
+    return list(found)
+
+
+def _short_text_only(filt: MemberFilter) -> list[str] | None:
+    """The words of a filter made only of 1-2 letter words on live members, else None."""
+    words = fold(filt.text).split()
+    if not words or any(len(w) >= MIN_FTS_TERM for w in words) or filt.include_archived:
+        return None
+    if filt.tag is not None or filt.city is not None or filt.subscribed is not None:
+        return None
+    return words
+
+
 def query_members(
     db: Database,
     filt: MemberFilter = MemberFilter(),
@@ -304,6 +357,21 @@ def query_members(
     A rare text term goes through the trigram index; a common one (more than COMMON_HITS
     hits) scans in sort order and stops as soon as the page is full.
     """
+    short = _short_text_only(filt)
+    if short is not None and sort == "name" and limit is not None:
+        ids = _short_term_matches(db, short)
+        if descending:
+            ids.reverse()
+        page = ids[offset : offset + limit]
+        if not page:
+            return []
+        found = {
+            r["id"]: r
+            for r in db.query(
+                f"SELECT * FROM members WHERE id IN ({', '.join('?' * len(page))})", tuple(page)
+            )
+        }
+        return [Member.from_row(found[i]) for i in page if i in found]
     scan = False
     words = _fts_words(filt)
     if words and limit is not None and not filt.include_archived:
@@ -331,6 +399,9 @@ def count_members(db: Database, filt: MemberFilter = MemberFilter()) -> int:
         return db.scalar(
             "SELECT count(*) FROM members_fts WHERE members_fts MATCH ?", (_fts_query(words),)
         )
+    short = _short_text_only(filt)
+    if short is not None:
+        return len(_short_term_matches(db, short))
     where, params = _where(filt)
     return db.scalar(f"SELECT count(*) FROM members{where}", tuple(params))
 

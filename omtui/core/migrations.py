@@ -66,6 +66,11 @@ def _001_members(conn: sqlite3.Connection) -> None:
         CREATE UNIQUE INDEX members_email ON members(email COLLATE NOCASE);
         CREATE INDEX members_city ON members(city COLLATE NOCASE);
         CREATE INDEX members_name ON members(last_name COLLATE NOCASE, first_name COLLATE NOCASE);
+        -- Live members in name order with their folded search text: the default page and
+        -- substring scans read this index alone, without a table lookup per row.
+        CREATE INDEX members_live_name ON members(
+            last_name COLLATE NOCASE, first_name COLLATE NOCASE, id, search
+        ) WHERE archived_at IS NULL;
         CREATE INDEX members_joined ON members(joined_at);
         CREATE INDEX members_company ON members(company COLLATE NOCASE);
         CREATE INDEX members_archived ON members(archived_at) WHERE archived_at IS NOT NULL;

@@ -178,3 +178,35 @@ def test_duplicate_email_names_the_member(db: Database, now) -> None:
     members.add_member(db, {"email": "a@example.com", "first_name": "Anna"}, now=now)
     with pytest.raises(ValidationError, match="Anna"):
         members.add_member(db, {"email": "A@EXAMPLE.com"}, now=now)
+
+
+def test_short_terms_match_an_sql_scan(demo_db: Database) -> None:
+    for text in ("a", "le", "e z", "zq"):
+        words = members.fold(text).split()
+        where = " AND ".join("instr(search, ?) > 0" for _ in words)
+        expected = demo_db.query(
+            f"SELECT id FROM members WHERE archived_at IS NULL AND {where} "
+            "ORDER BY last_name COLLATE NOCASE, first_name COLLATE NOCASE, id LIMIT 50 OFFSET 5",
+            tuple(words),
+        )
+        page = members.query_members(demo_db, MemberFilter(text=text), limit=50, offset=5)
+        assert [m.id for m in page] == [r["id"] for r in expected], text
+        total = demo_db.scalar(
+            f"SELECT count(*) FROM members WHERE archived_at IS NULL AND {where}", tuple(words)
+        )
+        assert members.count_members(demo_db, MemberFilter(text=text)) == total, text
+
+
+def test_short_terms_see_changes_from_this_and_other_connections(
+    db: Database, db_path, now
+) -> None:
+    assert members.count_members(db, MemberFilter(text="qj")) == 0
+    members.add_member(db, {"email": "qj@example.com"}, now=now)
+    assert members.count_members(db, MemberFilter(text="qj")) == 1
+    other = Database(db_path)
+    try:
+        members.add_member(other, {"email": "qjx@example.com"}, now=now)
+    finally:
+        other.close()
+    assert members.count_members(db, MemberFilter(text="qj")) == 2
+    assert len(members.query_members(db, MemberFilter(text="QJ"))) == 2
