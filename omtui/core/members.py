@@ -358,10 +358,8 @@ def query_members(
     hits) scans in sort order and stops as soon as the page is full.
     """
     short = _short_text_only(filt)
-    if short is not None and sort == "name" and limit is not None:
+    if short is not None and sort == "name" and not descending and limit is not None:
         ids = _short_term_matches(db, short)
-        if descending:
-            ids.reverse()
         page = ids[offset : offset + limit]
         if not page:
             return []

@@ -65,7 +65,6 @@ def _001_members(conn: sqlite3.Connection) -> None:
         );
         CREATE UNIQUE INDEX members_email ON members(email COLLATE NOCASE);
         CREATE INDEX members_city ON members(city COLLATE NOCASE);
-        CREATE INDEX members_name ON members(last_name COLLATE NOCASE, first_name COLLATE NOCASE);
         -- Live members in name order with their folded search text: the default page and
         -- substring scans read this index alone, without a table lookup per row.
         CREATE INDEX members_live_name ON members(
@@ -91,6 +90,8 @@ def _001_members(conn: sqlite3.Connection) -> None:
         CREATE VIRTUAL TABLE members_fts USING fts5(
             search, content='members', content_rowid='id', tokenize='trigram'
         );
+        -- Build big batches in memory (up to 32 MiB) before writing index segments.
+        INSERT INTO members_fts(members_fts, rank) VALUES ('hashsize', 33554432);
         CREATE TRIGGER members_fts_delete AFTER DELETE ON members
         WHEN old.archived_at IS NULL BEGIN
             INSERT INTO members_fts(members_fts, rowid, search)
