@@ -58,7 +58,15 @@ class CsvTable:
 
 
 def decode(data: bytes, path: Path) -> tuple[str, str]:
-    """(text, encoding name): UTF-8 with BOM, UTF-8, else cp1252; UnusableInput if binary."""
+    """(text, encoding name): UTF-8 with BOM, UTF-8, else cp1252; UnusableInput if binary.
+
+    UTF-16 with a BOM (Excel's "Unicode text") is read too.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            pass  # not text after all: the binary check below says so
     if b"\x00" in data[:65536]:
         raise UnusableInput(
             _("{path} is not a CSV file (it contains binary data); nothing was imported").format(

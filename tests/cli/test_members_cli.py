@@ -130,3 +130,27 @@ def test_export_then_import_changes_nothing(run_cli, tmp_path: Path) -> None:
     assert back.returncode == 0, back.stderr
     assert "0 new, 0 updated, 120 unchanged, 0 rejected" in back.stdout
     assert back.stderr == ""
+
+
+def test_archived_member_rejected_until_restored(run_cli, tmp_path: Path, db_path: Path) -> None:
+    from omtui.core import members
+    from omtui.core.db import open_database
+    from omtui.core.demo import DEMO_NOW
+
+    path = write(tmp_path, GOOD.encode())
+    run_cli("members", "import", str(path))
+    db = open_database(db_path)
+    try:
+        helene = members.find_by_email(db, "helene@example.com")
+        assert helene is not None
+        members.archive_member(db, helene.id, now=DEMO_NOW)
+    finally:
+        db.close()
+    again = run_cli("members", "import", str(path))
+    assert again.returncode == 1
+    assert "line 2 (helene@example.com): archived member, restore first" in again.stderr
+    assert [m["email"] for m in listed(run_cli)] == ["zoe@example.com"]
+    restored = run_cli("members", "restore", "helene@example.com")
+    assert restored.returncode == 0 and "still unsubscribed" in restored.stdout
+    assert [m["subscribed"] for m in listed(run_cli, "--city", "Lyon")] == [False]
+    assert run_cli("members", "import", str(path)).returncode == 0

@@ -102,3 +102,10 @@ def test_unusable_files(tmp_path: Path, data: bytes) -> None:
 def test_missing_file_is_unusable(tmp_path: Path) -> None:
     with pytest.raises(UnusableInput, match="cannot read"):
         read_csv(tmp_path / "nope.csv", ALIASES)
+
+
+def test_utf16_unicode_text_from_excel(tmp_path: Path) -> None:
+    data = "Courriel\tPrénom\r\nh@example.com\tHélène\r\n".encode("utf-16")
+    table = read_csv(write(tmp_path, data), ALIASES)
+    assert (table.encoding, table.delimiter) == ("utf-16", "\t")
+    assert table.rows[0].values == {"email": "h@example.com", "first_name": "Hélène"}
