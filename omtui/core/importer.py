@@ -78,8 +78,7 @@ EXPORT_HEADERS = (
     ("notes", "notes"),
 )
 COMPARED = ("first_name", "last_name", "phone", "company", "job_title", "city", "tags", "notes")
-BULK_ROWS = 10_000  # from this many new rows, indexes are rebuilt rather than updated
-BULK_CACHE_KIB = -65536  # 64 MiB page cache while applying an import
+
 _FR_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 
@@ -351,29 +350,11 @@ def _insert_new(db: Database, rows: list[ImportRow], *, now: datetime, source: s
                 stamp,
             )
         )
-    before = db.scalar("SELECT coalesce(max(id), 0) FROM members")
-    existing = db.scalar("SELECT count(*) FROM members")
-    # A big batch goes faster into bare tables, indexes rebuilt once after (same transaction;
-    # duplicates were excluded by _classify, so the unique index is rebuilt without error).
-    indexes = []
-    if len(records) >= max(BULK_ROWS, existing):
-        indexes = db.query(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'members' "
-            "AND sql IS NOT NULL"
-        )
-    for index in indexes:
-        db.execute(f'DROP INDEX "{index["name"]}"')
-    db.conn.executemany(
-        f"INSERT INTO members ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-        records,
-    )
-    for index in indexes:
-        db.execute(index["sql"])
-    members.index_new_members(db, before + 1)
+    first = members.insert_rows(db, columns, records)
     db.execute(
         "INSERT INTO consent_events (member_id, subscribed, at, source, detail) "
         "SELECT id, subscribed, ?, ?, '' FROM members WHERE id > ? ORDER BY id",
-        (stamp, source, before),
+        (stamp, source, first - 1),
     )
 
 
@@ -404,7 +385,7 @@ def apply_import(db: Database, preview: ImportPreview, *, now: datetime) -> Impo
     rows = sorted(preview.new + preview.updated + preview.unchanged, key=lambda r: r.line)
     source = preview.source
     cache = db.scalar("PRAGMA cache_size")
-    db.execute(f"PRAGMA cache_size = {BULK_CACHE_KIB}")  # indexes stay in memory
+    db.execute(f"PRAGMA cache_size = {members.BULK_CACHE_KIB}")  # indexes stay in memory
     try:
         with db.transaction():
             existing = _existing(db)
