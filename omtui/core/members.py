@@ -36,14 +36,14 @@ EDITABLE_FIELDS = (
     "notes",
 )
 KNOWN_TAGS = ("volunteer", "partner", "freelance", "speaker", "host", "board")
-SORTABLE = {
-    "name": "last_name COLLATE NOCASE {dir}, first_name COLLATE NOCASE {dir}",
-    "email": "email COLLATE NOCASE {dir}",
-    "company": "company COLLATE NOCASE {dir}",
-    "city": "city COLLATE NOCASE {dir}",
-    "tags": "tags {dir}",
-    "subscribed": "subscribed {dir}",
-    "joined": "joined_at {dir}",
+SORTABLE = {  # each ends with the id in the same direction, so an index serves both ways
+    "name": "last_name COLLATE NOCASE {dir}, first_name COLLATE NOCASE {dir}, id {dir}",
+    "email": "email COLLATE NOCASE {dir}, id {dir}",
+    "company": "company COLLATE NOCASE {dir}, id {dir}",
+    "city": "city COLLATE NOCASE {dir}, id {dir}",
+    "tags": "tags {dir}, id {dir}",
+    "subscribed": "subscribed {dir}, id {dir}",
+    "joined": "joined_at {dir}, id {dir}",
 }
 
 
@@ -287,6 +287,7 @@ def _fts_words(filt: MemberFilter) -> list[str]:
     return [w for w in fold(filt.text).split() if len(w) >= MIN_FTS_TERM]
 
 
+SCAN_ORDERS = ("name", "email", "joined")
 COMMON_HITS = 2000
 """Above this many index hits, a page sorted by name is found faster by scanning in order."""
 
@@ -317,7 +318,7 @@ def _short_term_matches(db: Database, words: list[str]) -> list[int]:
     if index is None or index.key != key:
         rows = db.execute(
             "SELECT id, search FROM members WHERE archived_at IS NULL "
-            f"ORDER BY {SORTABLE['name'].format(dir='ASC')}, id"
+            f"ORDER BY {SORTABLE['name'].format(dir='ASC')}"
         ).fetchall()
         index = _ShortTermIndex(key, [r[0] for r in rows], [r[1] for r in rows])
         _SHORT_INDEXES[db] = index
@@ -355,7 +356,9 @@ def query_members(
     """One page of members matching `filt`, sorted in SQL (never load everyone into a widget).
 
     A rare text term goes through the trigram index; a common one (more than COMMON_HITS
-    hits) scans in sort order and stops as soon as the page is full.
+    hits) scans in sort order and stops as soon as the page is full, for orders that are
+    not correlated with what people search (a page of "paris" sorted by city would scan
+    every city before Paris).
     """
     short = _short_text_only(filt)
     if short is not None and sort == "name" and not descending and limit is not None:
@@ -372,7 +375,7 @@ def query_members(
         return [Member.from_row(found[i]) for i in page if i in found]
     scan = False
     words = _fts_words(filt)
-    if words and limit is not None and not filt.include_archived:
+    if words and limit is not None and sort in SCAN_ORDERS and not filt.include_archived:
         hits = db.scalar(
             "SELECT count(*) FROM (SELECT rowid FROM members_fts WHERE members_fts MATCH ? "
             "LIMIT ?)",

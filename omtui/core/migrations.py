@@ -71,6 +71,8 @@ def _001_members(conn: sqlite3.Connection) -> None:
             last_name COLLATE NOCASE, first_name COLLATE NOCASE, id, search
         ) WHERE archived_at IS NULL;
         CREATE INDEX members_joined ON members(joined_at);
+        CREATE INDEX members_live_subscribed ON members(subscribed, id) WHERE archived_at IS NULL;
+        CREATE INDEX members_live_tags ON members(tags, id) WHERE archived_at IS NULL;
         CREATE INDEX members_company ON members(company COLLATE NOCASE);
         CREATE INDEX members_archived ON members(archived_at) WHERE archived_at IS NOT NULL;
         CREATE TABLE consent_events (
