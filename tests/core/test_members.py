@@ -210,3 +210,20 @@ def test_short_terms_see_changes_from_this_and_other_connections(
         other.close()
     assert members.count_members(db, MemberFilter(text="qj")) == 2
     assert len(members.query_members(db, MemberFilter(text="QJ"))) == 2
+
+
+@pytest.mark.parametrize("sort", sorted(members.SORTABLE))
+@pytest.mark.parametrize("descending", [False, True])
+def test_every_sort_gives_the_same_page_on_every_path(
+    demo_db: Database, monkeypatch: pytest.MonkeyPatch, sort: str, descending: bool
+) -> None:
+    filt = MemberFilter(text="par")
+    by_index = members.query_members(demo_db, filt, sort=sort, descending=descending, limit=30)
+    everyone = members.query_members(demo_db, filt, sort=sort, descending=descending, limit=None)
+    assert by_index == everyone[:30]
+    monkeypatch.setattr(members, "COMMON_HITS", 1)
+    scanned = members.query_members(demo_db, filt, sort=sort, descending=descending, limit=30)
+    assert scanned == by_index
+    full = members.query_members(demo_db, sort=sort, descending=descending, limit=None)
+    ids = [m.id for m in full]
+    assert len(ids) == len(set(ids)) == members.count_members(demo_db)
