@@ -127,7 +127,7 @@ def read_csv(path: Path | str, aliases: Mapping[str, str]) -> CsvTable:
             _("cannot read {path}: {error}").format(path=path, error=exc.strerror or exc)
         ) from exc
     text, encoding = decode(data, path)
-    first_line = next((ln for ln in text.splitlines() if ln.strip()), "")
+    first_line = next((ln for ln in io.StringIO(text) if ln.strip()), "")
     if not first_line:
         raise UnusableInput(_("{path} is empty; nothing was imported").format(path=path))
     delimiter = sniff_delimiter(first_line)
@@ -137,6 +137,7 @@ def read_csv(path: Path | str, aliases: Mapping[str, str]) -> CsvTable:
     headers: list[str] | None = None
     table: CsvTable | None = None
     positions: list[tuple[int, str]] = []
+    last_index = -1
     previous_end = 0
     try:
         for cells in reader:
@@ -161,12 +162,13 @@ def read_csv(path: Path | str, aliases: Mapping[str, str]) -> CsvTable:
                     else:
                         table.columns[header] = name
                         positions.append((index, name))
+                last_index = max((i for i, _name in positions), default=-1)
                 continue
             assert table is not None
-            values = dict.fromkeys(table.columns.values(), "")
-            for index, name in positions:
-                if index < len(cells):
-                    values[name] = cells[index]
+            if len(cells) > last_index:
+                values = {name: cells[index] for index, name in positions}
+            else:  # a short row: missing cells are empty
+                values = {name: cells[i] if i < len(cells) else "" for i, name in positions}
             table.rows.append(CsvRow(start, values))
     except csv.Error as exc:
         raise UnusableInput(

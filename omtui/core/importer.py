@@ -79,6 +79,7 @@ EXPORT_HEADERS = (
 )
 COMPARED = ("first_name", "last_name", "phone", "company", "job_title", "city", "tags", "notes")
 
+_PLAIN = frozenset(COMPARED) - {"tags", "notes"}  # whitespace collapsed, like the form
 _FR_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 
@@ -180,17 +181,17 @@ def parse_joined(raw: str) -> datetime:
 def _clean_row(values: dict[str, str]) -> tuple[dict[str, str], bool | None, datetime | None]:
     """Validate one row's cells; raise ValidationError/ValueError with a reason."""
     fields: dict[str, str] = {"email": members.normalise_email(values.get("email", ""))}
-    for name in COMPARED:
-        raw = values.get(name, "")
-        if raw and raw.strip():
-            if name == "tags":
-                cleaned = members.join_tags(members.split_tags(raw))
-            elif name == "notes":
-                cleaned = raw  # kept as written (multi-line notes round-trip)
-            else:
-                cleaned = " ".join(raw.split())
-            if cleaned:
-                fields[name] = cleaned
+    for name in _PLAIN & values.keys():
+        cleaned = " ".join(values[name].split())
+        if cleaned:
+            fields[name] = cleaned
+    if values.get("tags"):
+        tags = members.join_tags(members.split_tags(values["tags"]))
+        if tags:
+            fields["tags"] = tags
+    notes = values.get("notes")
+    if notes and not notes.isspace():
+        fields["notes"] = notes  # kept as written (multi-line notes round-trip)
     subscribed: bool | None = None
     if "newsletter" in values:
         try:

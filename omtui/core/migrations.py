@@ -90,7 +90,7 @@ def _001_members(conn: sqlite3.Connection) -> None:
         -- trigger: FTS5 flushes at every trigger's savepoint, 10x slower for a bulk import.
         -- Updates and deletes keep the index right through the triggers below.
         CREATE VIRTUAL TABLE members_fts USING fts5(
-            search, content='members', content_rowid='id', tokenize='trigram'
+            search, content='members', content_rowid='id', tokenize='trigram', columnsize=0
         );
         -- Build big batches in memory (up to 32 MiB) before writing index segments.
         INSERT INTO members_fts(members_fts, rank) VALUES ('hashsize', 33554432);
