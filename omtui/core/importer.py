@@ -337,7 +337,8 @@ def _insert_new(db: Database, rows: list[ImportRow], *, now: datetime, source: s
     columns = (*members.EDITABLE_FIELDS, "subscribed", "joined_at", "unsubscribe_token")
     columns += ("search", "created_at", "updated_at")
     records = []
-    for row in rows:
+    tokens = members.new_tokens(len(rows))
+    for row, token in zip(rows, tokens, strict=True):
         values = {k: row.fields.get(k, "") for k in editable}
         subscribed = True if row.subscribed is None else row.subscribed
         records.append(
@@ -345,7 +346,7 @@ def _insert_new(db: Database, rows: list[ImportRow], *, now: datetime, source: s
                 *values.values(),
                 int(subscribed),
                 to_iso(row.joined_at) if row.joined_at else stamp,
-                members.new_token(),
+                token,
                 members.search_text(values),
                 stamp,
                 stamp,

@@ -57,13 +57,15 @@ def _001_members(conn: sqlite3.Connection) -> None:
             subscribed INTEGER NOT NULL DEFAULT 0,
             joined_at TEXT NOT NULL,
             notes TEXT NOT NULL DEFAULT '',
-            unsubscribe_token TEXT NOT NULL UNIQUE,
+            unsubscribe_token TEXT NOT NULL,
             search TEXT NOT NULL DEFAULT '',
             archived_at TEXT,
             created_at TEXT NOT NULL,
             updated_at TEXT NOT NULL
         );
         CREATE UNIQUE INDEX members_email ON members(email COLLATE NOCASE);
+        -- A named index, not a column constraint, so a bulk import can rebuild it once.
+        CREATE UNIQUE INDEX members_token ON members(unsubscribe_token);
         CREATE INDEX members_city ON members(city COLLATE NOCASE);
         -- Live members in name order with their folded search text: the default page and
         -- substring scans read this index alone, without a table lookup per row.

@@ -107,13 +107,19 @@ def test_members_core_speed(csv_path: Path, raw_rows: list[dict[str, str]], tmp_
         ("filter 1 letter 'a'", "a"),
         ("filter 2 letters 'le'", "le"),
         ("filter 2-letter miss 'zq'", "zq"),
+        ("filter 'paris' + tag freelance", "paris"),
+        ("filter 'helene' + subscribed", "helene"),
     ]
+    extras = {
+        "filter 'paris' + tag freelance": {"tag": "freelance"},
+        "filter 'helene' + subscribed": {"subscribed": True},
+    }
     slow = []
     for name, text in cases:
-        filt = MemberFilter(text=text)
+        filt = MemberFilter(text=text, **extras.get(name, {}))
 
         def keystroke(filt: MemberFilter = filt) -> None:
-            memo = members._SHORT_INDEXES.get(db)
+            memo = members._LIVE_LISTS.get(db)
             if memo is not None:  # each keystroke is a new term: no reuse between repeats
                 memo.last = ((), [])
             members.query_members(db, filt, limit=200)
