@@ -339,15 +339,15 @@ def _insert_new(db: Database, rows: list[ImportRow], *, now: datetime, source: s
     records = []
     tokens = members.new_tokens(len(rows))
     for row, token in zip(rows, tokens, strict=True):
-        values = {k: row.fields.get(k, "") for k in editable}
+        fields = row.fields
         subscribed = True if row.subscribed is None else row.subscribed
         records.append(
             (
-                *values.values(),
+                *[fields.get(k, "") for k in editable],
                 int(subscribed),
                 to_iso(row.joined_at) if row.joined_at else stamp,
                 token,
-                members.search_text(values),
+                members.search_text(fields),
                 stamp,
                 stamp,
             )

@@ -207,20 +207,22 @@ def clean_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-@lru_cache(maxsize=65536)
-def _fold_part(text: str) -> str:
-    return text.lower() if text.isascii() else fold(text)
+SEARCH_FIELDS = ("first_name", "last_name", "email", "company", "city", "tags")
+
+
+@lru_cache(maxsize=16384)
+def _fold_cached(text: str) -> str:
+    return fold(text)
 
 
 def search_text(row: Mapping[str, Any]) -> str:
     """The folded text the type-to-filter searches: names, email, company, city, tags.
 
-    Folded part by part, cached: names, companies and cities repeat a lot in a big import.
+    Folded part by part: ASCII parts just lower-cased, others cached (names, companies
+    and cities repeat a lot in a big import).
     """
-    return " ".join(
-        _fold_part(str(row.get(k) or ""))
-        for k in ("first_name", "last_name", "email", "company", "city", "tags")
-    )
+    parts = [str(row.get(k) or "") for k in SEARCH_FIELDS]
+    return " ".join([p.lower() if p.isascii() else _fold_cached(p) for p in parts])
 
 
 def new_token() -> str:
