@@ -323,15 +323,17 @@ class _LiveList:
     key: tuple[int, int]
     ids: list[int]
     texts: list[str]
-    tags: list[str] = field(default_factory=list)  # ",tag1,tag2,"; loaded when first needed
-    cities: list[str] = field(default_factory=list)  # NOCASE-folded
-    subscribed: list[int] = field(default_factory=list)
+    # (",tag1,tag2,", NOCASE-folded city, subscribed) aligned with ids; loaded when needed
+    attributes: tuple[list[str], list[str], list[int]] | None = None
     last: tuple[tuple[Any, ...], list[int]] = ((), [])  # the page and the count share it
 
-    def load_attributes(self, db: Database) -> None:
-        """Tags, city and subscription, aligned with `ids` (one unordered table scan)."""
-        if len(self.tags) == len(self.ids):
-            return
+    def load_attributes(self, db: Database) -> tuple[list[str], list[str], list[int]]:
+        """Tags, city and subscription, aligned with `ids` (one unordered table scan).
+
+        Assigned in one step, so worker threads sharing the list never see half of it.
+        """
+        if self.attributes is not None:
+            return self.attributes
         interned: dict[str, str] = {}
         by_id = {
             r[0]: (
@@ -344,9 +346,8 @@ class _LiveList:
             )
         }
         rows = [by_id[i] for i in self.ids]
-        self.tags = [r[0] for r in rows]
-        self.cities = [r[1] for r in rows]
-        self.subscribed = [r[2] for r in rows]
+        self.attributes = ([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
+        return self.attributes
 
 
 _LIVE_LISTS: weakref.WeakKeyDictionary[Database, _LiveList] = weakref.WeakKeyDictionary()
@@ -370,20 +371,21 @@ def _live_matches(db: Database, filt: MemberFilter) -> list[int]:
     live = _live_list(db)
     words = fold(filt.text).split()
     memo = (tuple(words), filt.tag, filt.city, filt.subscribed)
-    if live.last[0] == memo:
-        return list(live.last[1])
+    last = live.last  # one read: another thread may replace it meanwhile
+    if last[0] == memo:
+        return list(last[1])
     positions: Iterable[int] = range(len(live.ids))
     if filt.tag or filt.city or filt.subscribed is not None:
-        live.load_attributes(db)
-    if filt.subscribed is not None:
-        want, subscribed = int(filt.subscribed), live.subscribed
-        positions = [p for p in positions if subscribed[p] == want]
-    if filt.city:
-        city, cities = _nocase(filt.city.strip()), live.cities
-        positions = [p for p in positions if cities[p] == city]
-    if filt.tag:
-        needle, tags = f",{filt.tag.strip().lower()},", live.tags
-        positions = [p for p in positions if needle in tags[p]]
+        tags, cities, subscribed = live.load_attributes(db)
+        if filt.subscribed is not None:
+            want = int(filt.subscribed)
+            positions = [p for p in positions if subscribed[p] == want]
+        if filt.city:
+            city = _nocase(filt.city.strip())
+            positions = [p for p in positions if cities[p] == city]
+        if filt.tag:
+            needle = f",{filt.tag.strip().lower()},"
+            positions = [p for p in positions if needle in tags[p]]
     texts = live.texts
     for word in sorted(words, key=len, reverse=True):  # the longest word is the rarest
         positions = [p for p in positions if word in texts[p]]

@@ -227,3 +227,35 @@ def test_every_sort_gives_the_same_page_on_every_path(
     full = members.query_members(demo_db, sort=sort, descending=descending, limit=None)
     ids = [m.id for m in full]
     assert len(ids) == len(set(ids)) == members.count_members(demo_db)
+
+
+@pytest.mark.parametrize(
+    "filt",
+    [
+        MemberFilter(text="le", city="paris"),
+        MemberFilter(text="par", tag="freelance"),
+        MemberFilter(text="e", subscribed=False),
+        MemberFilter(tag="volunteer"),
+        MemberFilter(city="LYON"),
+        MemberFilter(subscribed=True, text="dupre"),
+    ],
+)
+def test_in_memory_pages_match_sql(demo_db: Database, filt: MemberFilter) -> None:
+    assert members._use_live_list(filt)
+    everyone = members.query_members(demo_db, filt, limit=None)  # SQL
+    assert everyone, filt
+    assert members.query_members(demo_db, filt, limit=7, offset=3) == everyone[3:10]
+    assert members.count_members(demo_db, filt) == len(everyone)
+
+
+def test_apply_twice_changes_nothing_the_second_time(db: Database, tmp_path, now) -> None:
+    from omtui.core.importer import apply_import, preview_import
+
+    path = tmp_path / "m.csv"
+    path.write_bytes(b"email,newsletter\r\na@example.com,non\r\n")
+    preview = preview_import(db, path, now=now)
+    assert apply_import(db, preview, now=now).counts["new"] == 1
+    assert apply_import(db, preview, now=now).counts == {
+        "new": 0, "updated": 0, "unchanged": 1, "rejected": 0,
+    }  # fmt: skip
+    assert db.scalar("SELECT count(*) FROM consent_events") == 1
