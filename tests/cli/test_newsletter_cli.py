@@ -173,7 +173,8 @@ def test_kill_9_at_random_points_loses_nothing_and_doubles_nothing(
             assert got[address] == 1, address
         else:
             assert state == "uncertain" and got[address] in (0, 1)
-    assert counts["uncertain"] < 100  # only what was in flight at each kill
+    print(f"kills={kills} uncertain={counts['uncertain']} delivered={len(got)}")
+    assert counts["uncertain"] <= kills * 15  # only what was in flight at each kill
     assert set(got) <= subscribed
 
 
