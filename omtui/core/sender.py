@@ -443,7 +443,7 @@ def _set_status(db: Database, newsletter_id: int, status: str, reason: str, now:
     with db.transaction():
         db.execute(
             "UPDATE newsletters SET status = ?, pause_reason = ?, updated_at = ?"
-            + (", sent_at = ?" if status == "sent" else "")
+            + (", sent_at = COALESCE(sent_at, ?)" if status == "sent" else "")
             + " WHERE id = ?",
             (status, reason, to_iso(now), *((to_iso(now),) if status == "sent" else ()))
             + (newsletter_id,),
