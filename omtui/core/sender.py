@@ -502,20 +502,21 @@ def build_test_message(
     return template.build(recipient)
 
 
-def send_test(db: Database, newsletter_id: int, config: Config, to: str, *, now: datetime) -> str:
-    """Send one test message to `to` now; return its Message-ID or raise OmtuiError."""
+async def send_test_async(
+    db: Database, newsletter_id: int, config: Config, to: str, *, now: datetime
+) -> str:
+    """Send one test message to `to`; return its Message-ID or raise OmtuiError."""
     message_id, data = build_test_message(db, newsletter_id, config, to, now=now)
+    policy = RetryPolicy(max_attempts=2, base_delay=0.2, connect_attempts=2)
     try:
-        result = asyncio.run(
-            send_one(
-                config.smtp,
-                envelope_address(to),
-                data,
-                policy=RetryPolicy(max_attempts=2, base_delay=0.2),
-            )
-        )
+        result = await send_one(config.smtp, envelope_address(to), data, policy=policy)
     except ServerDown as exc:
         raise OmtuiError(str(exc)) from exc
     if result.state != "sent":
         raise OmtuiError(_("the test message was refused: {reply}").format(reply=result.reply))
     return message_id
+
+
+def send_test(db: Database, newsletter_id: int, config: Config, to: str, *, now: datetime) -> str:
+    """`send_test_async` in its own event loop (CLI, or a Textual thread worker)."""
+    return asyncio.run(send_test_async(db, newsletter_id, config, to, now=now))
