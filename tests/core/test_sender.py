@@ -49,9 +49,16 @@ async def test_each_subscriber_gets_exactly_one_message_unsubscribed_none(
     config = make_config(smtp_sink.host, smtp_sink.port)
     nid = started(db, config, now)
     seen: list[sender.SendProgress] = []
+    threads: set[int] = set()
+
+    def on_progress(p: sender.SendProgress) -> None:
+        seen.append(p)
+        threads.add(threading.get_ident())
+
     outcome = await sender.send_newsletter(
-        db_path, nid, config, on_progress=seen.append, clock=lambda: now, policy=FAST
+        db_path, nid, config, on_progress=on_progress, clock=lambda: now, policy=FAST
     )
+    assert threads == {threading.get_ident()}  # reports come on the event loop's thread
     assert outcome.state == "sent" and outcome.progress.sent == 44
     got = Counter(smtp_sink.recipients())
     assert len(got) == 44 and set(got.values()) == {1}
