@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import time
 
 import pytest
@@ -14,14 +16,18 @@ FAST = RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.02, connect_atte
 DATA = b"From: a@x.org\r\nTo: b@y.org\r\nSubject: hi\r\n\r\nhello\r\n"
 
 
-async def test_rate_limiter_spaces_permits() -> None:
-    limiter = RateLimiter(50)
-    stamps = []
-    for _ in range(26):
-        await limiter.acquire()
-        stamps.append(time.monotonic())
-    assert stamps[-1] - stamps[0] >= 25 * (1 / 50)  # 26 permits never fit in 0.5 s
-    assert max(sum(1 for t in stamps if s <= t < s + 0.5) for s in stamps) <= 25
+async def test_rate_limiter_counts_a_slot_until_it_ends() -> None:
+    """25 slots per 0.5 s: starts are spaced, and the 26th starts 0.5 s after the 1st ENDED."""
+    limiter = RateLimiter(50, window=0.5)
+    starts, ends = [], []
+    for i in range(26):
+        async with limiter.slot():
+            starts.append(time.monotonic())
+            if i == 0:
+                await asyncio.sleep(0.1)  # a slow first message
+            ends.append(time.monotonic())
+    assert all(b - a >= 0.0199 for a, b in itertools.pairwise(starts))
+    assert starts[25] >= ends[0] + 0.5
 
 
 async def test_connection_is_reused_for_many_messages(smtp_sink: SmtpSink) -> None:

@@ -66,3 +66,22 @@ def test_one_row_per_recipient_per_send(db: Database, now: datetime) -> None:
     with pytest.raises(sqlite3.IntegrityError):
         outbox.snapshot(db, nid, [Recipient("U0@example.org")], now=now)
     assert outbox.counts(db, nid)["queued"] == 1
+
+
+def test_a_member_who_unsubscribes_mid_send_is_not_sent_to(db: Database, now: datetime) -> None:
+    from omtui.core import members
+
+    people = [
+        members.add_member(db, {"email": f"m{i}@example.org", "first_name": "A"}, now=now)
+        for i in range(4)
+    ]
+    nl = create_draft(db, subject="S", body="B", now=now)
+    recipients = [Recipient(p.email, member_id=p.id, token=p.unsubscribe_token) for p in people]
+    outbox.snapshot(db, nl.id, recipients, now=now)
+    members.unsubscribe_email(db, "m1@example.org", now=now)
+    members.archive_member(db, people[2].id, now=now)
+    claimed = outbox.claim(db, nl.id, 10, now=now)
+    assert [r.email for r in claimed] == ["m0@example.org", "m3@example.org"]
+    failed = outbox.rows_in_state(db, nl.id, "failed")
+    assert [r.email for r in failed] == ["m1@example.org", "m2@example.org"]
+    assert failed[0].reply == outbox.UNSUBSCRIBED_REPLY
