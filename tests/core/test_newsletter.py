@@ -301,19 +301,28 @@ def test_each_message_id_is_unique(db: Database, now: datetime) -> None:
 
 
 @pytest.mark.parametrize(
-    ("address", "valid"),
+    "address",
     [
-        ("ann.lee+news@example.org", True),
-        ("h.dupre@cœurdeville.fr", True),
-        ("a..b@example.org", False),
-        (".a@example.org", False),
-        ("a@-example.org", False),
-        ("a@example", False),
-        ("x" * 65 + "@example.org", False),
-        ("a b@example.org", False),
+        "ann.lee+news@example.org",
+        "h.dupre@cœurdeville.fr",
+        "o'brien@example.ie",
+        "a..b@example.org",
+        ".a@example.org",
+        "a@-example.org",
+        "a@example",
+        "a@example.c0",
+        "x" * 65 + "@example.org",
+        "a b@example.org",
     ],
 )
-def test_address_check_agrees_with_email_validator(address: str, valid: bool) -> None:
+def test_fast_address_check_agrees_with_email_validator(address: str) -> None:
+    from email_validator import EmailNotValidError, validate_email
+
     from omtui.core.newsletter import _valid_address
 
-    assert _valid_address(address) is valid
+    try:
+        validate_email(address, check_deliverability=False)
+        expected = True
+    except EmailNotValidError:
+        expected = False
+    assert _valid_address(address) is expected
