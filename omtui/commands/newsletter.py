@@ -66,8 +66,11 @@ def list_command(club: ClubContext, as_json: bool) -> None:
                 sent=s.counts.get("sent", 0), total=s.recipients, failed=s.counts.get("failed", 0)
             )
         when = nl.sent_at or nl.send_started_at or nl.updated_at
+        state = nl.status
+        if state == "sending" and not sender.is_running(club.db_path, nl.id):
+            state = _("interrupted")
         click.echo(
-            f"{nl.id:>4}  {nl.status:<9}  {nl.subject[:40]:<40}  "
+            f"{nl.id:>4}  {state:<11}  {nl.subject[:40]:<40}  "
             f"{_audience_text(nl.audience_tags, nl.audience_city)}  {counts}  "
             f"{humanize_delta(when, now) if when else ''}"
         )

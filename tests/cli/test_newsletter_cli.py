@@ -151,11 +151,14 @@ def test_kill_9_at_random_points_loses_nothing_and_doubles_nothing(
         while len(smtp_sink.messages) < target and proc.poll() is None:
             assert time.monotonic() < deadline, "the send did not progress"
             time.sleep(0.002)
-        if proc.poll() is None:
+        last_killed = proc.poll() is None
+        if last_killed:
             os.kill(proc.pid, signal.SIGKILL)
             kills += 1
         proc.wait(timeout=10)
     assert kills >= 3
+    if last_killed:
+        assert " interrupted " in run_cli("newsletter", "list").stdout
     final = run_cli("--config", str(config), "newsletter", "send", nid, "--yes",
                     env=sink_env(smtp_sink))  # fmt: skip
     assert final.returncode == 0, final.stderr
