@@ -104,11 +104,19 @@ def requeue_uncertain(db: Database, newsletter_id: int, *, now: datetime) -> int
     return cursor.rowcount
 
 
-def claim(db: Database, newsletter_id: int, limit: int, *, now: datetime) -> list[OutboxRow]:
+def claim(
+    db: Database,
+    newsletter_id: int,
+    limit: int,
+    *,
+    now: datetime,
+    skipped: list[int] | None = None,
+) -> list[OutboxRow]:
     """Mark up to `limit` queued rows `sending` and commit, before any is handed to SMTP.
 
     A member who unsubscribed (or was archived) since the send started is not sent to:
-    the row becomes `failed` with a reply saying so. Unsubscribing always wins."""
+    the row becomes `failed` with a reply saying so (its id added to `skipped`).
+    Unsubscribing always wins."""
     with db.transaction():
         while True:
             rows = db.query(
@@ -125,6 +133,8 @@ def claim(db: Database, newsletter_id: int, limit: int, *, now: datetime) -> lis
             ]
             if not gone:
                 break
+            if skipped is not None:
+                skipped.extend(gone)
             db.conn.executemany(
                 "UPDATE outbox SET state = 'failed', reply = ?, updated_at = ? WHERE id = ?",
                 [(UNSUBSCRIBED_REPLY, to_iso(now), rid) for rid in gone],

@@ -330,9 +330,10 @@ async def _send(
     finished = asyncio.Event()
     limit = max(1, settings.max_consecutive_errors)
 
-    def claim_and_build() -> list[tuple[Recipient, str, bytes]]:
-        rows = outbox.claim(db, nl.id, batch, now=clock())
-        return [(row.recipient(), *template.build(row.recipient())) for row in rows]
+    def claim_and_build() -> tuple[list[tuple[Recipient, str, bytes]], int]:
+        skipped: list[int] = []
+        rows = outbox.claim(db, nl.id, batch, now=clock(), skipped=skipped)
+        return [(r.recipient(), *template.build(r.recipient())) for r in rows], len(skipped)
 
     def on_error(reply: str) -> None:
         run.consecutive_errors += 1
@@ -350,11 +351,16 @@ async def _send(
     async def feeder() -> None:
         try:
             while not control.stopping:
-                items = await in_db(claim_and_build)
+                items, skipped = await in_db(claim_and_build)
+                b = run.base
+                run.base = replace(
+                    b,
+                    queued=b.queued - len(items) - skipped,
+                    sending=b.sending + len(items),
+                    failed=b.failed + skipped,
+                )
                 if not items:
                     break
-                b = run.base
-                run.base = replace(b, queued=b.queued - len(items), sending=b.sending + len(items))
                 for item in items:
                     queue.put_nowait(item)
                 while queue.qsize() >= low_water and not control.stopping:

@@ -282,3 +282,20 @@ async def test_international_addresses(
     assert outcome.progress.failed == 1
     msg = parse(next(m for m in smtp_sink.messages if m.rcpt_tos[0].startswith("h.")).data)
     assert msg["To"].addresses[0].display_name == "Hélène Dupré"
+
+
+async def test_member_unsubscribing_during_a_pause_is_not_sent_to(
+    db: Database, db_path: Path, now: datetime, smtp_sink: SmtpSink
+) -> None:
+    from omtui.core import members
+
+    add_people(db, now)
+    config = make_config(smtp_sink.host, smtp_sink.port)
+    nid = started(db, config, now)  # 4 recipients frozen, Ann among them
+    members.unsubscribe_email(db, "ann@example.org", now=now)
+    seen: list[sender.SendProgress] = []
+    outcome = await sender.send_newsletter(db_path, nid, config, on_progress=seen.append)
+    assert "ann@example.org" not in smtp_sink.recipients() and len(smtp_sink.recipients()) == 3
+    assert outcome.progress.failed == 1 and all(p.failed <= 1 for p in seen)
+    [row] = outbox.rows_in_state(db, nid, "failed")
+    assert row.email == "ann@example.org" and row.reply == outbox.UNSUBSCRIBED_REPLY
