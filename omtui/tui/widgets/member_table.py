@@ -1,0 +1,95 @@
+"""The members DataTable: one window of rows at a time, sorted in SQL, keyed by member id."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from omtui.core.dates import humanize_delta
+from omtui.core.members import Member
+from omtui.i18n import _
+
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("name", _("Name")),
+    ("email", _("Email")),
+    ("company", _("Company")),
+    ("city", _("City")),
+    ("tags", _("Tags")),
+    ("subscribed", _("News")),
+    ("joined", _("Joined")),
+)
+WIDTHS = {"name": 18, "email": 22, "company": 14, "city": 12, "tags": 11}
+"""Cells are cut to these many characters so every column fits in 120 columns."""
+
+Cells = tuple[str, ...]
+
+
+def _cut(text: str, column: str) -> str:
+    width = WIDTHS[column]
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def member_cells(member: Member, now: datetime) -> Cells:
+    """A member as table cells (plain strings, so they can be built in a worker thread)."""
+    return (
+        _cut(member.full_name or "—", "name"),
+        _cut(member.email, "email"),
+        _cut(member.company, "company"),
+        _cut(member.city, "city"),
+        _cut(",".join(member.tags), "tags"),
+        _("yes") if member.subscribed else _("no"),
+        humanize_delta(member.joined_at, now) if member.joined_at else "",
+    )
+
+
+class MemberTable(DataTable):
+    """Shows the rows the pane gives it; the pane decides which window of members that is."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self.sort_key = "name"
+        self.descending = False
+
+    def on_mount(self) -> None:
+        for key, label in COLUMNS:
+            self.add_column(label, key=key)
+        self.show_sort(self.sort_key, self.descending)
+
+    def show_sort(self, key: str, descending: bool) -> None:
+        """Mark the sorted column's header with an arrow."""
+        self.sort_key, self.descending = key, descending
+        for column_key, label in COLUMNS:
+            column = self.columns.get(column_key)  # type: ignore[call-overload]
+            if column is None:
+                continue
+            if column_key == key:
+                column.label = Text(f"{label} {'▼' if descending else '▲'}", style="bold")
+            else:
+                column.label = Text(label)
+        self._require_update_dimensions = True
+        self.refresh()
+
+    def show_rows(self, rows: Sequence[tuple[int, Cells]], cursor_row: int = 0) -> None:
+        """Replace every row (clear + add) and put the cursor on `cursor_row`."""
+        self.clear()
+        for member_id, cells in rows:
+            self.add_row(*cells, key=str(member_id))
+        if rows:
+            self.move_cursor(row=max(0, min(cursor_row, len(rows) - 1)), animate=False)
+
+    def row_of(self, member_id: int) -> int | None:
+        """The row showing `member_id`, if it is in the current window."""
+        try:
+            return self.get_row_index(str(member_id))
+        except Exception:
+            return None
+
+    @property
+    def current_member_id(self) -> int | None:
+        if not self.row_count:
+            return None
+        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
+        return int(key.value) if key.value is not None else None
