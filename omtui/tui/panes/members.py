@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Input, Label, Select, Static
 from textual.worker import get_current_worker
 
 from omtui.core import members as core
+from omtui.core.member_views import position_of
 from omtui.core.members import Member, MemberFilter
 from omtui.errors import OmtuiError
 from omtui.i18n import _
@@ -58,6 +59,7 @@ class MembersPane(MemberActions, ClubPane):
         self.everyone: int | None = None
         self._generation = 0
         self._pending = False
+        self._keep_id: int | None = None
 
     # -- layout ---------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -85,7 +87,8 @@ class MembersPane(MemberActions, ClubPane):
         """First show, or the data changed: keep the filter, the window and the cursor."""
         self.everyone = None
         first = not self.table.row_count and self.total is None
-        self.fetch(self.start, keep_id=self.table.current_member_id)
+        keep_id, self._keep_id = self._keep_id or self.table.current_member_id, None
+        self.fetch(self.start, keep_id=keep_id, cursor_row=self.table.cursor_row)
         self.load_options()
         if first:
             self.table.focus()
@@ -105,6 +108,14 @@ class MembersPane(MemberActions, ClubPane):
         page = core.query_members(
             db, filt, sort=sort, descending=descending, limit=WINDOW, offset=offset
         )
+        if keep_id is not None and all(m.id != keep_id for m in page):
+            # the member to keep (just added or edited) is elsewhere: centre the window on it
+            where = position_of(db, keep_id, filt, sort=sort, descending=descending)
+            if where is not None:
+                offset = max(0, where - WINDOW // 2)
+                page = core.query_members(
+                    db, filt, sort=sort, descending=descending, limit=WINDOW, offset=offset
+                )
         if not page and offset > 0:  # the window fell off the end (rows went away)
             offset = 0
             page = core.query_members(db, filt, sort=sort, descending=descending, limit=WINDOW)
@@ -270,11 +281,9 @@ class MembersPane(MemberActions, ClubPane):
             return None
 
     def changed(self, keep_id: int | None = None) -> None:
-        """After a write: refresh the other panes (via the app) and this table."""
+        """After a write: the app refreshes every pane showing members, this one included."""
+        self._keep_id = keep_id
         self.post_message(DataChanged("members"))
-        self.everyone = None
-        self.fetch(self.start, keep_id=keep_id or self.table.current_member_id)
-        self.load_options()
 
     # -- command palette --------------------------------------------------------------
     def palette_commands(self) -> Iterable[SystemCommand]:

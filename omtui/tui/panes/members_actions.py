@@ -63,8 +63,8 @@ class MemberActions(_Base):
         if member is None:
             return
         question = _(
-            "Delete {name} <{email}>?\n\nThey are archived: hidden from every list and "
-            "unsubscribed. Their consent history is kept."
+            "Delete {name} <{email}>?\n\nThey are archived: hidden from every list\n"
+            "and unsubscribed. Their consent history is kept."
         ).format(name=member.full_name or member.email, email=member.email)
 
         def answered(yes: bool | None) -> None:

@@ -43,14 +43,16 @@ class MemberForm(ModalScreen[Member | None]):
         width: 76; max-width: 100%; height: auto; max-height: 100%;
         border: thick $primary; background: $surface; padding: 0 1;
     }
-    MemberForm #form-title { text-style: bold; margin-bottom: 1; }
-    MemberForm VerticalScroll { height: auto; max-height: 1fr; }
+    MemberForm #form-title { text-style: bold; }
+    MemberForm VerticalScroll { margin-top: 1; }
+    MemberForm VerticalScroll { height: auto; max-height: 15; }
     MemberForm .row { height: auto; }
     MemberForm .row Label.name { width: 12; padding-top: 0; }
     MemberForm .row Input { width: 1fr; }
-    MemberForm .field-error { color: $error; padding-left: 12; display: none; }
+    MemberForm .field-error { color: $error; padding-left: 12; width: 100%; display: none; }
+    MemberForm #form-hint { color: $text-muted; }
     MemberForm .field-error.shown { display: block; }
-    MemberForm #form-error { color: $error; }
+    MemberForm #form-error { color: $error; width: 100%; }
     MemberForm #buttons { height: auto; align-horizontal: right; margin-top: 1; }
     MemberForm Button { margin-left: 1; min-width: 10; }
     """
@@ -80,6 +82,7 @@ class MemberForm(ModalScreen[Member | None]):
         )
         with Vertical():
             yield Label(title, id="form-title")
+            yield Label(_("Enter or Ctrl+S saves, Esc cancels."), id="form-hint")
             with VerticalScroll():
                 for name, label in FIELDS:
                     with Horizontal(classes="row"):
