@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.message import Message
 from textual.pilot import Pilot
-from textual.widgets import Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from omtui.context import ClubContext
 from omtui.core import members
@@ -15,6 +17,7 @@ from omtui.tui.app import OmtuiApp, make_app
 from omtui.tui.messages import DataChanged
 from omtui.tui.panes.members import WINDOW, MembersPane
 from omtui.tui.screens.confirm import ConfirmDialog
+from omtui.tui.screens.import_preview import ImportPreviewScreen, PathPrompt
 from omtui.tui.screens.member_detail import MemberDetail
 from omtui.tui.screens.member_form import MemberForm
 
@@ -305,6 +308,64 @@ async def test_palette_offers_member_actions(demo_club: ClubContext) -> None:
         for title in ("Add member", "Import members from CSV", "Export members to CSV"):
             assert title in titles
         assert "Sort members by City" in titles
+
+
+async def test_import_previews_then_applies_a_french_excel_file(
+    demo_club: ClubContext, tmp_path: Path
+) -> None:
+    existing = members.query_members(demo_club.db, limit=1, offset=5)[0]
+    csv_file = tmp_path / "adhérents.csv"
+    csv_file.write_bytes(
+        (
+            "Prénom;Nom;Courriel;Ville;Newsletter;Fax\r\n"
+            "Gaëlle;Lefèvre;gaelle.lefevre@example.fr;Besançon;oui;01\r\n"
+            f"{existing.first_name};{existing.last_name};{existing.email.upper()};Orléans;;\r\n"
+            "Bad;Row;not-an-email;Paris;non;\r\n"
+        ).encode("cp1252")
+    )
+    app = make_app(demo_club, poll=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("i")
+        prompt = app.screen
+        assert isinstance(prompt, PathPrompt)
+        prompt.query_one("#path", Input).value = str(tmp_path / "missing.csv")
+        await pilot.press("enter")
+        assert "is not a file" in str(prompt.query_one("#path-error", Label).render())
+        prompt.query_one("#path", Input).value = str(csv_file)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        preview = app.screen
+        assert isinstance(preview, ImportPreviewScreen)
+        summary = str(preview.query_one("#summary", Static).render())
+        assert "1 new · 1 updated · 0 unchanged · 1 rejected" in summary
+        assert "cp1252" in summary and "semicolon" in summary and "Fax" in summary
+        rejected = preview.query_one("#rejected", DataTable)
+        assert rejected.get_row_at(0)[:2] == ["4", "not-an-email"]
+        assert members.find_by_email(demo_club.db, "gaelle.lefevre@example.fr") is None
+        await pilot.press("a")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, ImportPreviewScreen)
+        added = members.find_by_email(demo_club.db, "gaelle.lefevre@example.fr")
+        assert added is not None and added.city == "Besançon" and added.subscribed
+        assert members.get_member(demo_club.db, existing.id).city == "Orléans"
+        assert count_line(app).startswith("301 members")
+
+
+async def test_export_writes_the_filtered_members(demo_club: ClubContext, tmp_path: Path) -> None:
+    app = make_app(demo_club, poll=False)
+    out = tmp_path / "lyon.csv"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        app.query_one("#members-city").value = "Lyon"
+        await settle(app, pilot)
+        await pilot.press("x")
+        app.screen.query_one("#path", Input).value = str(out)
+        await pilot.press("enter")
+        await settle(app, pilot)
+    lyon = members.count_members(demo_club.db, MemberFilter(city="Lyon"))
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == lyon + 1 and all("Lyon" in line for line in lines[1:])
 
 
 def test_snapshot_members_tab(demo_club: ClubContext, snap_compare) -> None:

@@ -131,7 +131,7 @@ class MemberActions(_Base):
         finally:
             db.close()
         message = _("Imported: {new:,} new, {updated:,} updated, {unchanged:,} unchanged.").format(
-            new=result.new, updated=result.updated, unchanged=result.unchanged
+            **result.counts
         )
         self.app.call_from_thread(self.notify, message)
         self.app.call_from_thread(self.changed)

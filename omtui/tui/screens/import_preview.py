@@ -99,7 +99,7 @@ class ImportPreviewScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         p = self.preview
-        accepted = p.new + p.updated
+        accepted = p.counts["new"] + p.counts["updated"]
         with Vertical():
             yield Label(_("Import {name}").format(name=Path(p.path).name), classes="title")
             yield Static(self.summary(), id="summary")
@@ -112,7 +112,9 @@ class ImportPreviewScreen(ModalScreen[bool]):
             with Horizontal(classes="buttons"):
                 yield Button(_("Cancel"), id="cancel")
                 yield Button(
-                    _("Apply ({n:,} rows)").format(n=accepted),
+                    _("Apply ({n:,} rows)").format(n=accepted)
+                    if accepted
+                    else _("Nothing to apply"),
                     id="apply",
                     variant="primary",
                     disabled=accepted == 0,
@@ -121,9 +123,7 @@ class ImportPreviewScreen(ModalScreen[bool]):
     def summary(self) -> str:
         p = self.preview
         lines = [
-            _("{new:,} new · {updated:,} updated · {unchanged:,} unchanged").format(
-                new=p.new, updated=p.updated, unchanged=p.unchanged
-            )
+            _("{new:,} new · {updated:,} updated · {unchanged:,} unchanged").format(**p.counts)
             + " · "
             + _("{rejected:,} rejected").format(rejected=len(p.rejected)),
             _("Encoding {encoding}, delimiter {delimiter}").format(
