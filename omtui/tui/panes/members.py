@@ -58,6 +58,8 @@ class MembersPane(MemberActions, ClubPane):
         self.total: int | None = None
         self.everyone: int | None = None
         self._generation = 0
+        self.shown_generation = 0
+        """The last fetch whose rows are on screen (tests and the benchmark wait on it)."""
         self._pending = False
         self._keep_id: int | None = None
 
@@ -145,19 +147,21 @@ class MembersPane(MemberActions, ClubPane):
         if keep_id is not None:
             cursor_row = next((i for i, (mid, _c) in enumerate(rows) if mid == keep_id), cursor_row)
         self.table.show_rows(rows, cursor_row)
+        self.shown_generation = generation
         self._pending = False
         empty = not rows
-        self.table.display = not empty
-        empty_note = self.query_one("#members-empty", Static)
-        empty_note.display = empty
-        if empty:
+        if self.table.display == empty:
+            self.table.display = not empty
+            empty_note = self.query_one("#members-empty", Static)
+            empty_note.display = empty
             empty_note.update(self._empty_message())
 
     def _show_count(self, generation: int, total: int, everyone: int) -> None:
         if generation != self._generation:
             return
         self.total, self.everyone = total, everyone
-        self.query_one("#members-count", Label).update(self.count_text())
+        # one line, fixed size: no layout pass needed
+        self.query_one("#members-count", Label).update(self.count_text(), layout=False)
 
     def count_text(self) -> str:
         """ "1,234 of 3,012 members · 1–200 shown · sorted by name ▲"."""

@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, Static
 
-from omtui.i18n import _
+from omtui.i18n import _, ngettext
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
@@ -112,7 +113,7 @@ class ImportPreviewScreen(ModalScreen[bool]):
             with Horizontal(classes="buttons"):
                 yield Button(_("Cancel"), id="cancel")
                 yield Button(
-                    _("Apply ({n:,} rows)").format(n=accepted)
+                    ngettext("Apply ({n:,} row)", "Apply ({n:,} rows)", accepted).format(n=accepted)
                     if accepted
                     else _("Nothing to apply"),
                     id="apply",
@@ -138,7 +139,7 @@ class ImportPreviewScreen(ModalScreen[bool]):
             table = self.query_one("#rejected", DataTable)
             table.add_columns(_("Line"), _("Email"), _("Reason"))
             for row in self.preview.rejected:
-                table.add_row(str(row.line), row.email or "", row.reason)
+                table.add_row(str(row.line), Text(row.email or ""), Text(row.reason))
         apply = self.query_one("#apply", Button)
         if not apply.disabled:
             apply.focus()

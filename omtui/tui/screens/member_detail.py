@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from rich.markup import escape
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -91,8 +92,8 @@ class MemberDetail(ModalScreen[Outcome]):
             table.add_row(
                 f"{format_local(event.at, tz)} ({humanize_delta(event.at, now)})",
                 _("subscribed") if event.subscribed else _("unsubscribed"),
-                event.source,
-                event.detail,
+                Text(event.source),
+                Text(event.detail),
             )
         if table.row_count:
             table.move_cursor(row=table.row_count - 1)
