@@ -73,9 +73,13 @@ class MemberTable(DataTable):
         self.descending = False
 
     def on_mount(self) -> None:
-        for key, label in COLUMNS:
-            self.add_column(label, key=key, width=WIDTHS[key])
-        self.show_sort(self.sort_key, self.descending)
+        self.ensure_columns()
+
+    def ensure_columns(self) -> None:
+        if not self.columns:
+            for key, label in COLUMNS:
+                self.add_column(label, key=key, width=WIDTHS[key])
+            self.show_sort(self.sort_key, self.descending)
 
     def show_sort(self, key: str, descending: bool) -> None:
         """Mark the sorted column's header with an arrow."""
@@ -104,6 +108,7 @@ class MemberTable(DataTable):
 
     def show_rows(self, rows: Sequence[tuple[int, Cells]], cursor_row: int = 0) -> None:
         """Replace every row (clear + add) and put the cursor on `cursor_row`."""
+        self.ensure_columns()
         self.clear()
         for member_id, cells in rows:
             self.add_row(*cells, key=str(member_id))
