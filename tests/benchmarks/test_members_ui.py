@@ -70,34 +70,44 @@ if mode == "baseline":
 
     def ready():
         return app.query_one(DataTable).row_count == 50
-else:
-    from pathlib import Path
-    from omtui.config import Config
-    from omtui.context import ClubContext
-    from omtui.core.demo import DEMO_NOW
-    from omtui.tui.app import make_app
 
-    club = ClubContext(config=Config(), db_path=Path(db_path), fixed_now=DEMO_NOW)
-    app = make_app(club, poll=False)
+    original = app._display
+    done = False
 
-    def ready():
-        panes = app.query("MembersPane")
-        return bool(panes) and panes.first().table.row_count > 0
+    def display(screen, renderable):
+        global done
+        original(screen, renderable)
+        if not done and renderable is not None and ready():
+            done = True
+            with open(out_path, "w") as out:
+                out.write(repr(time.monotonic()))
+            app.call_later(app.exit)
 
-original = app._display
-done = False
+    app._display = display
+    app.run()
+else:  # the real entry point, as a person types it: omtui --db PATH
+    from omtui.tui.app import OmtuiApp
 
-def display(screen, renderable):
-    global done
-    original(screen, renderable)
-    if not done and renderable is not None and ready():
-        done = True
-        Path_ = __import__("pathlib").Path
-        Path_(out_path).write_text(repr(time.monotonic()))
-        app.call_later(app.exit)
+    original = OmtuiApp._display
+    done = False
 
-app._display = display
-app.run()
+    def display(self, screen, renderable):
+        global done
+        original(self, screen, renderable)
+        if done or renderable is None:
+            return
+        panes = self.query("MembersPane")
+        if panes and panes.first().table.row_count > 0:
+            done = True
+            with open(out_path, "w") as out:
+                out.write(repr(time.monotonic()))
+            self.call_later(self.exit)
+
+    OmtuiApp._display = display
+    sys.argv = ["omtui", "--db", db_path]
+    from omtui.cli import main
+
+    main()
 """
 
 
