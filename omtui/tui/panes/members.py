@@ -90,7 +90,7 @@ class MembersPane(MemberActions, ClubPane):
         """Members is the tab shown at start: put its first page in the very first frame.
 
         One page sorted by name comes from an index (a few ms at 100,000 members); the
-        count and the filter options follow in workers.
+        count (after the first frame) and the filter options follow in workers.
         """
         self._generation += 1
         page = core.query_members(self.club.db, self.filt, limit=WINDOW)
@@ -101,9 +101,8 @@ class MembersPane(MemberActions, ClubPane):
     def load(self) -> None:
         """First show, or the data changed: keep the filter, the window and the cursor."""
         self.everyone = None
-        if self._prefetched:  # the first page is already there (on_mount): count it
+        if self._prefetched:  # the first page is already there (on_mount), counted after
             self._prefetched = False
-            self._count(self._generation, self.filt, len(self.table.rows))
             self.table.focus()
         else:
             keep_id, self._keep_id = self._keep_id or self.table.current_member_id, None
@@ -140,14 +139,10 @@ class MembersPane(MemberActions, ClubPane):
         if get_current_worker().is_cancelled:
             return
         self.app.call_from_thread(self._show_rows, generation, offset, rows, keep_id, row)
-        self._count_now(generation, filt, offset, len(page))
 
-    @work(thread=True, exclusive=True, group="members-filter", exit_on_error=False)
-    def _count(self, generation: int, filt: MemberFilter, page_size: int) -> None:
-        self._count_now(generation, filt, 0, page_size)
-
-    def _count_now(self, generation: int, filt: MemberFilter, offset: int, page_size: int) -> None:
-        """(In a worker) count the matches and everyone, then show the count line."""
+    @work(thread=True, exclusive=True, group="members-count", exit_on_error=False)
+    def _count(self, generation: int, filt: MemberFilter, offset: int, page_size: int) -> None:
+        """Count the matches and everyone, then show the count line."""
         db = self.club.db
         # A short first page is the whole answer: no need to count (a miss costs one scan).
         if offset == 0 and page_size < WINDOW:
@@ -175,6 +170,9 @@ class MembersPane(MemberActions, ClubPane):
             cursor_row = next((i for i, (mid, _c) in enumerate(rows) if mid == keep_id), cursor_row)
         self.table.show_rows(rows, cursor_row)
         self.shown_generation = generation
+        # Count once the rows are painted: on 2 busy cores the count (a scan for short
+        # words) would otherwise compete with drawing the rows the person is waiting for.
+        self.call_after_refresh(self._count, generation, self.filt, offset, len(rows))
         self._pending = False
         empty = not rows
         if self.table.display == empty:
