@@ -63,6 +63,7 @@ class MembersPane(MemberActions, ClubPane):
         self._pending = False
         self._keep_id: int | None = None
         self._prefetched = False
+        self._shown: list[tuple[int, tuple[str, ...]]] = []
 
     # -- layout ---------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -168,7 +169,14 @@ class MembersPane(MemberActions, ClubPane):
         self.start = offset
         if keep_id is not None:
             cursor_row = next((i for i, (mid, _c) in enumerate(rows) if mid == keep_id), cursor_row)
-        self.table.show_rows(rows, cursor_row)
+        # Typing on ("hele", "helen", "helene") often finds the same rows: keep the
+        # table as it is then, so there is nothing to redraw.
+        shown = [(mid, tuple(c.plain for c in cells)) for mid, cells in rows]
+        if shown != self._shown:
+            self.table.show_rows(rows, cursor_row)
+            self._shown = shown
+        elif rows and cursor_row != self.table.cursor_row:
+            self.table.move_cursor(row=cursor_row, animate=False)
         self.shown_generation = generation
         # Count once the rows are painted: on 2 busy cores the count (a scan for short
         # words) would otherwise compete with drawing the rows the person is waiting for.
