@@ -27,9 +27,9 @@ from omtui.tui.panes.base import ClubPane
 from omtui.tui.panes.members_actions import MemberActions
 from omtui.tui.widgets.member_table import COLUMNS, Cells, MemberTable, member_cells
 
-WINDOW = 200
+WINDOW = 100
 """Rows in the table at once."""
-SHIFT = 100
+SHIFT = 50
 """Rows the window slides by when the cursor reaches one of its ends."""
 SUBSCRIPTION_OPTIONS = ((_("Subscribed"), True), (_("Unsubscribed"), False))
 
