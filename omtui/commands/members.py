@@ -1,7 +1,182 @@
-"""CLI: `omtui members ...`."""
+"""CLI: `omtui members import|export|list|unsubscribe|history|restore`, on the core code."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import click
 
-COMMANDS: list[click.Command] = []
+from omtui.commands import pass_club
+from omtui.context import ClubContext
+from omtui.core import importer, members
+from omtui.core.dates import format_local, to_iso
+from omtui.core.members import MemberFilter
+from omtui.errors import NotFound
+from omtui.i18n import _
+
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+
+
+@click.group("members")
+def members_group() -> None:
+    """Import, export, list and unsubscribe members."""
+
+
+def _summary(counts: dict[str, int]) -> str:
+    return _("{new} new, {updated} updated, {unchanged} unchanged, {rejected} rejected").format(
+        **counts
+    )
+
+
+@members_group.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help=_("Show what would change; write nothing."))
+@pass_club
+def import_cmd(club: ClubContext, file: Path, dry_run: bool) -> None:
+    """Import members from a CSV FILE (upsert by email).
+
+    Exit 0 when every row was accepted, 1 when some rows were rejected (listed on
+    stderr; the good rows are imported), 2 when the file is unusable (nothing written).
+    """
+    preview = importer.preview_import(club.db, file, now=club.now())
+    delimiter = DELIMITER_NAMES.get(preview.delimiter, preview.delimiter)
+    click.echo(
+        _("{path}: {encoding}, {delimiter}-separated").format(
+            path=preview.path, encoding=preview.encoding, delimiter=delimiter
+        )
+    )
+    mapped = ", ".join(f"{header} -> {name}" for header, name in preview.columns.items())
+    click.echo(_("Columns: {mapped}").format(mapped=mapped))
+    for warning in preview.warnings:
+        click.echo(_("warning: {warning}").format(warning=warning), err=True)
+    if dry_run:
+        summary = _summary(preview.counts)
+        click.echo(_("Dry run, nothing written: {summary}").format(summary=summary))
+        rejected = preview.rejected
+    else:
+        result = importer.apply_import(club.db, preview, now=club.now())
+        click.echo(_("Imported: {summary}").format(summary=_summary(result.counts)))
+        rejected = result.rejected
+    for row in rejected:
+        email = f" ({row.email})" if row.email else ""
+        click.echo(
+            _("line {line}{email}: {reason}").format(line=row.line, email=email, reason=row.reason),
+            err=True,
+        )
+    if rejected:
+        click.get_current_context().exit(1)
+
+
+@members_group.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--tag", help=_("Only members with this tag."))
+@click.option("--city", help=_("Only members in this city."))
+@pass_club
+def export_cmd(club: ClubContext, file: Path, tag: str | None, city: str | None) -> None:
+    """Export members to a CSV FILE (UTF-8, `;`-separated; imports back unchanged)."""
+    count = importer.export_members(club.db, file, MemberFilter(tag=tag, city=city))
+    click.echo(_("Exported {count} members to {path}").format(count=count, path=file))
+
+
+def _table(rows: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    )
+
+
+@members_group.command("list")
+@click.option("--tag", help=_("Only members with this tag."))
+@click.option("--city", help=_("Only members in this city."))
+@click.option("--search", "text", default="", help=_("Only members matching this text."))
+@click.option("--json", "as_json", is_flag=True, help=_("One JSON array, every field."))
+@pass_club
+def list_cmd(
+    club: ClubContext, tag: str | None, city: str | None, text: str, as_json: bool
+) -> None:
+    """Print every matching member (no paging), sorted by name."""
+    found = members.query_members(
+        club.db, MemberFilter(text=text, tag=tag, city=city), sort="name", limit=None
+    )
+    if as_json:
+        click.echo(json.dumps([m.as_dict() for m in found], ensure_ascii=False, indent=1))
+        return
+    if not found:
+        click.echo(_("No member matches."))
+        return
+    header = [_("Name"), _("Email"), _("Company"), _("City"), _("Tags"), _("Newsletter")]
+    rows = [header] + [
+        [
+            m.full_name,
+            m.email,
+            m.company,
+            m.city,
+            ", ".join(m.tags),
+            _("yes") if m.subscribed else _("no"),
+        ]
+        for m in found
+    ]
+    click.echo(_table(rows))
+    click.echo(_("{count} members").format(count=len(found)))
+
+
+def _member(club: ClubContext, email: str) -> members.Member:
+    member = members.find_by_email(club.db, email)
+    if member is None:
+        raise NotFound(_("no member with email {email}").format(email=email))
+    return member
+
+
+@members_group.command("unsubscribe")
+@click.argument("email")
+@pass_club
+def unsubscribe_cmd(club: ClubContext, email: str) -> None:
+    """Unsubscribe EMAIL from the newsletter (recorded with source "cli")."""
+    member = _member(club, email)
+    changed = members.set_subscription(club.db, member.id, False, now=club.now(), source="cli")
+    if changed:
+        click.echo(_("{email} is unsubscribed.").format(email=member.email))
+    else:
+        click.echo(_("{email} was already unsubscribed.").format(email=member.email))
+
+
+@members_group.command("history")
+@click.argument("email")
+@click.option("--json", "as_json", is_flag=True, help=_("One JSON array of events."))
+@pass_club
+def history_cmd(club: ClubContext, email: str, as_json: bool) -> None:
+    """Show the consent history of EMAIL: every subscription and unsubscription."""
+    member = _member(club, email)
+    events = members.consent_history(club.db, member.id)
+    if as_json:
+        data = [
+            {"subscribed": e.subscribed, "at": to_iso(e.at), "source": e.source, "detail": e.detail}
+            for e in events
+        ]
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+        return
+    click.echo(f"{member.full_name} <{member.email}>")
+    rows = [[_("When"), _("Event"), _("Source")]] + [
+        [
+            format_local(e.at, club.tz),
+            _("subscribed") if e.subscribed else _("unsubscribed"),
+            e.source + (f" ({e.detail})" if e.detail else ""),
+        ]
+        for e in events
+    ]
+    click.echo(_table(rows))
+
+
+@members_group.command("restore")
+@click.argument("email")
+@pass_club
+def restore_cmd(club: ClubContext, email: str) -> None:
+    """Bring an archived (deleted) member back; they stay unsubscribed."""
+    member = _member(club, email)
+    members.restore_member(club.db, member.id, now=club.now())
+    click.echo(_("{email} is restored (still unsubscribed).").format(email=member.email))
+
+
+COMMANDS: list[click.Command] = [members_group]

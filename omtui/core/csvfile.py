@@ -58,7 +58,15 @@ class CsvTable:
 
 
 def decode(data: bytes, path: Path) -> tuple[str, str]:
-    """(text, encoding name): UTF-8 with BOM, UTF-8, else cp1252; UnusableInput if binary."""
+    """(text, encoding name): UTF-8 with BOM, UTF-8, else cp1252; UnusableInput if binary.
+
+    UTF-16 with a BOM (Excel's "Unicode text") is read too.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            pass  # not text after all: the binary check below says so
     if b"\x00" in data[:65536]:
         raise UnusableInput(
             _("{path} is not a CSV file (it contains binary data); nothing was imported").format(
@@ -119,7 +127,7 @@ def read_csv(path: Path | str, aliases: Mapping[str, str]) -> CsvTable:
             _("cannot read {path}: {error}").format(path=path, error=exc.strerror or exc)
         ) from exc
     text, encoding = decode(data, path)
-    first_line = next((ln for ln in text.splitlines() if ln.strip()), "")
+    first_line = next((ln for ln in io.StringIO(text) if ln.strip()), "")
     if not first_line:
         raise UnusableInput(_("{path} is empty; nothing was imported").format(path=path))
     delimiter = sniff_delimiter(first_line)
@@ -129,12 +137,13 @@ def read_csv(path: Path | str, aliases: Mapping[str, str]) -> CsvTable:
     headers: list[str] | None = None
     table: CsvTable | None = None
     positions: list[tuple[int, str]] = []
+    last_index = -1
     previous_end = 0
     try:
         for cells in reader:
             start = previous_end + 1
             previous_end = reader.line_num
-            if not any(c.strip() for c in cells):
+            if not "".join(cells).strip():
                 continue  # blank line (or a row of empty cells)
             if headers is None:
                 headers = [c.strip() for c in cells]
@@ -153,12 +162,13 @@ def read_csv(path: Path | str, aliases: Mapping[str, str]) -> CsvTable:
                     else:
                         table.columns[header] = name
                         positions.append((index, name))
+                last_index = max((i for i, _name in positions), default=-1)
                 continue
             assert table is not None
-            values = dict.fromkeys(table.columns.values(), "")
-            for index, name in positions:
-                if index < len(cells):
-                    values[name] = cells[index]
+            if len(cells) > last_index:
+                values = {name: cells[index] for index, name in positions}
+            else:  # a short row: missing cells are empty
+                values = {name: cells[i] if i < len(cells) else "" for i, name in positions}
             table.rows.append(CsvRow(start, values))
     except csv.Error as exc:
         raise UnusableInput(

@@ -34,7 +34,7 @@ from omtui.core import members
 from omtui.core.csvfile import CsvTable, read_csv
 from omtui.core.dates import from_iso, to_iso
 from omtui.core.db import Database
-from omtui.core.members import Member, MemberFilter
+from omtui.core.members import MemberFilter
 from omtui.core.text import fold
 from omtui.errors import UnusableInput, ValidationError
 from omtui.i18n import _
@@ -78,6 +78,8 @@ EXPORT_HEADERS = (
     ("notes", "notes"),
 )
 COMPARED = ("first_name", "last_name", "phone", "company", "job_title", "city", "tags", "notes")
+
+_PLAIN = frozenset(COMPARED) - {"tags", "notes"}  # whitespace collapsed, like the form
 _FR_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 
@@ -155,7 +157,9 @@ class ImportResult:
 # -- preview -------------------------------------------------------------------------------
 def parse_newsletter(raw: str) -> bool:
     """oui/non, yes/no, 1/0, true/false, x/empty -> bool; ValueError otherwise."""
-    key = fold(raw).strip()
+    key = raw.strip().lower()
+    if key not in YES and key not in NO:
+        key = fold(key)
     if key in YES:
         return True
     if key in NO:
@@ -177,17 +181,17 @@ def parse_joined(raw: str) -> datetime:
 def _clean_row(values: dict[str, str]) -> tuple[dict[str, str], bool | None, datetime | None]:
     """Validate one row's cells; raise ValidationError/ValueError with a reason."""
     fields: dict[str, str] = {"email": members.normalise_email(values.get("email", ""))}
-    for name in COMPARED:
-        raw = values.get(name, "")
-        if raw and raw.strip():
-            if name == "tags":
-                cleaned = members.join_tags(members.split_tags(raw))
-            elif name == "notes":
-                cleaned = raw  # kept as written (multi-line notes round-trip)
-            else:
-                cleaned = " ".join(raw.split())
-            if cleaned:
-                fields[name] = cleaned
+    for name in _PLAIN & values.keys():
+        cleaned = " ".join(values[name].split())
+        if cleaned:
+            fields[name] = cleaned
+    if values.get("tags"):
+        tags = members.join_tags(members.split_tags(values["tags"]))
+        if tags:
+            fields["tags"] = tags
+    notes = values.get("notes")
+    if notes and not notes.isspace():
+        fields["notes"] = notes  # kept as written (multi-line notes round-trip)
     subscribed: bool | None = None
     if "newsletter" in values:
         try:
@@ -240,45 +244,51 @@ def _parse(table: CsvTable) -> tuple[list[ImportRow], list[RejectedRow]]:
     return accepted, rejected
 
 
-def _existing(db: Database) -> dict[str, Member]:
-    return {r["email"].lower(): Member.from_row(r) for r in db.query("SELECT * FROM members")}
+_STORED = ("id", "email", *COMPARED, "subscribed", "joined_at", "archived_at", "search")
+
+
+def _existing(db: Database) -> dict[str, dict[str, Any]]:
+    """Every member's stored values by lower-cased email (raw rows: fast at 100,000)."""
+    rows = db.query(f"SELECT {', '.join(_STORED)} FROM members")
+    return {r["email"].lower(): r for r in rows}
 
 
 def _classify(
-    rows: list[ImportRow], existing: dict[str, Member]
+    rows: list[ImportRow], existing: dict[str, dict[str, Any]]
 ) -> tuple[list[ImportRow], list[ImportRow], list[ImportRow], list[RejectedRow]]:
     new: list[ImportRow] = []
     updated: list[ImportRow] = []
     unchanged: list[ImportRow] = []
     rejected: list[RejectedRow] = []
     for row in rows:
-        member = existing.get(row.email.lower())
+        current = existing.get(row.email.lower())
         row.changes = {}
         row.member_id = None
-        if member is None:
+        if current is None:
             new.append(row)
             continue
-        row.member_id = member.id
-        if member.archived_at is not None:
+        row.member_id = current["id"]
+        if current["archived_at"] is not None:
             rejected.append(
                 RejectedRow(
                     row.line,
                     _("archived member, restore first (omtui members restore {email})").format(
-                        email=member.email
+                        email=current["email"]
                     ),
                     row.email,
                 )
             )
             continue
-        current = member.as_dict()
-        current["tags"] = members.join_tags(member.tags)
-        for name in COMPARED:
-            if name in row.fields and row.fields[name] != current[name]:
-                row.changes[name] = (current[name], row.fields[name])
-        if row.subscribed is not None and row.subscribed != member.subscribed:
-            row.changes["subscribed"] = (member.subscribed, row.subscribed)
-        if row.joined_at is not None and row.joined_at != member.joined_at:
-            row.changes["joined_at"] = (member.joined_at, row.joined_at)
+        for name, value in row.fields.items():
+            stored = current[name]
+            if name == "tags" and value != stored:  # stored by another path, maybe unsorted
+                stored = members.join_tags(members.split_tags(stored))
+            if name != "email" and value != stored:
+                row.changes[name] = (current[name], value)
+        if row.subscribed is not None and row.subscribed != bool(current["subscribed"]):
+            row.changes["subscribed"] = (bool(current["subscribed"]), row.subscribed)
+        if row.joined_at is not None and to_iso(row.joined_at) != current["joined_at"]:
+            row.changes["joined_at"] = (from_iso(current["joined_at"]), row.joined_at)
         (updated if row.changes else unchanged).append(row)
     return new, updated, unchanged, rejected
 
@@ -323,50 +333,48 @@ def _insert_new(db: Database, rows: list[ImportRow], *, now: datetime, source: s
     if not rows:
         return
     stamp = to_iso(now)
+    editable = members.EDITABLE_FIELDS
     columns = (*members.EDITABLE_FIELDS, "subscribed", "joined_at", "unsubscribe_token")
     columns += ("search", "created_at", "updated_at")
     records = []
     for row in rows:
-        values = {k: row.fields.get(k, "") for k in members.EDITABLE_FIELDS}
+        values = {k: row.fields.get(k, "") for k in editable}
         subscribed = True if row.subscribed is None else row.subscribed
         records.append(
             (
                 *values.values(),
                 int(subscribed),
-                to_iso(row.joined_at or now),
+                to_iso(row.joined_at) if row.joined_at else stamp,
                 members.new_token(),
                 members.search_text(values),
                 stamp,
                 stamp,
             )
         )
-    before = db.scalar("SELECT coalesce(max(id), 0) FROM members")
-    db.conn.executemany(
-        f"INSERT INTO members ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-        records,
-    )
+    first = members.insert_rows(db, columns, records)
     db.execute(
         "INSERT INTO consent_events (member_id, subscribed, at, source, detail) "
         "SELECT id, subscribed, ?, ?, '' FROM members WHERE id > ? ORDER BY id",
-        (stamp, source, before),
+        (stamp, source, first - 1),
     )
 
 
-def _update(db: Database, row: ImportRow, member: Member, *, now: datetime, source: str) -> None:
-    sets = {name: new for name, (_old, new) in row.changes.items() if name in COMPARED}
+def _update(
+    db: Database, row: ImportRow, current: dict[str, Any], *, now: datetime, source: str
+) -> None:
+    sets: dict[str, Any] = {n: new for n, (_old, new) in row.changes.items() if n in COMPARED}
     if "joined_at" in row.changes:
         sets["joined_at"] = to_iso(row.joined_at)  # type: ignore[arg-type]
-    merged = member.as_dict() | {k: v for k, v in sets.items() if k in COMPARED}
-    if isinstance(merged["tags"], list):
-        merged["tags"] = members.join_tags(merged["tags"])
-    sets["search"] = members.search_text(merged)
+    search = members.search_text(current | sets)
+    if search != current["search"]:
+        sets["search"] = search  # only then does the search index need its update trigger
     sets["updated_at"] = to_iso(now)
     db.execute(
         f"UPDATE members SET {', '.join(f'{k} = ?' for k in sets)} WHERE id = ?",
-        (*sets.values(), member.id),
+        (*sets.values(), current["id"]),
     )
     if "subscribed" in row.changes:
-        members.append_consent(db, member.id, bool(row.subscribed), now=now, source=source)
+        members.append_consent(db, current["id"], bool(row.subscribed), now=now, source=source)
 
 
 def apply_import(db: Database, preview: ImportPreview, *, now: datetime) -> ImportResult:
@@ -377,12 +385,17 @@ def apply_import(db: Database, preview: ImportPreview, *, now: datetime) -> Impo
     """
     rows = sorted(preview.new + preview.updated + preview.unchanged, key=lambda r: r.line)
     source = preview.source
-    with db.transaction():
-        existing = _existing(db)
-        new, updated, unchanged, archived = _classify(rows, existing)
-        _insert_new(db, new, now=now, source=source)
-        for row in updated:
-            _update(db, row, existing[row.email.lower()], now=now, source=source)
+    cache = db.scalar("PRAGMA cache_size")
+    db.execute(f"PRAGMA cache_size = {members.BULK_CACHE_KIB}")  # indexes stay in memory
+    try:
+        with db.transaction():
+            existing = _existing(db)
+            new, updated, unchanged, archived = _classify(rows, existing)
+            _insert_new(db, new, now=now, source=source)
+            for row in updated:
+                _update(db, row, existing[row.email.lower()], now=now, source=source)
+    finally:
+        db.execute(f"PRAGMA cache_size = {int(cache)}")
     rejected = sorted(preview.rejected + archived, key=lambda r: r.line)
     return ImportResult(len(new), len(updated), len(unchanged), rejected, source)
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterable, Mapping
+import weakref
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -35,14 +36,14 @@ EDITABLE_FIELDS = (
     "notes",
 )
 KNOWN_TAGS = ("volunteer", "partner", "freelance", "speaker", "host", "board")
-SORTABLE = {
-    "name": "last_name COLLATE NOCASE {dir}, first_name COLLATE NOCASE {dir}",
-    "email": "email COLLATE NOCASE {dir}",
-    "company": "company COLLATE NOCASE {dir}",
-    "city": "city COLLATE NOCASE {dir}",
-    "tags": "tags {dir}",
-    "subscribed": "subscribed {dir}",
-    "joined": "joined_at {dir}",
+SORTABLE = {  # each ends with the id in the same direction, so an index serves both ways
+    "name": "last_name COLLATE NOCASE {dir}, first_name COLLATE NOCASE {dir}, id {dir}",
+    "email": "email COLLATE NOCASE {dir}, id {dir}",
+    "company": "company COLLATE NOCASE {dir}, id {dir}",
+    "city": "city COLLATE NOCASE {dir}, id {dir}",
+    "tags": "tags {dir}, id {dir}",
+    "subscribed": "subscribed {dir}, id {dir}",
+    "joined": "joined_at {dir}, id {dir}",
 }
 
 
@@ -126,12 +127,12 @@ class MemberFilter:
 
 # -- normalisation and validation ------------------------------------------------------
 _ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
-_PLAIN_ADDRESS = re.compile(rf"({_ATEXT}(?:\.{_ATEXT})*)@([A-Za-z0-9.-]+)")
+_PLAIN_ADDRESS = re.compile(rf"({_ATEXT}(?:\.{_ATEXT})*)@([^@\s\\\"\[\]]+)")
 
 
 @lru_cache(maxsize=8192)
 def _plain_domain(domain: str) -> str | None:
-    """email-validator's verdict on an ASCII domain, cached: its normal form or None."""
+    """email-validator's verdict on a domain, cached: its normal form or None."""
     try:
         return validate_email(f"a@{domain}", check_deliverability=False).domain
     except EmailNotValidError:
@@ -139,7 +140,8 @@ def _plain_domain(domain: str) -> str | None:
 
 
 def _fast_normalise(raw: str) -> str | None:
-    """The normal form of a plain ASCII dot-atom address, or None to ask email-validator.
+    """The normal form of an address with a plain ASCII local part, or None to ask
+    email-validator.
 
     Only ever accepts what email-validator accepts (the domain goes through it, cached),
     so an import of 100,000 rows does not pay ~50 us of full validation per row.
@@ -151,7 +153,7 @@ def _fast_normalise(raw: str) -> str | None:
     if domain is None:
         return None
     address = f"{match.group(1)}@{domain}"
-    return address if len(address) <= 254 else None
+    return address if len(address.encode()) <= 254 else None
 
 
 def normalise_email(raw: str) -> str:
@@ -204,13 +206,19 @@ def clean_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+@lru_cache(maxsize=65536)
+def _fold_part(text: str) -> str:
+    return text.lower() if text.isascii() else fold(text)
+
+
 def search_text(row: Mapping[str, Any]) -> str:
-    """The folded text the type-to-filter searches: names, email, company, city, tags."""
-    return fold(
-        " ".join(
-            str(row.get(k) or "")
-            for k in ("first_name", "last_name", "email", "company", "city", "tags")
-        )
+    """The folded text the type-to-filter searches: names, email, company, city, tags.
+
+    Folded part by part, cached: names, companies and cities repeat a lot in a big import.
+    """
+    return " ".join(
+        _fold_part(str(row.get(k) or ""))
+        for k in ("first_name", "last_name", "email", "company", "city", "tags")
     )
 
 
@@ -279,8 +287,61 @@ def _fts_words(filt: MemberFilter) -> list[str]:
     return [w for w in fold(filt.text).split() if len(w) >= MIN_FTS_TERM]
 
 
+SCAN_ORDERS = ("name", "email", "joined")
 COMMON_HITS = 2000
 """Above this many index hits, a page sorted by name is found faster by scanning in order."""
+
+
+@dataclass
+class _ShortTermIndex:
+    """Live members' folded search text in name order, for 1-2 letter terms.
+
+    The trigram index cannot answer them and an SQL scan that walks the name index costs
+    a table lookup per row (a miss reads all 100,000). A substring test over this list
+    takes a few milliseconds. Rebuilt when the database changed (this connection's
+    total_changes, or another's commit through PRAGMA data_version).
+    """
+
+    key: tuple[int, int]
+    ids: list[int]
+    texts: list[str]
+    last: tuple[tuple[str, ...], list[int]] = ((), [])  # the page and the count share it
+
+
+_SHORT_INDEXES: weakref.WeakKeyDictionary[Database, _ShortTermIndex] = weakref.WeakKeyDictionary()
+
+
+def _short_term_matches(db: Database, words: list[str]) -> list[int]:
+    """Ids (in name order) of members not archived whose search text holds every word."""
+    key = (db.data_version(), db.conn.total_changes)
+    index = _SHORT_INDEXES.get(db)
+    if index is None or index.key != key:
+        rows = db.execute(
+            "SELECT id, search FROM members WHERE archived_at IS NULL "
+            f"ORDER BY {SORTABLE['name'].format(dir='ASC')}"
+        ).fetchall()
+        index = _ShortTermIndex(key, [r[0] for r in rows], [r[1] for r in rows])
+        _SHORT_INDEXES[db] = index
+    if index.last[0] == tuple(words):
+        return list(index.last[1])
+    pairs = zip(index.ids, index.texts, strict=True)
+    if len(words) == 1:
+        word = words[0]
+        found = [i for i, text in pairs if word in text]
+    else:
+        found = [i for i, text in pairs if all(w in text for w in words)]
+    index.last = (tuple(words), found)
+    return list(found)
+
+
+def _short_text_only(filt: MemberFilter) -> list[str] | None:
+    """The words of a filter made only of 1-2 letter words on live members, else None."""
+    words = fold(filt.text).split()
+    if not words or any(len(w) >= MIN_FTS_TERM for w in words) or filt.include_archived:
+        return None
+    if filt.tag is not None or filt.city is not None or filt.subscribed is not None:
+        return None
+    return words
 
 
 def query_members(
@@ -295,11 +356,26 @@ def query_members(
     """One page of members matching `filt`, sorted in SQL (never load everyone into a widget).
 
     A rare text term goes through the trigram index; a common one (more than COMMON_HITS
-    hits) scans in sort order and stops as soon as the page is full.
+    hits) scans in sort order and stops as soon as the page is full, for orders that are
+    not correlated with what people search (a page of "paris" sorted by city would scan
+    every city before Paris).
     """
+    short = _short_text_only(filt)
+    if short is not None and sort == "name" and not descending and limit is not None:
+        ids = _short_term_matches(db, short)
+        page = ids[offset : offset + limit]
+        if not page:
+            return []
+        found = {
+            r["id"]: r
+            for r in db.query(
+                f"SELECT * FROM members WHERE id IN ({', '.join('?' * len(page))})", tuple(page)
+            )
+        }
+        return [Member.from_row(found[i]) for i in page if i in found]
     scan = False
     words = _fts_words(filt)
-    if words and limit is not None and not filt.include_archived:
+    if words and limit is not None and sort in SCAN_ORDERS and not filt.include_archived:
         hits = db.scalar(
             "SELECT count(*) FROM (SELECT rowid FROM members_fts WHERE members_fts MATCH ? "
             "LIMIT ?)",
@@ -324,6 +400,9 @@ def count_members(db: Database, filt: MemberFilter = MemberFilter()) -> int:
         return db.scalar(
             "SELECT count(*) FROM members_fts WHERE members_fts MATCH ?", (_fts_query(words),)
         )
+    short = _short_text_only(filt)
+    if short is not None:
+        return len(_short_term_matches(db, short))
     where, params = _where(filt)
     return db.scalar(f"SELECT count(*) FROM members{where}", tuple(params))
 
@@ -397,6 +476,7 @@ def add_member(
             tuple(row.values()),
         )
         member_id = cursor.lastrowid
+        index_new_members(db, member_id)
         append_consent(db, member_id, subscribed, now=now, source=source)
     return get_member(db, member_id)
 
@@ -412,7 +492,9 @@ def update_member(
             _duplicate_error(db, clean["email"], exclude_id=member_id)
         merged = current.as_dict() | clean
         merged["tags"] = join_tags(split_tags(merged["tags"]))
-        clean["search"] = search_text(merged)
+        search = search_text(merged)
+        if search != search_text(current.as_dict() | {"tags": join_tags(current.tags)}):
+            clean["search"] = search
         clean["updated_at"] = to_iso(now)
         sets = ", ".join(f"{k} = ?" for k in clean)
         db.execute(f"UPDATE members SET {sets} WHERE id = ?", (*clean.values(), member_id))
@@ -478,6 +560,19 @@ def archive_member(db: Database, member_id: int, *, now: datetime) -> Member:
     return get_member(db, member_id)
 
 
+def index_new_members(db: Database, first_id: int) -> None:
+    """Add members with id >= `first_id` to the search index (call after inserting them).
+
+    One statement for a whole batch: the index is built in one go, in the caller's
+    transaction. Updates and archiving are indexed by triggers (see migrations).
+    """
+    db.execute(
+        "INSERT INTO members_fts(rowid, search) SELECT id, search FROM members "
+        "WHERE id >= ? AND archived_at IS NULL",
+        (first_id,),
+    )
+
+
 def restore_member(db: Database, member_id: int, *, now: datetime) -> Member:
     """Bring an archived member back into view. Their subscription stays as it is (off):
     only the member can consent again."""
@@ -490,6 +585,46 @@ def restore_member(db: Database, member_id: int, *, now: datetime) -> Member:
     return get_member(db, member_id)
 
 
+BULK_ROWS = 10_000
+"""From this many new rows (and at least as many as stored), indexes are rebuilt, not updated."""
+BULK_CACHE_KIB = -65536  # a 64 MiB page cache while a big batch is written
+
+
+def insert_rows(db: Database, columns: Sequence[str], records: Sequence[tuple]) -> int:
+    """Insert prepared member rows and index them for search; return the first new id.
+
+    `records` hold the values of `columns` (no id); the new ids are consecutive. Runs in
+    the caller's transaction. A big batch goes into bare tables and the indexes are
+    rebuilt once after, several times faster than updating them row by row; a unique
+    index rebuilt over a duplicate still fails, and the caller's transaction rolls back.
+    """
+    if not records:
+        return 0
+    first = db.scalar("SELECT coalesce(max(id), 0) FROM members") + 1
+    indexes = []
+    if len(records) >= max(BULK_ROWS, db.scalar("SELECT count(*) FROM members")):
+        indexes = db.query(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'members' "
+            "AND sql IS NOT NULL"
+        )
+    cache = db.scalar("PRAGMA cache_size")
+    db.execute(f"PRAGMA cache_size = {BULK_CACHE_KIB}")
+    try:
+        for index in indexes:
+            db.execute(f'DROP INDEX "{index["name"]}"')
+        placeholders = ", ".join("?" * len(columns))
+        db.conn.executemany(
+            f"INSERT INTO members (id, {', '.join(columns)}) VALUES (?, {placeholders})",
+            ((first + i, *record) for i, record in enumerate(records)),
+        )
+        for index in indexes:
+            db.execute(index["sql"])
+        index_new_members(db, first)
+    finally:
+        db.execute(f"PRAGMA cache_size = {int(cache)}")
+    return first
+
+
 def insert_many(
     db: Database,
     rows: Iterable[tuple[Mapping[str, Any], bool, datetime]],
@@ -499,25 +634,33 @@ def insert_many(
 ) -> int:
     """Insert already-validated, unique members in bulk: (fields, subscribed, joined_at).
 
-    Runs inside the caller's transaction when there is one (the importer's), else its own.
+    Each gets its first consent event, dated `joined_at`. Runs inside the caller's
+    transaction when there is one (the importer's), else its own.
     """
     stamp = to_iso(now)
-    count = 0
+    columns = (*EDITABLE_FIELDS, "joined_at", "unsubscribe_token", "search")
+    columns += ("created_at", "updated_at", "subscribed")
+    records = []
+    consents = []
+    for fields, subscribed, joined_at in rows:
+        row = {k: fields.get(k, "") or "" for k in EDITABLE_FIELDS}
+        row["tags"] = join_tags(split_tags(row["tags"]))
+        records.append(
+            (
+                *row.values(),
+                to_iso(joined_at),
+                new_token(),
+                search_text(row),
+                stamp,
+                stamp,
+                int(subscribed),
+            )
+        )
+        consents.append((int(subscribed), to_iso(joined_at)))
     with db.transaction():
-        for fields, subscribed, joined_at in rows:
-            row = {k: fields.get(k, "") or "" for k in EDITABLE_FIELDS}
-            row.update(
-                joined_at=to_iso(joined_at),
-                unsubscribe_token=new_token(),
-                search=search_text(row),
-                created_at=stamp,
-                updated_at=stamp,
-                subscribed=int(subscribed),
-            )
-            cursor = db.execute(
-                f"INSERT INTO members ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-                tuple(row.values()),
-            )
-            append_consent(db, cursor.lastrowid, subscribed, now=joined_at, source=source)
-            count += 1
-    return count
+        first = insert_rows(db, columns, records)
+        db.conn.executemany(
+            "INSERT INTO consent_events (member_id, subscribed, at, source) VALUES (?, ?, ?, ?)",
+            ((first + i, sub, at, source) for i, (sub, at) in enumerate(consents)),
+        )
+    return len(records)
