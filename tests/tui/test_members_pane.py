@@ -393,3 +393,13 @@ def test_snapshot_member_form_with_error(demo_club: ClubContext, snap_compare) -
     assert snap_compare(
         make_app(demo_club, poll=False), terminal_size=(80, 24), run_before=run_before
     )
+
+
+async def test_a_failing_query_is_reported(demo_club: ClubContext) -> None:
+    app = make_app(demo_club, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        demo_club.db.execute("DROP TABLE members_fts")  # a broken database, say
+        await type_filter(app, pilot, "lyon")
+        await pilot.pause()
+        assert any("Members:" in str(n.message) for n in app._notifications)

@@ -15,7 +15,7 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Label, Select, Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from omtui.core import members as core
 from omtui.core.member_views import position_of
@@ -231,6 +231,13 @@ class MembersPane(MemberActions, ClubPane):
         if current in values:
             with select.prevent(Select.Changed):
                 select.value = current
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A query that failed says so, instead of leaving the table as it was."""
+        if event.state == WorkerState.ERROR and event.worker.group.startswith("members-"):
+            self._pending = False
+            error = event.worker.error
+            self.notify(_("Members: {error}").format(error=error), severity="error", timeout=10)
 
     # -- filtering ------------------------------------------------------------------
     @on(Input.Changed, "#members-filter")
