@@ -3,7 +3,7 @@
 (a) baseline: a bare Textual app showing a 50-row DataTable, process start to first frame;
 (b) omtui on the 100k database, process start to the first frame showing member rows;
     ratio (b)/(a) must be at most 1.5x;
-(c) peak memory (ru_maxrss) of (b)'s process at most 100 MB;
+(c) peak memory (VmHWM, start to exit) of (b)'s process at most 100 MB;
 (d) a filter keystroke updates the table in at most 50 ms (median), misses included.
 
 (a) and (b) run in fresh subprocesses on a real pseudo-terminal (120x40), alternating,
@@ -45,8 +45,18 @@ MEMORY_TARGET_MB = 100
 KEYSTROKE_TARGET_S = 0.050
 
 CHILD = r"""
-import sys, time
+import atexit, sys, time
 mode, db_path, out_path = sys.argv[1], sys.argv[2], sys.argv[3]
+
+
+@atexit.register
+def peak_memory():
+    # VmHWM: this program's own peak resident memory (ru_maxrss would also count the
+    # copy of the parent that the fork made before exec)
+    with open("/proc/self/status") as status:
+        peak = next(line for line in status if line.startswith("VmHWM:"))
+    with open(out_path + ".mem", "w") as out:
+        out.write(peak.split()[1])  # kB
 
 if mode == "baseline":
     from textual.app import App
@@ -136,6 +146,7 @@ def run_child(mode: str, db_path: Path, tmp: Path) -> tuple[float, float, float]
     """
     out = tmp / f"{mode}.time"
     out.unlink(missing_ok=True)
+    Path(f"{out}.mem").unlink(missing_ok=True)
     master, slave = pty.openpty()
     ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"}
@@ -157,7 +168,8 @@ def run_child(mode: str, db_path: Path, tmp: Path) -> tuple[float, float, float]
         os.close(master)
     assert status == 0 and out.exists(), f"{mode} child failed (status {status})"
     cpu = usage.ru_utime + usage.ru_stime
-    return float(out.read_text()) - start, usage.ru_maxrss / 1024, cpu
+    peak_mb = int(Path(f"{out}.mem").read_text()) / 1024
+    return float(out.read_text()) - start, peak_mb, cpu
 
 
 def _drain(fd: int) -> None:
@@ -215,7 +227,12 @@ def test_members_tab_at_100k(big_db: Path, tmp_path: Path) -> None:
                 f"{bare_cpu_s:.3f} s",
                 ours_cpu_s / bare_cpu_s,
             ),
-            Row("omtui peak memory (ru_maxrss)", peak_mb, "MB", target=f"<= {MEMORY_TARGET_MB} MB"),
+            Row(
+                "omtui peak memory (VmHWM, start to exit)",
+                peak_mb,
+                "MB",
+                target=f"<= {MEMORY_TARGET_MB} MB",
+            ),
             Row("filter keystroke -> rows in the table", latency["rows"] * 1000, "ms"),
             Row(
                 "filter keystroke -> frame painted (all)",
