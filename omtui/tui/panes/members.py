@@ -63,6 +63,8 @@ class MembersPane(MemberActions, ClubPane):
         self._pending = False
         self._keep_id: int | None = None
         self._prefetched = False
+        self._select_options: dict[str, list[str]] = {}
+        self._selects_mounted = False
         self._shown: list[tuple[int, tuple[str, ...]]] = []
 
     # -- layout ---------------------------------------------------------------------
@@ -72,11 +74,6 @@ class MembersPane(MemberActions, ClubPane):
                 placeholder=_("/ filter: name, email, company, city, tags"),
                 id="members-filter",
                 compact=True,
-            )
-            yield Select((), prompt=_("Any tag"), id="members-tag", compact=True)
-            yield Select((), prompt=_("Any city"), id="members-city", compact=True)
-            yield Select(
-                SUBSCRIPTION_OPTIONS, prompt=_("Any consent"), id="members-subscribed", compact=True
             )
         yield Label("", id="members-count")
         yield MemberTable(id="members-table")
@@ -98,6 +95,23 @@ class MembersPane(MemberActions, ClubPane):
         now = self.club.now()
         self._show_rows(self._generation, 0, [(m.id, member_cells(m, now)) for m in page], None, 0)
         self._prefetched = True
+        self.call_after_refresh(self._mount_filter_selects)
+
+    async def _mount_filter_selects(self) -> None:
+        """The tag, city and consent filters arrive just after the first frame.
+
+        Three Selects are a fifth of the app's widgets: not in the way of the first page.
+        """
+        await self.query_one("#members-filters").mount(
+            Select((), prompt=_("Any tag"), id="members-tag", compact=True),
+            Select((), prompt=_("Any city"), id="members-city", compact=True),
+            Select(
+                SUBSCRIPTION_OPTIONS, prompt=_("Any consent"), id="members-subscribed", compact=True
+            ),
+        )
+        self._selects_mounted = True
+        for selector, values in list(self._select_options.items()):
+            self._set_options(selector, values)
 
     def load(self) -> None:
         """First show, or the data changed: keep the filter, the window and the cursor."""
@@ -225,6 +239,9 @@ class MembersPane(MemberActions, ClubPane):
         self.app.call_from_thread(self._set_options, "#members-city", cities)
 
     def _set_options(self, selector: str, values: list[str]) -> None:
+        self._select_options[selector] = values
+        if not self._selects_mounted:
+            return  # _mount_filter_selects applies them
         select = self.query_one(selector, Select)
         current = select.value
         select.set_options((v, v) for v in values)
