@@ -122,7 +122,7 @@ class MembersPane(MemberActions, ClubPane):
         else:
             keep_id, self._keep_id = self._keep_id or self.table.current_member_id, None
             self.fetch(self.start, keep_id=keep_id, cursor_row=self.table.cursor_row)
-        self.load_options()
+        self.call_after_refresh(self.load_options)  # after the rows are on screen
 
     def fetch(self, offset: int = 0, *, keep_id: int | None = None, cursor_row: int = 0) -> None:
         """Query one window of rows in a worker; stale answers are dropped."""
