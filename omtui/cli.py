@@ -19,7 +19,20 @@ from omtui.i18n import _
 
 
 class OmtuiGroup(click.Group):
-    """A click group that turns OmtuiError into one clear line and an exit code."""
+    """A click group that turns OmtuiError into one clear line and an exit code.
+
+    Subcommands are imported on first use of `commands` (help, a subcommand, a test), so
+    bare `omtui` opens the app without importing every command's modules first.
+    """
+
+    @property
+    def commands(self) -> dict[str, click.Command]:
+        _register_commands()
+        return self._commands
+
+    @commands.setter
+    def commands(self, value: dict[str, click.Command]) -> None:
+        self._commands = value
 
     def invoke(self, ctx: click.Context):
         try:
@@ -57,15 +70,19 @@ def cli(ctx: click.Context, db_path: Path | None, config_path: Path | None) -> N
         run_app(ctx.obj)
 
 
+_registered = False
+
+
 def _register_commands() -> None:
+    global _registered
+    if _registered:
+        return
+    _registered = True
     from omtui.commands import access, demo, events, members, newsletter, rota, volunteer
 
     for module in (members, events, rota, newsletter, volunteer, access, demo):
         for command in module.COMMANDS:
             cli.add_command(command)
-
-
-_register_commands()
 
 
 def main() -> None:

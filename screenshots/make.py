@@ -27,7 +27,10 @@ Scene = Callable[[Pilot], Awaitable[None]]
 
 
 async def members_scene(pilot: Pilot) -> None:
+    """The Members tab: first page of the demo club, the count settled, cursor a few rows down."""
     await pilot.press("1")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.press("down", "down", "down")
 
 
 async def events_scene(pilot: Pilot) -> None:

@@ -11,13 +11,16 @@ import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from omtui.core import migrations
 from omtui.errors import DatabaseError
 from omtui.i18n import _
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 BUSY_TIMEOUT_MS = 10_000
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -53,7 +56,13 @@ class Database:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.conn = connect(self.path)
-        self.db = sqlite_utils.Database(self.conn)
+
+    @cached_property
+    def db(self) -> sqlite_utils.Database:
+        """The sqlite-utils Database on the same connection (imported on first use)."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     # -- transactions -------------------------------------------------------------
     @contextmanager

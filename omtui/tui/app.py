@@ -17,7 +17,6 @@ from omtui.tui.panes.events import EventsPane
 from omtui.tui.panes.members import MembersPane
 from omtui.tui.panes.newsletter import NewsletterPane
 from omtui.tui.panes.rota import RotaPane
-from omtui.tui.screens.help import HelpScreen
 
 POLL_SECONDS = 1.0
 TABS: tuple[tuple[str, str, type[ClubPane]], ...] = (
@@ -68,6 +67,8 @@ class OmtuiApp(App[None]):
         self.query_one(TabbedContent).active = tab
 
     def action_help(self) -> None:
+        from omtui.tui.screens.help import HelpScreen  # Markdown is slow to import
+
         self.push_screen(HelpScreen())
 
     @property

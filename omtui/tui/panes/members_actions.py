@@ -1,0 +1,171 @@
+"""What the Members tab does to members: add, edit, delete, details, import, export.
+
+A mixin of MembersPane (which provides `club`, `filt`, `selected_member()` and
+`changed()`), kept apart so each module reads in one sitting.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+
+from omtui.core import members as core
+from omtui.core.db import open_database
+from omtui.core.members import Member
+from omtui.errors import OmtuiError
+from omtui.i18n import _
+from omtui.tui.screens.confirm import ConfirmDialog
+from omtui.tui.screens.import_preview import ImportPreviewScreen, PathPrompt
+from omtui.tui.screens.member_detail import MemberDetail, Outcome
+from omtui.tui.screens.member_form import MemberForm
+
+if TYPE_CHECKING:
+    from omtui.tui.panes.members import MembersPane
+
+    _Base = MembersPane
+else:
+    _Base = object
+
+
+class MemberActions(_Base):
+    """Key and palette actions of the Members tab."""
+
+    # -- add / edit / delete ---------------------------------------------------------
+    def action_add_member(self) -> None:
+        def save(values: dict[str, Any]) -> Member:
+            subscribed = bool(values.pop("subscribed", True))
+            return core.add_member(
+                self.club.db, values, now=self.club.now(), subscribed=subscribed, source="form"
+            )
+
+        self.app.push_screen(MemberForm(save), self._saved)
+
+    def action_edit_member(self) -> None:
+        member = self.selected_member()
+        if member is not None:
+            self.edit(member)
+
+    def edit(self, member: Member) -> None:
+        def save(values: dict[str, Any]) -> Member:
+            return core.update_member(self.club.db, member.id, values, now=self.club.now())
+
+        self.app.push_screen(MemberForm(save, member), self._saved)
+
+    def _saved(self, member: Member | None) -> None:
+        if member is not None:
+            self.notify(_("Saved {name}.").format(name=member.full_name or member.email))
+            self.changed(keep_id=member.id)
+
+    def action_delete_member(self) -> None:
+        member = self.selected_member()
+        if member is None:
+            return
+        question = _(
+            "Delete {name} <{email}>?\n\nThey are archived: hidden from every list\n"
+            "and unsubscribed. Their consent history is kept."
+        ).format(name=member.full_name or member.email, email=member.email)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                core.archive_member(self.club.db, member.id, now=self.club.now())
+                self.notify(_("Deleted {name}.").format(name=member.full_name or member.email))
+                self.changed()
+
+        self.app.push_screen(ConfirmDialog(question, yes=_("Delete")), answered)
+
+    # -- details and consent history ----------------------------------------------------
+    def action_show_member(self) -> None:
+        member = self.selected_member()
+        if member is None:
+            return
+
+        def closed(outcome: Outcome) -> None:
+            if outcome is not None:
+                self.changed(keep_id=member.id)
+            if outcome == "edit":
+                self.edit(core.get_member(self.club.db, member.id))
+
+        self.app.push_screen(MemberDetail(self.club, member.id), closed)
+
+    # -- import -------------------------------------------------------------------------
+    def action_import_csv(self) -> None:
+        prompt = PathPrompt(_("Import members from a CSV file"), must_exist=True)
+        self.app.push_screen(prompt, lambda path: path and self.preview_import(path))
+
+    @work(thread=True, group="members-import", exit_on_error=False)
+    def preview_import(self, path: Path) -> None:
+        """Read and check the file (a separate connection: nothing is written here)."""
+        from omtui.core import importer
+
+        self.app.call_from_thread(self.notify, _("Reading {path}…").format(path=path))
+        db = open_database(self.club.db_path)
+        try:
+            preview = importer.preview_import(db, path, now=self.club.now())
+        except OmtuiError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
+            return
+        finally:
+            db.close()
+        self.app.call_from_thread(self._show_preview, preview)
+
+    def _show_preview(self, preview: Any) -> None:
+        def answered(apply: bool | None) -> None:
+            if apply:
+                self.apply_import(preview)
+
+        self.app.push_screen(ImportPreviewScreen(preview), answered)
+
+    @work(thread=True, group="members-import", exit_on_error=False)
+    def apply_import(self, preview: Any) -> None:
+        """Apply in one transaction on its own connection, then refresh."""
+        from omtui.core import importer
+
+        db = open_database(self.club.db_path)
+        try:
+            result = importer.apply_import(db, preview, now=self.club.now())
+        except OmtuiError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
+            return
+        finally:
+            db.close()
+        message = _("Imported: {new:,} new, {updated:,} updated, {unchanged:,} unchanged.").format(
+            **result.counts
+        )
+        self.app.call_from_thread(self.notify, message)
+        self.app.call_from_thread(self.changed)
+
+    # -- export -------------------------------------------------------------------------
+    def action_export_csv(self) -> None:
+        prompt = PathPrompt(
+            _("Export the members matching the filters to a CSV file (UTF-8)"),
+            must_exist=False,
+            initial="members.csv",
+        )
+        self.app.push_screen(prompt, lambda path: path and self._confirm_export(path))
+
+    def _confirm_export(self, path: Path) -> None:
+        if not path.exists():
+            self.export_csv(path)
+            return
+        question = _("{path} exists. Replace it?").format(path=path)
+        self.app.push_screen(
+            ConfirmDialog(question, yes=_("Replace")), lambda yes: yes and self.export_csv(path)
+        )
+
+    @work(thread=True, group="members-export", exit_on_error=False)
+    def export_csv(self, path: Path) -> None:
+        from omtui.core import importer
+
+        db = open_database(self.club.db_path)
+        try:
+            count = importer.export_members(db, path, self.filt)
+        except (OmtuiError, OSError) as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
+            return
+        finally:
+            db.close()
+        self.app.call_from_thread(
+            self.notify, _("Exported {n:,} members to {path}.").format(n=count, path=path)
+        )

@@ -1,0 +1,115 @@
+"""One member: their fields and the consent history; subscribe or unsubscribe from here."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from rich.markup import escape
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Footer, Label, Static
+
+from omtui.context import ClubContext
+from omtui.core import members as core
+from omtui.core.dates import format_local, humanize_delta
+from omtui.i18n import _
+
+Outcome = Literal["edit", "changed"] | None
+"""What the pane should do next: open the form, refresh, or nothing."""
+
+
+class MemberDetail(ModalScreen[Outcome]):
+    """A member's record and consent history. `s` toggles the subscription (source "form")."""
+
+    DEFAULT_CSS = """
+    MemberDetail { align: center middle; }
+    MemberDetail > Vertical {
+        width: 90; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $primary; background: $surface; padding: 0 1;
+    }
+    MemberDetail #detail-title { text-style: bold; }
+    MemberDetail #detail-fields { height: auto; margin-bottom: 1; }
+    MemberDetail #consent-title { text-style: bold; }
+    MemberDetail DataTable { height: auto; max-height: 10; }
+    """
+    BINDINGS = [
+        Binding("escape,q", "close", _("Close")),
+        Binding("s", "toggle_subscription", _("Subscribe/unsubscribe")),
+        Binding("e", "edit", _("Edit")),
+    ]
+
+    def __init__(self, club: ClubContext, member_id: int) -> None:
+        super().__init__()
+        self.club = club
+        self.member_id = member_id
+        self.changed = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("", id="detail-title")
+            yield Static("", id="detail-fields")
+            yield Label(_("Consent history (oldest first, never rewritten)"), id="consent-title")
+            yield DataTable(id="consent-history", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#consent-history", DataTable)
+        table.add_columns(_("When"), _("State"), _("Source"), _("Detail"))
+        self.refresh_member()
+        table.focus()
+
+    def refresh_member(self) -> None:
+        member = core.get_member(self.club.db, self.member_id)
+        now, tz = self.club.now(), self.club.tz
+        state = _("subscribed") if member.subscribed else _("not subscribed")
+        self.query_one("#detail-title", Label).update(
+            f"{member.full_name or member.email} <{member.email}> · {state}"
+        )
+        joined = (
+            f"{format_local(member.joined_at, tz, '%Y-%m-%d')} "
+            f"({humanize_delta(member.joined_at, now)})"
+            if member.joined_at
+            else ""
+        )
+        lines = [
+            (_("Phone"), member.phone),
+            (_("Company"), member.company),
+            (_("Job title"), member.job_title),
+            (_("City"), member.city),
+            (_("Tags"), ", ".join(member.tags)),
+            (_("Joined"), joined),
+            (_("Notes"), member.notes),
+        ]
+        self.query_one("#detail-fields", Static).update(
+            "\n".join(f"[b]{escape(k)}:[/b] {escape(v)}" for k, v in lines if v)
+        )
+        table = self.query_one("#consent-history", DataTable)
+        table.clear()
+        for event in core.consent_history(self.club.db, self.member_id):
+            table.add_row(
+                f"{format_local(event.at, tz)} ({humanize_delta(event.at, now)})",
+                _("subscribed") if event.subscribed else _("unsubscribed"),
+                Text(event.source),
+                Text(event.detail),
+            )
+        if table.row_count:
+            table.move_cursor(row=table.row_count - 1)
+        self.member = member
+
+    def action_toggle_subscription(self) -> None:
+        wanted = not self.member.subscribed
+        core.set_subscription(
+            self.club.db, self.member_id, wanted, now=self.club.now(), source="form"
+        )
+        self.changed = True
+        self.refresh_member()
+        self.notify(_("Subscribed.") if wanted else _("Unsubscribed."))
+
+    def action_edit(self) -> None:
+        self.dismiss("edit")
+
+    def action_close(self) -> None:
+        self.dismiss("changed" if self.changed else None)

@@ -1,0 +1,166 @@
+"""The members DataTable: one window of rows at a time, sorted in SQL, keyed by member id."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from rich.cells import cell_len, set_cell_size
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
+from rich.segment import Segment
+from rich.text import Text
+from textual.geometry import Size
+from textual.widgets import DataTable
+
+from omtui.core.dates import humanize_delta
+from omtui.core.members import Member
+from omtui.i18n import _
+
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("name", _("Name")),
+    ("email", _("Email")),
+    ("company", _("Company")),
+    ("city", _("City")),
+    ("tags", _("Tags")),
+    ("subscribed", _("News")),
+    ("joined", _("Joined")),
+)
+WIDTHS = {
+    "name": 18,
+    "email": 22,
+    "company": 14,
+    "city": 12,
+    "tags": 10,
+    "subscribed": 6,
+    "joined": 21,
+}
+"""Fixed column widths (cells are cut to fit): the table fits 120 columns, and nothing
+needs measuring when a keystroke brings a new window of rows."""
+
+
+class Cell:
+    """A one-line, plain cell that renders as one segment.
+
+    DataTable renders a Text cell through Rich's wrapping machinery, the larger part of
+    the cost of drawing a new page of rows; a cut-to-width string needs none of it.
+    """
+
+    __slots__ = ("plain",)
+
+    def __init__(self, plain: str) -> None:
+        self.plain = plain
+
+    def __str__(self) -> str:
+        return self.plain
+
+    def __repr__(self) -> str:
+        return f"Cell({self.plain!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Cell) and other.plain == self.plain
+
+    def __hash__(self) -> int:
+        return hash(self.plain)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield Segment(set_cell_size(self.plain, options.max_width))
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        width = cell_len(self.plain)
+        return Measurement(width, width)
+
+
+Cells = tuple[Cell, ...]
+
+
+def _cut(text: str, column: str) -> str:
+    width = WIDTHS[column]
+    return text if cell_len(text) <= width else set_cell_size(text, width - 1) + "…"
+
+
+def member_cells(member: Member, now: datetime) -> Cells:
+    """A member as table cells, built in the worker thread.
+
+    Not str: DataTable parses str cells as markup (slow, and wrong for a company called
+    "Dupont [SARL]").
+    """
+    return tuple(map(Cell, _member_strings(member, now)))
+
+
+def _member_strings(member: Member, now: datetime) -> tuple[str, ...]:
+    return (
+        _cut(member.full_name or "—", "name"),
+        _cut(member.email, "email"),
+        _cut(member.company, "company"),
+        _cut(member.city, "city"),
+        _cut(",".join(member.tags), "tags"),
+        _("yes") if member.subscribed else _("no"),
+        humanize_delta(member.joined_at, now) if member.joined_at else "",
+    )
+
+
+class MemberTable(DataTable):
+    """Shows the rows the pane gives it; the pane decides which window of members that is."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self.sort_key = "name"
+        self.descending = False
+
+    def on_mount(self) -> None:
+        self.ensure_columns()
+
+    def ensure_columns(self) -> None:
+        if not self.columns:
+            for key, label in COLUMNS:
+                self.add_column(label, key=key, width=WIDTHS[key])
+            self.show_sort(self.sort_key, self.descending)
+
+    def show_sort(self, key: str, descending: bool) -> None:
+        """Mark the sorted column's header with an arrow."""
+        self.sort_key, self.descending = key, descending
+        for column_key, label in COLUMNS:
+            column = self.columns.get(column_key)  # type: ignore[call-overload]
+            if column is None:
+                continue
+            if column_key == key:
+                column.label = Text(f"{label} {'▼' if descending else '▲'}", style="bold")
+            else:
+                column.label = Text(label)
+        self._require_update_dimensions = True
+        self.refresh()
+
+    def _update_dimensions(self, new_rows) -> None:
+        """Every column has a fixed width and every row one line: skip measuring cells.
+
+        DataTable (Textual 8.2.8) measures every new cell here, the larger part of the
+        cost of a filter keystroke; only the virtual size is needed.
+        """
+        self._new_rows.clear()
+        width = sum(column.get_render_width(self) for column in self.columns.values())
+        header = self.header_height if self.show_header else 0
+        self.virtual_size = Size(width, self._total_row_height + header)
+
+    def show_rows(self, rows: Sequence[tuple[int, Cells]], cursor_row: int = 0) -> None:
+        """Replace every row (clear + add) and put the cursor on `cursor_row`."""
+        self.ensure_columns()
+        self.clear()
+        for member_id, cells in rows:
+            self.add_row(*cells, key=str(member_id))
+        if rows:
+            self.move_cursor(row=max(0, min(cursor_row, len(rows) - 1)), animate=False)
+
+    def row_of(self, member_id: int) -> int | None:
+        """The row showing `member_id`, if it is in the current window."""
+        try:
+            return self.get_row_index(str(member_id))
+        except Exception:
+            return None
+
+    @property
+    def current_member_id(self) -> int | None:
+        if not self.row_count:
+            return None
+        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
+        return int(key.value) if key.value is not None else None

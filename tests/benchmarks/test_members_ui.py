@@ -1,0 +1,307 @@
+"""The Members tab at 100,000 members (issue 2 §5), against a bare Textual app.
+
+(a) baseline: a bare Textual app showing a 50-row DataTable, process start to first frame;
+(b) omtui on the 100k database, process start to the first frame showing member rows;
+    ratio (b)/(a) must be at most 1.5x;
+(c) peak memory (VmHWM, start to exit) of (b)'s process at most 100 MB;
+(d) a filter keystroke updates the table in at most 50 ms (median), misses included.
+
+(a) and (b) run in fresh subprocesses on a real pseudo-terminal (120x40), alternating,
+medians of REPEAT runs. The 100k database is built once and kept in the temp dir.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import pty
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import threading
+import time
+from fcntl import ioctl
+from pathlib import Path
+
+import pytest
+
+from omtui.config import Config
+from omtui.context import ClubContext
+from omtui.core import demo, members, migrations
+from omtui.core.db import open_database
+from omtui.core.demo import DEMO_NOW, seed_members
+from omtui.tui.app import make_app
+from omtui.tui.panes.members import MembersPane
+from tests.benchmarks.report import Row, print_table
+
+MEMBERS = 100_000
+REPEAT = 5
+RATIO_TARGET = 1.5
+MEMORY_TARGET_MB = 100
+KEYSTROKE_TARGET_S = 0.050
+
+CHILD = r"""
+import atexit, sys, time
+mode, db_path, out_path = sys.argv[1], sys.argv[2], sys.argv[3]
+
+
+@atexit.register
+def peak_memory():
+    # VmHWM: this program's own peak resident memory (ru_maxrss would also count the
+    # copy of the parent that the fork made before exec)
+    with open("/proc/self/status") as status:
+        peak = next(line for line in status if line.startswith("VmHWM:"))
+    with open(out_path + ".mem", "w") as out:
+        out.write(peak.split()[1])  # kB
+
+if mode == "baseline":
+    from textual.app import App
+    from textual.widgets import DataTable, Footer, Header
+
+    class Bare(App):
+        def compose(self):
+            yield Header()
+            yield DataTable()
+            yield Footer()
+
+        def on_mount(self):
+            table = self.query_one(DataTable)
+            table.add_columns("Name", "Email", "Company", "City", "Tags", "News", "Joined")
+            table.add_rows(
+                (f"Name {i}", f"person{i}@example.org", "Company", "Paris", "", "yes", "a year ago")
+                for i in range(50)
+            )
+
+    app = Bare()
+
+    def ready():
+        return app.query_one(DataTable).row_count == 50
+
+    original = app._display
+    done = False
+
+    def display(screen, renderable):
+        global done
+        original(screen, renderable)
+        if not done and renderable is not None and ready():
+            done = True
+            with open(out_path, "w") as out:
+                out.write(repr(time.monotonic()))
+            app.call_later(app.exit)
+
+    app._display = display
+    app.run()
+else:  # the real entry point, as a person types it: omtui --db PATH
+    from omtui.tui.app import OmtuiApp
+
+    original = OmtuiApp._display
+    done = False
+
+    def display(self, screen, renderable):
+        global done
+        original(self, screen, renderable)
+        if done or renderable is None:
+            return
+        panes = self.query("MembersPane")
+        if panes and panes.first().table.row_count > 0:
+            done = True
+            with open(out_path, "w") as out:
+                out.write(repr(time.monotonic()))
+            self.call_later(self.exit)
+
+    OmtuiApp._display = display
+    sys.argv = ["omtui", "--db", db_path]
+    from omtui.cli import main
+
+    main()
+"""
+
+
+@pytest.fixture(scope="module")
+def big_db() -> Path:
+    """100,000 demo members, built once per schema and kept in the temp dir (~40 s)."""
+    recipe = b"".join(Path(m.__file__).read_bytes() for m in (migrations, demo, members))
+    digest = hashlib.sha256(recipe).hexdigest()[:12]
+    path = Path(tempfile.gettempdir()) / f"omtui-bench-{MEMBERS}-{digest}.db"
+    if not path.exists():
+        building = path.with_suffix(".building")
+        for stale in building.parent.glob(building.name + "*"):
+            stale.unlink()
+        db = open_database(building)
+        seed_members(db, MEMBERS, now=DEMO_NOW)
+        db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.close()
+        building.rename(path)
+    return path
+
+
+def run_child(mode: str, db_path: Path, tmp: Path) -> tuple[float, float, float]:
+    """Start `mode` in a fresh process on a 120x40 pty.
+
+    Returns (seconds to the frame, peak MB, CPU seconds of the whole process run).
+    """
+    out = tmp / f"{mode}.time"
+    out.unlink(missing_ok=True)
+    Path(f"{out}.mem").unlink(missing_ok=True)
+    master, slave = pty.openpty()
+    ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"}
+    drained = threading.Thread(target=_drain, args=(master,), daemon=True)
+    drained.start()
+    start = time.monotonic()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD, mode, str(db_path), str(out)],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,
+    )
+    os.close(slave)
+    try:
+        _pid, status, usage = _wait4(proc, timeout=60)
+    finally:
+        os.close(master)
+    assert status == 0 and out.exists(), f"{mode} child failed (status {status})"
+    cpu = usage.ru_utime + usage.ru_stime
+    peak_mb = int(Path(f"{out}.mem").read_text()) / 1024
+    return float(out.read_text()) - start, peak_mb, cpu
+
+
+def _drain(fd: int) -> None:
+    try:
+        while os.read(fd, 65536):
+            pass
+    except OSError:
+        pass
+
+
+def _wait4(proc: subprocess.Popen, timeout: float):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            return pid, proc.returncode, usage
+        time.sleep(0.005)
+    proc.kill()
+    raise AssertionError(f"child {proc.args[2]} did not reach its first frame in {timeout}s")
+
+
+def test_members_tab_at_100k(big_db: Path, tmp_path: Path) -> None:
+    for mode in ("baseline", "omtui"):  # warm the disk cache and Python's bytecode
+        run_child(mode, big_db, tmp_path)
+    bare, ours, memory, bare_cpu, ours_cpu = [], [], [], [], []
+    for _ in range(REPEAT):
+        seconds, _peak, cpu = run_child("baseline", big_db, tmp_path)
+        bare.append(seconds)
+        bare_cpu.append(cpu)
+        seconds, peak, cpu = run_child("omtui", big_db, tmp_path)
+        ours.append(seconds)
+        memory.append(peak)
+        ours_cpu.append(cpu)
+    bare_s, ours_s, peak_mb = (statistics.median(x) for x in (bare, ours, memory))
+    bare_cpu_s, ours_cpu_s = statistics.median(bare_cpu), statistics.median(ours_cpu)
+    latency = asyncio.run(filter_latency(big_db))
+    ratio = ours_s / bare_s
+    print_table(
+        f"Members tab, {MEMBERS:,} members (medians of {REPEAT} fresh processes)",
+        [
+            Row("bare Textual app, 50-row DataTable: first frame", bare_s, "s"),
+            Row(
+                "omtui Members tab: first frame with rows",
+                ours_s,
+                "s",
+                f"{bare_s:.3f} s",
+                ratio,
+                f"<= {RATIO_TARGET}x",
+            ),
+            Row(
+                "  CPU time of the whole run (start, frame, exit)",
+                ours_cpu_s,
+                "s",
+                f"{bare_cpu_s:.3f} s",
+                ours_cpu_s / bare_cpu_s,
+            ),
+            Row(
+                "omtui peak memory (VmHWM, start to exit)",
+                peak_mb,
+                "MB",
+                target=f"<= {MEMORY_TARGET_MB} MB",
+            ),
+            Row("filter keystroke -> rows in the table", latency["rows"] * 1000, "ms"),
+            Row(
+                "filter keystroke -> frame painted (all)",
+                latency["all"] * 1000,
+                "ms",
+                target=f"<= {KEYSTROKE_TARGET_S * 1000:.0f} ms",
+            ),
+            Row("  of which hits", latency["hits"] * 1000, "ms"),
+            Row("  of which misses", latency["misses"] * 1000, "ms"),
+            Row("keystroke -> count shown, app idle (Pilot)", latency["count"] * 1000, "ms"),
+        ],
+    )
+    assert ratio <= RATIO_TARGET, f"first frame {ours_s:.3f}s vs bare {bare_s:.3f}s"
+    assert peak_mb <= MEMORY_TARGET_MB
+    assert latency["all"] <= KEYSTROKE_TARGET_S
+    assert latency["misses"] <= KEYSTROKE_TARGET_S
+
+
+async def filter_latency(db_path: Path) -> dict[str, float]:
+    """Type into the filter of the real app; time each key until its rows are painted.
+
+    The clock stops at the first frame the app renders after the pane put the new rows
+    in the table (headless, so the frame is composed but not written), not when Pilot's
+    `press()` returns: `press()` also waits for the app to go idle, count query included.
+    """
+    club = ClubContext(config=Config(), db_path=db_path, fixed_now=DEMO_NOW)
+    app = make_app(club, poll=False)
+    hits: list[float] = []
+    misses: list[float] = []
+    in_table: list[float] = []
+    counts: list[float] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        pane = app.query_one(MembersPane)
+        marks: dict[str, float] = {}
+        show_rows, display = pane._show_rows, app._display
+
+        def timed_show_rows(*args) -> None:
+            show_rows(*args)
+            marks.setdefault("rows", time.perf_counter())
+
+        def timed_display(screen, renderable) -> None:
+            display(screen, renderable)
+            if renderable is not None and "rows" in marks:
+                marks.setdefault("painted", time.perf_counter())
+
+        pane._show_rows = timed_show_rows  # type: ignore[method-assign]
+        app._display = timed_display  # type: ignore[method-assign]
+        # "helene", a miss, back to a hit, a word nobody has, then a city
+        script = [*"helene", *"zq", "backspace", "backspace", "ctrl+u", *"xylophone"]
+        script += ["ctrl+u", *"lyon", "ctrl+u"]
+        await pilot.press("slash")
+        for key in script:
+            marks.clear()
+            start = time.perf_counter()
+            await pilot.press(key)
+            while pane.shown_generation != pane._generation or "painted" not in marks:
+                await asyncio.sleep(0.0005)
+            (hits if pane.table.row_count else misses).append(marks["painted"] - start)
+            in_table.append(marks["rows"] - start)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            counts.append(time.perf_counter() - start)
+    club.close()
+    return {
+        "all": statistics.median(hits + misses),
+        "hits": statistics.median(hits),
+        "misses": statistics.median(misses),
+        "rows": statistics.median(in_table),
+        "count": statistics.median(counts),
+    }
