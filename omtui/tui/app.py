@@ -27,6 +27,18 @@ TABS: tuple[tuple[str, str, type[ClubPane]], ...] = (
 )
 
 
+class ClubTabs(TabbedContent):
+    """Tabs that change only when the user asks.
+
+    TabbedContent switches to a hidden pane when a widget in it takes focus; a pane that
+    finishes loading late must not pull the user back from the tab they just chose.
+    """
+
+    def _on_tab_pane_focused(self, event: TabPane.Focused) -> None:
+        event.stop()
+        event.prevent_default()
+
+
 class OmtuiApp(App[None]):
     """Members, Events, Rota and Newsletter tabs over one club database."""
 
@@ -51,7 +63,7 @@ class OmtuiApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with TabbedContent(initial="members"):
+        with ClubTabs(initial="members"):
             for tab_id, label, pane_cls in TABS:
                 with TabPane(label, id=tab_id):
                     yield pane_cls(self.club, id=f"{tab_id}-pane")
@@ -65,6 +77,13 @@ class OmtuiApp(App[None]):
     # -- navigation -----------------------------------------------------------------
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        """Keep the keyboard in the tab being shown."""
+        pane = self.active_pane()
+        focused = self.focused
+        if pane is not None and (focused is None or pane not in focused.ancestors_with_self):
+            pane.focus_default()
 
     def action_help(self) -> None:
         from omtui.tui.screens.help import HelpScreen  # Markdown is slow to import

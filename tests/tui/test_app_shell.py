@@ -46,3 +46,27 @@ async def test_outside_change_reaches_the_panes(demo_club: ClubContext) -> None:
         app.check_for_outside_changes()
         await pilot.pause()
     assert seen == ["*"]
+
+
+async def test_a_key_typed_during_start_up_keeps_its_tab(demo_club: ClubContext) -> None:
+    """The Members tab finishes loading after the first frame; it must not pull focus back.
+
+    `auto_pilot` types as soon as the app starts, as a person typing ahead over SSH would.
+    """
+    for _ in range(5):
+        app = make_app(demo_club, poll=False)
+        seen: dict[str, object] = {}
+
+        async def type_ahead(pilot, app=app, seen=seen) -> None:
+            await pilot.press("2")
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            seen["active"] = app.query_one(TabbedContent).active
+            seen["focus_in_events"] = app.focused is not None and (
+                app.query_one("#events-pane", ClubPane) in app.focused.ancestors
+            )
+            app.exit()
+
+        await app.run_async(headless=True, size=(120, 40), auto_pilot=type_ahead)
+        assert seen == {"active": "events", "focus_in_events": True}

@@ -6,6 +6,8 @@ from collections.abc import Iterable
 
 from textual.app import SystemCommand
 from textual.containers import Vertical
+from textual.widget import Widget
+from textual.widgets import TabbedContent
 
 from omtui.context import ClubContext
 
@@ -40,6 +42,28 @@ class ClubPane(Vertical):
             self.load()
         else:
             self.stale = True
+
+    def is_active_tab(self) -> bool:
+        """Whether this pane's tab is the one shown (always true outside a TabbedContent)."""
+        tabs = next((a for a in self.ancestors if isinstance(a, TabbedContent)), None)
+        return tabs is None or self.parent is None or tabs.active == self.parent.id
+
+    def focus_in_tab(self, widget: Widget) -> None:
+        """Focus `widget` only while this tab is shown.
+
+        Focusing a widget in a hidden tab makes TabbedContent switch back to it, so a late
+        load (the user already pressed "2") must not steal the screen.
+        """
+        if self.is_active_tab():
+            # set_focus now: Widget.focus() is deferred and could land after a tab switch
+            self.screen.set_focus(widget)
+
+    def focus_default(self) -> None:
+        """Focus the pane's first focusable widget (its table, usually)."""
+        for widget in self.query("*"):
+            if widget.focusable:
+                self.screen.set_focus(widget)
+                return
 
     def load(self) -> None:
         """(Re)read what the pane shows from the database."""

@@ -90,7 +90,7 @@ class EventsPane(ClubPane):
 
     def on_show(self) -> None:
         super().on_show()
-        self.query_one("#events", DataTable).focus()
+        self.focus_in_tab(self.query_one("#events", DataTable))
 
     def on_resize(self, event: Resize) -> None:
         self.set_class(event.size.width < NARROW, "-narrow")

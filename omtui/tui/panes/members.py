@@ -118,7 +118,7 @@ class MembersPane(MemberActions, ClubPane):
         self.everyone = None
         if self._prefetched:  # the first page is already there (on_mount), counted after
             self._prefetched = False
-            self.table.focus()
+            self.focus_in_tab(self.table)
         else:
             keep_id, self._keep_id = self._keep_id or self.table.current_member_id, None
             self.fetch(self.start, keep_id=keep_id, cursor_row=self.table.cursor_row)

@@ -116,7 +116,7 @@ class RotaPane(ClubPane):
         if self.query_one(ContentSwitcher).current == "rota-who-view":
             self.load_who()
         if not self.query("DataTable:focus"):
-            table.focus()
+            self.focus_in_tab(table)
 
     @staticmethod
     def _refill(table: DataTable, rows: list[tuple], keep: int | None = None) -> None:
