@@ -25,7 +25,7 @@ DIALOG_CSS = """
 class ConfirmDialog(ModalScreen[bool]):
     """Ask a question; dismiss(True) on yes, dismiss(False) on no or Esc."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmDialog")
+    DEFAULT_CSS = DIALOG_CSS.replace("{name}", "ConfirmDialog")
     BINDINGS = [Binding("escape", "no", _("Cancel"))]
 
     def __init__(self, question: str, yes: str = _("Yes"), no: str = _("No")) -> None:
@@ -54,7 +54,7 @@ class ConfirmDialog(ModalScreen[bool]):
 class TypeToConfirmDialog(ModalScreen[bool]):
     """Ask the user to type `expected` (e.g. the number of recipients) to go ahead."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="TypeToConfirmDialog")
+    DEFAULT_CSS = DIALOG_CSS.replace("{name}", "TypeToConfirmDialog")
     BINDINGS = [Binding("escape", "cancel", _("Cancel"))]
 
     def __init__(self, message: str, expected: str) -> None:
