@@ -89,8 +89,10 @@ class OmtuiApp(App[None]):
             self.exit()
             return
 
-        def answered(quit_anyway: bool | None) -> None:
+        async def answered(quit_anyway: bool | None) -> None:
             if quit_anyway:
+                for pane in self.panes:
+                    await pane.before_quit()
                 self.exit()
 
         question = "\n".join([*warnings, _("Quit anyway?")])
