@@ -11,6 +11,7 @@ import asyncio
 import email
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from email.message import Message
 
@@ -29,6 +30,8 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     data: bytes
+    at: float = 0.0
+    """time.monotonic() when the server accepted it (for rate checks)."""
 
     @property
     def message(self) -> Message:
@@ -78,7 +81,12 @@ class _Handler:
             else:
                 drop = False
                 self.sink.messages.append(
-                    Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content)
+                    Received(
+                        envelope.mail_from,
+                        list(envelope.rcpt_tos),
+                        envelope.content,
+                        time.monotonic(),
+                    )
                 )
         if drop:
             server.transport.close()

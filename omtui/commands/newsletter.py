@@ -1,7 +1,313 @@
-"""CLI: `omtui newsletter` (not built yet)."""
+"""CLI: `omtui newsletter list|new|test|send|status`."""
 
 from __future__ import annotations
 
-import click
+import json
+import signal
+import sys
+import time
+from pathlib import Path
 
-COMMANDS: list[click.Command] = []
+import click
+import humanize
+
+from omtui.commands import pass_club
+from omtui.context import ClubContext
+from omtui.core import outbox, sender
+from omtui.core.dates import humanize_delta
+from omtui.core.newsletter import (
+    LEFT_OUT_REASONS,
+    audience_size,
+    create_draft,
+    get_newsletter,
+    list_newsletters,
+)
+from omtui.errors import OmtuiError, UnusableInput
+from omtui.i18n import _
+
+
+@click.group("newsletter")
+def newsletter() -> None:
+    """Write, test and send the newsletter."""
+
+
+def _audience_text(tags: tuple[str, ...], city: str) -> str:
+    parts = [f"#{t}" for t in tags] + ([city] if city else [])
+    return ", ".join(parts) or _("all subscribers")
+
+
+@newsletter.command("list")
+@click.option("--json", "as_json", is_flag=True, help=_("Print JSON instead of a table."))
+@pass_club
+def list_command(club: ClubContext, as_json: bool) -> None:
+    """Drafts and sent newsletters, newest first."""
+    summaries = list_newsletters(club.db)
+    if as_json:
+        out = []
+        for s in summaries:
+            item = s.as_dict()
+            nl = s.newsletter
+            if nl.status == "draft":
+                item["audience_size"] = audience_size(club.db, nl.audience_tags, nl.audience_city)
+            out.append(item)
+        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+        return
+    if not summaries:
+        click.echo(_("No newsletters yet: create one with `omtui newsletter new`."))
+        return
+    now = club.now()
+    for s in summaries:
+        nl = s.newsletter
+        if nl.status == "draft":
+            size = audience_size(club.db, nl.audience_tags, nl.audience_city)
+            counts = _("{n} would receive it").format(n=size)
+        else:
+            counts = _("{sent}/{total} sent, {failed} failed").format(
+                sent=s.counts.get("sent", 0), total=s.recipients, failed=s.counts.get("failed", 0)
+            )
+        when = nl.sent_at or nl.send_started_at or nl.updated_at
+        click.echo(
+            f"{nl.id:>4}  {nl.status:<9}  {nl.subject[:40]:<40}  "
+            f"{_audience_text(nl.audience_tags, nl.audience_city)}  {counts}  "
+            f"{humanize_delta(when, now) if when else ''}"
+        )
+
+
+@newsletter.command("new")
+@click.option("--subject", required=True, help=_("The subject line (placeholders allowed)."))
+@click.option(
+    "--body",
+    "body_file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path),
+    help=_("A Markdown file with the body ('-' reads standard input)."),
+)
+@click.option("--tag", "tags", multiple=True, help=_("Only members with this tag (repeatable)."))
+@click.option("--city", default="", help=_("Only members in this city."))
+@pass_club
+def new_command(
+    club: ClubContext, subject: str, body_file: Path, tags: tuple[str, ...], city: str
+) -> None:
+    """Create a draft and print its id."""
+    try:
+        body = sys.stdin.read() if str(body_file) == "-" else body_file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise UnusableInput(
+            _("{path} is not UTF-8 text; save it as UTF-8 and try again").format(path=body_file)
+        ) from exc
+    nl = create_draft(club.db, subject=subject, body=body, tags=tags, city=city, now=club.now())
+    click.echo(nl.id)
+
+
+@newsletter.command("test")
+@click.argument("newsletter_id", type=int)
+@click.option("--to", "to", required=True, help=_("The address to send one test message to."))
+@pass_club
+def test_command(club: ClubContext, newsletter_id: int, to: str) -> None:
+    """Send one test message (subject prefixed [TEST]) to one address."""
+    message_id = sender.send_test(club.db, newsletter_id, club.config, to, now=club.now())
+    click.echo(_("Test message sent to {to} ({id}).").format(to=to, id=message_id))
+
+
+def _print_plan(plan, subject: str) -> None:
+    click.echo(
+        _('Newsletter {id} "{subject}" will go to {n} members.').format(
+            id=plan.newsletter_id, subject=subject, n=plan.count
+        )
+    )
+    for reason, emails in plan.left_out.items():
+        if not emails:
+            continue
+        label = _(LEFT_OUT_REASONS[reason])
+        shown = ", ".join(emails[:5]) + (" …" if len(emails) > 5 else "")
+        click.echo(_("  left out, {reason}: {n}").format(reason=label, n=len(emails)))
+        if reason != "unsubscribed":
+            click.echo(f"    {shown}")
+    if plan.outside_audience:
+        click.echo(
+            _("  left out, outside the audience: {n} subscribed members").format(
+                n=plan.outside_audience
+            )
+        )
+    if plan.rate > 0:
+        click.echo(
+            _("At {rate:g} messages a second this takes about {duration}.").format(
+                rate=plan.rate, duration=humanize.precisedelta(plan.estimated_seconds)
+            )
+        )
+
+
+class _Reporter:
+    """A progress bar on a terminal, a plain line every few seconds otherwise."""
+
+    def __init__(self, total: int, start: int) -> None:
+        self.tty = sys.stdout.isatty()
+        self.bar = click.progressbar(length=total, label=_("Sending")) if self.tty else None
+        self.shown = start
+        self.last_line = 0.0
+        if self.bar is not None:
+            self.bar.__enter__()
+            self.bar.update(start)
+
+    def __call__(self, p: sender.SendProgress) -> None:
+        done = p.done
+        if self.bar is not None:
+            self.bar.update(max(0, done - self.shown))
+            self.shown = max(self.shown, done)
+            return
+        if time.monotonic() - self.last_line >= 2 or not p.running:
+            self.last_line = time.monotonic()
+            eta = humanize.naturaldelta(p.eta_seconds) if p.eta_seconds else "?"
+            click.echo(
+                _(
+                    "sent {sent}/{total}, failed {failed}, remaining {remaining}, "
+                    "{rate:.1f}/s, {eta} left"
+                ).format(
+                    sent=p.sent,
+                    total=p.total,
+                    failed=p.failed,
+                    remaining=p.remaining,
+                    rate=p.rate,
+                    eta=eta,
+                )
+            )
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+@newsletter.command("send")
+@click.argument("newsletter_id", type=int)
+@click.option("--yes", is_flag=True, help=_("Do not ask to type the number of recipients."))
+@click.option(
+    "--resend-uncertain",
+    is_flag=True,
+    help=_("Also resend to recipients whose message was in flight when a send was interrupted."),
+)
+@pass_club
+def send_command(club: ClubContext, newsletter_id: int, yes: bool, resend_uncertain: bool) -> None:
+    """Send a draft (after showing the send plan), or resume an interrupted send."""
+    db = club.db
+    nl = get_newsletter(db, newsletter_id)
+    if nl.status == "sent" and not resend_uncertain:
+        click.echo(_("Newsletter {id} was already sent.").format(id=nl.id))
+        _print_status(club, newsletter_id)
+        return
+    if nl.status == "cancelled":
+        raise OmtuiError(
+            _("newsletter {id} was cancelled; duplicate it to send it again").format(id=nl.id)
+        )
+    if nl.status == "draft":
+        plan = sender.prepare(db, newsletter_id, club.config)
+        _print_plan(plan, nl.subject)
+        if plan.count == 0:
+            raise OmtuiError(_("nobody would receive this newsletter; nothing was sent"))
+        if not yes:
+            typed = click.prompt(
+                _("Type the number of recipients ({n}) to send it").format(n=plan.count),
+                default="",
+                show_default=False,
+            )
+            if typed.strip() != str(plan.count):
+                raise OmtuiError(_("not confirmed; nothing was sent"))
+        sender.start_send(db, newsletter_id, club.config, plan, now=club.now())
+    else:
+        before = sender.progress(db, newsletter_id)
+        click.echo(
+            _("Resuming newsletter {id}: {sent} sent, {queued} still to send.").format(
+                id=newsletter_id, sent=before.sent, queued=before.queued
+            )
+        )
+    start = sender.progress(db, newsletter_id)
+    reporter = _Reporter(start.total, start.done)
+    control = sender.SendControl()
+    previous = signal.getsignal(signal.SIGINT)
+
+    def interrupted(_signum, _frame) -> None:
+        control.pause(_("interrupted with Ctrl-C"))
+        signal.signal(signal.SIGINT, previous)  # a second Ctrl-C quits at once
+
+    signal.signal(signal.SIGINT, interrupted)
+    try:
+        outcome = sender.run_send(
+            club.db_path,
+            newsletter_id,
+            club.config,
+            control=control,
+            on_progress=reporter,
+            resend_uncertain=resend_uncertain,
+            clock=club.now,
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        reporter.close()
+    if outcome.recovered_uncertain:
+        click.echo(
+            _(
+                "{n} messages were in flight when the previous send stopped: marked uncertain."
+            ).format(n=outcome.recovered_uncertain)
+        )
+    _print_status(club, newsletter_id)
+    if outcome.state != "sent":
+        raise OmtuiError(
+            _("the send is {state}: {reason}").format(state=outcome.state, reason=outcome.reason)
+        )
+    if outcome.progress.failed:
+        sys.exit(1)
+
+
+def _print_status(club: ClubContext, newsletter_id: int) -> None:
+    p = sender.progress(club.db, newsletter_id)
+    click.echo(
+        _(
+            "Newsletter {id}: {state}. {sent} sent, {failed} failed, {uncertain} uncertain, "
+            "{queued} queued (of {total})."
+        ).format(
+            id=newsletter_id,
+            state=p.state,
+            sent=p.sent,
+            failed=p.failed,
+            uncertain=p.uncertain,
+            queued=p.queued + p.sending,
+            total=p.total,
+        )
+    )
+    if p.message:
+        click.echo(_("Reason: {reason}").format(reason=p.message))
+    for row in outbox.rows_in_state(club.db, newsletter_id, "failed", limit=20):
+        click.echo(_("  failed: {email}: {reply}").format(email=row.email, reply=row.reply))
+    uncertain = outbox.rows_in_state(club.db, newsletter_id, "uncertain")
+    if uncertain:
+        click.echo(
+            _(
+                "Uncertain (in flight at an interruption; maybe received, not resent unless "
+                "you run `omtui newsletter send {id} --resend-uncertain`):"
+            ).format(id=newsletter_id)
+        )
+        for row in uncertain:
+            click.echo(f"  {row.email}")
+
+
+@newsletter.command("status")
+@click.argument("newsletter_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help=_("Print JSON."))
+@pass_club
+def status_command(club: ClubContext, newsletter_id: int, as_json: bool) -> None:
+    """Counts per state, and the failed and uncertain recipients."""
+    if not as_json:
+        _print_status(club, newsletter_id)
+        return
+    p = sender.progress(club.db, newsletter_id)
+    data = p.as_dict()
+    data["subject"] = get_newsletter(club.db, newsletter_id).subject
+    data["failed_recipients"] = [
+        r.as_dict() for r in outbox.rows_in_state(club.db, newsletter_id, "failed")
+    ]
+    data["uncertain_recipients"] = [
+        r.as_dict() for r in outbox.rows_in_state(club.db, newsletter_id, "uncertain")
+    ]
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+COMMANDS: list[click.Command] = [newsletter]

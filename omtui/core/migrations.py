@@ -185,7 +185,8 @@ def _003_newsletter(conn: sqlite3.Connection) -> None:
             updated_at TEXT NOT NULL,
             send_started_at TEXT,
             sent_at TEXT,
-            pause_reason TEXT NOT NULL DEFAULT ''
+            pause_reason TEXT NOT NULL DEFAULT '',
+            events_block TEXT NOT NULL DEFAULT ''
         );
         CREATE TABLE outbox (
             id INTEGER PRIMARY KEY,

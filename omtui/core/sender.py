@@ -1,0 +1,505 @@
+"""The send loop: outbox rows in, SMTP deliveries out, crash-safe and controllable.
+
+Use from the CLI or a Textual thread worker with `run_send(...)` (it runs its own event
+loop), or `await send_newsletter(...)` from async code. The loop opens its own database
+connection, so the caller's connection is never shared across threads.
+
+    plan = sender.prepare(db, nid, config)         # who, who not and why, how long
+    sender.start_send(db, nid, config, plan, now=...)   # freezes text + audience
+    outcome = sender.run_send(db_path, nid, config, control=ctl, on_progress=cb)
+
+`control.pause()` / `control.cancel()` may be called from any thread: in-flight messages
+finish, claimed-but-unsent rows go back to the queue, and the newsletter is left
+`paused` (resume = call `run_send` again) or `cancelled`. `on_progress(SendProgress)` is
+called from the sending thread about four times a second and once at the end (in Textual,
+forward it with `app.call_from_thread`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+from omtui.config import Config
+from omtui.core import outbox
+from omtui.core.dates import to_iso, utcnow
+from omtui.core.db import Database, open_database
+from omtui.core.mailer import Delivery, Mailer, RetryPolicy, ServerDown, send_one
+from omtui.core.newsletter import (
+    Newsletter,
+    Recipient,
+    SendPlan,
+    ensure_valid,
+    get_newsletter,
+    send_plan,
+    upcoming_events_block,
+)
+from omtui.core.newsletter_mime import MessageTemplate, envelope_address
+from omtui.errors import OmtuiError, ValidationError
+from omtui.i18n import _
+
+ProgressCallback = Callable[["SendProgress"], None]
+
+
+@dataclass(frozen=True)
+class SendProgress:
+    """Where a send stands. `state`: sending, paused, cancelled, sent, draft."""
+
+    newsletter_id: int
+    state: str
+    total: int = 0
+    sent: int = 0
+    failed: int = 0
+    uncertain: int = 0
+    queued: int = 0
+    sending: int = 0
+    rate: float = 0.0
+    """Messages per second over the last few seconds (0 when unknown)."""
+    eta_seconds: float | None = None
+    message: str = ""
+    """Why the send paused, or another line for the organiser."""
+    running: bool = False
+
+    @property
+    def remaining(self) -> int:
+        return self.queued + self.sending
+
+    @property
+    def done(self) -> int:
+        return self.sent + self.failed + self.uncertain
+
+    @property
+    def fraction(self) -> float:
+        return self.done / self.total if self.total else 0.0
+
+    def as_dict(self) -> dict:
+        return {
+            "newsletter_id": self.newsletter_id,
+            "state": self.state,
+            "total": self.total,
+            "sent": self.sent,
+            "failed": self.failed,
+            "uncertain": self.uncertain,
+            "queued": self.queued,
+            "sending": self.sending,
+            "rate": round(self.rate, 2),
+            "eta_seconds": None if self.eta_seconds is None else round(self.eta_seconds, 1),
+            "message": self.message,
+            "running": self.running,
+        }
+
+
+class SendControl:
+    """Thread-safe pause/cancel switches for a running send."""
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self.action = ""
+        self.reason = ""
+
+    def pause(self, reason: str = "") -> None:
+        """Stop after the messages in flight; the send can be resumed later."""
+        self._stop_with("pause", reason or _("paused by the organiser"))
+
+    def cancel(self) -> None:
+        """Stop for good: the remaining recipients will not receive this newsletter."""
+        self._stop_with("cancel", _("cancelled by the organiser"))
+
+    def _stop_with(self, action: str, reason: str) -> None:
+        if not self._stop.is_set():
+            self.action, self.reason = action, reason
+            self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    """How `send_newsletter` ended: state sent, paused or cancelled, and the final counts."""
+
+    state: str
+    reason: str
+    progress: SendProgress
+    recovered_uncertain: int = 0
+
+
+# -- before a send -------------------------------------------------------------------------
+def prepare(db: Database, newsletter_id: int, config: Config) -> SendPlan:
+    """Validate a draft and compute its send plan (nothing is written)."""
+    nl = get_newsletter(db, newsletter_id)
+    ensure_valid(nl.subject, nl.body)
+    return send_plan(db, nl, rate=config.smtp.rate)
+
+
+def start_send(
+    db: Database, newsletter_id: int, config: Config, plan: SendPlan, *, now: datetime
+) -> Newsletter:
+    """Freeze a draft for sending: snapshot `plan`'s recipients into the outbox, store the
+    `{upcoming_events}` block, mark it `sending`. One transaction."""
+    with db.transaction():
+        nl = get_newsletter(db, newsletter_id)
+        if nl.read_only:
+            raise ValidationError(
+                _("newsletter {id} is already {status}").format(id=nl.id, status=nl.status)
+            )
+        ensure_valid(nl.subject, nl.body)
+        if not plan.recipients:
+            raise ValidationError(_("nobody would receive this newsletter; check its audience"))
+        block = upcoming_events_block(db, now=now, tz=config.tz)
+        outbox.snapshot(db, nl.id, plan.recipients, now=now)
+        db.execute(
+            "UPDATE newsletters SET status = 'sending', send_started_at = ?, updated_at = ?,"
+            " events_block = ?, pause_reason = '' WHERE id = ?",
+            (to_iso(now), to_iso(now), block, nl.id),
+        )
+    return get_newsletter(db, newsletter_id)
+
+
+def progress(db: Database, newsletter_id: int) -> SendProgress:
+    """The stored state of a send (for lists, `status`, and a screen opened mid-send)."""
+    nl = get_newsletter(db, newsletter_id)
+    counts = outbox.counts(db, newsletter_id)
+    return SendProgress(
+        newsletter_id=newsletter_id,
+        state=nl.status,
+        total=sum(counts.values()),
+        sent=counts["sent"],
+        failed=counts["failed"],
+        uncertain=counts["uncertain"],
+        queued=counts["queued"],
+        sending=counts["sending"],
+        message=nl.pause_reason,
+        running=is_running(db.path, newsletter_id),
+    )
+
+
+# -- one process per send --------------------------------------------------------------------
+def _lock_path(db_path: Path, newsletter_id: int) -> Path:
+    return db_path.with_name(f"{db_path.name}.newsletter-{newsletter_id}.lock")
+
+
+@contextlib.contextmanager
+def _send_lock(db_path: Path, newsletter_id: int) -> Iterator[None]:
+    """An OS lock (released by the kernel even on kill -9) so two processes never send the
+    same newsletter at once."""
+    path = _lock_path(db_path, newsletter_id)
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise OmtuiError(
+                _("newsletter {id} is being sent by another process right now").format(
+                    id=newsletter_id
+                )
+            ) from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def is_running(db_path: Path, newsletter_id: int) -> bool:
+    """Whether some process is sending this newsletter now."""
+    path = _lock_path(Path(db_path), newsletter_id)
+    if not path.exists():
+        return False
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return False
+
+
+# -- the loop ------------------------------------------------------------------------------------
+@dataclass
+class _Run:
+    """The mutable state of one send loop (all touched from the event loop thread only)."""
+
+    base: SendProgress
+    sent: list[tuple[int, str]] = field(default_factory=list)
+    failed: list[tuple[int, str]] = field(default_factory=list)
+    released: list[int] = field(default_factory=list)
+    done_times: deque = field(default_factory=lambda: deque(maxlen=200))
+    consecutive_errors: int = 0
+
+    def snapshot(self, state: str, message: str, running: bool, rate_cap: float) -> SendProgress:
+        b = self.base
+        rate = 0.0
+        if len(self.done_times) >= 2:
+            span = self.done_times[-1] - self.done_times[0]
+            rate = (len(self.done_times) - 1) / span if span > 0 else 0.0
+        remaining = b.queued + b.sending
+        speed = rate or (rate_cap if rate_cap > 0 else 0.0)
+        eta = remaining / speed if speed > 0 else None
+        return replace(b, state=state, rate=rate, eta_seconds=eta, message=message, running=running)
+
+
+async def send_newsletter(
+    db_path: Path | str,
+    newsletter_id: int,
+    config: Config,
+    *,
+    control: SendControl | None = None,
+    on_progress: ProgressCallback | None = None,
+    resend_uncertain: bool = False,
+    clock: Callable[[], datetime] = utcnow,
+    policy: RetryPolicy | None = None,
+    progress_interval: float = 0.25,
+) -> SendOutcome:
+    """Send (or resume) a newsletter already started with `start_send`.
+
+    Rows left `sending` by a previous, dead process become `uncertain` and are not resent
+    unless `resend_uncertain`. Returns when every row is done, or the send paused (asked,
+    server down, too many errors in a row) or was cancelled."""
+    db_path = Path(db_path)
+    control = control or SendControl()
+    with _send_lock(db_path, newsletter_id):
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="omtui-outbox")
+        db = await asyncio.get_running_loop().run_in_executor(executor, open_database, db_path)
+        try:
+            return await _send(
+                db,
+                executor,
+                newsletter_id,
+                config,
+                control=control,
+                on_progress=on_progress,
+                resend_uncertain=resend_uncertain,
+                clock=clock,
+                policy=policy or RetryPolicy(),
+                progress_interval=progress_interval,
+            )
+        finally:
+            await asyncio.get_running_loop().run_in_executor(executor, db.close)
+            executor.shutdown(wait=True)
+
+
+async def _send(
+    db: Database,
+    executor: ThreadPoolExecutor,
+    newsletter_id: int,
+    config: Config,
+    *,
+    control: SendControl,
+    on_progress: ProgressCallback | None,
+    resend_uncertain: bool,
+    clock: Callable[[], datetime],
+    policy: RetryPolicy,
+    progress_interval: float,
+) -> SendOutcome:
+    loop = asyncio.get_running_loop()
+
+    async def in_db(func, *args, **kwargs):
+        return await loop.run_in_executor(executor, lambda: func(*args, **kwargs))
+
+    nl = await in_db(get_newsletter, db, newsletter_id)
+    if nl.status == "draft":
+        raise ValidationError(_("newsletter {id} has not been started").format(id=nl.id))
+    if nl.status == "cancelled":
+        raise ValidationError(_("newsletter {id} was cancelled").format(id=nl.id))
+    recovered = await in_db(outbox.recover, db, nl.id, now=clock())
+    if resend_uncertain:
+        await in_db(outbox.requeue_uncertain, db, nl.id, now=clock())
+    await in_db(_set_status, db, nl.id, "sending", "", clock())
+    run = _Run(base=await in_db(progress, db, nl.id))
+    settings = config.smtp
+    template = MessageTemplate(nl, config, events_block=nl.events_block, clock=clock)
+    mailer = Mailer(settings, policy=policy)
+    size = len(mailer.connections)
+    batch = max(1, min(size, math.ceil(settings.rate / 4) if settings.rate > 0 else size))
+    queue: asyncio.Queue = asyncio.Queue(maxsize=batch)
+    limit = max(1, settings.max_consecutive_errors)
+
+    def claim_and_build() -> list[tuple[Recipient, str, bytes]]:
+        rows = outbox.claim(db, nl.id, batch, now=clock())
+        return [(row.recipient(), *template.build(row.recipient())) for row in rows]
+
+    def on_error(reply: str) -> None:
+        run.consecutive_errors += 1
+        if run.consecutive_errors >= limit:
+            control.pause(
+                _("{n} errors in a row, the last one: {reply}").format(n=limit, reply=reply)
+            )
+
+    def count(delivery_state: str) -> None:
+        b = run.base
+        moved = {"sent": "sent", "failed": "failed", "released": "queued"}[delivery_state]
+        values = {moved: getattr(b, moved) + 1, "sending": max(0, b.sending - 1)}
+        run.base = replace(b, **values)
+
+    async def feeder() -> None:
+        try:
+            while not control.stopping:
+                items = await in_db(claim_and_build)
+                if not items:
+                    break
+                b = run.base
+                run.base = replace(b, queued=b.queued - len(items), sending=b.sending + len(items))
+                for item in items:
+                    await queue.put(item)
+        finally:
+            for _worker in range(size):
+                await queue.put(None)
+
+    async def worker(index: int) -> None:
+        conn = mailer.connections[index]
+        while (item := await queue.get()) is not None:
+            recipient, message_id, data = item
+            if control.stopping:
+                run.released.append(recipient.outbox_id)
+                count("released")
+                continue
+            try:
+                result = await mailer.deliver(
+                    conn,
+                    envelope_address(recipient.email),
+                    data,
+                    on_error=on_error,
+                    should_stop=lambda: control.stopping,
+                )
+            except ServerDown as exc:
+                control.pause(
+                    _("{error}; the send is paused, run it again to resume").format(error=exc)
+                )
+                result = Delivery("released")
+            if result.state == "sent":
+                run.consecutive_errors = 0
+                run.sent.append((recipient.outbox_id, message_id))
+                run.done_times.append(time.monotonic())
+            elif result.state == "failed":
+                run.failed.append((recipient.outbox_id, result.reply))
+            else:
+                run.released.append(recipient.outbox_id)
+            count(result.state)
+
+    async def flush() -> None:
+        sent, failed, released = run.sent, run.failed, run.released
+        run.sent, run.failed, run.released = [], [], []
+        await in_db(outbox.record, db, sent=sent, failed=failed, released=released, now=clock())
+
+    def report(state: str, message: str = "", running: bool = True) -> None:
+        if on_progress is not None:
+            on_progress(run.snapshot(state, message, running, settings.rate))
+
+    async def flusher() -> None:
+        last_report = 0.0
+        while True:
+            await asyncio.sleep(0.1)
+            await flush()
+            if time.monotonic() - last_report >= progress_interval:
+                last_report = time.monotonic()
+                report("sending")
+
+    report("sending")
+    flushing = asyncio.create_task(flusher())
+    tasks = [asyncio.create_task(feeder()), *(asyncio.create_task(worker(i)) for i in range(size))]
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        for task in [*tasks, flushing]:
+            task.cancel()
+        await asyncio.gather(*tasks, flushing, return_exceptions=True)
+        while not queue.empty():  # claimed but never handed to SMTP
+            item = queue.get_nowait()
+            if item is not None:
+                run.released.append(item[0].outbox_id)
+                count("released")
+        await flush()
+        await mailer.close()
+    return await in_db(_finish, db, nl.id, control, clock(), recovered, report)
+
+
+def _set_status(db: Database, newsletter_id: int, status: str, reason: str, now: datetime) -> None:
+    with db.transaction():
+        db.execute(
+            "UPDATE newsletters SET status = ?, pause_reason = ?, updated_at = ?"
+            + (", sent_at = ?" if status == "sent" else "")
+            + " WHERE id = ?",
+            (status, reason, to_iso(now), *((to_iso(now),) if status == "sent" else ()))
+            + (newsletter_id,),
+        )
+
+
+def _finish(
+    db: Database,
+    newsletter_id: int,
+    control: SendControl,
+    now: datetime,
+    recovered: int,
+    report: Callable[[str, str, bool], None],
+) -> SendOutcome:
+    counts = outbox.counts(db, newsletter_id)
+    if control.stopping:
+        state = "cancelled" if control.action == "cancel" else "paused"
+        reason = control.reason
+    elif counts["queued"] or counts["sending"]:
+        state, reason = "paused", _("stopped before the end")
+    else:
+        state, reason = "sent", ""
+    _set_status(db, newsletter_id, state, reason, now)
+    final = progress(db, newsletter_id)
+    final = replace(final, running=False)
+    report(state, reason, False)
+    return SendOutcome(state, reason, final, recovered)
+
+
+def run_send(db_path: Path | str, newsletter_id: int, config: Config, **kwargs) -> SendOutcome:
+    """`send_newsletter` in its own event loop (for the CLI and Textual thread workers)."""
+    return asyncio.run(send_newsletter(db_path, newsletter_id, config, **kwargs))
+
+
+# -- test sends ------------------------------------------------------------------------------------
+def build_test_message(
+    db: Database, newsletter_id: int, config: Config, to: str, *, now: datetime
+) -> tuple[str, bytes]:
+    """The message `to` would get, subject prefixed "[TEST]"; a member's own values are
+    used when `to` is a member's address, a sample's otherwise."""
+    from omtui.core.members import find_by_email, normalise_email
+
+    to = normalise_email(to)
+    nl = get_newsletter(db, newsletter_id)
+    ensure_valid(nl.subject, nl.body)
+    member = find_by_email(db, to)
+    recipient = (
+        Recipient(to, member.first_name, member.last_name, member.city, member.unsubscribe_token)
+        if member
+        else Recipient(to, "Hélène", "Dupré", "Lyon", "TEST-TOKEN")
+    )
+    block = nl.events_block if nl.read_only else upcoming_events_block(db, now=now, tz=config.tz)
+    template = MessageTemplate(
+        nl, config, events_block=block, clock=lambda: now, subject_prefix="[TEST] "
+    )
+    return template.build(recipient)
+
+
+def send_test(db: Database, newsletter_id: int, config: Config, to: str, *, now: datetime) -> str:
+    """Send one test message to `to` now; return its Message-ID or raise OmtuiError."""
+    message_id, data = build_test_message(db, newsletter_id, config, to, now=now)
+    try:
+        result = asyncio.run(
+            send_one(
+                config.smtp,
+                envelope_address(to),
+                data,
+                policy=RetryPolicy(max_attempts=2, base_delay=0.2),
+            )
+        )
+    except ServerDown as exc:
+        raise OmtuiError(str(exc)) from exc
+    if result.state != "sent":
+        raise OmtuiError(_("the test message was refused: {reply}").format(reply=result.reply))
+    return message_id
