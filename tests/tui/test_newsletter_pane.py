@@ -1,0 +1,358 @@
+"""The Newsletter tab, editor, send plan and progress, driven with Pilot against a real
+SQLite file and a real SMTP server (aiosmtpd on loopback)."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from email_validator import validate_email
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, Label, Markdown, Static, TextArea
+
+from omtui.config import Config, SmtpConfig
+from omtui.context import ClubContext
+from omtui.core import newsletter as nl
+from omtui.core import outbox, sender
+from omtui.core.demo import DEMO_NOW, build_demo
+from omtui.tui.app import OmtuiApp, make_app
+from omtui.tui.panes.newsletter import NewsletterPane
+from omtui.tui.screens.confirm import ConfirmDialog, TypeToConfirmDialog
+from omtui.tui.screens.newsletter_editor import NewsletterEditor
+from omtui.tui.screens.newsletter_plan import SendPlanScreen
+from omtui.tui.screens.newsletter_progress import SendProgressScreen
+from tests.smtp_sink import SmtpSink
+
+BODY = (
+    "# Des nouvelles\n\nBonjour {first_name},\n\n{upcoming_events}\n\n"
+    "[Se désinscrire]({unsubscribe})\n"
+)
+
+
+def mail_config(sink: SmtpSink, **smtp: object) -> Config:
+    settings = {"host": sink.host, "port": sink.port, "rate": 1000.0, "concurrency": 4, **smtp}
+    return Config(club_name="Club des Office Managers", smtp=SmtpConfig(**settings))
+
+
+@pytest.fixture
+def mail_club(db_path: Path, smtp_sink: SmtpSink) -> Iterator[ClubContext]:
+    """The demo club (300 members) with SMTP pointing at the real sink."""
+    club = ClubContext(config=mail_config(smtp_sink), db_path=db_path, fixed_now=DEMO_NOW)
+    build_demo(club.db, members_count=300)
+    yield club
+    club.close()
+
+
+def draft(club: ClubContext, subject: str = "Décembre au club", **fields: object) -> nl.Newsletter:
+    return nl.create_draft(club.db, subject=subject, body=BODY, now=club.now(), **fields)
+
+
+async def wait_for(pilot: Pilot, condition: Callable[[], bool], rounds: int = 5000) -> None:
+    """Let the app process messages until `condition` holds (no fixed sleeps)."""
+    for _round in range(rounds):
+        if condition():
+            return
+        await pilot.pause()
+    raise AssertionError("condition never became true")
+
+
+async def settle(pilot: Pilot) -> None:
+    """Process pending messages, wait for every worker, then process what they posted."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def open_tab(pilot: Pilot) -> NewsletterPane:
+    await pilot.press("4")
+    await pilot.pause()
+    return pilot.app.query_one(NewsletterPane)
+
+
+async def confirm_send(pilot: Pilot, count: int) -> None:
+    """From the send plan: Continue, then type the number of recipients."""
+    assert isinstance(pilot.app.screen, SendPlanScreen)
+    await pilot.click("#continue")
+    assert isinstance(pilot.app.screen, TypeToConfirmDialog)
+    await pilot.press(*str(count), "enter")
+
+
+def plain(widget: Static) -> str:
+    """What a Static shows, markup removed."""
+    return widget.render().plain
+
+
+def on_the_wire(address: str) -> str:
+    """How an address reaches the server (an international domain travels as xn--)."""
+    valid = validate_email(address, check_deliverability=False)
+    return (valid.ascii_email or valid.normalized).lower()
+
+
+def recipients(club: ClubContext, newsletter_id: int) -> int:
+    return sender.prepare(club.db, newsletter_id, club.config).count
+
+
+# -- the tab ---------------------------------------------------------------------------------
+async def test_tab_lists_drafts_with_audience(mail_club: ClubContext) -> None:
+    item = draft(mail_club, city="Lyon")
+    app = make_app(mail_club, poll=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_tab(pilot)
+        table = app.query_one("#nl-table", DataTable)
+        row = table.get_row(str(item.id))
+        assert row[0] == "Décembre au club"
+        assert row[1] == "draft"
+        assert row[2] == f"{nl.audience_size(mail_club.db, (), 'Lyon'):,}"
+        assert row[5] == "edited now"
+
+
+async def test_empty_tab_says_how_to_start(club: ClubContext) -> None:
+    app = make_app(club, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_tab(pilot)
+        assert app.query_one("#nl-empty").display
+        assert not app.query_one("#nl-table").display
+        await pilot.press("n")
+        assert isinstance(app.screen, NewsletterEditor)
+
+
+# -- the editor --------------------------------------------------------------------------------
+async def test_preview_and_audience_update_as_you_type(mail_club: ClubContext) -> None:
+    app = make_app(mail_club, poll=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_tab(pilot)
+        await pilot.press("n")
+        editor = app.screen
+        assert isinstance(editor, NewsletterEditor)
+        await pilot.press(*"Bonjour", "tab")
+        await pilot.click("#nle-body")
+        await pilot.press(*"Salut {first_name} de {city} !")
+        await settle(pilot)
+        preview = editor.query_one("#nle-preview", Markdown)
+        assert preview.source == "Salut Hélène de Lyon !"
+        everyone = nl.audience_size(mail_club.db)
+        assert f"{everyone:,}" in plain(editor.query_one("#nle-audience", Label))
+        await pilot.click("#nle-city")
+        await pilot.press(*"Lyon")
+        await settle(pilot)
+        lyon = nl.audience_size(mail_club.db, (), "Lyon")
+        assert 0 < lyon < everyone
+        assert f"{lyon:,} subscribed" in plain(editor.query_one("#nle-audience", Label))
+        await pilot.press("ctrl+s")
+        saved = nl.list_newsletters(mail_club.db)[0].newsletter
+        assert (saved.subject, saved.body, saved.audience_city) == (
+            "Bonjour",
+            "Salut {first_name} de {city} !",
+            "Lyon",
+        )
+
+
+async def test_unknown_placeholder_is_shown_and_blocks_sending(
+    mail_club: ClubContext, smtp_sink: SmtpSink
+) -> None:
+    item = draft(mail_club)
+    app = make_app(mail_club, poll=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_tab(pilot)
+        await pilot.press("enter")
+        editor = app.screen
+        assert isinstance(editor, NewsletterEditor)
+        editor.query_one("#nle-body", TextArea).insert("Votre code : {promo_code}\n")
+        await settle(pilot)
+        problems = editor.query_one("#nle-problems", Static)
+        assert "{promo_code}" in str(problems.content)
+        assert problems.has_class("-error")
+        await pilot.press("f5")
+        await pilot.pause()
+        assert app.screen is editor  # no send plan
+        assert not any(isinstance(s, SendPlanScreen) for s in app.screen_stack)
+    assert nl.get_newsletter(mail_club.db, item.id).status == "draft"
+    assert outbox.counts(mail_club.db, item.id)["queued"] == 0
+    assert smtp_sink.messages == []
+
+
+async def test_test_send_reaches_one_address(mail_club: ClubContext, smtp_sink: SmtpSink) -> None:
+    draft(mail_club)
+    app = make_app(mail_club, poll=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_tab(pilot)
+        await pilot.press("enter")
+        await pilot.press("f3")
+        await pilot.press(*"organiser@example.org", "enter")
+        await settle(pilot)
+        result = plain(app.screen.query_one("#nle-test-result", Label))
+        assert result == "Test sent to organiser@example.org."
+    assert smtp_sink.recipients() == ["organiser@example.org"]
+    message = email.message_from_bytes(smtp_sink.messages[0].data, policy=email.policy.default)
+    assert message["Subject"] == "[TEST] Décembre au club"
+
+
+async def test_small_terminal_toggles_the_preview(mail_club: ClubContext) -> None:
+    draft(mail_club)
+    app = make_app(mail_club, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_tab(pilot)
+        await pilot.press("enter")
+        editor = app.screen
+        body = editor.query_one("#nle-body")
+        preview = editor.query_one("#nle-preview-box")
+        assert body.display and not preview.display
+        await pilot.press("f2")
+        assert preview.display and not body.display
+        assert preview.size.width >= 70
+        await pilot.press("f2")
+        assert body.display and not preview.display
+
+
+# -- sending -----------------------------------------------------------------------------------
+async def test_plan_needs_the_right_number(mail_club: ClubContext, smtp_sink: SmtpSink) -> None:
+    item = draft(mail_club)
+    count = recipients(mail_club, item.id)
+    app = make_app(mail_club, poll=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_tab(pilot)
+        await pilot.press("s")
+        plan = app.screen
+        assert isinstance(plan, SendPlanScreen)
+        text = plain(plan.query_one("#nlplan-body", Static))
+        assert f"Recipients: {count:,}" in text
+        assert "unsubscribed: " in text
+        await pilot.click("#continue")
+        await pilot.press(*str(count + 1), "enter")
+        dialog = app.screen
+        assert isinstance(dialog, TypeToConfirmDialog)
+        assert f"Type exactly {count}" in plain(dialog.query_one("#mismatch", Label))
+        await pilot.press("escape")
+        assert not isinstance(app.screen, (TypeToConfirmDialog, SendProgressScreen))
+    assert nl.get_newsletter(mail_club.db, item.id).status == "draft"
+    assert smtp_sink.messages == []
+
+
+async def test_full_send_delivers_once_to_each_subscriber(
+    mail_club: ClubContext, smtp_sink: SmtpSink
+) -> None:
+    item = draft(mail_club)
+    plan = sender.prepare(mail_club.db, item.id, mail_club.config)
+    app = make_app(mail_club, poll=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_tab(pilot)
+        await pilot.press("s")
+        await confirm_send(pilot, plan.count)
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SendProgressScreen)
+        assert plain(screen.query_one("#nlp-state", Static)) == "Finished."
+        assert screen.query_one("#nlp-bar").percentage == 1.0
+        assert plain(screen.query_one("#nlp-state", Static)) == "Finished."
+        table = app.query_one("#nl-table", DataTable)
+        assert table.get_row(str(item.id))[1:4] == ["sent", f"{plan.count:,}", f"{plan.count:,}"]
+    delivered = sorted(on_the_wire(r) for r in smtp_sink.recipients())
+    assert delivered == sorted(on_the_wire(r.email) for r in plan.recipients)
+    unsubscribed = {on_the_wire(e) for e in plan.left_out["unsubscribed"]}
+    assert unsubscribed and not unsubscribed & set(delivered)
+    assert nl.get_newsletter(mail_club.db, item.id).status == "sent"
+
+
+async def test_pause_then_resume(mail_club: ClubContext, smtp_sink: SmtpSink) -> None:
+    smtp_sink.behaviour.delay = 0.05  # slow enough to act mid-send
+    item = draft(mail_club)
+    count = recipients(mail_club, item.id)
+    app = make_app(mail_club, poll=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await open_tab(pilot)
+        await pilot.press("s")
+        await confirm_send(pilot, count)
+        run = pane.runs[item.id]
+        await wait_for(pilot, lambda: run.progress is not None and run.progress.sent > 0)
+        await pilot.press("p")
+        await settle(pilot)
+        paused = sender.progress(mail_club.db, item.id)
+        assert paused.state == "paused"
+        assert 0 < paused.sent < count
+        assert paused.remaining == count - paused.sent - paused.failed
+        assert len(smtp_sink.messages) == paused.sent
+        state = plain(app.screen.query_one("#nlp-state", Static))
+        assert state.startswith("Paused: paused by the organiser")
+        await pilot.press("r")
+        await settle(pilot)
+        assert plain(app.screen.query_one("#nlp-state", Static)) == "Finished."
+    delivered = [r.lower() for r in smtp_sink.recipients()]
+    assert len(delivered) == len(set(delivered)) == count
+    assert sender.progress(mail_club.db, item.id).state == "sent"
+
+
+async def test_interrupted_send_resumes_from_the_tab(
+    mail_club: ClubContext, smtp_sink: SmtpSink
+) -> None:
+    item = draft(mail_club)
+    plan = sender.prepare(mail_club.db, item.id, mail_club.config)
+    sender.start_send(mail_club.db, item.id, mail_club.config, plan, now=mail_club.now())
+    outbox.claim(mail_club.db, item.id, 3, now=mail_club.now())  # in flight at a "crash"
+    app = make_app(mail_club, poll=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_tab(pilot)
+        table = app.query_one("#nl-table", DataTable)
+        assert table.get_row(str(item.id))[1] == "interrupted"
+        await pilot.press("s")
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.click("#yes")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SendProgressScreen)
+        uncertain = plain(screen.query_one("#nlp-uncertain", Static))
+        assert uncertain.startswith("Uncertain (3)")
+    assert len(smtp_sink.messages) == plan.count - 3
+    final = sender.progress(mail_club.db, item.id)
+    assert (final.state, final.sent, final.uncertain) == ("sent", plan.count - 3, 3)
+
+
+async def test_quitting_mid_send_asks_first(mail_club: ClubContext, smtp_sink: SmtpSink) -> None:
+    smtp_sink.behaviour.delay = 0.05  # slow enough to act mid-send
+    item = draft(mail_club)
+    count = recipients(mail_club, item.id)
+    app = make_app(mail_club, poll=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await open_tab(pilot)
+        await pilot.press("s")
+        await confirm_send(pilot, count)
+        run = pane.runs[item.id]
+        await wait_for(pilot, lambda: run.progress is not None and run.progress.sent > 0)
+        await pilot.press("ctrl+q")
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "being sent" in plain(app.screen.query_one(Label))
+        await pilot.press("escape")  # stay
+        assert run.running and app.is_running
+        await pilot.press("ctrl+q")
+        await pilot.click("#yes")
+        await wait_for(pilot, lambda: not app.is_running)
+    stopped = sender.progress(mail_club.db, item.id)
+    assert stopped.state == "paused"
+    assert stopped.sending == 0 and stopped.uncertain == 0
+    assert 0 < stopped.sent < count
+    assert len(smtp_sink.messages) == stopped.sent
+
+
+async def test_sent_newsletter_opens_read_only(mail_club: ClubContext) -> None:
+    item = draft(mail_club, city="Nice")
+    plan = sender.prepare(mail_club.db, item.id, mail_club.config)
+    sender.start_send(mail_club.db, item.id, mail_club.config, plan, now=mail_club.now())
+    await sender.send_newsletter(mail_club.db_path, item.id, mail_club.config, clock=mail_club.now)
+    app: OmtuiApp = make_app(mail_club, poll=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_tab(pilot)
+        await pilot.press("enter")
+        editor = app.screen
+        assert isinstance(editor, NewsletterEditor)
+        assert editor.query_one("#nle-body", TextArea).read_only
+        assert editor.query_one("#nle-subject", Input).disabled
+        await pilot.press("ctrl+s")
+        await pilot.press("f4")  # duplicate: an editable copy
+        copy = app.screen
+        assert isinstance(copy, NewsletterEditor) and copy is not editor
+        assert not copy.read_only
+        assert copy.query_one("#nle-city", Input).value == "Nice"
+    assert nl.get_newsletter(mail_club.db, item.id).status == "sent"
+    assert len(nl.list_newsletters(mail_club.db)) == 2
