@@ -6,6 +6,8 @@ from __future__ import annotations
 import email
 import email.policy
 from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +19,7 @@ from omtui.config import Config, SmtpConfig
 from omtui.context import ClubContext
 from omtui.core import newsletter as nl
 from omtui.core import outbox, sender
-from omtui.core.demo import DEMO_NOW, build_demo
+from omtui.core.demo import DEMO_NOW, build_demo, seed_members
 from omtui.tui.app import OmtuiApp, make_app
 from omtui.tui.panes.newsletter import NewsletterPane
 from omtui.tui.screens.confirm import ConfirmDialog, TypeToConfirmDialog
@@ -356,3 +358,68 @@ async def test_sent_newsletter_opens_read_only(mail_club: ClubContext) -> None:
         assert copy.query_one("#nle-city", Input).value == "Nice"
     assert nl.get_newsletter(mail_club.db, item.id).status == "sent"
     assert len(nl.list_newsletters(mail_club.db)) == 2
+
+
+# -- snapshots -----------------------------------------------------------------------------------
+def seed_for_snapshots(club: ClubContext) -> nl.Newsletter:
+    """A sent issue, two drafts and an interrupted send, at fixed times; returns the last."""
+    now = club.now()
+    db, config = club.db, club.config
+    sent = nl.create_draft(db, subject="Novembre au club", body=BODY, now=now - timedelta(days=25))
+    plan = sender.prepare(db, sent.id, config)
+    sender.start_send(db, sent.id, config, plan, now=now - timedelta(days=24))
+    fast = replace(config, smtp=replace(config.smtp, rate=1000.0))
+    sender.run_send(club.db_path, sent.id, fast, clock=lambda: now - timedelta(days=24))
+    nl.create_draft(db, subject="Décembre au club", body=BODY, now=now - timedelta(days=1))
+    nl.create_draft(
+        db,
+        subject="Appel aux bénévoles",
+        body="Bonjour {first_name}, on a besoin de vous le 3 décembre !",
+        tags="volunteer",
+        now=now - timedelta(hours=2),
+    )
+    lyon = nl.create_draft(
+        db, subject="Afterwork à Lyon", body=BODY, city="Lyon", now=now - timedelta(minutes=30)
+    )
+    plan = sender.prepare(db, lyon.id, config)
+    started = now - timedelta(minutes=20)
+    sender.start_send(db, lyon.id, config, plan, now=started)
+    rows = outbox.claim(db, lyon.id, 12, now=started)
+    outbox.record(
+        db,
+        sent=[(row.id, f"<{row.id}@snapshot>") for row in rows[:9]],
+        failed=[(rows[9].id, "550 5.1.1 mailbox unavailable")],
+        now=started,
+    )
+    outbox.recover(db, lyon.id, now=started)  # the last two were in flight at a crash
+    return lyon
+
+
+@pytest.fixture
+def snapshot_club(db_path: Path, smtp_sink: SmtpSink) -> Iterator[ClubContext]:
+    club = ClubContext(
+        config=mail_config(smtp_sink, rate=10.0), db_path=db_path, fixed_now=DEMO_NOW
+    )
+    seed_members(club.db, 300, now=DEMO_NOW)  # members only: other areas' demo data may change
+    seed_for_snapshots(club)
+    yield club
+    club.close()
+
+
+def test_snapshot_newsletter_tab(snap_compare, snapshot_club: ClubContext) -> None:
+    app = make_app(snapshot_club, poll=False)
+    assert snap_compare(app, terminal_size=(120, 40), press=["4"])
+
+
+def test_snapshot_send_progress(snap_compare, snapshot_club: ClubContext) -> None:
+    app = make_app(snapshot_club, poll=False)
+    assert snap_compare(app, terminal_size=(120, 40), press=["4", "p"])
+
+
+def test_snapshot_editor(snap_compare, snapshot_club: ClubContext) -> None:
+    async def open_draft(pilot: Pilot) -> None:
+        await pilot.press("4", "down", "down", "enter")
+        await settle(pilot)
+
+    app = make_app(snapshot_club, poll=False)
+    assert snap_compare(app, terminal_size=(120, 40), run_before=open_draft)

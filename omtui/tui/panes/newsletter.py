@@ -240,6 +240,10 @@ class NewsletterPane(ClubPane):
         return run
 
     def show_progress(self, newsletter_id: int) -> None:
+        status = nl.get_newsletter(self.club.db, newsletter_id).status
+        if newsletter_id not in self.runs and status == "draft":
+            self.notify(_("This draft has not been sent yet: s shows its send plan."))
+            return
         run = self.runs.get(newsletter_id) or SendRun(newsletter_id)
         self.app.push_screen(SendProgressScreen(self.club, run, pane=self))
 

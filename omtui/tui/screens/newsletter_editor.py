@@ -37,12 +37,12 @@ class NewsletterEditor(Screen[None]):
     """Edit one newsletter (None: a new draft, created on the first save)."""
 
     BINDINGS = [
+        Binding("escape", "close", _("Close")),
         Binding("ctrl+s", "save", _("Save"), priority=True),
         Binding("f2", "toggle_preview", _("Preview")),
         Binding("f5", "send", _("Send…")),
+        Binding("f3", "test_send", _("Test")),
         Binding("f4", "duplicate", _("Duplicate")),
-        Binding("f3", "test_send", _("Test send")),
-        Binding("escape", "close", _("Close")),
     ]
 
     def __init__(

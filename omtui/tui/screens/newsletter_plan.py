@@ -21,12 +21,13 @@ EXAMPLES_SHOWN = 3
 
 
 def humanize_duration(seconds: float) -> str:
-    """ "13 seconds", "4 minutes and 30 seconds": how long something takes."""
+    """ "about 13 seconds", "about 4 minutes and 30 seconds", "less than a second"."""
     if seconds < 1:
         return _("less than a second")
-    return humanize.precisedelta(
+    text = humanize.precisedelta(
         timedelta(seconds=round(seconds)), minimum_unit="seconds", format="%0.0f"
     )
+    return _("about {duration}").format(duration=text)
 
 
 def plan_text(subject: str, plan: SendPlan, now: datetime) -> str:
@@ -52,7 +53,7 @@ def plan_text(subject: str, plan: SendPlan, now: datetime) -> str:
         lines.append(line)
     lines += [
         "",
-        _("At {rate:g} messages/s this takes about [b]{duration}[/b].").format(
+        _("At {rate:g} messages/s this takes [b]{duration}[/b].").format(
             rate=plan.rate, duration=duration
         ),
     ]

@@ -87,6 +87,14 @@ class SendProgressScreen(ModalScreen[None]):
         self.pane = pane
         self.subject = get_newsletter(club.db, run.newsletter_id).subject
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Offer only what makes sense now (the footer greys out the rest)."""
+        if action in ("pause", "cancel_send"):
+            return self.run.running or None
+        if action == "resume":
+            return (not self.run.running) or None
+        return True
+
     def compose(self) -> ComposeResult:
         with Vertical(id="nlp-box"):
             yield Label(
@@ -110,6 +118,7 @@ class SendProgressScreen(ModalScreen[None]):
     def _run_changed(self, message: RunChanged) -> None:
         message.stop()
         self.show()
+        self.refresh_bindings()
 
     def current(self) -> sender.SendProgress:
         if self.run.running and self.run.progress is not None:
@@ -128,7 +137,7 @@ class SendProgressScreen(ModalScreen[None]):
             eta_seconds = progress.remaining / rate_cap
         eta = "—"
         if progress.remaining and eta_seconds:
-            eta = _("about {duration}").format(duration=humanize_duration(eta_seconds))
+            eta = humanize_duration(eta_seconds)
         rate = _("{rate:.1f}/s").format(rate=progress.rate) if progress.rate else "—"
         self.query_one("#nlp-counts", Static).update(
             _(
@@ -158,7 +167,7 @@ class SendProgressScreen(ModalScreen[None]):
             return _("Stopping after the messages in flight…"), False
         if self.run.running:
             return _(
-                "Sending. p pauses, c cancels; Esc closes this window, the send goes on."
+                "Sending. p pauses, c cancels; Esc closes this window (the send goes on)."
             ), False
         if progress.state == "paused":
             bad = not self.run.control.stopping  # paused by itself, not by the organiser
