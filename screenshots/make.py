@@ -31,11 +31,24 @@ async def members_scene(pilot: Pilot) -> None:
 
 
 async def events_scene(pilot: Pilot) -> None:
+    """The Events tab on the meetup with a waiting list (the second upcoming event)."""
     await pilot.press("2")
+    await pilot.pause()
+    await pilot.press("down")
 
 
 async def rota_scene(pilot: Pilot) -> None:
+    """The Rota tab on the summit, whose shifts have gaps and a volunteer's clash."""
     await pilot.press("3")
+    await pilot.pause()
+    events = pilot.app.query_one("#rota-events")
+    events.move_cursor(row=events.row_count - 1)  # the summit: many shifts, some gaps
+    await pilot.pause()
+
+
+async def volunteer_scene(pilot: Pilot) -> None:
+    """A volunteer's own view: their shifts and the open ones, with the next one detailed."""
+    await pilot.pause()
 
 
 async def newsletter_scene(pilot: Pilot) -> None:
@@ -46,6 +59,7 @@ SCENES: dict[str, tuple[str, Scene]] = {
     "members": ("organiser", members_scene),
     "events": ("organiser", events_scene),
     "rota": ("organiser", rota_scene),
+    "volunteer": ("volunteer", volunteer_scene),
     "newsletter": ("organiser", newsletter_scene),
 }
 """name -> (which app, what to do before the screenshot)."""
@@ -54,7 +68,22 @@ SCENES: dict[str, tuple[str, Scene]] = {
 def build_app(kind: str, club: ClubContext) -> App:
     if kind == "organiser":
         return make_app(club, poll=False)
+    if kind == "volunteer":
+        from omtui.tui.volunteer import make_volunteer_app
+
+        return make_volunteer_app(club, _busiest_volunteer(club), poll=False)
     raise ValueError(f"unknown app kind {kind!r}")
+
+
+def _busiest_volunteer(club: ClubContext) -> str:
+    """The demo volunteer with the most upcoming shifts (deterministic)."""
+    return club.db.scalar(
+        """SELECT m.email FROM members m JOIN shift_assignments a ON a.member_id = m.id
+        JOIN shifts s ON s.id = a.shift_id
+        WHERE a.dropped_at IS NULL AND s.ends_at > ?
+        GROUP BY m.id ORDER BY count(*) DESC, m.id LIMIT 1""",
+        (club.now().isoformat(),),
+    )
 
 
 async def shoot(name: str, kind: str, scene: Scene, workdir: Path) -> Path:

@@ -1,7 +1,170 @@
-"""CLI: `omtui rota` (not built yet)."""
+"""CLI: `omtui rota` prints the shifts (organiser view, or one volunteer's with --member);
+`omtui rota assign|unassign|add|delete` change them through the same core as the Rota tab."""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import click
 
-COMMANDS: list[click.Command] = []
+from omtui.commands import pass_club
+from omtui.context import ClubContext
+from omtui.core import rota
+from omtui.core.dates import format_local, parse_local, to_iso
+from omtui.errors import OmtuiError, UnusableInput
+from omtui.i18n import _
+
+WHEN = "%Y-%m-%d %H:%M"
+
+
+def _shift_dict(
+    club: ClubContext, shift: rota.Shift, held: list[rota.Assignment], gone: list[rota.Assignment]
+) -> dict[str, Any]:
+    return {
+        "id": shift.id,
+        "event_id": shift.event_id,
+        "event": shift.event_title,
+        "role": shift.role,
+        "starts_at": to_iso(shift.starts_at),
+        "ends_at": to_iso(shift.ends_at),
+        "starts_local": format_local(shift.starts_at, club.tz, WHEN),
+        "ends_local": format_local(shift.ends_at, club.tz, WHEN),
+        "needed": shift.needed,
+        "filled": shift.filled,
+        "missing": shift.missing,
+        "notes": shift.notes,
+        "volunteers": [{"name": a.full_name, "email": a.email} for a in held],
+        "dropped": [
+            {
+                "name": a.full_name,
+                "email": a.email,
+                "dropped_at": to_iso(a.dropped_at) if a.dropped_at else None,
+                "reason": a.drop_reason,
+            }
+            for a in gone
+        ],
+    }
+
+
+@click.group("rota", invoke_without_command=True)
+@click.option("--member", "email", help=_("Only this volunteer's shifts."))
+@click.option("--json", "as_json", is_flag=True, help=_("Print JSON instead of text."))
+@click.option("--past", is_flag=True, help=_("Include shifts that have ended."))
+@click.pass_context
+def rota_group(ctx: click.Context, email: str | None, as_json: bool, past: bool) -> None:
+    """Print the volunteer rota: every shift not yet ended, with who holds it and the gaps."""
+    if ctx.invoked_subcommand is not None:
+        return
+    club: ClubContext = ctx.obj
+    db, now = club.db, club.now()
+    member_id = rota.require_volunteer(db, email).id if email else None
+    shifts = rota.list_shifts(db, since=None if past else now, member_id=member_id)
+    ids = [s.id for s in shifts]
+    held, gone = rota.assignments(db, ids), rota.assignments(db, ids, dropped=True)
+    if as_json:
+        rows = [_shift_dict(club, s, held.get(s.id, []), gone.get(s.id, [])) for s in shifts]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not shifts:
+        click.echo(_("No shifts for this volunteer.") if email else _("No upcoming shifts."))
+        return
+    event_id = None
+    for shift in shifts:
+        if shift.event_id != event_id:
+            click.echo(("" if event_id is None else "\n") + shift.event_title)
+            event_id = shift.event_id
+        names = ", ".join(a.full_name for a in held.get(shift.id, [])) or "-"
+        gap = "  " + _("GAP: {n} missing").format(n=shift.missing) if shift.missing else ""
+        click.echo(
+            f"{shift.id:>5}  {shift.when(club.tz):<24}  {shift.role:<16} "
+            f"{shift.filled}/{shift.needed}  {names}{gap}"
+        )
+        for a in gone.get(shift.id, []):
+            reason = a.drop_reason or _("no reason given")
+            click.echo(
+                "       " + _("dropped by {name}: {reason}").format(name=a.full_name, reason=reason)
+            )
+
+
+@rota_group.command("assign")
+@click.argument("shift_id", type=int)
+@click.argument("email")
+@pass_club
+def assign_cmd(club: ClubContext, shift_id: int, email: str) -> None:
+    """Put a volunteer on a shift (refused, naming the clash, if they are double-booked)."""
+    volunteer = rota.require_volunteer(club.db, email)
+    result = rota.take_shift(
+        club.db, shift_id, volunteer.id, now=club.now(), tz=club.tz, by="organiser"
+    )
+    if not result.ok:
+        raise OmtuiError(result.message)
+    click.echo(_("{name}: {message}").format(name=volunteer.full_name, message=result.message))
+
+
+@rota_group.command("unassign")
+@click.argument("shift_id", type=int)
+@click.argument("email")
+@pass_club
+def unassign_cmd(club: ClubContext, shift_id: int, email: str) -> None:
+    """Take a volunteer off a shift."""
+    volunteer = rota.require_volunteer(club.db, email)
+    shift = rota.unassign(club.db, shift_id, volunteer.id)
+    click.echo(
+        _("{name} is off {shift}").format(name=volunteer.full_name, shift=shift.label(club.tz))
+    )
+
+
+def _when(club: ClubContext, text: str, field: str):
+    try:
+        return parse_local(text, club.tz)
+    except ValueError:
+        raise UnusableInput(
+            _("{field}: {text!r} is not a date and time; write it like 2026-12-03 18:30").format(
+                field=field, text=text
+            )
+        ) from None
+
+
+@rota_group.command("add")
+@click.argument("event_id", type=int)
+@click.option("--role", required=True, help=_("welcome desk, set-up, host, tear-down, ..."))
+@click.option("--start", required=True, help=_("Start, club time: 2026-12-03 18:00"))
+@click.option("--end", required=True, help=_("End, club time: 2026-12-03 20:00"))
+@click.option("--needed", default=1, show_default=True, type=int, help=_("Volunteers needed."))
+@click.option("--notes", default="", help=_("What the volunteers should know."))
+@pass_club
+def add_cmd(
+    club: ClubContext, event_id: int, role: str, start: str, end: str, needed: int, notes: str
+) -> None:
+    """Add a shift to an event."""
+    shift = rota.create_shift(
+        club.db,
+        event_id,
+        role=role,
+        starts_at=_when(club, start, "--start"),
+        ends_at=_when(club, end, "--end"),
+        needed=needed,
+        notes=notes,
+    )
+    click.echo(_("Shift {id}: {shift}").format(id=shift.id, shift=shift.label(club.tz)))
+
+
+@rota_group.command("delete")
+@click.argument("shift_id", type=int)
+@click.option("--yes", is_flag=True, help=_("Do not ask for confirmation."))
+@pass_club
+def delete_cmd(club: ClubContext, shift_id: int, yes: bool) -> None:
+    """Delete a shift and its assignments."""
+    shift = rota.get_shift(club.db, shift_id)
+    if not yes and not click.confirm(
+        _("Delete {shift} ({n} volunteers on it)?").format(
+            shift=shift.label(club.tz), n=shift.filled
+        )
+    ):
+        raise click.Abort()
+    rota.delete_shift(club.db, shift_id)
+    click.echo(_("Deleted {shift}").format(shift=shift.label(club.tz)))
+
+
+COMMANDS: list[click.Command] = [rota_group]

@@ -63,6 +63,9 @@ def humanize_day(moment: datetime, now: datetime, tz: ZoneInfo) -> str:
         return f"tomorrow at {clock}"
     if day == today - timedelta(days=1):
         return f"yesterday at {clock}"
+    days = (day - today).days
+    if 2 <= abs(days) <= 6:  # calendar days: naturaldelta would say "in a day" for Tuesday
+        return f"in {days} days" if days > 0 else f"{-days} days ago"
     return humanize_delta(moment, now)
 
 

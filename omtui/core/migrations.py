@@ -66,6 +66,9 @@ def _001_members(conn: sqlite3.Connection) -> None:
         CREATE UNIQUE INDEX members_email ON members(email COLLATE NOCASE);
         CREATE INDEX members_city ON members(city COLLATE NOCASE);
         CREATE INDEX members_name ON members(last_name COLLATE NOCASE, first_name COLLATE NOCASE);
+        CREATE INDEX members_joined ON members(joined_at);
+        CREATE INDEX members_company ON members(company COLLATE NOCASE);
+        CREATE INDEX members_archived ON members(archived_at) WHERE archived_at IS NOT NULL;
         CREATE TABLE consent_events (
             id INTEGER PRIMARY KEY,
             member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,
@@ -75,6 +78,29 @@ def _001_members(conn: sqlite3.Connection) -> None:
             detail TEXT NOT NULL DEFAULT ''
         );
         CREATE INDEX consent_events_member ON consent_events(member_id, id);
+        -- Type-to-filter index: trigram FTS5 over the pre-folded `search` column of members
+        -- not archived (SQLite 3.40's trigram has no remove_diacritics, hence the folding).
+        CREATE VIRTUAL TABLE members_fts USING fts5(
+            search, content='members', content_rowid='id', tokenize='trigram'
+        );
+        CREATE TRIGGER members_fts_insert AFTER INSERT ON members
+        WHEN new.archived_at IS NULL BEGIN
+            INSERT INTO members_fts(rowid, search) VALUES (new.id, new.search);
+        END;
+        CREATE TRIGGER members_fts_delete AFTER DELETE ON members
+        WHEN old.archived_at IS NULL BEGIN
+            INSERT INTO members_fts(members_fts, rowid, search)
+                VALUES ('delete', old.id, old.search);
+        END;
+        CREATE TRIGGER members_fts_unindex AFTER UPDATE OF search, archived_at ON members
+        WHEN old.archived_at IS NULL BEGIN
+            INSERT INTO members_fts(members_fts, rowid, search)
+                VALUES ('delete', old.id, old.search);
+        END;
+        CREATE TRIGGER members_fts_reindex AFTER UPDATE OF search, archived_at ON members
+        WHEN new.archived_at IS NULL BEGIN
+            INSERT INTO members_fts(rowid, search) VALUES (new.id, new.search);
+        END;
         """,
     )
 

@@ -1,18 +1,365 @@
-"""The Events tab (an honest empty state until its issue lands)."""
+"""The Events tab: upcoming events with a countdown (past ones behind `p`), and the selected
+event's details: where, seats left, registrations, the waiting list and partners."""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Static
+from collections.abc import Iterable
 
+from rich.markup import escape
+from textual import on
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.events import Resize
+from textual.widgets import DataTable, Label, Static
+
+from omtui.core import events as ev
+from omtui.core import members
+from omtui.core import partners as pt
+from omtui.core.dates import format_local, humanize_day
+from omtui.errors import OmtuiError
 from omtui.i18n import _
+from omtui.tui.messages import DataChanged
 from omtui.tui.panes.base import ClubPane
+from omtui.tui.screens.confirm import ConfirmDialog
+from omtui.tui.screens.event_checkin import CheckInScreen
+from omtui.tui.screens.event_form import EventForm
+from omtui.tui.screens.event_partner import PartnerDialog
+from omtui.tui.screens.event_register import RegisterDialog
+
+NARROW = 110
+"""Below this width the details go under the table instead of beside it."""
 
 
 class EventsPane(ClubPane):
-    """Events: not built yet."""
+    """Events, registrations, waiting list and check-in."""
 
-    AREAS = frozenset({"events"})
+    AREAS = frozenset({"events", "members", "rota"})
+    DEFAULT_CSS = """
+    EventsPane #body { layout: horizontal; height: 1fr; }
+    EventsPane.-narrow #body { layout: vertical; }
+    EventsPane #list { width: 2fr; height: 1fr; }
+    EventsPane #detail { width: 1fr; height: 1fr; border-left: solid $primary-darken-2;
+        padding: 0 1; }
+    EventsPane.-narrow #list { width: 1fr; height: 2fr; }
+    EventsPane.-narrow #detail { width: 1fr; height: 3fr; border-left: none;
+        border-top: solid $primary-darken-2; }
+    EventsPane #caption { height: 1; padding: 0 1; background: $boost; }
+    EventsPane #events { height: 1fr; overflow-x: hidden; }
+    EventsPane #regs { height: auto; overflow-x: hidden; }
+    EventsPane #info { height: auto; }
+    """
+    BINDINGS = [
+        Binding("p", "toggle_past", _("Past/upcoming")),
+        Binding("a", "add_event", _("Add")),
+        Binding("e", "edit_event", _("Edit")),
+        Binding("r", "register", _("Register")),
+        Binding("x", "cancel_registration", _("Cancel reg.")),
+        Binding("c", "check_in", _("Check-in")),
+        Binding("l", "link_partner", _("Partner"), show=False),
+    ]
+
+    def __init__(self, club, **kwargs) -> None:
+        super().__init__(club, **kwargs)
+        self.show_past = False
+        self.selected_id: int | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(_("Events are not available in this version of omtui yet."), classes="empty")
+        with Vertical(id="body"):
+            with Vertical(id="list"):
+                yield Label("", id="caption")
+                table = DataTable(id="events", cursor_type="row", zebra_stripes=True)
+                yield table
+            with VerticalScroll(id="detail"):
+                yield Static("", id="info")
+                yield DataTable(id="regs", cursor_type="row", show_cursor=True)
+
+    def on_mount(self) -> None:
+        events_table = self.query_one("#events", DataTable)
+        events_table.add_column(_("When"), key="when")
+        events_table.add_column(_("Countdown"), key="countdown")
+        events_table.add_column(_("Kind"), key="kind")
+        events_table.add_column(_("Seats"), key="seats")
+        events_table.add_column(_("Title"), key="title")
+        events_table.add_column(_("City"), key="city")
+        regs = self.query_one("#regs", DataTable)
+        regs.add_column("", key="mark")
+        regs.add_column(_("Name"), key="name")
+        regs.add_column(_("Status"), key="status")
+        regs.add_column(_("Email"), key="email")
+
+    def on_show(self) -> None:
+        super().on_show()
+        self.query_one("#events", DataTable).focus()
+
+    def on_resize(self, event: Resize) -> None:
+        self.set_class(event.size.width < NARROW, "-narrow")
+
+    # -- loading ---------------------------------------------------------------------
+    def load(self) -> None:
+        db, tz, now = self.club.db, self.club.tz, self.club.now()
+        found = ev.list_events(db, now=now, past_only=self.show_past)
+        table = self.query_one("#events", DataTable)
+        table.clear()
+        rows = []
+        for event in found:
+            stats = ev.event_stats(db, event.id)
+            seats = (
+                f"{stats.registered}/{event.capacity}" if event.capacity else str(stats.registered)
+            )
+            title = event.title if event.status != "cancelled" else f"✗ {event.title}"
+            rows.append(
+                (
+                    format_local(event.starts_at, tz, "%d/%m %H:%M"),
+                    humanize_day(event.starts_at, now, tz),
+                    event.kind,
+                    f"{seats} +{stats.waiting}" if stats.waiting else seats,
+                    title,
+                    event.city or _("online"),
+                )
+            )
+        for event, row in zip(found, rows, strict=True):
+            table.add_row(*row, key=str(event.id))
+        which = _("Past events") if self.show_past else _("Upcoming events")
+        other = _("upcoming") if self.show_past else _("past")
+        self.query_one("#caption", Label).update(
+            f"[b]{which}[/b] ({len(found)})  [dim]p: {other} · a: add · r: register · "
+            f"c: check-in[/dim]"
+        )
+        ids = [e.id for e in found]
+        if self.selected_id in ids:
+            table.move_cursor(row=ids.index(self.selected_id))
+        elif ids:
+            self.selected_id = ids[0]
+            table.move_cursor(row=0)
+        else:
+            self.selected_id = None
+        self.show_detail()
+
+    @on(DataTable.RowHighlighted, "#events")
+    def row_highlighted(self, message: DataTable.RowHighlighted) -> None:
+        if message.row_key.value is None:
+            return
+        event_id = int(message.row_key.value)
+        if event_id != self.selected_id:
+            self.selected_id = event_id
+            self.show_detail()
+
+    def selected_event(self) -> ev.Event | None:
+        """The event under the table's cursor, read from the table itself so that a key
+        typed right after a cursor move acts on the row the person sees."""
+        table = self.query_one("#events", DataTable)
+        if table.row_count:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+            if key is not None and int(key) != self.selected_id:
+                self.selected_id = int(key)
+                self.show_detail()
+        return self._current()
+
+    def _current(self) -> ev.Event | None:
+        if self.selected_id is None:
+            return None
+        try:
+            return ev.get_event(self.club.db, self.selected_id)
+        except OmtuiError:
+            return None
+
+    def show_detail(self) -> None:
+        info = self.query_one("#info", Static)
+        regs_table = self.query_one("#regs", DataTable)
+        regs_table.clear()
+        event = self._current()
+        if event is None:
+            info.update(_("No event here. Press a to add one, p for past events."))
+            return
+        info.update(self.describe(event))
+        waiting_no = 0
+        for reg in ev.registrations(self.club.db, event.id):
+            if reg.status == "cancelled":
+                continue
+            if reg.status == "waiting":
+                waiting_no += 1
+                status = _("waiting #{n}").format(n=waiting_no)
+            else:
+                status = _("registered")
+            mark = "✓" if reg.attended_at else ""
+            regs_table.add_row(mark, reg.full_name, status, reg.email, key=str(reg.member_id))
+
+    def describe(self, event: ev.Event) -> str:
+        db, tz, now = self.club.db, self.club.tz, self.club.now()
+        stats = ev.event_stats(db, event.id)
+        start = format_local(event.starts_at, tz, "%a %d %b %Y %H:%M")
+        end = format_local(event.ends_at, tz, "%H:%M")
+        countdown = humanize_day(event.starts_at, now, tz)
+        lines = [
+            f"[b]{escape(event.title)}[/b]",
+            f"{event.kind} · {event.status} · {start}-{end} ({countdown})",
+            escape(event.location or "-"),
+        ]
+        if event.host_member_id:
+            try:
+                host = members.get_member(db, event.host_member_id)
+                lines.append(_("Host: {name}").format(name=escape(host.full_name)))
+            except OmtuiError:
+                pass
+        if event.room_capacity or event.access_notes:
+            room = _("room holds {n}").format(n=event.room_capacity) if event.room_capacity else ""
+            lines.append(
+                _("Access: {notes}").format(
+                    notes=escape(" · ".join(p for p in (room, event.access_notes) if p))
+                )
+            )
+        left = _("no limit") if stats.seats_left is None else str(stats.seats_left)
+        lines.append(
+            _(
+                "[b]{reg}[/b] registered · [b]{left}[/b] seats left · "
+                "[b]{wait}[/b] waiting · {att} checked in"
+            ).format(reg=stats.registered, left=left, wait=stats.waiting, att=stats.attended)
+        )
+        if event.is_past(now) and stats.attendance_rate is not None:
+            lines.append(_("Attendance rate: {rate:.0%}").format(rate=stats.attendance_rate))
+        linked = pt.event_partners(db, event.id)
+        if linked:
+            names = ", ".join(f"{p.partner.company} ({_(p.role)})" for p in linked)
+            lines.append(_("Partners: {names}").format(names=escape(names)))
+        return "\n".join(lines)
+
+    # -- actions ---------------------------------------------------------------------
+    def changed(self) -> None:
+        self.post_message(DataChanged("events"))
+
+    def action_toggle_past(self) -> None:
+        self.show_past = not self.show_past
+        self.selected_id = None
+        self.load()
+
+    def action_add_event(self) -> None:
+        self.app.push_screen(EventForm(self.club), self._saved)
+
+    def action_edit_event(self) -> None:
+        event = self.selected_event()
+        if event is None:
+            self.notify(_("Select an event first."), severity="warning")
+            return
+        self.app.push_screen(EventForm(self.club, event), self._saved)
+
+    def _saved(self, event: ev.Event | None) -> None:
+        if event is None:
+            return
+        self.selected_id = event.id
+        self.show_past = event.is_past(self.club.now())
+        self.notify(_("Saved {title}.").format(title=event.title))
+        self.changed()
+
+    def action_register(self) -> None:
+        event = self.selected_event()
+        if event is None:
+            self.notify(_("Select an event first."), severity="warning")
+            return
+        self.app.push_screen(RegisterDialog(self.club, event), self._registered)
+
+    def _registered(self, reg: ev.Registration | None) -> None:
+        if reg is None:
+            return
+        if reg.status == "registered":
+            self.notify(_("{name} is registered.").format(name=reg.full_name))
+        else:
+            self.notify(
+                _("Full: {name} is on the waiting list.").format(name=reg.full_name),
+                severity="warning",
+            )
+        self.changed()
+
+    def action_cancel_registration(self) -> None:
+        event = self.selected_event()
+        regs_table = self.query_one("#regs", DataTable)
+        if event is None or regs_table.row_count == 0:
+            self.notify(_("No registration to cancel here."), severity="warning")
+            return
+        row_key = regs_table.coordinate_to_cell_key(regs_table.cursor_coordinate).row_key
+        member_id = int(row_key.value or 0)
+        reg = ev.get_registration(self.club.db, event.id, member_id)
+        if reg is None:
+            return
+
+        def done(confirmed: bool | None) -> None:
+            if not confirmed:
+                return
+            try:
+                promoted = ev.cancel_registration(
+                    self.club.db, event.id, member_id, now=self.club.now()
+                )
+            except OmtuiError as exc:
+                self.notify(str(exc), severity="error")
+                return
+            message = _("Cancelled {name}.").format(name=reg.full_name)
+            if promoted:
+                message += " " + _("{name} moved up from the waiting list.").format(
+                    name=promoted.full_name
+                )
+            self.notify(message)
+            self.changed()
+
+        self.app.push_screen(
+            ConfirmDialog(
+                _("Cancel {name}'s registration for {title}?").format(
+                    name=reg.full_name, title=event.title
+                ),
+                yes=_("Cancel registration"),
+                no=_("Keep"),
+            ),
+            done,
+        )
+
+    def action_check_in(self) -> None:
+        event = self.selected_event()
+        if event is None:
+            self.notify(_("Select an event first."), severity="warning")
+            return
+        self.app.push_screen(CheckInScreen(self.club, event))
+
+    def action_link_partner(self) -> None:
+        event = self.selected_event()
+        if event is None:
+            self.notify(_("Select an event first."), severity="warning")
+            return
+
+        def done(partner: pt.Partner | None) -> None:
+            if partner is not None:
+                self.notify(_("{company} linked.").format(company=partner.company))
+                self.changed()
+
+        self.app.push_screen(PartnerDialog(self.club, event), done)
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        yield SystemCommand(
+            _("Events: add an event"), _("Open the event form"), self.action_add_event
+        )
+        yield SystemCommand(
+            _("Events: edit the selected event"), _("Open the event form"), self.action_edit_event
+        )
+        yield SystemCommand(
+            _("Events: register a member"),
+            _("Type part of a name or email, pick a match"),
+            self.action_register,
+        )
+        yield SystemCommand(
+            _("Events: check-in at the door"),
+            _("Type a few letters, Enter marks attended"),
+            self.action_check_in,
+        )
+        yield SystemCommand(
+            _("Events: cancel the highlighted registration"),
+            _("The first on the waiting list moves up"),
+            self.action_cancel_registration,
+        )
+        yield SystemCommand(
+            _("Events: link a partner to the selected event"),
+            _("Exhibitor or sponsor; a new partner can be added here"),
+            self.action_link_partner,
+        )
+        yield SystemCommand(
+            _("Events: show past or upcoming events"),
+            _("Toggle past events"),
+            self.action_toggle_past,
+        )

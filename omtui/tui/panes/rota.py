@@ -1,20 +1,375 @@
-"""The Rota tab (an honest empty state until its issue lands)."""
+"""The Rota tab: per-event coverage (gaps stand out), assign and unassign volunteers,
+add/edit/delete shifts, dropped places with their reasons, and who is on when (30 days)."""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Static
+from collections.abc import Iterable
 
+from rich.text import Text
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import ContentSwitcher, DataTable, Label, Static
+
+from omtui.core import rota
+from omtui.core.dates import format_local, humanize_day
+from omtui.errors import OmtuiError
 from omtui.i18n import _
+from omtui.tui.messages import DataChanged
 from omtui.tui.panes.base import ClubPane
+from omtui.tui.screens.confirm import ConfirmDialog
+from omtui.tui.screens.rota_pick import RotaPickDialog
+from omtui.tui.screens.rota_shift_form import RotaShiftForm, ShiftFields
+
+WHO_DAYS = 30
+GAP = "bold red"
+
+
+def _filled(filled: int, needed: int) -> Text:
+    return Text(f"{filled}/{needed}", style=GAP if filled < needed else "green")
+
+
+def _gap(missing: int) -> Text:
+    return Text(_("⚠ {n} missing").format(n=missing), style=GAP) if missing else Text("✓", "green")
 
 
 class RotaPane(ClubPane):
-    """Rota: not built yet."""
+    """Coverage by event above, the highlighted event's shifts below."""
 
-    AREAS = frozenset({"rota"})
+    AREAS = frozenset({"rota", "events", "members"})
+    DEFAULT_CSS = """
+    RotaPane .rota-heading { text-style: bold; color: $accent; padding: 0 1; }
+    RotaPane #rota-events { height: 1fr; }
+    RotaPane #rota-shifts { height: 1fr; }
+    RotaPane #rota-dropped { height: auto; max-height: 5; padding: 0 1; color: $warning; }
+    RotaPane #rota-status { height: auto; padding: 0 1; }
+    RotaPane #rota-status.refused { color: $error; text-style: bold; }
+    RotaPane ContentSwitcher, RotaPane #rota-coverage, RotaPane #rota-who-view { height: 1fr; }
+    RotaPane #rota-who { height: 1fr; }
+    """
+    BINDINGS = [
+        Binding("a", "assign", _("Assign")),
+        Binding("u", "unassign", _("Unassign")),
+        Binding("n", "new_shift", _("New shift")),
+        Binding("e", "edit_shift", _("Edit")),
+        Binding("delete", "delete_shift", _("Delete")),
+        Binding("w", "toggle_who", _("Who is on when")),
+    ]
+
+    def __init__(self, club, **kwargs) -> None:
+        super().__init__(club, **kwargs)
+        self.event_id: int | None = None
+        self._coverage: dict[int, rota.EventCoverage] = {}
 
     def compose(self) -> ComposeResult:
+        with ContentSwitcher(initial="rota-coverage"):
+            with Vertical(id="rota-coverage"):
+                yield Label(_("Coverage by event"), classes="rota-heading")
+                yield DataTable(id="rota-events", cursor_type="row", zebra_stripes=True)
+                yield Label(_("Shifts"), classes="rota-heading", id="rota-shifts-heading")
+                yield DataTable(id="rota-shifts", cursor_type="row", zebra_stripes=True)
+                yield Static("", id="rota-dropped")
+            with Vertical(id="rota-who-view"):
+                yield Label(
+                    _("Who is on when: the next {days} days").format(days=WHO_DAYS),
+                    classes="rota-heading",
+                )
+                yield DataTable(id="rota-who", cursor_type="row", zebra_stripes=True)
         yield Static(
-            _("The volunteer rota is not available in this version of omtui yet."), classes="empty"
+            _("a assign · u unassign · n new shift · e edit · Del delete · w who is on when"),
+            id="rota-status",
+        )
+
+    def on_mount(self) -> None:
+        self.query_one("#rota-events", DataTable).add_columns(
+            _("When"), _("Filled"), _("Gaps"), _("Shifts"), _("Event")
+        )
+        self.query_one("#rota-shifts", DataTable).add_columns(
+            _("When"), _("Role"), _("Filled"), _("Volunteers"), _("Notes")
+        )
+        self.query_one("#rota-who", DataTable).add_columns(
+            _("When"), _("Role"), _("Who"), _("Gaps"), _("Event")
+        )
+
+    # -- loading -------------------------------------------------------------------------
+    def load(self) -> None:
+        now, tz = self.club.now(), self.club.tz
+        cover = rota.coverage(self.club.db, since=now)
+        self._coverage = {c.event_id: c for c in cover}
+        table = self.query_one("#rota-events", DataTable)
+        rows = [
+            (
+                c.event_id,
+                humanize_day(c.starts_at, now, tz),
+                _filled(c.filled, c.needed) if c.shifts else "",
+                _gap(c.missing) if c.shifts else "",
+                str(len(c.shifts)) if c.shifts else Text(_("none yet"), style="dim"),
+                c.title + (f" [{c.status}]" if c.status == "cancelled" else ""),
+            )
+            for c in cover
+        ]
+        self._refill(table, rows, keep=self.event_id)
+        if self.event_id not in self._coverage:
+            self.event_id = cover[0].event_id if cover else None
+        self.show_event()
+        if self.query_one(ContentSwitcher).current == "rota-who-view":
+            self.load_who()
+        if not self.query("DataTable:focus"):
+            table.focus()
+
+    @staticmethod
+    def _refill(table: DataTable, rows: list[tuple], keep: int | None = None) -> None:
+        row = table.cursor_row
+        table.clear()
+        for key, *cells in rows:
+            table.add_row(*cells, key=str(key))
+        if not rows:
+            return
+        if keep is not None and str(keep) in {str(r[0]) for r in rows}:
+            row = table.get_row_index(str(keep))
+        table.move_cursor(row=min(row, len(rows) - 1), scroll=True)
+
+    def show_event(self) -> None:
+        """Fill the shifts table and the dropped places for the highlighted event."""
+        cover = self._coverage.get(self.event_id) if self.event_id is not None else None
+        heading = self.query_one("#rota-shifts-heading", Label)
+        shifts = self.query_one("#rota-shifts", DataTable)
+        dropped_box = self.query_one("#rota-dropped", Static)
+        if cover is None:
+            heading.update(_("No upcoming events: add one in the Events tab."))
+            shifts.clear()
+            dropped_box.update("")
+            return
+        heading.update(
+            _("Shifts of {event}: {filled}/{needed} places filled").format(
+                event=cover.title, filled=cover.filled, needed=cover.needed
+            )
+            if cover.shifts
+            else _("{event} has no shifts yet: n adds one").format(event=cover.title)
+        )
+        db, tz = self.club.db, self.club.tz
+        held = rota.assignments(db, [s.id for s in cover.shifts])
+        rows = [
+            (
+                s.id,
+                s.when(tz),
+                s.role,
+                _filled(s.filled, s.needed),
+                ", ".join(a.full_name for a in held.get(s.id, []))
+                or Text(_("nobody yet"), style=GAP),
+                s.notes,
+            )
+            for s in cover.shifts
+        ]
+        self._refill(shifts, rows)
+        gone = rota.dropped(db, event_id=cover.event_id)
+        dropped_box.update(
+            "\n".join(
+                _("Dropped: {name} left {role} ({when}): {reason}").format(
+                    name=a.full_name,
+                    role=s.role,
+                    when=format_local(a.dropped_at, tz, "%d %b %H:%M") if a.dropped_at else "",
+                    reason=a.drop_reason or _("no reason given"),
+                )
+                for s, a in gone
+            )
+        )
+
+    def load_who(self) -> None:
+        now, tz = self.club.now(), self.club.tz
+        rows = [
+            (
+                s.id,
+                s.when(tz),
+                s.role,
+                ", ".join(a.full_name for a in people) or Text(_("nobody"), style=GAP),
+                _gap(s.missing),
+                s.event_title,
+            )
+            for s, people in rota.who_is_on(self.club.db, now=now, days=WHO_DAYS)
+        ]
+        self._refill(self.query_one("#rota-who", DataTable), rows)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "rota-events" and event.row_key.value is not None:
+            new = int(event.row_key.value)
+            if new != self.event_id:
+                self.event_id = new
+                self.show_event()
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _sync_event(self) -> None:
+        """Follow the events cursor now, even if its highlight message is still queued."""
+        events = self.query_one("#rota-events", DataTable)
+        if events.row_count:
+            key = events.coordinate_to_cell_key(events.cursor_coordinate).row_key.value
+            if key is not None and int(key) != self.event_id:
+                self.event_id = int(key)
+                self.show_event()
+
+    def selected_shift(self) -> rota.Shift | None:
+        """The shift under the cursor (shifts table, or the who-is-on-when list)."""
+        who = self.query_one(ContentSwitcher).current == "rota-who-view"
+        if not who:
+            self._sync_event()
+        table = self.query_one("#rota-who" if who else "#rota-shifts", DataTable)
+        if not table.row_count:
+            self.say(_("Pick a shift first (↓ to the shifts list, or n to add one)."), ok=False)
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        try:
+            return rota.get_shift(self.club.db, int(key or 0))
+        except OmtuiError as exc:
+            self.say(str(exc), ok=False)
+            return None
+
+    def say(self, message: str, *, ok: bool) -> None:
+        status = self.query_one("#rota-status", Static)
+        status.update(message)
+        status.set_class(not ok, "refused")
+        self.notify(message, severity="information" if ok else "error", timeout=6)
+
+    def changed(self, message: str) -> None:
+        self.say(message, ok=True)
+        self.post_message(DataChanged("rota"))
+
+    # -- actions ---------------------------------------------------------------------------
+    def action_assign(self) -> None:
+        shift = self.selected_shift()
+        if shift is None:
+            return
+        held = {a.member_id for a in rota.assignments(self.club.db, [shift.id]).get(shift.id, [])}
+        choices = [
+            (v.id, f"{v.full_name} <{v.email}>")
+            for v in rota.volunteers(self.club.db)
+            if v.id not in held
+        ]
+        if not choices:
+            self.say(_("No volunteer left to assign: tag members volunteer first."), ok=False)
+            return
+        title = _("Assign a volunteer to {shift}").format(shift=shift.label(self.club.tz))
+        self.app.push_screen(
+            RotaPickDialog(title, choices),
+            lambda member_id: self._assign(shift.id, member_id) if member_id else None,
+        )
+
+    def _assign(self, shift_id: int, member_id: int) -> None:
+        result = rota.take_shift(
+            self.club.db,
+            shift_id,
+            member_id,
+            now=self.club.now(),
+            tz=self.club.tz,
+            by="organiser",
+        )
+        if result.ok:
+            self.changed(result.message)
+        else:
+            self.say(result.message, ok=False)
+
+    def action_unassign(self) -> None:
+        shift = self.selected_shift()
+        if shift is None:
+            return
+        held = rota.assignments(self.club.db, [shift.id]).get(shift.id, [])
+        if not held:
+            self.say(_("Nobody is on this shift."), ok=False)
+            return
+        title = _("Take whom off {shift}?").format(shift=shift.label(self.club.tz))
+        self.app.push_screen(
+            RotaPickDialog(title, [(a.member_id, a.full_name) for a in held]),
+            lambda member_id: self._unassign(shift.id, member_id) if member_id else None,
+        )
+
+    def _unassign(self, shift_id: int, member_id: int) -> None:
+        try:
+            shift = rota.unassign(self.club.db, shift_id, member_id)
+        except OmtuiError as exc:
+            self.say(str(exc), ok=False)
+            return
+        self.changed(_("Unassigned from {shift}").format(shift=shift.label(self.club.tz)))
+
+    def action_new_shift(self) -> None:
+        self._sync_event()
+        cover = self._coverage.get(self.event_id) if self.event_id is not None else None
+        if cover is None:
+            self.say(_("There is no upcoming event to add a shift to."), ok=False)
+            return
+
+        def save(fields: ShiftFields) -> rota.Shift:
+            return rota.create_shift(self.club.db, cover.event_id, **vars(fields))
+
+        self.app.push_screen(
+            RotaShiftForm(
+                _("New shift for {event}").format(event=cover.title),
+                self.club.tz,
+                save,
+                default_start=cover.starts_at,
+            ),
+            self._saved,
+        )
+
+    def action_edit_shift(self) -> None:
+        shift = self.selected_shift()
+        if shift is None:
+            return
+
+        def save(fields: ShiftFields) -> rota.Shift:
+            return rota.update_shift(self.club.db, shift.id, **vars(fields))
+
+        title = _("Edit shift at {event}").format(event=shift.event_title)
+        self.app.push_screen(RotaShiftForm(title, self.club.tz, save, shift), self._saved)
+
+    def _saved(self, shift: rota.Shift | None) -> None:
+        if shift is not None:
+            self.changed(_("Saved {shift}").format(shift=shift.label(self.club.tz)))
+
+    def action_delete_shift(self) -> None:
+        shift = self.selected_shift()
+        if shift is None:
+            return
+        question = _("Delete {shift}? {n} volunteers are on it.").format(
+            shift=shift.label(self.club.tz), n=shift.filled
+        )
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                rota.delete_shift(self.club.db, shift.id)
+                self.changed(_("Deleted {shift}").format(shift=shift.label(self.club.tz)))
+
+        self.app.push_screen(ConfirmDialog(question, yes=_("Delete")), done)
+
+    def action_toggle_who(self) -> None:
+        switcher = self.query_one(ContentSwitcher)
+        if switcher.current == "rota-who-view":
+            switcher.current = "rota-coverage"
+            self.query_one("#rota-events", DataTable).focus()
+        else:
+            switcher.current = "rota-who-view"
+            self.load_who()
+            self.query_one("#rota-who", DataTable).focus()
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        yield SystemCommand(
+            _("Rota: assign a volunteer"),
+            _("Put a volunteer on the selected shift"),
+            self.action_assign,
+        )
+        yield SystemCommand(
+            _("Rota: unassign a volunteer"),
+            _("Take a volunteer off the selected shift"),
+            self.action_unassign,
+        )
+        yield SystemCommand(
+            _("Rota: add a shift"),
+            _("A new shift for the selected event"),
+            self.action_new_shift,
+        )
+        yield SystemCommand(
+            _("Rota: edit the shift"), _("Change the selected shift"), self.action_edit_shift
+        )
+        yield SystemCommand(
+            _("Rota: who is on when"),
+            _("Every shift of the next {days} days and who holds it").format(days=WHO_DAYS),
+            self.action_toggle_who,
         )

@@ -1,0 +1,159 @@
+"""Add or edit a shift: role, start, end (club time), volunteers needed, notes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
+from textual.widgets import Button, Input, Label
+
+from omtui.core import rota
+from omtui.core.dates import format_local, parse_local
+from omtui.errors import OmtuiError, ValidationError
+from omtui.i18n import _
+from omtui.tui.screens.confirm import DIALOG_CSS
+
+WHEN = "%Y-%m-%d %H:%M"
+DEFAULT_LENGTH = timedelta(hours=2)
+
+
+@dataclass(frozen=True)
+class ShiftFields:
+    role: str
+    starts_at: datetime
+    ends_at: datetime
+    needed: int
+    notes: str
+
+
+Save = Callable[[ShiftFields], rota.Shift]
+
+
+class RotaShiftForm(ModalScreen[rota.Shift | None]):
+    """The form calls `save` on Enter; a refusal is shown under the form, nothing closes.
+
+    dismiss(shift) once saved, dismiss(None) on Esc.
+    """
+
+    DEFAULT_CSS = (
+        DIALOG_CSS.replace("{name}", "RotaShiftForm")
+        + """
+    RotaShiftForm > Vertical { width: 72; padding: 0 1; }
+    RotaShiftForm #form-title { text-style: bold; margin-bottom: 1; }
+    RotaShiftForm .row { height: 1; margin: 0; align-horizontal: left; }
+    RotaShiftForm .row Label { width: 9; color: $text-muted; }
+    RotaShiftForm .row Input { width: 1fr; height: 1; border: none; padding: 0 1; }
+    RotaShiftForm .hint { color: $text-muted; margin-top: 1; }
+    """
+    )
+    BINDINGS = [Binding("escape", "cancel", _("Cancel"))]
+
+    def __init__(
+        self,
+        title: str,
+        tz: ZoneInfo,
+        save: Save,
+        shift: rota.Shift | None = None,
+        default_start: datetime | None = None,
+    ) -> None:
+        super().__init__()
+        self.title_text = title
+        self.tz = tz
+        self.save = save
+        self.shift = shift
+        self.default_start = default_start
+
+    def compose(self) -> ComposeResult:
+        s = self.shift
+        start = s.starts_at if s else self.default_start
+        end = s.ends_at if s else (start + DEFAULT_LENGTH if start else None)
+        with Vertical():
+            yield Label(self.title_text, id="form-title")
+            with Horizontal(classes="row"):
+                yield Label(_("Role"))
+                yield Input(
+                    s.role if s else "",
+                    placeholder=_("welcome desk, set-up, host, tear-down…"),
+                    suggester=SuggestFromList(rota.ROLES, case_sensitive=False),
+                    id="role",
+                )
+            with Horizontal(classes="row"):
+                yield Label(_("Starts"))
+                yield Input(
+                    format_local(start, self.tz, WHEN) if start else "",
+                    placeholder="2026-12-03 18:00",
+                    id="starts_at",
+                )
+            with Horizontal(classes="row"):
+                yield Label(_("Ends"))
+                yield Input(
+                    format_local(end, self.tz, WHEN) if end else "",
+                    placeholder="2026-12-03 20:00",
+                    id="ends_at",
+                )
+            with Horizontal(classes="row"):
+                yield Label(_("Needed"))
+                yield Input(str(s.needed) if s else "1", id="needed", type="integer")
+            with Horizontal(classes="row"):
+                yield Label(_("Notes"))
+                yield Input(s.notes if s else "", id="notes")
+            yield Label(
+                _("Times are club time ({tz}). Enter saves, Esc cancels.").format(tz=self.tz.key),
+                classes="hint",
+            )
+            yield Label("", id="form-error", classes="error")
+            with Horizontal():
+                yield Button(_("Cancel"), id="cancel")
+                yield Button(_("Save"), id="save", variant="primary")
+
+    def _value(self, name: str) -> str:
+        return self.query_one(f"#{name}", Input).value.strip()
+
+    def _when(self, name: str, label: str) -> datetime:
+        try:
+            return parse_local(self._value(name), self.tz)
+        except ValueError:
+            raise ValidationError(
+                _("{label}: write a date and time like 2026-12-03 18:30").format(label=label),
+                field=name,
+            ) from None
+
+    def submit(self) -> None:
+        error = self.query_one("#form-error", Label)
+        try:
+            fields = ShiftFields(
+                role=self._value("role"),
+                starts_at=self._when("starts_at", _("start")),
+                ends_at=self._when("ends_at", _("end")),
+                needed=int(self._value("needed") or 0),
+                notes=self._value("notes"),
+            )
+            saved = self.save(fields)
+        except ValidationError as exc:
+            error.update(str(exc))
+            if exc.field and self.query(f"#{exc.field}"):
+                self.query_one(f"#{exc.field}", Input).focus()
+            return
+        except (OmtuiError, ValueError) as exc:
+            error.update(str(exc))
+            return
+        self.dismiss(saved)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save":
+            self.submit()
+        else:
+            self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,242 @@
+"""VolunteerApp: the restricted app a volunteer gets (`omtui volunteer --member EMAIL`).
+
+A separate App built on the shared core, not the organiser's app with tabs hidden: it
+composes only the volunteer's own shifts and the open shifts they may take, and its
+bindings and command palette offer only take, drop, refresh and quit. Other volunteers
+appear by first name only; no email or phone but the volunteer's own is ever shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.text import Text
+from textual import events
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Label, Static
+
+from omtui.context import ClubContext
+from omtui.core import rota
+from omtui.core.dates import humanize_day
+from omtui.i18n import _
+from omtui.tui.screens.confirm import ConfirmDialog
+from omtui.tui.screens.volunteer_drop import DropReasonDialog
+
+POLL_SECONDS = 1.0
+EVENT_WIDTH = 28
+
+
+def _short(title: str) -> str:
+    return title if len(title) <= EVENT_WIDTH else title[: EVENT_WIDTH - 1] + "…"
+
+
+class VolunteerApp(App[None]):
+    """My upcoming shifts and the open shifts I may take; take and drop."""
+
+    TITLE = "omtui volunteer"
+    CSS = """
+    #body { height: 1fr; padding: 0 1; }
+    .heading { text-style: bold; color: $accent; margin-top: 1; }
+    DataTable { height: 1fr; }
+    #detail { height: auto; color: $text-muted; }
+    #status { height: auto; min-height: 1; }
+    #status.refused { color: $warning; }
+    """
+    BINDINGS = [
+        Binding("t", "take", _("Take")),
+        Binding("d", "drop", _("Drop")),
+        Binding("r", "refresh", _("Refresh")),
+        Binding("q", "quit", _("Quit")),
+        Binding("ctrl+q", "quit", _("Quit"), priority=True),
+    ]
+
+    def __init__(self, club: ClubContext, volunteer: rota.Volunteer, *, poll: bool = True) -> None:
+        super().__init__()
+        self.club = club
+        self.volunteer = volunteer
+        self.poll = poll
+        self.title = self.TITLE
+        self.sub_title = f"{volunteer.first_name or volunteer.email} · {club.config.club_name}"
+        self._data_version: int | None = None
+        self._shifts: dict[int, rota.Shift] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="body"):
+            yield Label(_("My upcoming shifts"), classes="heading", id="mine-heading")
+            yield DataTable(id="mine", cursor_type="row", zebra_stripes=True)
+            yield Label(_("Open shifts I may take"), classes="heading", id="open-heading")
+            yield DataTable(id="open", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="detail")
+            yield Static(_("t take an open shift · d drop one of mine · q quit"), id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        mine = self.query_one("#mine", DataTable)
+        mine.add_columns(_("When"), _("Role"), _("Event"), _("With"))
+        opened = self.query_one("#open", DataTable)
+        opened.add_columns(_("When"), _("Role"), _("Event"), _("Free"))
+        self.load()
+        (opened if opened.row_count and not mine.row_count else mine).focus()
+        self._data_version = self.club.db.data_version()
+        if self.poll:
+            self.set_interval(POLL_SECONDS, self.check_for_outside_changes)
+
+    # -- data ------------------------------------------------------------------------
+    def load(self) -> None:
+        """Re-read both lists, keeping each cursor where it was."""
+        db, now, tz = self.club.db, self.club.now(), self.club.tz
+        me = self.volunteer.id
+        mine = rota.my_shifts(db, me, now=now)
+        with_whom = rota.assignments(db, [s.id for s in mine])
+        self._fill(
+            "#mine",
+            [
+                (
+                    s.id,
+                    s.when(tz),
+                    s.role,
+                    _short(s.event_title),
+                    ", ".join(a.first_name for a in with_whom.get(s.id, []) if a.member_id != me)
+                    or "—",
+                )
+                for s in mine
+            ],
+        )
+        self._fill(
+            "#open",
+            [
+                (
+                    s.id,
+                    s.when(tz),
+                    s.role,
+                    _short(s.event_title),
+                    Text(f"{s.missing}/{s.needed}", style="bold"),
+                )
+                for s in rota.open_shifts(db, me, now=now)
+            ],
+        )
+        self._shifts = {s.id: s for s in [*mine, *rota.open_shifts(db, me, now=now)]}
+        self.query_one("#mine-heading", Label).update(
+            _("My upcoming shifts ({count})").format(count=len(mine))
+        )
+
+    def _fill(self, selector: str, rows: list[tuple]) -> None:
+        table = self.query_one(selector, DataTable)
+        row = table.cursor_row
+        table.clear()
+        for key, *cells in rows:
+            table.add_row(*cells, key=str(key))
+        if rows:
+            table.move_cursor(row=min(row, len(rows) - 1))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.has_focus:
+            self._show_detail(event.data_table)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if isinstance(event.widget, DataTable):
+            self._show_detail(event.widget)
+
+    def _show_detail(self, table: DataTable) -> None:
+        """Say when the highlighted shift starts, and its notes, under the lists."""
+        shift_id = self._selected(f"#{table.id}")
+        shift = self._shifts.get(shift_id) if shift_id is not None else None
+        detail = self.query_one("#detail", Static)
+        if shift is None:
+            detail.update("")
+            return
+        now, tz = self.club.now(), self.club.tz
+        parts = [
+            f"{shift.role} · {shift.event_title}",
+            _("starts {when}").format(when=humanize_day(shift.starts_at, now, tz)),
+        ]
+        if shift.notes:
+            parts.append(shift.notes)
+        detail.update(" · ".join(parts))
+
+    def check_for_outside_changes(self) -> None:
+        """The organiser (another process) changed something: show it."""
+        version = self.club.db.data_version()
+        if version != self._data_version:
+            self._data_version = version
+            self.load()
+
+    def _selected(self, selector: str) -> int | None:
+        table = self.query_one(selector, DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        return int(key.value) if key.value is not None else None
+
+    def _answer(self, message: str, ok: bool) -> None:
+        status = self.query_one("#status", Static)
+        status.update(message)
+        status.set_class(not ok, "refused")
+        self.notify(message, severity="information" if ok else "warning", timeout=4)
+        self.load()
+
+    # -- actions ---------------------------------------------------------------------
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id == "open":
+            self.action_take()
+        else:
+            self.action_drop()
+
+    def action_take(self) -> None:
+        shift_id = self._selected("#open")
+        if shift_id is None:
+            self._answer(_("There is no open shift to take."), ok=False)
+            return
+        result = rota.take_shift(
+            self.club.db, shift_id, self.volunteer.id, now=self.club.now(), tz=self.club.tz
+        )
+        self._answer(result.message, result.ok)
+
+    def action_drop(self) -> None:
+        shift_id = self._selected("#mine")
+        if shift_id is None:
+            self._answer(_("You have no upcoming shift to drop."), ok=False)
+            return
+        shift = rota.get_shift(self.club.db, shift_id)
+        label = shift.label(self.club.tz)
+        if shift.starts_at <= self.club.now() or not rota.needs_reason(shift, self.club.now()):
+            question = _("Drop {shift}?").format(shift=label)
+            self.push_screen(
+                ConfirmDialog(question, yes=_("Drop"), no=_("Keep")),
+                lambda yes: self._drop(shift_id, "") if yes else None,
+            )
+        else:
+            self.push_screen(
+                DropReasonDialog(label),
+                lambda reason: self._drop(shift_id, reason) if reason else None,
+            )
+
+    def _drop(self, shift_id: int, reason: str) -> None:
+        result = rota.drop_shift(
+            self.club.db,
+            shift_id,
+            self.volunteer.id,
+            now=self.club.now(),
+            tz=self.club.tz,
+            reason=reason,
+        )
+        self._answer(result.message, result.ok)
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    # -- command palette: only the volunteer's own actions ------------------------------
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield SystemCommand(_("Take"), _("Take the selected open shift"), self.action_take)
+        yield SystemCommand(_("Drop"), _("Drop the selected shift of mine"), self.action_drop)
+        yield SystemCommand(_("Refresh"), _("Read the rota again"), self.action_refresh)
+        yield SystemCommand(_("Quit"), _("Leave the volunteer view"), self.exit)
+
+
+def make_volunteer_app(club: ClubContext, email: str, *, poll: bool = True) -> VolunteerApp:
+    """The one factory: resolve the volunteer (UnusableInput if refused) and build the app."""
+    return VolunteerApp(club, rota.require_volunteer(club.db, email), poll=poll)

@@ -1,0 +1,230 @@
+"""The Rota tab: coverage and gaps, assign/unassign with clash refusals, the shift form,
+dropped reasons, who is on when, palette commands; and its snapshot."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import DataTable, Input, Static
+
+from omtui.context import ClubContext
+from omtui.core import rota
+from omtui.tui.app import make_app
+from omtui.tui.messages import DataChanged
+from omtui.tui.panes.rota import RotaPane
+from omtui.tui.screens.confirm import ConfirmDialog
+from omtui.tui.screens.rota_pick import RotaPickDialog
+from omtui.tui.screens.rota_shift_form import RotaShiftForm
+from tests.tui.rota_fixtures import SmallRota, small_rota
+
+
+@pytest.fixture
+def setup(club: ClubContext) -> SmallRota:
+    return small_rota(club)
+
+
+def row_keys(table: DataTable) -> list[int]:
+    return [int(table.coordinate_to_cell_key((r, 0)).row_key.value) for r in range(table.row_count)]
+
+
+async def open_rota(pilot) -> RotaPane:
+    await pilot.press("3")
+    await pilot.pause()
+    return pilot.app.query_one(RotaPane)
+
+
+def pick_shift(pane: RotaPane, shift_id: int) -> None:
+    shifts = pane.query_one("#rota-shifts", DataTable)
+    shifts.focus()
+    shifts.move_cursor(row=shifts.get_row_index(str(shift_id)))
+
+
+def status(pane: RotaPane) -> Static:
+    return pane.query_one("#rota-status", Static)
+
+
+async def test_coverage_shows_needed_filled_and_gaps(club, setup) -> None:
+    app = make_app(club, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_rota(pilot)
+        events = pane.query_one("#rota-events", DataTable)
+        assert row_keys(events) == [setup.late_event_id, setup.event_id]
+        summit = events.get_row(str(setup.event_id))
+        # desk 1/2, set-up 0/1, tear-down 1/1, cloakroom 0/1 -> 2/5 with 3 missing
+        assert str(summit[1]) == "2/5"
+        assert str(summit[2]) == "⚠ 3 missing"
+        assert summit[2].style == "bold red"
+        events.move_cursor(row=1)
+        await pilot.pause()
+        shifts = pane.query_one("#rota-shifts", DataTable)
+        assert row_keys(shifts) == [setup.setup, setup.desk, setup.cloakroom, setup.teardown]
+        assert str(shifts.get_row(str(setup.setup))[3]) == "nobody yet"
+        assert "Alice Zebulon" in str(shifts.get_row(str(setup.desk))[3])
+
+
+async def test_assign_a_volunteer_by_typing_a_name(club, setup) -> None:
+    seen: list[str] = []
+    app = make_app(club, poll=False)
+
+    def hook(message) -> None:
+        if isinstance(message, DataChanged):
+            seen.append(message.area)
+
+    async with app.run_test(size=(80, 24), message_hook=hook) as pilot:
+        pane = await open_rota(pilot)
+        pane.query_one("#rota-events", DataTable).move_cursor(row=1)
+        await pilot.pause()
+        pick_shift(pane, setup.setup)
+        await pilot.press("a")
+        assert isinstance(app.screen, RotaPickDialog)
+        await pilot.press(*"chlo", "enter")
+        await pilot.pause()
+        assert "taken: set-up at Sommet de Lyon" in str(status(pane).render())
+        assert "Chloé Yquem" in str(
+            pane.query_one("#rota-shifts", DataTable).get_row(str(setup.setup))[3]
+        )
+    assert "rota" in seen
+    assert rota.get_shift(club.db, setup.setup).filled == 1
+
+
+async def test_a_double_booking_is_refused_naming_the_clash(club, setup) -> None:
+    app = make_app(club, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_rota(pilot)
+        pane.query_one("#rota-events", DataTable).move_cursor(row=1)
+        await pilot.pause()
+        pick_shift(pane, setup.setup)
+        await pilot.press("a", *"alice", "enter")
+        await pilot.pause()
+        message = str(status(pane).render())
+        assert "clashes with your shift welcome desk at Sommet de Lyon" in message
+        assert status(pane).has_class("refused")
+    assert rota.get_shift(club.db, setup.setup).filled == 0
+
+
+async def test_unassign_and_delete(club, setup) -> None:
+    app = make_app(club, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_rota(pilot)
+        pane.query_one("#rota-events", DataTable).move_cursor(row=1)
+        await pilot.pause()
+        pick_shift(pane, setup.desk)
+        await pilot.press("u")
+        assert isinstance(app.screen, RotaPickDialog)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert rota.get_shift(club.db, setup.desk).filled == 0
+        pick_shift(pane, setup.teardown)
+        await pilot.press("delete")
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("tab", "enter")
+        await pilot.pause()
+        assert setup.teardown not in row_keys(pane.query_one("#rota-shifts", DataTable))
+    assert [s.id for s in rota.list_shifts(club.db, event_id=setup.event_id)] == [
+        setup.setup,
+        setup.desk,
+        setup.cloakroom,
+    ]
+
+
+async def test_add_a_shift_with_the_form(club, setup) -> None:
+    app = make_app(club, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_rota(pilot)
+        pane.query_one("#rota-events", DataTable).focus()
+        await pilot.press("n")
+        form = app.screen
+        assert isinstance(form, RotaShiftForm)
+        assert form.query_one("#starts_at", Input).value  # defaults to the event's start
+        form.query_one("#ends_at", Input).value = "2020-01-01 00:00"
+        await pilot.press(*"speaker liaison", "enter")
+        await pilot.pause()
+        assert app.screen is form  # refused inline, nothing written
+        assert "end after it starts" in str(form.query_one("#form-error").render())
+        assert form.focused is form.query_one("#ends_at", Input)
+        form.query_one("#ends_at", Input).value = ""
+        await pilot.press(*"2026-11-24 04:00", "enter")
+        await pilot.pause()
+        assert app.screen is not form
+    [made] = [s for s in rota.list_shifts(club.db) if s.role == "speaker liaison"]
+    assert made.event_id == setup.late_event_id
+    assert made.ends_at.astimezone(club.tz).hour == 4
+
+
+async def test_edit_a_shift(club, setup) -> None:
+    app = make_app(club, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_rota(pilot)
+        pick_shift(pane, setup.soon)
+        await pilot.press("e")
+        form = app.screen
+        assert isinstance(form, RotaShiftForm)
+        assert form.query_one("#role", Input).value == "host"
+        form.query_one("#needed", Input).value = "3"
+        form.query_one("#needed", Input).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+    assert rota.get_shift(club.db, setup.soon).needed == 3
+
+
+async def test_dropped_reasons_are_visible(club, setup) -> None:
+    rota.drop_shift(
+        club.db, setup.soon, setup.alice, now=club.now(), tz=club.tz, reason="Train cancelled"
+    )
+    app = make_app(club, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_rota(pilot)
+        dropped = str(pane.query_one("#rota-dropped", Static).render())
+        assert "Alice Zebulon left host" in dropped and "Train cancelled" in dropped
+
+
+async def test_who_is_on_when(club, setup) -> None:
+    app = make_app(club, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_rota(pilot)
+        await pilot.press("w")
+        who = pane.query_one("#rota-who", DataTable)
+        assert who.has_focus
+        assert row_keys(who) == [
+            setup.soon,
+            setup.setup,
+            setup.desk,
+            setup.cloakroom,
+            setup.teardown,
+        ]
+        assert str(who.get_row(str(setup.setup))[3]) == "⚠ 1 missing"
+        await pilot.press("w")
+        assert pane.query_one("#rota-events", DataTable).has_focus
+
+
+async def test_palette_offers_rota_commands_on_the_rota_tab(club, setup) -> None:
+    app = make_app(club, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_rota(pilot)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Rota: assign a volunteer" in titles
+        assert "Rota: who is on when" in titles
+
+
+async def test_outside_changes_refresh_the_tab(club, setup) -> None:
+    from omtui.core.db import open_database
+
+    app = make_app(club, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_rota(pilot)
+        other = open_database(club.db_path)
+        rota.take_shift(other, setup.cloakroom, setup.chloe, now=club.now(), tz=club.tz)
+        other.close()
+        app.check_for_outside_changes()
+        await pilot.pause()
+        summit = pane.query_one("#rota-events", DataTable).get_row(str(setup.event_id))
+        assert str(summit[1]) == "3/5"
+
+
+def test_rota_tab_snapshot(snap_compare, demo_club: ClubContext) -> None:
+    async def run_before(pilot) -> None:
+        await pilot.press("3")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    app = make_app(demo_club, poll=False)
+    assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)

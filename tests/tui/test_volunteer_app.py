@@ -1,0 +1,210 @@
+"""The restricted volunteer app: own shifts, open shifts, take and drop, and isolation."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from textual.command import CommandPalette
+from textual.widgets import DataTable, Input, Static, TabbedContent
+
+from omtui.context import ClubContext
+from omtui.core import rota
+from omtui.core.db import open_database
+from omtui.errors import UnusableInput
+from omtui.tui.screens.confirm import ConfirmDialog
+from omtui.tui.screens.volunteer_drop import DropReasonDialog
+from omtui.tui.volunteer import VolunteerApp, make_volunteer_app
+from tests.tui.rota_fixtures import SmallRota, small_rota
+
+ALICE = "alice.zebulon@example.org"
+
+
+@pytest.fixture
+def setup(club: ClubContext) -> SmallRota:
+    return small_rota(club)
+
+
+def screen_text(app: VolunteerApp) -> str:
+    """Everything drawn on screen, plus every table cell and static text, as plain text."""
+    svg = app.export_screenshot()
+    drawn = html.unescape(re.sub(r"<[^>]+>", "", svg)).replace("\xa0", " ")
+    parts = [drawn]
+    for table in app.screen.query(DataTable):
+        for row in range(table.row_count):
+            parts += [str(cell) for cell in table.get_row_at(row)]
+    parts += [str(w.render()) for w in app.screen.query(Static)]
+    return "\n".join(parts)
+
+
+def table_keys(app: VolunteerApp, selector: str) -> list[int]:
+    table = app.query_one(selector, DataTable)
+    return [int(table.coordinate_to_cell_key((r, 0)).row_key.value) for r in range(table.row_count)]
+
+
+async def test_title_heading_and_lists(club: ClubContext, setup: SmallRota) -> None:
+    app = make_volunteer_app(club, ALICE, poll=False)
+    async with app.run_test(size=(80, 24)):
+        assert app.title == "omtui volunteer"
+        assert "My upcoming shifts" in screen_text(app)
+        assert table_keys(app, "#mine") == [setup.soon, setup.desk]
+        # set-up clashes but is still offered (the answer explains); tear-down is full.
+        assert table_keys(app, "#open") == [setup.setup, setup.cloakroom]
+        assert not app.query(TabbedContent)
+
+
+async def test_refused_before_the_app_for_unknown_or_non_volunteers(club, setup) -> None:
+    with pytest.raises(UnusableInput, match="no member"):
+        make_volunteer_app(club, "who@example.org")
+    with pytest.raises(UnusableInput, match="not a volunteer"):
+        make_volunteer_app(club, "bob.xavier@example.org")
+
+
+async def test_no_other_members_email_or_phone_on_screen(club, setup) -> None:
+    app = make_volunteer_app(club, ALICE, poll=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        for other in ("chloé.yquem", "chloe.yquem", "bob.xavier", "20 20 20 20", "30 30 30 30"):
+            assert other not in text.lower()
+        assert "Yquem" not in text  # team-mates by first name only
+        assert "Sommet de Lyon" in text
+
+
+async def test_team_mates_appear_by_first_name(club, setup) -> None:
+    rota.take_shift(club.db, setup.desk, setup.chloe, now=club.now(), tz=club.tz)
+    app = make_volunteer_app(club, ALICE, poll=False)
+    async with app.run_test(size=(120, 40)):
+        desk_row = app.query_one("#mine", DataTable).get_row(str(setup.desk))
+        assert "Chloé" in desk_row
+        assert all("Yquem" not in str(cell) for cell in desk_row)
+
+
+async def test_organiser_keys_and_palette_reach_nothing(club, setup) -> None:
+    app = make_volunteer_app(club, ALICE, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        before = len(app.screen_stack)
+        for key in ("1", "2", "3", "4", "question_mark", "a", "n", "e", "w", "u", "delete"):
+            await pilot.press(key)
+        await pilot.pause()
+        assert len(app.screen_stack) == before
+        assert not app.query(TabbedContent)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert titles == ["Take", "Drop", "Refresh", "Quit"]
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"members")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "Members" not in screen_text(app)
+        await pilot.press("escape")
+    assert rota.get_shift(club.db, setup.setup).filled == 0
+
+
+async def test_take_an_open_shift_with_the_keyboard(club, setup) -> None:
+    app = make_volunteer_app(club, ALICE, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.query_one("#open", DataTable).focus()
+        await pilot.press("down", "enter")  # the cloakroom
+        await pilot.pause()
+        status = str(app.query_one("#status", Static).render())
+        assert status.startswith("taken: cloakroom at Sommet de Lyon")
+        assert setup.cloakroom in table_keys(app, "#mine")
+        assert setup.cloakroom not in table_keys(app, "#open")
+
+
+async def test_a_clash_is_refused_and_named(club, setup) -> None:
+    app = make_volunteer_app(club, ALICE, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.query_one("#open", DataTable).focus()
+        await pilot.press("t")  # set-up overlaps her welcome desk
+        await pilot.pause()
+        status = app.query_one("#status", Static)
+        assert "clashes with your shift welcome desk at Sommet de Lyon" in str(status.render())
+        assert status.has_class("refused")
+    assert rota.get_shift(club.db, setup.setup).filled == 0
+
+
+async def test_drop_more_than_48h_ahead_asks_for_confirmation(club, setup) -> None:
+    app = make_volunteer_app(club, ALICE, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        mine = app.query_one("#mine", DataTable)
+        mine.focus()
+        mine.move_cursor(row=1)  # the welcome desk, in 5 days
+        await pilot.press("d")
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("tab", "enter")  # from "Keep" to "Drop"
+        await pilot.pause()
+        assert table_keys(app, "#mine") == [setup.soon]
+    assert rota.get_shift(club.db, setup.desk).filled == 0
+
+
+async def test_drop_within_48h_needs_a_reason_the_organiser_sees(club, setup) -> None:
+    app = make_volunteer_app(club, ALICE, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.query_one("#mine", DataTable).focus()
+        await pilot.press("d")  # the host shift, in 30 hours
+        assert isinstance(app.screen, DropReasonDialog)
+        await pilot.press("enter")  # empty: refused, the dialog stays
+        assert isinstance(app.screen, DropReasonDialog)
+        assert "required" in str(app.screen.query_one("#hint").render())
+        await pilot.press(*"Flu", "enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, DropReasonDialog)
+    [(shift, assignment)] = rota.dropped(club.db)
+    assert (shift.id, assignment.drop_reason) == (setup.soon, "Flu")
+
+
+async def test_escape_keeps_the_shift(club, setup) -> None:
+    app = make_volunteer_app(club, ALICE, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.query_one("#mine", DataTable).focus()
+        await pilot.press("d")
+        assert isinstance(app.screen.query_one(Input), Input)
+        await pilot.press("escape")
+        await pilot.pause()
+    assert rota.get_shift(club.db, setup.soon).filled == 1
+
+
+async def test_organiser_changes_appear(club, setup) -> None:
+    app = make_volunteer_app(club, ALICE, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        other = open_database(club.db_path)
+        rota.take_shift(
+            other, setup.cloakroom, setup.alice, now=club.now(), tz=club.tz, by="organiser"
+        )
+        other.close()
+        app.check_for_outside_changes()
+        await pilot.pause()
+        assert setup.cloakroom in table_keys(app, "#mine")
+
+
+async def test_polling_picks_up_changes_on_its_own(club, setup) -> None:
+    app = make_volunteer_app(club, ALICE, poll=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        other = open_database(club.db_path)
+        rota.unassign(other, setup.desk, setup.alice)
+        other.close()
+        for _attempt in range(40):  # the app polls every second: wait for its refresh
+            await pilot.pause(0.1)
+            if setup.desk not in table_keys(app, "#mine"):
+                break
+        assert setup.desk not in table_keys(app, "#mine")
+
+
+def demo_volunteer_email(club: ClubContext) -> str:
+    """The demo volunteer with the most upcoming shifts (deterministic)."""
+    return club.db.scalar(
+        """SELECT m.email FROM members m JOIN shift_assignments a ON a.member_id = m.id
+        JOIN shifts s ON s.id = a.shift_id
+        WHERE a.dropped_at IS NULL AND s.ends_at > ?
+        GROUP BY m.id ORDER BY count(*) DESC, m.id LIMIT 1""",
+        (club.now().isoformat(),),
+    )
+
+
+def test_volunteer_app_snapshot_80x24(snap_compare, demo_club: ClubContext) -> None:
+    app = make_volunteer_app(demo_club, demo_volunteer_email(demo_club), poll=False)
+    assert snap_compare(app, terminal_size=(80, 24))
