@@ -51,8 +51,89 @@ async def volunteer_scene(pilot: Pilot) -> None:
     await pilot.pause()
 
 
+NEWSLETTER_BODY = (
+    "# Des nouvelles du club\n\nBonjour {first_name},\n\nLes prochains rendez-vous :\n\n"
+    "{upcoming_events}\n\nÀ bientôt !\n\n[Se désinscrire]({unsubscribe})\n"
+)
+
+
+async def _seed_newsletters(club: ClubContext) -> None:
+    """A sent issue (really sent, to a local aiosmtpd sink), two drafts, and a send to
+    Lyon interrupted by a crash (9 sent, 1 refused, 2 in flight), all at fixed times."""
+    import socket
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from aiosmtpd.controller import Controller
+
+    from omtui.config import SmtpConfig
+    from omtui.core import newsletter as nl
+    from omtui.core import outbox, sender
+
+    class Accept:
+        async def handle_DATA(self, server, session, envelope) -> str:
+            return "250 OK"
+
+    db, config, now = club.db, club.config, club.now()
+    sent = nl.create_draft(
+        db, subject="Novembre au club", body=NEWSLETTER_BODY, now=now - timedelta(days=25)
+    )
+    plan = sender.prepare(db, sent.id, config)
+    sender.start_send(db, sent.id, config, plan, now=now - timedelta(days=24))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sink = Controller(Accept(), hostname="127.0.0.1", port=port)
+    sink.start()
+    try:
+        smtp = SmtpConfig(host="127.0.0.1", port=sink.port, rate=2000.0, concurrency=8)
+        then = now - timedelta(days=24)
+        await sender.send_newsletter(
+            club.db_path, sent.id, replace(config, smtp=smtp), clock=lambda: then
+        )
+    finally:
+        sink.stop()
+    nl.create_draft(
+        db, subject="Décembre au club", body=NEWSLETTER_BODY, now=now - timedelta(days=1)
+    )
+    nl.create_draft(
+        db,
+        subject="Appel aux bénévoles pour le Sommet",
+        body="Bonjour {first_name}, on a besoin de vous le 3 décembre !",
+        tags="volunteer",
+        now=now - timedelta(hours=2),
+    )
+    lyon = nl.create_draft(
+        db,
+        subject="Afterwork à Lyon",
+        body=NEWSLETTER_BODY,
+        city="Lyon",
+        now=now - timedelta(minutes=30),
+    )
+    started = now - timedelta(minutes=20)
+    sender.start_send(db, lyon.id, config, sender.prepare(db, lyon.id, config), now=started)
+    rows = outbox.claim(db, lyon.id, 12, now=started)
+    outbox.record(
+        db,
+        sent=[(row.id, f"<{row.id}@demo>") for row in rows[:9]],
+        failed=[(rows[9].id, "550 5.1.1 mailbox unavailable")],
+        now=started,
+    )
+    outbox.recover(db, lyon.id, now=started)
+
+
 async def newsletter_scene(pilot: Pilot) -> None:
+    """The Newsletter tab: a sent issue, drafts, and an interrupted send."""
+    await _seed_newsletters(pilot.app.club)
     await pilot.press("4")
+
+
+async def newsletter_send_scene(pilot: Pilot) -> None:
+    """The progress window of the interrupted send: counts, ETA, the uncertain recipients."""
+    await _seed_newsletters(pilot.app.club)
+    await pilot.press("4")
+    await pilot.pause()
+    await pilot.press("p")
 
 
 SCENES: dict[str, tuple[str, Scene]] = {
@@ -61,6 +142,7 @@ SCENES: dict[str, tuple[str, Scene]] = {
     "rota": ("organiser", rota_scene),
     "volunteer": ("volunteer", volunteer_scene),
     "newsletter": ("organiser", newsletter_scene),
+    "newsletter-send": ("organiser", newsletter_send_scene),
 }
 """name -> (which app, what to do before the screenshot)."""
 
