@@ -312,7 +312,7 @@ async def test_interrupted_send_resumes_from_the_tab(
 
 
 async def test_quitting_mid_send_asks_first(mail_club: ClubContext, smtp_sink: SmtpSink) -> None:
-    smtp_sink.behaviour.delay = 0.05  # slow enough to act mid-send
+    smtp_sink.behaviour.delay = 0.2  # slow enough to act mid-send
     item = draft(mail_club)
     count = recipients(mail_club, item.id)
     app = make_app(mail_club, poll=False)
@@ -334,6 +334,74 @@ async def test_quitting_mid_send_asks_first(mail_club: ClubContext, smtp_sink: S
     assert stopped.state == "paused"
     assert stopped.sending == 0 and stopped.uncertain == 0
     assert 0 < stopped.sent < count
+    assert len(smtp_sink.messages) == stopped.sent
+
+
+async def test_error_streak_pauses_with_the_reason(db_path: Path, smtp_sink: SmtpSink) -> None:
+    config = mail_config(smtp_sink, concurrency=1, max_consecutive_errors=3)
+    club = ClubContext(config=config, db_path=db_path, fixed_now=DEMO_NOW)
+    build_demo(club.db, members_count=300)
+    item = draft(club)
+    plan = sender.prepare(club.db, item.id, config)
+    for recipient in plan.recipients[:5]:
+        smtp_sink.behaviour.reject[on_the_wire(recipient.email)] = "550 5.1.1 No such user"
+    app = make_app(club, poll=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_tab(pilot)
+        await pilot.press("s")
+        await confirm_send(pilot, plan.count)
+        await settle(pilot)
+        state = app.screen.query_one("#nlp-state", Static)
+        assert plain(state).startswith("Paused: 3 errors in a row, the last one: 550")
+        assert state.has_class("-error")
+        counts = plain(app.screen.query_one("#nlp-counts", Static))
+        assert "Failed 3" in counts
+    stopped = sender.progress(club.db, item.id)
+    assert (stopped.state, stopped.failed, stopped.sent) == ("paused", 3, 0)
+    assert smtp_sink.messages == []
+    club.close()
+
+
+async def test_server_down_pauses_and_says_so(db_path: Path) -> None:
+    sink_that_is_not_there = SmtpSink()  # a free port nobody listens on
+    config = mail_config(sink_that_is_not_there)
+    club = ClubContext(config=config, db_path=db_path, fixed_now=DEMO_NOW)
+    build_demo(club.db, members_count=300)
+    item = draft(club)
+    count = recipients(club, item.id)
+    app = make_app(club, poll=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_tab(pilot)
+        await pilot.press("s")
+        await confirm_send(pilot, count)
+        await settle(pilot)
+        state = app.screen.query_one("#nlp-state", Static)
+        assert plain(state).startswith("Paused: ")
+        assert "resume" in plain(state)
+        assert state.has_class("-error")
+    stopped = sender.progress(club.db, item.id)
+    assert (stopped.state, stopped.sent, stopped.failed, stopped.queued) == ("paused", 0, 0, count)
+    club.close()
+
+
+async def test_cancel_asks_then_stops_for_good(mail_club: ClubContext, smtp_sink: SmtpSink) -> None:
+    smtp_sink.behaviour.delay = 0.2
+    item = draft(mail_club)
+    count = recipients(mail_club, item.id)
+    app = make_app(mail_club, poll=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await open_tab(pilot)
+        await pilot.press("s")
+        await confirm_send(pilot, count)
+        run = pane.runs[item.id]
+        await wait_for(pilot, lambda: run.progress is not None and run.progress.sent > 0)
+        await pilot.press("c")
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.click("#yes")
+        await settle(pilot)
+        assert plain(app.screen.query_one("#nlp-state", Static)).startswith("Cancelled")
+    stopped = sender.progress(mail_club.db, item.id)
+    assert stopped.state == "cancelled" and 0 < stopped.sent < count
     assert len(smtp_sink.messages) == stopped.sent
 
 

@@ -25,7 +25,7 @@ from omtui.tui.messages import DataChanged
 from omtui.tui.panes.base import ClubPane
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.newsletter_editor import NewsletterEditor
-from omtui.tui.screens.newsletter_plan import ask_to_send
+from omtui.tui.screens.newsletter_plan import ask_to_send, wrap
 from omtui.tui.screens.newsletter_progress import RunChanged, SendProgressScreen, SendRun
 
 STATE_LABELS = {
@@ -223,7 +223,8 @@ class NewsletterPane(ClubPane):
             if yes:
                 self.start_run(newsletter_id)
 
-        self.app.push_screen(ConfirmDialog(question, yes=_("Resume"), no=_("Not now")), answered)
+        dialog = ConfirmDialog(wrap(question), yes=_("Resume"), no=_("Not now"))
+        self.app.push_screen(dialog, answered)
 
     def start_run(self, newsletter_id: int, *, resend_uncertain: bool = False) -> SendRun:
         """Run (or resume) a started send in a worker and show its progress."""
@@ -281,15 +282,17 @@ class NewsletterPane(ClubPane):
     def quit_warning(self) -> str | None:
         if not self.running():
             return None
-        return _(
-            "A newsletter is being sent. Quitting pauses it after the messages in flight; "
-            "resume it later from the Newsletter tab (s)."
+        return wrap(
+            _(
+                "A newsletter is being sent. Quitting pauses it after the messages in flight; "
+                "resume it later from the Newsletter tab (s)."
+            )
         )
 
     async def before_quit(self) -> None:
         runs = self.running()
         for run in runs:
-            run.control.pause(_("the app was closed during the send"))
+            run.pause(_("the app was closed during the send"))
         workers = [run.worker for run in runs if run.worker is not None]
         if workers:
             await asyncio.wait(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -18,6 +19,11 @@ from omtui.i18n import _
 from omtui.tui.screens.confirm import TypeToConfirmDialog
 
 EXAMPLES_SHOWN = 3
+
+
+def wrap(text: str, width: int = 56) -> str:
+    """Break a question into lines that fit the shared dialogs (their labels do not wrap)."""
+    return "\n".join(textwrap.fill(part, width) for part in text.split("\n"))
 
 
 def humanize_duration(seconds: float) -> str:

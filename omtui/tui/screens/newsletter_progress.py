@@ -25,7 +25,7 @@ from omtui.core import outbox, sender
 from omtui.core.newsletter import get_newsletter
 from omtui.i18n import _
 from omtui.tui.screens.confirm import ConfirmDialog
-from omtui.tui.screens.newsletter_plan import humanize_duration
+from omtui.tui.screens.newsletter_plan import humanize_duration, wrap
 
 if TYPE_CHECKING:
     from omtui.tui.panes.newsletter import NewsletterPane
@@ -50,6 +50,9 @@ class SendRun:
     error: str = ""
     progress: sender.SendProgress | None = None
     control: sender.SendControl = field(default_factory=sender.SendControl)
+    asked: str = ""
+    """What the organiser asked of this run ("pause", "cancel"); empty if it stopped by
+    itself (server down, too many errors), which the window shows as bad news."""
     worker: Worker | None = None
     watchers: list[MessagePump] = field(default_factory=list)
 
@@ -58,6 +61,15 @@ class SendRun:
         self.control = sender.SendControl()
         self.running = True
         self.error = ""
+        self.asked = ""
+
+    def pause(self, reason: str = "") -> None:
+        self.asked = "pause"
+        self.control.pause(reason)
+
+    def cancel(self) -> None:
+        self.asked = "cancel"
+        self.control.cancel()
 
     def update(self, progress: sender.SendProgress) -> None:
         """The sender's progress callback (thread-safe: it only posts messages)."""
@@ -167,10 +179,10 @@ class SendProgressScreen(ModalScreen[None]):
             return _("Stopping after the messages in flight…"), False
         if self.run.running:
             return _(
-                "Sending. p pauses, c cancels; Esc closes this window (the send goes on)."
+                "Sending… p pauses, c cancels, Esc hides this window (the send goes on)."
             ), False
         if progress.state == "paused":
-            bad = not self.run.control.stopping  # paused by itself, not by the organiser
+            bad = self.run.progress is not None and not self.run.asked  # paused by itself
             return _("Paused: {reason}. Press r to resume.").format(reason=reason), bad
         if progress.state == "sending":
             return _("Interrupted. Press r to resume the remaining recipients."), True
@@ -197,7 +209,7 @@ class SendProgressScreen(ModalScreen[None]):
     # -- keys ------------------------------------------------------------------------
     def action_pause(self) -> None:
         if self.run.running:
-            self.run.control.pause()
+            self.run.pause()
             self.show()
 
     def action_resume(self) -> None:
@@ -219,12 +231,12 @@ class SendProgressScreen(ModalScreen[None]):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.run.control.cancel()
+                self.run.cancel()
                 self.show()
 
         self.app.push_screen(
             ConfirmDialog(
-                _("Cancel this send for good? The remaining recipients will not receive it."),
+                wrap(_("Cancel this send for good? The remaining recipients will not receive it.")),
                 yes=_("Cancel the send"),
                 no=_("Keep sending"),
             ),
@@ -243,10 +255,12 @@ class SendProgressScreen(ModalScreen[None]):
 
         self.app.push_screen(
             ConfirmDialog(
-                _(
-                    "Send again to the {count:,} uncertain recipients? Some of them may then "
-                    "receive it twice."
-                ).format(count=progress.uncertain),
+                wrap(
+                    _(
+                        "Send again to the {count:,} uncertain recipients? Some of them may "
+                        "then receive it twice."
+                    ).format(count=progress.uncertain)
+                ),
                 yes=_("Resend"),
                 no=_("Leave them"),
             ),
