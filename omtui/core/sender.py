@@ -320,8 +320,13 @@ async def _send(
     template = MessageTemplate(nl, config, events_block=nl.events_block, clock=clock)
     mailer = Mailer(settings, policy=policy)
     size = len(mailer.connections)
+    # Claim little ahead: every claimed row would be `uncertain` after a kill -9.
     batch = max(1, min(size, math.ceil(settings.rate / 4) if settings.rate > 0 else size))
-    queue: asyncio.Queue = asyncio.Queue(maxsize=batch)
+    low_water = max(1, size // 2)
+    queue: asyncio.Queue = asyncio.Queue()
+    want_more = asyncio.Event()
+    results_ready = asyncio.Event()
+    finished = asyncio.Event()
     limit = max(1, settings.max_consecutive_errors)
 
     def claim_and_build() -> list[tuple[Recipient, str, bytes]]:
@@ -350,14 +355,19 @@ async def _send(
                 b = run.base
                 run.base = replace(b, queued=b.queued - len(items), sending=b.sending + len(items))
                 for item in items:
-                    await queue.put(item)
+                    queue.put_nowait(item)
+                while queue.qsize() >= low_water and not control.stopping:
+                    want_more.clear()
+                    await want_more.wait()
         finally:
             for _worker in range(size):
-                await queue.put(None)
+                queue.put_nowait(None)
 
     async def worker(index: int) -> None:
         conn = mailer.connections[index]
         while (item := await queue.get()) is not None:
+            if queue.qsize() < low_water:
+                want_more.set()
             recipient, message_id, data = item
             if control.stopping:
                 run.released.append(recipient.outbox_id)
@@ -385,6 +395,7 @@ async def _send(
             else:
                 run.released.append(recipient.outbox_id)
             count(result.state)
+            results_ready.set()
 
     async def flush() -> None:
         sent, failed, released = run.sent, run.failed, run.released
@@ -397,8 +408,10 @@ async def _send(
 
     async def flusher() -> None:
         last_report = 0.0
-        while True:
-            await asyncio.sleep(0.1)
+        while not finished.is_set():  # write outcomes as they come, batching during a write
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(results_ready.wait(), timeout=progress_interval)
+            results_ready.clear()
             await flush()
             if time.monotonic() - last_report >= progress_interval:
                 last_report = time.monotonic()
@@ -410,9 +423,12 @@ async def _send(
     try:
         await asyncio.gather(*tasks)
     finally:
-        for task in [*tasks, flushing]:
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, flushing, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
+        finished.set()  # never cancel a write half-way: let the flusher end by itself
+        results_ready.set()
+        await asyncio.gather(flushing, return_exceptions=True)
         while not queue.empty():  # claimed but never handed to SMTP
             item = queue.get_nowait()
             if item is not None:

@@ -1,0 +1,177 @@
+"""`omtui newsletter ...` in a real subprocess, against a real SMTP server."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from omtui.core import outbox
+from omtui.core.db import open_database
+from omtui.core.demo import DEMO_NOW
+from tests.core.test_newsletter import add_many, add_people
+from tests.smtp_sink import SmtpSink
+
+
+def sink_env(sink: SmtpSink) -> dict[str, str]:
+    return {"OMTUI_SMTP_HOST": sink.host, "OMTUI_SMTP_PORT": str(sink.port)}
+
+
+def write_config(tmp_path: Path, **smtp) -> Path:
+    path = tmp_path / "omtui.toml"
+    lines = ['club_name = "Club des Office Managers"', "[smtp]"]
+    lines += [f"{k} = {json.dumps(v)}" for k, v in smtp.items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def seed(db_path: Path, people: int = 0) -> None:
+    db = open_database(db_path)
+    add_people(db, DEMO_NOW)
+    if people:
+        add_many(db, people, DEMO_NOW)
+    db.close()
+
+
+def new_draft(run_cli, tmp_path: Path, body: str = "Bonjour {first_name} !\n", *extra) -> str:
+    body_file = tmp_path / "body.md"
+    body_file.write_text(body, encoding="utf-8")
+    result = run_cli("newsletter", "new", "--subject", "Nouvelles de l'été", "--body",
+                     str(body_file), *extra)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_new_list_status_json(run_cli, db_path: Path, tmp_path: Path) -> None:
+    seed(db_path)
+    nid = new_draft(run_cli, tmp_path, "Hi", "--tag", "volunteer", "--city", "Lyon")
+    assert nid == "1"
+    listed = json.loads(run_cli("newsletter", "list", "--json").stdout)
+    assert listed[0]["status"] == "draft" and listed[0]["audience_tags"] == ["volunteer"]
+    assert listed[0]["audience_size"] == 1  # Hélène: volunteer in Lyon
+    text = run_cli("newsletter", "list").stdout
+    assert "Nouvelles de l'été" in text and "1 would receive it" in text
+    status = json.loads(run_cli("newsletter", "status", nid, "--json").stdout)
+    assert status["state"] == "draft" and status["total"] == 0
+
+
+def test_unknown_placeholder_is_refused_with_advice(run_cli, db_path: Path, tmp_path: Path) -> None:
+    body_file = tmp_path / "b.md"
+    body_file.write_text("Hello {frist_name}", encoding="utf-8")
+    result = run_cli("newsletter", "new", "--subject", "S", "--body", str(body_file))
+    assert result.returncode == 1
+    assert "unknown placeholder {frist_name}" in result.stderr and "{first_name}" in result.stderr
+    assert json.loads(run_cli("newsletter", "list", "--json").stdout) == []
+
+
+def test_test_send(run_cli, db_path: Path, tmp_path: Path, smtp_sink: SmtpSink) -> None:
+    seed(db_path)
+    nid = new_draft(run_cli, tmp_path)
+    result = run_cli("newsletter", "test", nid, "--to", "me@example.net", env=sink_env(smtp_sink))
+    assert result.returncode == 0, result.stderr
+    assert "Test message sent to me@example.net" in result.stdout
+    assert smtp_sink.recipients() == ["me@example.net"]
+
+
+def test_send_needs_the_typed_count_and_shows_the_plan(
+    run_cli, db_path: Path, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    seed(db_path)
+    nid = new_draft(run_cli, tmp_path)
+    env = sink_env(smtp_sink)
+    wrong = run_cli("newsletter", "send", nid, input="3\n", env=env)
+    assert wrong.returncode == 1 and "nothing was sent" in wrong.stderr
+    assert "will go to 4 members" in wrong.stdout and "unsubscribed: 1" in wrong.stdout
+    assert smtp_sink.messages == []
+    no_stdin = run_cli("newsletter", "send", nid, input="", env=env)
+    assert no_stdin.returncode != 0 and smtp_sink.messages == []
+    ok = run_cli("newsletter", "send", nid, input="4\n", env=env)
+    assert ok.returncode == 0, ok.stderr
+    assert "Newsletter 1: sent. 4 sent, 0 failed" in ok.stdout
+    assert "sent 4/4" in ok.stdout  # plain progress lines when stdout is not a terminal
+    assert sorted(smtp_sink.recipients()) == [
+        "ann@example.org", "bob@example.org", "helene.dupre@example.fr", "jerome@example.fr",
+    ]  # fmt: skip
+    again = run_cli("newsletter", "send", nid, "--yes", env=env)
+    assert again.returncode == 0 and "already sent" in again.stdout
+    assert len(smtp_sink.messages) == 4
+
+
+def test_send_exits_non_zero_when_a_recipient_failed(
+    run_cli, db_path: Path, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    seed(db_path)
+    smtp_sink.behaviour.reject["ann@example.org"] = "550 5.1.1 Unknown user"
+    nid = new_draft(run_cli, tmp_path)
+    result = run_cli("newsletter", "send", nid, "--yes", env=sink_env(smtp_sink))
+    assert result.returncode == 1
+    assert "failed: ann@example.org: 550 5.1.1 Unknown user" in result.stdout
+    status = json.loads(run_cli("newsletter", "status", nid, "--json").stdout)
+    assert (status["sent"], status["failed"]) == (3, 1)
+    assert status["failed_recipients"][0]["reply"] == "550 5.1.1 Unknown user"
+
+
+def test_server_down_pauses_with_a_clear_message(run_cli, db_path: Path, tmp_path: Path) -> None:
+    seed(db_path)
+    nid = new_draft(run_cli, tmp_path)
+    env = {"OMTUI_SMTP_HOST": "127.0.0.1", "OMTUI_SMTP_PORT": "9"}
+    config = write_config(tmp_path, rate=0)
+    result = run_cli("--config", str(config), "newsletter", "send", nid, "--yes", env=env)
+    assert result.returncode == 1
+    assert "the send is paused" in result.stderr and "cannot be reached" in result.stderr
+    status = json.loads(run_cli("newsletter", "status", nid, "--json").stdout)
+    assert status["state"] == "paused" and status["queued"] == 4 and status["sent"] == 0
+
+
+def test_kill_9_at_random_points_loses_nothing_and_doubles_nothing(
+    run_cli, db_path: Path, tmp_path: Path, smtp_sink: SmtpSink, isolated_dirs: Path
+) -> None:
+    """Kill `omtui newsletter send` with SIGKILL mid-send several times, resume, count."""
+    seed(db_path, people=196)  # 200 subscribed recipients
+    smtp_sink.behaviour.delay = 0.01
+    config = write_config(tmp_path, rate=0, concurrency=4)
+    nid = new_draft(run_cli, tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OMTUI_")}
+    env.update(sink_env(smtp_sink), HOME=str(isolated_dirs))
+    argv = [sys.executable, "-m", "omtui", "--db", str(db_path), "--config", str(config),
+            "newsletter", "send", nid, "--yes"]  # fmt: skip
+    rng = random.Random(4)
+    kills = 0
+    for _round in range(5):
+        already = len(smtp_sink.messages)
+        target = already + rng.randint(1, 35)
+        proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 30
+        while len(smtp_sink.messages) < target and proc.poll() is None:
+            assert time.monotonic() < deadline, "the send did not progress"
+            time.sleep(0.002)
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+            kills += 1
+        proc.wait(timeout=10)
+    assert kills >= 3
+    final = run_cli("--config", str(config), "newsletter", "send", nid, "--yes",
+                    env=sink_env(smtp_sink))  # fmt: skip
+    assert final.returncode == 0, final.stderr
+    db = open_database(db_path)
+    counts = outbox.counts(db, int(nid))
+    rows = {r["email"]: r["state"] for r in db.query("SELECT email, state FROM outbox")}
+    subscribed = {r["email"] for r in db.query("SELECT email FROM members WHERE subscribed = 1")}
+    db.close()
+    got = Counter(smtp_sink.recipients())
+    assert set(rows) == subscribed  # nobody missing, nobody extra
+    assert counts["queued"] == counts["sending"] == counts["failed"] == 0
+    assert max(got.values()) == 1  # nobody received it twice
+    for address, state in rows.items():
+        if state == "sent":
+            assert got[address] == 1, address
+        else:
+            assert state == "uncertain" and got[address] in (0, 1)
+    assert counts["uncertain"] < 100  # only what was in flight at each kill
+    assert set(got) <= subscribed
