@@ -176,6 +176,26 @@ async def test_unknown_placeholder_is_shown_and_blocks_sending(
     assert smtp_sink.messages == []
 
 
+async def test_closing_with_unsaveable_changes_asks(mail_club: ClubContext) -> None:
+    item = draft(mail_club)
+    app = make_app(mail_club, poll=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_tab(pilot)
+        await pilot.press("enter")
+        editor = app.screen
+        assert isinstance(editor, NewsletterEditor)
+        editor.query_one("#nle-body", TextArea).insert("{oops}")
+        await settle(pilot)
+        await pilot.press("escape")
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("escape")  # keep editing
+        assert app.screen is editor
+        await pilot.press("escape")
+        await pilot.click("#yes")  # lose the changes
+        assert isinstance(app.screen.query_one(NewsletterPane), NewsletterPane)
+    assert nl.get_newsletter(mail_club.db, item.id).body == BODY
+
+
 async def test_test_send_reaches_one_address(mail_club: ClubContext, smtp_sink: SmtpSink) -> None:
     draft(mail_club)
     app = make_app(mail_club, poll=False)

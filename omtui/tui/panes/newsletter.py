@@ -124,6 +124,8 @@ class NewsletterPane(ClubPane):
         run = self.runs.get(newsletter_id)
         if run is not None and run.running:
             return _("sending")
+        if status == "sending" and sender.is_running(self.club.db_path, newsletter_id):
+            return _("sending elsewhere")  # e.g. `omtui newsletter send` from cron
         return STATE_LABELS.get(status, status)
 
     @staticmethod
@@ -262,12 +264,27 @@ class NewsletterPane(ClubPane):
                 clock=self.club.now,
             )
             run.progress = outcome.progress
+            self._announce(run, outcome.state, outcome.reason)
         except Exception as exc:  # show every failure; the outbox keeps what was sent
             run.error = str(exc) or exc.__class__.__name__
+            self.notify(run.error, title=_("Newsletter send stopped"), severity="error")
         finally:
             run.running = False
             run.changed()
             self.post_message(DataChanged("newsletter"))
+
+    def _announce(self, run: SendRun, state: str, reason: str) -> None:
+        """A toast when a send ends, in case its window is hidden."""
+        progress = run.progress
+        if state == "sent" and progress is not None:
+            self.notify(
+                _("Newsletter sent to {sent:,} recipients ({failed:,} failed).").format(
+                    sent=progress.sent, failed=progress.failed
+                ),
+                severity="warning" if progress.failed else "information",
+            )
+        elif state == "paused" and not run.asked:
+            self.notify(reason, title=_("Newsletter send paused"), severity="error")
 
     @on(RunChanged)
     def _run_changed(self, message: RunChanged) -> None:

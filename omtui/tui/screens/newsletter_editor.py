@@ -24,6 +24,8 @@ from omtui.core import sender
 from omtui.errors import OmtuiError
 from omtui.i18n import _
 from omtui.tui.messages import DataChanged
+from omtui.tui.screens.confirm import ConfirmDialog
+from omtui.tui.screens.newsletter_plan import wrap
 
 if TYPE_CHECKING:
     from omtui.tui.panes.newsletter import NewsletterPane
@@ -265,6 +267,16 @@ class NewsletterEditor(Screen[None]):
             self.pane.send(newsletter_id)
 
     def action_close(self) -> None:
-        if self.dirty and not self.read_only:
-            self.save()
-        self.dismiss()
+        """Close, saving changes; if they cannot be saved, ask before dropping them."""
+        if not self.dirty or self.read_only or self.save():
+            self.dismiss()
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss()
+
+        question = _("These changes cannot be saved (see the message). Close and lose them?")
+        self.app.push_screen(
+            ConfirmDialog(wrap(question), yes=_("Lose changes"), no=_("Keep editing")), answered
+        )

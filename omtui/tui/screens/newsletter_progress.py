@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from omtui.tui.panes.newsletter import NewsletterPane
 
 UNCERTAIN_SHOWN = 6
+POLL_SECONDS = 1.0
 
 
 class RunChanged(Message):
@@ -121,6 +122,12 @@ class SendProgressScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         self.run.watchers.append(self)
         self.show()
+        self.set_interval(POLL_SECONDS, self._poll)
+
+    def _poll(self) -> None:
+        """Follow a send that runs elsewhere (another omtui, the CLI) from the database."""
+        if not self.run.running:
+            self.show()
 
     def on_unmount(self) -> None:
         if self in self.run.watchers:
