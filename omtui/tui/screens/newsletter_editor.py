@@ -21,6 +21,7 @@ from textual.widgets import Footer, Header, Input, Label, Markdown, Static, Text
 from omtui.context import ClubContext
 from omtui.core import newsletter as nl
 from omtui.core import sender
+from omtui.core.db import open_database
 from omtui.errors import OmtuiError
 from omtui.i18n import _
 from omtui.tui.messages import DataChanged
@@ -231,17 +232,17 @@ class NewsletterEditor(Screen[None]):
 
     @work(thread=True, group="mail", exclusive=False, exit_on_error=False)
     def test_send(self, newsletter_id: int, address: str) -> None:
-        """One test message (the core runs its own event loop, hence a thread)."""
+        """One test message (the core runs its own event loop, hence a thread with its own
+        database connection)."""
+        db = open_database(self.club.db_path)
         try:
-            sender.send_test(
-                self.club.db, newsletter_id, self.club.config, address, now=self.club.now()
-            )
-        except OmtuiError as exc:
-            text, error = _("Not sent: {error}").format(error=exc), True
-        except OSError as exc:
+            sender.send_test(db, newsletter_id, self.club.config, address, now=self.club.now())
+        except (OmtuiError, OSError) as exc:
             text, error = _("Not sent: {error}").format(error=exc), True
         else:
             text, error = _("Test sent to {address}.").format(address=address), False
+        finally:
+            db.close()
         self.app.call_from_thread(self._show_test_result, text, error)
 
     def _show_test_result(self, text: str, error: bool) -> None:
