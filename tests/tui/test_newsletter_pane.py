@@ -326,9 +326,37 @@ async def test_interrupted_send_resumes_from_the_tab(
         assert isinstance(screen, SendProgressScreen)
         uncertain = plain(screen.query_one("#nlp-uncertain", Static))
         assert uncertain.startswith("Uncertain (3)")
-    assert len(smtp_sink.messages) == plan.count - 3
+        assert len(smtp_sink.messages) == plan.count - 3
+        final = sender.progress(mail_club.db, item.id)
+        assert (final.state, final.sent, final.uncertain) == ("sent", plan.count - 3, 3)
+        await pilot.press("u")  # the organiser decides to resend to the uncertain three
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.click("#yes")
+        await settle(pilot)
+        assert plain(screen.query_one("#nlp-uncertain", Static)) == ""
+    delivered = [on_the_wire(r) for r in smtp_sink.recipients()]
+    assert sorted(delivered) == sorted(on_the_wire(r.email) for r in plan.recipients)
     final = sender.progress(mail_club.db, item.id)
-    assert (final.state, final.sent, final.uncertain) == ("sent", plan.count - 3, 3)
+    assert (final.state, final.sent, final.uncertain) == ("sent", plan.count, 0)
+
+
+async def test_cancel_an_interrupted_send(mail_club: ClubContext, smtp_sink: SmtpSink) -> None:
+    item = draft(mail_club)
+    plan = sender.prepare(mail_club.db, item.id, mail_club.config)
+    sender.start_send(mail_club.db, item.id, mail_club.config, plan, now=mail_club.now())
+    app = make_app(mail_club, poll=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_tab(pilot)
+        await pilot.press("p")
+        assert isinstance(app.screen, SendProgressScreen)
+        await pilot.press("c")
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.click("#yes")
+        await settle(pilot)
+        assert plain(app.screen.query_one("#nlp-state", Static)).startswith("Cancelled")
+        assert app.query_one("#nl-table", DataTable).get_row(str(item.id))[1] == "cancelled"
+    assert sender.progress(mail_club.db, item.id).state == "cancelled"
+    assert smtp_sink.messages == []
 
 
 async def test_quitting_mid_send_asks_first(mail_club: ClubContext, smtp_sink: SmtpSink) -> None:

@@ -228,14 +228,19 @@ class NewsletterPane(ClubPane):
         dialog = ConfirmDialog(wrap(question), yes=_("Resume"), no=_("Not now"))
         self.app.push_screen(dialog, answered)
 
-    def start_run(self, newsletter_id: int, *, resend_uncertain: bool = False) -> SendRun:
-        """Run (or resume) a started send in a worker and show its progress."""
+    def start_run(
+        self, newsletter_id: int, *, resend_uncertain: bool = False, cancel: bool = False
+    ) -> SendRun:
+        """Run (or resume) a started send in a worker and show its progress. With `cancel`,
+        the sender only settles the outbox and marks the newsletter cancelled."""
         run = self.runs.get(newsletter_id)
         if run is None:
             run = self.runs[newsletter_id] = SendRun(newsletter_id)
         if self not in run.watchers:
             run.watchers.append(self)
         run.begin()
+        if cancel:
+            run.cancel()
         run.worker = self._send_worker(run, resend_uncertain)
         self.post_message(DataChanged("newsletter"))
         if not isinstance(self.app.screen, SendProgressScreen):
@@ -289,8 +294,16 @@ class NewsletterPane(ClubPane):
     @on(RunChanged)
     def _run_changed(self, message: RunChanged) -> None:
         message.stop()
-        if not message.run.running:
+        run = message.run
+        if not run.running:
             self.load()
+            return
+        table = self.query_one("#nl-table", DataTable)
+        key = str(run.newsletter_id)
+        if run.progress is not None and key in table.rows:
+            failed = run.progress.failed
+            table.update_cell(key, "sent", f"{run.progress.sent:,}")
+            table.update_cell(key, "failed", f"{failed:,}" if failed else "")
 
     # -- quitting ----------------------------------------------------------------------
     def running(self) -> list[SendRun]:

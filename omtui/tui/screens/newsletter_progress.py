@@ -99,13 +99,17 @@ class SendProgressScreen(ModalScreen[None]):
         self.run = run
         self.pane = pane
         self.subject = get_newsletter(club.db, run.newsletter_id).subject
+        self.state = ""
+        """The send's state as last shown (sending, paused, sent, cancelled)."""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Offer only what makes sense now (the footer greys out the rest)."""
-        if action in ("pause", "cancel_send"):
+        if action == "pause":
             return self.run.running or None
+        if action in ("resume", "cancel_send") and not self.run.running:
+            return self.state in ("paused", "sending") or None
         if action == "resume":
-            return (not self.run.running) or None
+            return None
         return True
 
     def compose(self) -> ComposeResult:
@@ -147,6 +151,9 @@ class SendProgressScreen(ModalScreen[None]):
     def show(self) -> None:
         """Show the run's latest progress, or the stored one when nothing runs here."""
         progress = self.current()
+        if progress.state != self.state:
+            self.state = progress.state
+            self.refresh_bindings()
         self.query_one("#nlp-bar", ProgressBar).update(
             total=max(progress.total, 1), progress=progress.done
         )
@@ -233,13 +240,21 @@ class SendProgressScreen(ModalScreen[None]):
             self.notify(_("Nothing to resume."))
 
     def action_cancel_send(self) -> None:
-        if not self.run.running:
+        stopped = not self.run.running
+        if stopped and self.current().state not in ("paused", "sending"):
             return
 
         def answered(yes: bool | None) -> None:
-            if yes:
+            if not yes:
+                return
+            if stopped:  # settle a paused or interrupted send as cancelled
+                self.pane.start_run(self.run.newsletter_id, cancel=True)
+                self.run = self.pane.runs[self.run.newsletter_id]
+                if self not in self.run.watchers:
+                    self.run.watchers.append(self)
+            else:
                 self.run.cancel()
-                self.show()
+            self.show()
 
         self.app.push_screen(
             ConfirmDialog(
