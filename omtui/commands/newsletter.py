@@ -214,6 +214,12 @@ def send_command(club: ClubContext, newsletter_id: int, yes: bool, resend_uncert
         sender.start_send(db, newsletter_id, club.config, plan, now=club.now())
     else:
         before = sender.progress(db, newsletter_id)
+        if before.running:
+            raise OmtuiError(
+                _("newsletter {id} is being sent by another process right now").format(
+                    id=newsletter_id
+                )
+            )
         click.echo(
             _("Resuming newsletter {id}: {sent} sent, {queued} still to send.").format(
                 id=newsletter_id, sent=before.sent, queued=before.queued

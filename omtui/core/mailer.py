@@ -10,8 +10,11 @@ refuses connections several times in a row raises `ServerDown`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import math
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 import aiosmtplib
@@ -65,28 +68,58 @@ class Delivery:
 
 
 class RateLimiter:
-    """Evenly spaced permits: at most `rate` in any one-second window.
+    """At most `rate` messages in any one-second window, as seen by the server.
 
-    Permits are `(1 + margin) / rate` seconds apart, so `floor(rate) + 1` permits always
-    span more than a second, with `margin` absorbing network jitter between this clock
-    and the receiving server's. `rate <= 0` means unlimited.
+    Use `async with limiter.slot(): send`. Slots start evenly spaced, `1 / rate` seconds
+    apart, and a new slot starts only when fewer than `rate` slots are in flight or ended
+    less than a second ago. The server receives a message after its slot starts and before
+    it ends, so two messages `rate` positions apart always reach it more than a second
+    apart, whatever the network jitter. `rate <= 0` means unlimited.
     """
 
-    def __init__(self, rate: float, *, margin: float = 0.02) -> None:
+    def __init__(self, rate: float, *, window: float = 1.0) -> None:
         self.rate = rate
-        self.interval = (1 + margin) / rate if rate > 0 else 0.0
+        self.window = window
+        self.interval = 1 / rate if rate > 0 else 0.0
+        self.capacity = max(1, math.floor(rate * window)) if rate > 0 else 0
         self._next = 0.0
+        self._open = 0
+        self._ends: deque[float] = deque()
         self._lock = asyncio.Lock()
+        self._ended = asyncio.Event()
 
-    async def acquire(self) -> None:
+    @contextlib.asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
         if self.interval <= 0:
+            yield
             return
+        await self._acquire()
+        try:
+            yield
+        finally:
+            self._open -= 1
+            self._ends.append(time.monotonic())
+            self._ended.set()
+
+    async def _acquire(self) -> None:
         async with self._lock:
-            now = time.monotonic()
-            slot = max(now, self._next)
-            self._next = slot + self.interval
-            while (wait := slot - time.monotonic()) > 0:
-                await asyncio.sleep(wait)
+            while True:
+                now = time.monotonic()
+                while self._ends and self._ends[0] <= now - self.window:
+                    self._ends.popleft()
+                if self._open + len(self._ends) >= self.capacity:
+                    if self._ends:  # wait for the oldest to leave the window
+                        await asyncio.sleep(self._ends[0] + self.window - now)
+                    else:  # every slot is in flight: wait for one to end
+                        self._ended.clear()
+                        await self._ended.wait()
+                    continue
+                if (wait := self._next - now) > 0:
+                    await asyncio.sleep(wait)
+                    continue
+                break
+            self._open += 1
+            self._next = max(now, self._next) + self.interval
 
 
 class Connection:
@@ -213,9 +246,9 @@ class Mailer:
         reply = ""
         for attempt in range(1, self.policy.max_attempts + 1):
             await conn.ensure(should_stop)
-            await self.limiter.acquire()
             try:
-                answer = await conn.send(self.settings.from_address, recipient, data)
+                async with self.limiter.slot():
+                    answer = await conn.send(self.settings.from_address, recipient, data)
                 return Delivery("sent", answer, attempt)
             except SmtpReply as exc:
                 reply = str(exc)

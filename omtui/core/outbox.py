@@ -105,13 +105,30 @@ def requeue_uncertain(db: Database, newsletter_id: int, *, now: datetime) -> int
 
 
 def claim(db: Database, newsletter_id: int, limit: int, *, now: datetime) -> list[OutboxRow]:
-    """Mark up to `limit` queued rows `sending` and commit, before any is handed to SMTP."""
+    """Mark up to `limit` queued rows `sending` and commit, before any is handed to SMTP.
+
+    A member who unsubscribed (or was archived) since the send started is not sent to:
+    the row becomes `failed` with a reply saying so. Unsubscribing always wins."""
     with db.transaction():
-        rows = db.query(
-            f"SELECT {_COLUMNS} FROM outbox WHERE newsletter_id = ? AND state = 'queued'"
-            " ORDER BY id LIMIT ?",
-            (newsletter_id, limit),
-        )
+        while True:
+            rows = db.query(
+                f"SELECT {', '.join('o.' + c.strip() for c in _COLUMNS.split(','))},"
+                " m.subscribed AS m_subscribed, m.archived_at AS m_archived"
+                " FROM outbox o LEFT JOIN members m ON m.id = o.member_id"
+                " WHERE o.newsletter_id = ? AND o.state = 'queued' ORDER BY o.id LIMIT ?",
+                (newsletter_id, limit),
+            )
+            gone = [
+                r["id"]
+                for r in rows
+                if r["member_id"] is not None and (not r["m_subscribed"] or r["m_archived"])
+            ]
+            if not gone:
+                break
+            db.conn.executemany(
+                "UPDATE outbox SET state = 'failed', reply = ?, updated_at = ? WHERE id = ?",
+                [(UNSUBSCRIBED_REPLY, to_iso(now), rid) for rid in gone],
+            )
         if rows:
             db.conn.executemany(
                 "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?"
@@ -119,6 +136,9 @@ def claim(db: Database, newsletter_id: int, limit: int, *, now: datetime) -> lis
                 [(to_iso(now), r["id"]) for r in rows],
             )
     return [OutboxRow.from_row({**r, "state": "sending"}) for r in rows]
+
+
+UNSUBSCRIBED_REPLY = "not sent: the member unsubscribed after the send started"
 
 
 def record(

@@ -11,8 +11,9 @@ connection, so the caller's connection is never shared across threads.
 `control.pause()` / `control.cancel()` may be called from any thread: in-flight messages
 finish, claimed-but-unsent rows go back to the queue, and the newsletter is left
 `paused` (resume = call `run_send` again) or `cancelled`. `on_progress(SendProgress)` is
-called from the sending thread about four times a second and once at the end (in Textual,
-forward it with `app.call_from_thread`).
+called on the thread running the event loop about four times a second and once at the end
+(awaited on Textual's loop it may touch widgets; from a thread worker, forward it with
+`app.call_from_thread`). Database work and message building run in a helper thread.
 """
 
 from __future__ import annotations
@@ -436,14 +437,17 @@ async def _send(
                 count("released")
         await flush()
         await mailer.close()
-    return await in_db(_finish, db, nl.id, control, clock(), recovered, report)
+    outcome = await in_db(_finish, db, nl.id, control, clock(), recovered)
+    if on_progress is not None:  # on the event loop's thread, like every other report
+        on_progress(outcome.progress)
+    return outcome
 
 
 def _set_status(db: Database, newsletter_id: int, status: str, reason: str, now: datetime) -> None:
     with db.transaction():
         db.execute(
             "UPDATE newsletters SET status = ?, pause_reason = ?, updated_at = ?"
-            + (", sent_at = ?" if status == "sent" else "")
+            + (", sent_at = COALESCE(sent_at, ?)" if status == "sent" else "")
             + " WHERE id = ?",
             (status, reason, to_iso(now), *((to_iso(now),) if status == "sent" else ()))
             + (newsletter_id,),
@@ -456,7 +460,6 @@ def _finish(
     control: SendControl,
     now: datetime,
     recovered: int,
-    report: Callable[[str, str, bool], None],
 ) -> SendOutcome:
     counts = outbox.counts(db, newsletter_id)
     if control.stopping:
@@ -468,9 +471,7 @@ def _finish(
         state, reason = "sent", ""
     _set_status(db, newsletter_id, state, reason, now)
     final = progress(db, newsletter_id)
-    final = replace(final, running=False)
-    report(state, reason, False)
-    return SendOutcome(state, reason, final, recovered)
+    return SendOutcome(state, reason, replace(final, running=False), recovered)
 
 
 def run_send(db_path: Path | str, newsletter_id: int, config: Config, **kwargs) -> SendOutcome:
@@ -502,20 +503,21 @@ def build_test_message(
     return template.build(recipient)
 
 
-def send_test(db: Database, newsletter_id: int, config: Config, to: str, *, now: datetime) -> str:
-    """Send one test message to `to` now; return its Message-ID or raise OmtuiError."""
+async def send_test_async(
+    db: Database, newsletter_id: int, config: Config, to: str, *, now: datetime
+) -> str:
+    """Send one test message to `to`; return its Message-ID or raise OmtuiError."""
     message_id, data = build_test_message(db, newsletter_id, config, to, now=now)
+    policy = RetryPolicy(max_attempts=2, base_delay=0.2, connect_attempts=2)
     try:
-        result = asyncio.run(
-            send_one(
-                config.smtp,
-                envelope_address(to),
-                data,
-                policy=RetryPolicy(max_attempts=2, base_delay=0.2),
-            )
-        )
+        result = await send_one(config.smtp, envelope_address(to), data, policy=policy)
     except ServerDown as exc:
         raise OmtuiError(str(exc)) from exc
     if result.state != "sent":
         raise OmtuiError(_("the test message was refused: {reply}").format(reply=result.reply))
     return message_id
+
+
+def send_test(db: Database, newsletter_id: int, config: Config, to: str, *, now: datetime) -> str:
+    """`send_test_async` in its own event loop (CLI, or a Textual thread worker)."""
+    return asyncio.run(send_test_async(db, newsletter_id, config, to, now=now))

@@ -173,5 +173,56 @@ def test_kill_9_at_random_points_loses_nothing_and_doubles_nothing(
             assert got[address] == 1, address
         else:
             assert state == "uncertain" and got[address] in (0, 1)
-    assert counts["uncertain"] < 100  # only what was in flight at each kill
+    print(f"kills={kills} uncertain={counts['uncertain']} delivered={len(got)}")
+    assert counts["uncertain"] <= kills * 15  # only what was in flight at each kill
     assert set(got) <= subscribed
+
+
+def test_ctrl_c_pauses_cleanly_and_send_resumes(
+    run_cli, db_path: Path, tmp_path: Path, smtp_sink: SmtpSink, isolated_dirs: Path
+) -> None:
+    seed(db_path, people=96)
+    smtp_sink.behaviour.delay = 0.02
+    config = write_config(tmp_path, rate=0, concurrency=2)
+    nid = new_draft(run_cli, tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OMTUI_")}
+    env.update(sink_env(smtp_sink), HOME=str(isolated_dirs))
+    argv = [sys.executable, "-m", "omtui", "--db", str(db_path), "--config", str(config),
+            "newsletter", "send", nid, "--yes"]  # fmt: skip
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while len(smtp_sink.messages) < 10:
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 1 and b"interrupted with Ctrl-C" in err
+    status = json.loads(run_cli("newsletter", "status", nid, "--json").stdout)
+    assert status["state"] == "paused" and status["uncertain"] == 0 and status["sending"] == 0
+    assert status["sent"] == len(smtp_sink.messages) < 100
+    again = run_cli("--config", str(config), "newsletter", "send", nid, env=sink_env(smtp_sink))
+    assert again.returncode == 0, again.stderr  # resuming asks nothing
+    assert sorted(Counter(smtp_sink.recipients()).values()) == [1] * 100
+
+
+def test_resend_uncertain_flag(run_cli, db_path: Path, tmp_path: Path, smtp_sink: SmtpSink) -> None:
+    seed(db_path)
+    nid = new_draft(run_cli, tmp_path)
+    db = open_database(db_path)
+    from omtui.config import Config
+    from omtui.core import sender
+
+    config = Config()
+    sender.start_send(db, int(nid), config, sender.prepare(db, int(nid), config), now=DEMO_NOW)
+    outbox.claim(db, int(nid), 1, now=DEMO_NOW)  # in flight when a process died
+    db.close()
+    env = sink_env(smtp_sink)
+    first = run_cli("newsletter", "send", nid, "--yes", env=env)
+    assert first.returncode == 0, first.stderr
+    assert "1 messages were in flight" in first.stdout
+    assert "Uncertain" in first.stdout and "helene.dupre@example.fr" in first.stdout
+    assert "helene.dupre@example.fr" not in smtp_sink.recipients()
+    again = run_cli("newsletter", "send", nid, "--yes", "--resend-uncertain", env=env)
+    assert again.returncode == 0, again.stderr
+    assert Counter(smtp_sink.recipients())["helene.dupre@example.fr"] == 1
+    assert len(smtp_sink.recipients()) == 4

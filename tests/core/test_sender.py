@@ -49,9 +49,16 @@ async def test_each_subscriber_gets_exactly_one_message_unsubscribed_none(
     config = make_config(smtp_sink.host, smtp_sink.port)
     nid = started(db, config, now)
     seen: list[sender.SendProgress] = []
+    threads: set[int] = set()
+
+    def on_progress(p: sender.SendProgress) -> None:
+        seen.append(p)
+        threads.add(threading.get_ident())
+
     outcome = await sender.send_newsletter(
-        db_path, nid, config, on_progress=seen.append, clock=lambda: now, policy=FAST
+        db_path, nid, config, on_progress=on_progress, clock=lambda: now, policy=FAST
     )
+    assert threads == {threading.get_ident()}  # reports come on the event loop's thread
     assert outcome.state == "sent" and outcome.progress.sent == 44
     got = Counter(smtp_sink.recipients())
     assert len(got) == 44 and set(got.values()) == {1}
@@ -254,3 +261,24 @@ def test_rate_is_held_with_no_one_second_window_over_it(
     assert abs(achieved - 20) / 20 <= 0.05, achieved
     worst = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
     assert worst <= 20
+
+
+async def test_international_addresses(
+    db: Database, db_path: Path, now: datetime, smtp_sink: SmtpSink
+) -> None:
+    """An accented domain goes out in its IDNA form; an accented local part needs SMTPUTF8,
+    which this server lacks: that one recipient fails with a reply saying so."""
+    add_people(db, now, [
+        ("Hélène", "Dupré", "h.dupre@cœurdeville.fr", "Lyon", "", True),
+        ("Zoé", "Roux", "zoé@example.fr", "Lyon", "", True),
+        ("Ann", "Lee", "ann@example.org", "Lyon", "", True),
+    ])  # fmt: skip
+    config = make_config(smtp_sink.host, smtp_sink.port)
+    nid = started(db, config, now)
+    outcome = await sender.send_newsletter(db_path, nid, config, policy=FAST)
+    assert sorted(smtp_sink.recipients()) == ["ann@example.org", "h.dupre@xn--curdeville-m5b.fr"]
+    [failed] = outbox.rows_in_state(db, nid, "failed")
+    assert failed.email == "zoé@example.fr" and "SMTPUTF8" in failed.reply
+    assert outcome.progress.failed == 1
+    msg = parse(next(m for m in smtp_sink.messages if m.rcpt_tos[0].startswith("h.")).data)
+    assert msg["To"].addresses[0].display_name == "Hélène Dupré"
