@@ -51,62 +51,19 @@ async def volunteer_scene(pilot: Pilot) -> None:
     await pilot.pause()
 
 
-NEWSLETTER_BODY = (
-    "# Des nouvelles du club\n\nBonjour {first_name},\n\nLes prochains rendez-vous :\n\n"
-    "{upcoming_events}\n\nÀ bientôt !\n\n[Se désinscrire]({unsubscribe})\n"
-)
-
-
-async def _seed_newsletters(club: ClubContext) -> None:
-    """A sent issue (really sent, to a local aiosmtpd sink), two drafts, and a send to
-    Lyon interrupted by a crash (9 sent, 1 refused, 2 in flight), all at fixed times."""
-    import socket
-    from dataclasses import replace
+def _seed_interrupted_send(club: ClubContext) -> None:
+    """Beside the demo's sent issue and drafts: a send to Lyon interrupted by a crash
+    20 minutes ago (9 sent, 1 refused, 2 in flight, now uncertain)."""
     from datetime import timedelta
 
-    from aiosmtpd.controller import Controller
-
-    from omtui.config import SmtpConfig
     from omtui.core import newsletter as nl
     from omtui.core import outbox, sender
 
-    class Accept:
-        async def handle_DATA(self, server, session, envelope) -> str:
-            return "250 OK"
-
     db, config, now = club.db, club.config, club.now()
-    sent = nl.create_draft(
-        db, subject="Novembre au club", body=NEWSLETTER_BODY, now=now - timedelta(days=25)
-    )
-    plan = sender.prepare(db, sent.id, config)
-    sender.start_send(db, sent.id, config, plan, now=now - timedelta(days=24))
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    sink = Controller(Accept(), hostname="127.0.0.1", port=port)
-    sink.start()
-    try:
-        smtp = SmtpConfig(host="127.0.0.1", port=sink.port, rate=2000.0, concurrency=8)
-        then = now - timedelta(days=24)
-        await sender.send_newsletter(
-            club.db_path, sent.id, replace(config, smtp=smtp), clock=lambda: then
-        )
-    finally:
-        sink.stop()
-    nl.create_draft(
-        db, subject="Décembre au club", body=NEWSLETTER_BODY, now=now - timedelta(days=1)
-    )
-    nl.create_draft(
-        db,
-        subject="Appel aux bénévoles pour le Sommet",
-        body="Bonjour {first_name}, on a besoin de vous le 3 décembre !",
-        tags="volunteer",
-        now=now - timedelta(hours=2),
-    )
     lyon = nl.create_draft(
         db,
         subject="Afterwork à Lyon",
-        body=NEWSLETTER_BODY,
+        body="Bonjour {first_name}, rendez-vous jeudi à 18 h 30 !\n\n{upcoming_events}\n",
         city="Lyon",
         now=now - timedelta(minutes=30),
     )
@@ -123,14 +80,14 @@ async def _seed_newsletters(club: ClubContext) -> None:
 
 
 async def newsletter_scene(pilot: Pilot) -> None:
-    """The Newsletter tab: a sent issue, drafts, and an interrupted send."""
-    await _seed_newsletters(pilot.app.club)
+    """The Newsletter tab: the demo's sent issue and drafts, and an interrupted send."""
+    _seed_interrupted_send(pilot.app.club)
     await pilot.press("4")
 
 
 async def newsletter_send_scene(pilot: Pilot) -> None:
     """The progress window of the interrupted send: counts, ETA, the uncertain recipients."""
-    await _seed_newsletters(pilot.app.club)
+    _seed_interrupted_send(pilot.app.club)
     await pilot.press("4")
     await pilot.pause()
     await pilot.press("p")

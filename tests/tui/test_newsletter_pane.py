@@ -68,10 +68,16 @@ async def settle(pilot: Pilot) -> None:
     await pilot.pause()
 
 
-async def open_tab(pilot: Pilot) -> NewsletterPane:
+async def open_tab(pilot: Pilot, item: nl.Newsletter | None = None) -> NewsletterPane:
+    """Show the Newsletter tab, with the cursor on `item` if given."""
     await pilot.press("4")
     await pilot.pause()
-    return pilot.app.query_one(NewsletterPane)
+    pane = pilot.app.query_one(NewsletterPane)
+    if item is not None:
+        table = pane.query_one("#nl-table", DataTable)
+        table.move_cursor(row=table.get_row_index(str(item.id)))
+        await pilot.pause()
+    return pane
 
 
 async def confirm_send(pilot: Pilot, count: int) -> None:
@@ -102,7 +108,7 @@ async def test_tab_lists_drafts_with_audience(mail_club: ClubContext) -> None:
     item = draft(mail_club, city="Lyon")
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_tab(pilot)
+        await open_tab(pilot, item)
         table = app.query_one("#nl-table", DataTable)
         row = table.get_row(str(item.id))
         assert row[0] == "Décembre au club"
@@ -158,7 +164,7 @@ async def test_unknown_placeholder_is_shown_and_blocks_sending(
     item = draft(mail_club)
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_tab(pilot)
+        await open_tab(pilot, item)
         await pilot.press("enter")
         editor = app.screen
         assert isinstance(editor, NewsletterEditor)
@@ -180,7 +186,7 @@ async def test_closing_with_unsaveable_changes_asks(mail_club: ClubContext) -> N
     item = draft(mail_club)
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_tab(pilot)
+        await open_tab(pilot, item)
         await pilot.press("enter")
         editor = app.screen
         assert isinstance(editor, NewsletterEditor)
@@ -197,10 +203,10 @@ async def test_closing_with_unsaveable_changes_asks(mail_club: ClubContext) -> N
 
 
 async def test_test_send_reaches_one_address(mail_club: ClubContext, smtp_sink: SmtpSink) -> None:
-    draft(mail_club)
+    item = draft(mail_club)
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_tab(pilot)
+        await open_tab(pilot, item)
         await pilot.press("enter")
         await pilot.press("f3")
         await pilot.press(*"organiser@example.org", "enter")
@@ -213,10 +219,10 @@ async def test_test_send_reaches_one_address(mail_club: ClubContext, smtp_sink: 
 
 
 async def test_small_terminal_toggles_the_preview(mail_club: ClubContext) -> None:
-    draft(mail_club)
+    item = draft(mail_club)
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_tab(pilot)
+        await open_tab(pilot, item)
         await pilot.press("enter")
         editor = app.screen
         body = editor.query_one("#nle-body")
@@ -235,7 +241,7 @@ async def test_plan_needs_the_right_number(mail_club: ClubContext, smtp_sink: Sm
     count = recipients(mail_club, item.id)
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_tab(pilot)
+        await open_tab(pilot, item)
         await pilot.press("s")
         plan = app.screen
         assert isinstance(plan, SendPlanScreen)
@@ -260,7 +266,7 @@ async def test_full_send_delivers_once_to_each_subscriber(
     plan = sender.prepare(mail_club.db, item.id, mail_club.config)
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_tab(pilot)
+        await open_tab(pilot, item)
         await pilot.press("s")
         await confirm_send(pilot, plan.count)
         await settle(pilot)
@@ -284,7 +290,7 @@ async def test_pause_then_resume(mail_club: ClubContext, smtp_sink: SmtpSink) ->
     count = recipients(mail_club, item.id)
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        pane = await open_tab(pilot)
+        pane = await open_tab(pilot, item)
         await pilot.press("s")
         await confirm_send(pilot, count)
         run = pane.runs[item.id]
@@ -315,7 +321,7 @@ async def test_interrupted_send_resumes_from_the_tab(
     outbox.claim(mail_club.db, item.id, 3, now=mail_club.now())  # in flight at a "crash"
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_tab(pilot)
+        await open_tab(pilot, item)
         table = app.query_one("#nl-table", DataTable)
         assert table.get_row(str(item.id))[1] == "interrupted"
         await pilot.press("s")
@@ -346,7 +352,7 @@ async def test_cancel_an_interrupted_send(mail_club: ClubContext, smtp_sink: Smt
     sender.start_send(mail_club.db, item.id, mail_club.config, plan, now=mail_club.now())
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_tab(pilot)
+        await open_tab(pilot, item)
         await pilot.press("p")
         assert isinstance(app.screen, SendProgressScreen)
         await pilot.press("c")
@@ -365,7 +371,7 @@ async def test_quitting_mid_send_asks_first(mail_club: ClubContext, smtp_sink: S
     count = recipients(mail_club, item.id)
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        pane = await open_tab(pilot)
+        pane = await open_tab(pilot, item)
         await pilot.press("s")
         await confirm_send(pilot, count)
         run = pane.runs[item.id]
@@ -395,7 +401,7 @@ async def test_error_streak_pauses_with_the_reason(db_path: Path, smtp_sink: Smt
         smtp_sink.behaviour.reject[on_the_wire(recipient.email)] = "550 5.1.1 No such user"
     app = make_app(club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_tab(pilot)
+        await open_tab(pilot, item)
         await pilot.press("s")
         await confirm_send(pilot, plan.count)
         await settle(pilot)
@@ -419,7 +425,7 @@ async def test_server_down_pauses_and_says_so(db_path: Path) -> None:
     count = recipients(club, item.id)
     app = make_app(club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_tab(pilot)
+        await open_tab(pilot, item)
         await pilot.press("s")
         await confirm_send(pilot, count)
         await settle(pilot)
@@ -438,7 +444,7 @@ async def test_cancel_asks_then_stops_for_good(mail_club: ClubContext, smtp_sink
     count = recipients(mail_club, item.id)
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        pane = await open_tab(pilot)
+        pane = await open_tab(pilot, item)
         await pilot.press("s")
         await confirm_send(pilot, count)
         run = pane.runs[item.id]
@@ -460,7 +466,7 @@ async def test_sent_newsletter_opens_read_only(mail_club: ClubContext) -> None:
     await sender.send_newsletter(mail_club.db_path, item.id, mail_club.config, clock=mail_club.now)
     app: OmtuiApp = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_tab(pilot)
+        await open_tab(pilot, item)
         await pilot.press("enter")
         editor = app.screen
         assert isinstance(editor, NewsletterEditor)
@@ -473,7 +479,8 @@ async def test_sent_newsletter_opens_read_only(mail_club: ClubContext) -> None:
         assert not copy.read_only
         assert copy.query_one("#nle-city", Input).value == "Nice"
     assert nl.get_newsletter(mail_club.db, item.id).status == "sent"
-    assert len(nl.list_newsletters(mail_club.db)) == 2
+    copies = [s.newsletter for s in nl.list_newsletters(mail_club.db)]
+    assert [c.duplicated_from for c in copies].count(item.id) == 1
 
 
 # -- snapshots -----------------------------------------------------------------------------------

@@ -21,7 +21,6 @@ from textual.widgets import Footer, Header, Input, Label, Markdown, Static, Text
 from omtui.context import ClubContext
 from omtui.core import newsletter as nl
 from omtui.core import sender
-from omtui.core.db import open_database
 from omtui.errors import OmtuiError
 from omtui.i18n import _
 from omtui.tui.messages import DataChanged
@@ -230,20 +229,17 @@ class NewsletterEditor(Screen[None]):
             self.query_one("#nle-test-result", Label).update(_("Sending…"))
             self.test_send(self.newsletter.id, event.value.strip())
 
-    @work(thread=True, group="mail", exclusive=False, exit_on_error=False)
-    def test_send(self, newsletter_id: int, address: str) -> None:
-        """One test message (the core runs its own event loop, hence a thread with its own
-        database connection)."""
-        db = open_database(self.club.db_path)
+    @work(group="mail", exclusive=False, exit_on_error=False)
+    async def test_send(self, newsletter_id: int, address: str) -> None:
+        """One test message, awaited on the app's loop (the UI stays responsive)."""
         try:
-            sender.send_test(db, newsletter_id, self.club.config, address, now=self.club.now())
+            await sender.send_test_async(
+                self.club.db, newsletter_id, self.club.config, address, now=self.club.now()
+            )
         except (OmtuiError, OSError) as exc:
-            text, error = _("Not sent: {error}").format(error=exc), True
+            self._show_test_result(_("Not sent: {error}").format(error=exc), True)
         else:
-            text, error = _("Test sent to {address}.").format(address=address), False
-        finally:
-            db.close()
-        self.app.call_from_thread(self._show_test_result, text, error)
+            self._show_test_result(_("Test sent to {address}.").format(address=address), False)
 
     def _show_test_result(self, text: str, error: bool) -> None:
         result = self.query_one("#nle-test-result", Label)
