@@ -236,6 +236,27 @@ async def test_small_terminal_toggles_the_preview(mail_club: ClubContext) -> Non
 
 
 # -- sending -----------------------------------------------------------------------------------
+async def test_plan_and_progress_fit_80x24(mail_club: ClubContext) -> None:
+    item = draft(mail_club)
+    plan = sender.prepare(mail_club.db, item.id, mail_club.config)
+    sender.start_send(mail_club.db, item.id, mail_club.config, plan, now=mail_club.now())
+    outbox.claim(mail_club.db, item.id, 2, now=mail_club.now())
+    outbox.recover(mail_club.db, item.id, now=mail_club.now())  # two uncertain rows to list
+    other = draft(mail_club, "Encore")
+    app = make_app(mail_club, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_tab(pilot, item)
+        await pilot.press("p")
+        box = app.screen.query_one("#nlp-box")
+        assert box.region.bottom <= 23 and box.region.right <= 80
+        assert app.screen.query_one("#nlp-uncertain").region.bottom < box.region.bottom
+        await pilot.press("escape")
+        await open_tab(pilot, other)
+        await pilot.press("s")
+        button = app.screen.query_one("#continue")
+        assert button.region.bottom <= 23 and button.region.right <= 80
+
+
 async def test_plan_needs_the_right_number(mail_club: ClubContext, smtp_sink: SmtpSink) -> None:
     item = draft(mail_club)
     count = recipients(mail_club, item.id)
