@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from omtui.commands import pass_club
 from omtui.context import ClubContext
 from omtui.core import rota
+from omtui.errors import UnusableInput
 from omtui.i18n import _
 
 
@@ -16,10 +19,15 @@ from omtui.i18n import _
 def volunteer(club: ClubContext, email: str) -> None:
     """Open the volunteer's own rota: my shifts, open shifts, take and drop.
 
-    An unknown email or a member not tagged volunteer is refused in one line (exit 2)
-    before any screen opens.
+    An unknown email, a member not tagged volunteer, or no terminal is refused in one
+    line (exit 2) before any screen opens.
     """
     volunteer = rota.require_volunteer(club.db, email)  # refuse before importing Textual
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # Without a terminal Textual would spin on after the client leaves (ssh -T).
+        raise UnusableInput(
+            _("omtui volunteer needs a terminal: connect with `ssh -t` (or from a terminal)")
+        )
     from omtui.tui.volunteer import VolunteerApp  # lazy: the CLI never imports Textual otherwise
 
     VolunteerApp(club, volunteer).run()

@@ -40,6 +40,7 @@ class Shift:
     needed: int
     notes: str
     filled: int
+    event_status: str = "planned"
 
     @property
     def missing(self) -> int:
@@ -70,6 +71,7 @@ class Shift:
             needed=row["needed"],
             notes=row["notes"],
             filled=row["filled"],
+            event_status=row["event_status"],
         )
 
 
@@ -128,6 +130,7 @@ class Take(StrEnum):
     STARTED = "started"
     NOT_VOLUNTEER = "not_volunteer"
     ALREADY_YOURS = "already_yours"
+    CANCELLED = "cancelled"
 
 
 class Drop(StrEnum):
@@ -166,7 +169,7 @@ class DropResult:
 
 # -- reads -------------------------------------------------------------------------------
 _SHIFT_SQL = """
-    SELECT s.*, e.title AS event_title,
+    SELECT s.*, e.title AS event_title, e.status AS event_status,
         (SELECT count(*) FROM shift_assignments a
           WHERE a.shift_id = s.id AND a.dropped_at IS NULL) AS filled
     FROM shifts s JOIN events e ON e.id = s.event_id
@@ -329,7 +332,9 @@ def find_clash(db: Database, shift: Shift, member_id: int, tz: ZoneInfo) -> str 
 
 
 # -- writes: shifts ----------------------------------------------------------------------
-def _clean_shift(role: str, starts_at: datetime, ends_at: datetime, needed: int, notes: str):
+def _clean_shift(
+    role: str, starts_at: datetime, ends_at: datetime, needed: int, notes: str
+) -> tuple[str, str, str, int, str]:
     role = " ".join(str(role or "").split())
     if not role:
         raise ValidationError(_("a shift needs a role, e.g. welcome desk"), field="role")
@@ -446,6 +451,13 @@ def take_shift(
             return result(
                 Take.ALREADY_YOURS, _("already yours: {shift}").format(shift=shift.label(tz))
             )
+        if shift.event_status == "cancelled":
+            return result(
+                Take.CANCELLED,
+                _("{event} is cancelled: its shifts cannot be taken").format(
+                    event=shift.event_title
+                ),
+            )
         if shift.ends_at <= now:
             return result(
                 Take.ENDED, _("this shift has already ended: {shift}").format(shift=shift.label(tz))
@@ -545,70 +557,3 @@ def unassign(db: Database, shift_id: int, member_id: int) -> Shift:
         if cursor.rowcount == 0:
             raise NotFound(_("that volunteer is not on shift {id}").format(id=shift_id))
     return get_shift(db, shift_id)
-
-
-# -- coverage ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class EventCoverage:
-    """One event's shifts, with places needed against places filled."""
-
-    event_id: int
-    title: str
-    starts_at: datetime
-    status: str
-    shifts: tuple[Shift, ...]
-
-    @property
-    def needed(self) -> int:
-        return sum(s.needed for s in self.shifts)
-
-    @property
-    def filled(self) -> int:
-        return sum(min(s.filled, s.needed) for s in self.shifts)
-
-    @property
-    def missing(self) -> int:
-        return sum(s.missing for s in self.shifts)
-
-
-def coverage(db: Database, *, since: datetime) -> list[EventCoverage]:
-    """Every event not yet ended at `since`, in start order, with its shifts."""
-    events = db.query(
-        "SELECT id, title, starts_at, status FROM events WHERE ends_at > ? ORDER BY starts_at, id",
-        (to_iso(since),),
-    )
-    by_event: dict[int, list[Shift]] = {}
-    if events:
-        first = from_iso(events[0]["starts_at"]) - MAX_SHIFT * 7
-        for shift in list_shifts(db, since=first):
-            by_event.setdefault(shift.event_id, []).append(shift)
-    return [
-        EventCoverage(
-            event_id=e["id"],
-            title=e["title"],
-            starts_at=from_iso(e["starts_at"]),
-            status=e["status"],
-            shifts=tuple(by_event.get(e["id"], ())),
-        )
-        for e in events
-    ]
-
-
-def who_is_on(
-    db: Database, *, now: datetime, days: int = 30
-) -> list[tuple[Shift, list[Assignment]]]:
-    """Every shift not ended between now and `days` ahead, with who holds it."""
-    shifts = list_shifts(db, since=now, until=now + timedelta(days=days))
-    held = assignments(db, [s.id for s in shifts])
-    return [(s, held.get(s.id, [])) for s in shifts]
-
-
-def dropped(db: Database, *, event_id: int | None = None) -> list[tuple[Shift, Assignment]]:
-    """Dropped places, newest first, with the reason given (for the organiser)."""
-    shifts = {s.id: s for s in list_shifts(db, event_id=event_id)}
-    out = [
-        (shifts[shift_id], a)
-        for shift_id, items in assignments(db, list(shifts), dropped=True).items()
-        for a in items
-    ]
-    return sorted(out, key=lambda pair: pair[1].dropped_at or pair[1].assigned_at, reverse=True)

@@ -26,6 +26,7 @@ from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.volunteer_drop import DropReasonDialog
 
 POLL_SECONDS = 1.0
+REDRAW_SECONDS = 60.0
 EVENT_WIDTH = 28
 
 
@@ -62,6 +63,7 @@ class VolunteerApp(App[None]):
         self.sub_title = f"{volunteer.first_name or volunteer.email} · {club.config.club_name}"
         self._data_version: int | None = None
         self._shifts: dict[int, rota.Shift] = {}
+        self._clashes: dict[int, str] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -84,6 +86,7 @@ class VolunteerApp(App[None]):
         self._data_version = self.club.db.data_version()
         if self.poll:
             self.set_interval(POLL_SECONDS, self.check_for_outside_changes)
+            self.set_interval(REDRAW_SECONDS, self.load)  # shifts start and end as time passes
 
     # -- data ------------------------------------------------------------------------
     def load(self) -> None:
@@ -106,6 +109,10 @@ class VolunteerApp(App[None]):
                 for s in mine
             ],
         )
+        offered = rota.open_shifts(db, me, now=now)
+        self._clashes = {
+            s.id: clash for s in offered if (clash := rota.find_clash(db, s, me, tz)) is not None
+        }
         self._fill(
             "#open",
             [
@@ -114,12 +121,13 @@ class VolunteerApp(App[None]):
                     s.when(tz),
                     s.role,
                     _short(s.event_title),
-                    Text(f"{s.missing}/{s.needed}", style="bold"),
+                    Text(f"{s.missing}/{s.needed}", style="bold")
+                    + (Text(" " + _("clash"), style="yellow") if s.id in self._clashes else ""),
                 )
-                for s in rota.open_shifts(db, me, now=now)
+                for s in offered
             ],
         )
-        self._shifts = {s.id: s for s in [*mine, *rota.open_shifts(db, me, now=now)]}
+        self._shifts = {s.id: s for s in [*mine, *offered]}
         self.query_one("#mine-heading", Label).update(
             _("My upcoming shifts ({count})").format(count=len(mine))
         )
@@ -154,6 +162,8 @@ class VolunteerApp(App[None]):
             f"{shift.role} · {shift.event_title}",
             _("starts {when}").format(when=humanize_day(shift.starts_at, now, tz)),
         ]
+        if table.id == "open" and shift.id in self._clashes:
+            parts.append(_("clashes with {what}").format(what=self._clashes[shift.id]))
         if shift.notes:
             parts.append(shift.notes)
         detail.update(" · ".join(parts))
@@ -203,7 +213,9 @@ class VolunteerApp(App[None]):
             return
         shift = rota.get_shift(self.club.db, shift_id)
         label = shift.label(self.club.tz)
-        if shift.starts_at <= self.club.now() or not rota.needs_reason(shift, self.club.now()):
+        if shift.starts_at <= self.club.now():
+            self._drop(shift_id, "")  # answers "too late to drop" without asking anything
+        elif not rota.needs_reason(shift, self.club.now()):
             question = _("Drop {shift}?").format(shift=label)
             self.push_screen(
                 ConfirmDialog(question, yes=_("Drop"), no=_("Keep")),

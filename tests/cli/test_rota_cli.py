@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -13,6 +14,7 @@ from omtui.core.db import Database
 from omtui.core.demo import DEMO_NOW
 
 # The CLI runs on the real clock: keep every shift far in the future.
+TZ = ZoneInfo("Europe/Paris")
 START = datetime(2030, 6, 12, 16, 0, tzinfo=DEMO_NOW.tzinfo)
 
 
@@ -143,3 +145,20 @@ def test_volunteer_refuses_unknown_or_non_volunteer_in_one_line(run_cli, club_db
         assert result.returncode == 2
         assert words in result.stderr
         assert result.stderr.count("\n") == 1 and result.stdout == ""
+
+
+def test_dropped_places_and_reasons_are_printed(run_cli, club_db, db) -> None:
+    rota.take_shift(db, club_db["desk"], club_db["Alice"], now=DEMO_NOW, tz=TZ)
+    late = START - timedelta(hours=20)
+    rota.drop_shift(db, club_db["desk"], club_db["Alice"], now=late, tz=TZ, reason="Flu")
+    text = run_cli("rota").stdout
+    assert "dropped by Alice Test: Flu" in text
+    [desk] = [s for s in json.loads(run_cli("rota", "--json").stdout) if s["id"] == club_db["desk"]]
+    assert desk["dropped"][0]["reason"] == "Flu"
+    assert desk["dropped"][0]["dropped_at"] == to_iso(late)
+
+
+def test_volunteer_without_a_terminal_is_refused(run_cli, club_db) -> None:
+    result = run_cli("volunteer", "--member", "a@ex.org")  # stdin/stdout are pipes here
+    assert result.returncode == 2
+    assert "needs a terminal" in result.stderr and result.stderr.count("\n") == 1

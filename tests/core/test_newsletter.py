@@ -298,3 +298,22 @@ def test_each_message_id_is_unique(db: Database, now: datetime) -> None:
     template = MessageTemplate(nl, CONFIG, events_block="", clock=lambda: now)
     ids = {template.build(Recipient(f"u{i}@x.org", outbox_id=i))[0] for i in range(500)}
     assert len(ids) == 500
+
+
+@pytest.mark.parametrize(
+    ("address", "valid"),
+    [
+        ("ann.lee+news@example.org", True),
+        ("h.dupre@cœurdeville.fr", True),
+        ("a..b@example.org", False),
+        (".a@example.org", False),
+        ("a@-example.org", False),
+        ("a@example", False),
+        ("x" * 65 + "@example.org", False),
+        ("a b@example.org", False),
+    ],
+)
+def test_address_check_agrees_with_email_validator(address: str, valid: bool) -> None:
+    from omtui.core.newsletter import _valid_address
+
+    assert _valid_address(address) is valid

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from omtui.core import events, members, rota
+from omtui.core import events, members, rota, rota_coverage
 from omtui.core.dates import to_iso
 from omtui.core.db import Database, open_database
 from omtui.core.rota import Drop, Take
@@ -234,7 +234,7 @@ def test_drop_within_48h_requires_a_reason_and_stores_it(db, now, setup) -> None
     assert rota.get_shift(db, s.id).filled == 1
     done = rota.drop_shift(db, s.id, ids["Alice"], now=now, tz=TZ, reason="Train cancelled")
     assert done.outcome is Drop.DROPPED
-    [(dropped_shift, assignment)] = rota.dropped(db)
+    [(dropped_shift, assignment)] = rota_coverage.dropped(db)
     assert dropped_shift.id == s.id
     assert assignment.drop_reason == "Train cancelled"
     assert assignment.dropped_at == now
@@ -308,7 +308,7 @@ def test_coverage_counts_needed_filled_and_gaps(db, now, setup) -> None:
     take(db, a.id, ids["Chloé"], now)
     empty_event = add_event(db, "Webinar", start + timedelta(days=1))
     add_event(db, "Past", now - timedelta(days=3))
-    cover = rota.coverage(db, since=now)
+    cover = rota_coverage.coverage(db, since=now)
     assert [c.event_id for c in cover] == [event_id, empty_event]
     assert (cover[0].needed, cover[0].filled, cover[0].missing) == (5, 2, 3)
     assert [(s.needed, s.filled, s.missing) for s in cover[0].shifts] == [(3, 2, 1), (2, 0, 2)]
@@ -321,7 +321,7 @@ def test_who_is_on_when_covers_the_next_30_days(db, now, setup) -> None:
     later_event = add_event(db, "Summit", now + timedelta(days=40))
     shift(db, later_event, now + timedelta(days=40))
     take(db, soon.id, ids["Alice"], now)
-    rows = rota.who_is_on(db, now=now, days=30)
+    rows = rota_coverage.who_is_on(db, now=now, days=30)
     assert [(s.id, [a.first_name for a in people]) for s, people in rows] == [(soon.id, ["Alice"])]
 
 
@@ -374,3 +374,27 @@ def test_two_connections_cannot_both_take_the_last_place(db, db_path, now, setup
         assert take(other, s.id, ids["Chloé"], now).outcome is Take.FULL
     finally:
         other.close()
+
+
+def test_a_cancelled_events_shifts_cannot_be_taken(db, now, setup) -> None:
+    event_id, start, ids = setup
+    s = shift(db, event_id, start)
+    db.execute("UPDATE events SET status = 'cancelled' WHERE id = ?", (event_id,))
+    result = take(db, s.id, ids["Alice"], now)
+    assert result.outcome is Take.CANCELLED and "cancelled" in result.message
+    assert rota.open_shifts(db, ids["Alice"], now=now) == []
+
+
+def test_demo_rota_has_filled_places_gaps_and_a_late_drop(demo_club) -> None:
+    cover = rota_coverage.coverage(demo_club.db, since=demo_club.now())
+    shifts = [s for c in cover for s in c.shifts]
+    assert shifts and any(s.missing for s in shifts) and any(s.filled for s in shifts)
+    reasons = [a.drop_reason for _s, a in rota_coverage.dropped(demo_club.db)]
+    assert any(reasons)
+
+
+def test_demo_rota_without_events_creates_nothing(db, now) -> None:
+    from omtui.core import demo_rota
+
+    assert demo_rota.seed(db, now=now) == 0
+    assert db.scalar("SELECT count(*) FROM shifts") == 0

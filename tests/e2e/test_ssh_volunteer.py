@@ -183,12 +183,6 @@ def test_another_command_without_a_terminal_never_runs(ssh_setup: SshSetup) -> N
         kill_pids(ssh_setup.server_side_omtui())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`omtui volunteer` starts Textual without a terminal; when the client leaves, it "
-    "keeps running at 100% CPU. Fix in omtui/commands/volunteer.py: refuse when stdin or "
-    "stdout is not a tty (one line, exit 2), then remove this mark.",
-)
 def test_a_session_without_a_terminal_leaves_nothing_running(ssh_setup: SshSetup) -> None:
     try:
         run_without_terminal(ssh_setup, "notty2")

@@ -93,7 +93,13 @@ async def test_a_double_booking_is_refused_naming_the_clash(club, setup) -> None
         pane.query_one("#rota-events", DataTable).move_cursor(row=1)
         await pilot.pause()
         pick_shift(pane, setup.setup)
-        await pilot.press("a", *"alice", "enter")
+        await pilot.press("a")
+        labels = [label for _id, label in app.screen.choices]
+        assert labels == [  # by last name; Alice is on the overlapping welcome desk
+            "Chloé Yquem <chloé.yquem@example.org>",
+            "Alice Zebulon <alice.zebulon@example.org>  ⚠ busy",
+        ]
+        await pilot.press(*"alice", "enter")
         await pilot.pause()
         message = str(status(pane).render())
         assert "clashes with your shift welcome desk at Sommet de Lyon" in message

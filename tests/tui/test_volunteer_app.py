@@ -10,13 +10,13 @@ from textual.command import CommandPalette
 from textual.widgets import DataTable, Input, Static, TabbedContent
 
 from omtui.context import ClubContext
-from omtui.core import rota
+from omtui.core import rota, rota_coverage
 from omtui.core.db import open_database
 from omtui.errors import UnusableInput
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.volunteer_drop import DropReasonDialog
 from omtui.tui.volunteer import VolunteerApp, make_volunteer_app
-from tests.tui.rota_fixtures import SmallRota, small_rota
+from tests.tui.rota_fixtures import H, SmallRota, small_rota
 
 ALICE = "alice.zebulon@example.org"
 
@@ -51,6 +51,9 @@ async def test_title_heading_and_lists(club: ClubContext, setup: SmallRota) -> N
         assert table_keys(app, "#mine") == [setup.soon, setup.desk]
         # set-up clashes but is still offered (the answer explains); tear-down is full.
         assert table_keys(app, "#open") == [setup.setup, setup.cloakroom]
+        opened = app.query_one("#open", DataTable)
+        assert str(opened.get_row(str(setup.setup))[3]) == "1/1 clash"
+        assert str(opened.get_row(str(setup.cloakroom))[3]) == "1/1"  # back-to-back is fine
         assert not app.query(TabbedContent)
 
 
@@ -119,6 +122,9 @@ async def test_a_clash_is_refused_and_named(club, setup) -> None:
     app = make_volunteer_app(club, ALICE, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
         app.query_one("#open", DataTable).focus()
+        await pilot.pause()
+        detail = str(app.query_one("#detail", Static).render())
+        assert "set-up · Sommet de Lyon" in detail and "clashes with your shift" in detail
         await pilot.press("t")  # set-up overlaps her welcome desk
         await pilot.pause()
         status = app.query_one("#status", Static)
@@ -153,7 +159,7 @@ async def test_drop_within_48h_needs_a_reason_the_organiser_sees(club, setup) ->
         await pilot.press(*"Flu", "enter")
         await pilot.pause()
         assert not isinstance(app.screen, DropReasonDialog)
-    [(shift, assignment)] = rota.dropped(club.db)
+    [(shift, assignment)] = rota_coverage.dropped(club.db)
     assert (shift.id, assignment.drop_reason) == (setup.soon, "Flu")
 
 
@@ -208,3 +214,17 @@ def demo_volunteer_email(club: ClubContext) -> str:
 def test_volunteer_app_snapshot_80x24(snap_compare, demo_club: ClubContext) -> None:
     app = make_volunteer_app(demo_club, demo_volunteer_email(demo_club), poll=False)
     assert snap_compare(app, terminal_size=(80, 24))
+
+
+async def test_too_late_to_drop_a_started_shift(club, setup) -> None:
+    club.fixed_now = setup.start + H  # the welcome desk is under way
+    app = make_volunteer_app(club, ALICE, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        mine = app.query_one("#mine", DataTable)
+        mine.focus()
+        mine.move_cursor(row=mine.get_row_index(str(setup.desk)))
+        await pilot.press("d")
+        await pilot.pause()
+        assert len(app.screen_stack) == 1
+        assert "too late to drop" in str(app.query_one("#status", Static).render())
+    assert rota.get_shift(club.db, setup.desk).filled == 1

@@ -11,7 +11,8 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import ContentSwitcher, DataTable, Label, Static
 
-from omtui.core import rota
+from omtui.context import ClubContext
+from omtui.core import rota, rota_coverage
 from omtui.core.dates import format_local, humanize_day
 from omtui.errors import OmtuiError
 from omtui.i18n import _
@@ -56,10 +57,10 @@ class RotaPane(ClubPane):
         Binding("w", "toggle_who", _("Who is on when")),
     ]
 
-    def __init__(self, club, **kwargs) -> None:
+    def __init__(self, club: ClubContext, **kwargs) -> None:
         super().__init__(club, **kwargs)
         self.event_id: int | None = None
-        self._coverage: dict[int, rota.EventCoverage] = {}
+        self._coverage: dict[int, rota_coverage.EventCoverage] = {}
 
     def compose(self) -> ComposeResult:
         with ContentSwitcher(initial="rota-coverage"):
@@ -94,7 +95,7 @@ class RotaPane(ClubPane):
     # -- loading -------------------------------------------------------------------------
     def load(self) -> None:
         now, tz = self.club.now(), self.club.tz
-        cover = rota.coverage(self.club.db, since=now)
+        cover = rota_coverage.coverage(self.club.db, since=now)
         self._coverage = {c.event_id: c for c in cover}
         table = self.query_one("#rota-events", DataTable)
         rows = [
@@ -162,7 +163,7 @@ class RotaPane(ClubPane):
             for s in cover.shifts
         ]
         self._refill(shifts, rows)
-        gone = rota.dropped(db, event_id=cover.event_id)
+        gone = rota_coverage.dropped(db, event_id=cover.event_id)
         dropped_box.update(
             "\n".join(
                 _("Dropped: {name} left {role} ({when}): {reason}").format(
@@ -186,7 +187,7 @@ class RotaPane(ClubPane):
                 _gap(s.missing),
                 s.event_title,
             )
-            for s, people in rota.who_is_on(self.club.db, now=now, days=WHO_DAYS)
+            for s, people in rota_coverage.who_is_on(self.club.db, now=now, days=WHO_DAYS)
         ]
         self._refill(self.query_one("#rota-who", DataTable), rows)
 
@@ -239,11 +240,12 @@ class RotaPane(ClubPane):
         if shift is None:
             return
         held = {a.member_id for a in rota.assignments(self.club.db, [shift.id]).get(shift.id, [])}
-        choices = [
-            (v.id, f"{v.full_name} <{v.email}>")
-            for v in rota.volunteers(self.club.db)
-            if v.id not in held
-        ]
+        choices = []
+        for v in rota.volunteers(self.club.db):
+            if v.id in held:
+                continue
+            busy = rota.find_clash(self.club.db, shift, v.id, self.club.tz)
+            choices.append((v.id, f"{v.full_name} <{v.email}>" + (_("  ⚠ busy") if busy else "")))
         if not choices:
             self.say(_("No volunteer left to assign: tag members volunteer first."), ok=False)
             return
@@ -367,6 +369,11 @@ class RotaPane(ClubPane):
         )
         yield SystemCommand(
             _("Rota: edit the shift"), _("Change the selected shift"), self.action_edit_shift
+        )
+        yield SystemCommand(
+            _("Rota: delete the shift"),
+            _("Delete the selected shift (asks first)"),
+            self.action_delete_shift,
         )
         yield SystemCommand(
             _("Rota: who is on when"),
