@@ -54,8 +54,46 @@ async def volunteer_scene(pilot: Pilot) -> None:
     await pilot.pause()
 
 
+def _seed_interrupted_send(club: ClubContext) -> None:
+    """Beside the demo's sent issue and drafts: a send to Lyon interrupted by a crash
+    20 minutes ago (9 sent, 1 refused, 2 in flight, now uncertain)."""
+    from datetime import timedelta
+
+    from omtui.core import newsletter as nl
+    from omtui.core import outbox, sender
+
+    db, config, now = club.db, club.config, club.now()
+    lyon = nl.create_draft(
+        db,
+        subject="Afterwork à Lyon",
+        body="Bonjour {first_name}, rendez-vous jeudi à 18 h 30 !\n\n{upcoming_events}\n",
+        city="Lyon",
+        now=now - timedelta(minutes=30),
+    )
+    started = now - timedelta(minutes=20)
+    sender.start_send(db, lyon.id, config, sender.prepare(db, lyon.id, config), now=started)
+    rows = outbox.claim(db, lyon.id, 12, now=started)
+    outbox.record(
+        db,
+        sent=[(row.id, f"<{row.id}@demo>") for row in rows[:9]],
+        failed=[(rows[9].id, "550 5.1.1 mailbox unavailable")],
+        now=started,
+    )
+    outbox.recover(db, lyon.id, now=started)
+
+
 async def newsletter_scene(pilot: Pilot) -> None:
+    """The Newsletter tab: the demo's sent issue and drafts, and an interrupted send."""
+    _seed_interrupted_send(pilot.app.club)
     await pilot.press("4")
+
+
+async def newsletter_send_scene(pilot: Pilot) -> None:
+    """The progress window of the interrupted send: counts, ETA, the uncertain recipients."""
+    _seed_interrupted_send(pilot.app.club)
+    await pilot.press("4")
+    await pilot.pause()
+    await pilot.press("p")
 
 
 SCENES: dict[str, tuple[str, Scene]] = {
@@ -64,6 +102,7 @@ SCENES: dict[str, tuple[str, Scene]] = {
     "rota": ("organiser", rota_scene),
     "volunteer": ("volunteer", volunteer_scene),
     "newsletter": ("organiser", newsletter_scene),
+    "newsletter-send": ("organiser", newsletter_send_scene),
 }
 """name -> (which app, what to do before the screenshot)."""
 

@@ -17,6 +17,7 @@ from omtui.tui.panes.events import EventsPane
 from omtui.tui.panes.members import MembersPane
 from omtui.tui.panes.newsletter import NewsletterPane
 from omtui.tui.panes.rota import RotaPane
+from omtui.tui.screens.confirm import ConfirmDialog
 
 POLL_SECONDS = 1.0
 TABS: tuple[tuple[str, str, type[ClubPane]], ...] = (
@@ -100,6 +101,22 @@ class OmtuiApp(App[None]):
             if pane.id == f"{active}-pane":
                 return pane
         return None
+
+    async def action_quit(self) -> None:
+        """Quit, but first ask when a pane has work under way (e.g. a newsletter send)."""
+        warnings = [text for pane in self.panes if (text := pane.quit_warning())]
+        if not warnings:
+            self.exit()
+            return
+
+        async def answered(quit_anyway: bool | None) -> None:
+            if quit_anyway:
+                for pane in self.panes:
+                    await pane.before_quit()
+                self.exit()
+
+        question = "\n".join([*warnings, _("Quit anyway?")])
+        self.push_screen(ConfirmDialog(question, yes=_("Quit"), no=_("Stay")), answered)
 
     # -- data flow: panes post DataChanged, the app tells every pane -------------------
     def on_data_changed(self, message: DataChanged) -> None:

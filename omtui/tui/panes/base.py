@@ -68,6 +68,13 @@ class ClubPane(Vertical):
     def load(self) -> None:
         """(Re)read what the pane shows from the database."""
 
+    def quit_warning(self) -> str | None:
+        """Why quitting now would interrupt something (the app asks first), or None."""
+        return None
+
+    async def before_quit(self) -> None:
+        """The organiser chose to quit anyway: stop work cleanly (e.g. pause a send)."""
+
     def palette_commands(self) -> Iterable[SystemCommand]:
         """Commands this pane offers in the command palette."""
         return ()

@@ -1,20 +1,340 @@
-"""The Newsletter tab (an honest empty state until its issue lands)."""
+"""The Newsletter tab: drafts and sent issues, the way into the editor, and running sends.
+
+The send runs here, in a worker owned by the pane (not by a screen), so closing the
+progress window or switching tabs never stops it.
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Static
+import asyncio
+from collections.abc import Iterable
+from datetime import datetime
 
+from textual import on, work
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.widgets import DataTable, Static
+
+from omtui.context import ClubContext
+from omtui.core import newsletter as nl
+from omtui.core import sender
+from omtui.core.dates import humanize_delta
+from omtui.errors import OmtuiError
 from omtui.i18n import _
+from omtui.tui.messages import DataChanged
 from omtui.tui.panes.base import ClubPane
+from omtui.tui.screens.confirm import ConfirmDialog
+from omtui.tui.screens.newsletter_editor import NewsletterEditor
+from omtui.tui.screens.newsletter_plan import ask_to_send, wrap
+from omtui.tui.screens.newsletter_progress import RunChanged, SendProgressScreen, SendRun
+
+STATE_LABELS = {
+    "draft": _("draft"),
+    "sending": _("interrupted"),
+    "paused": _("paused"),
+    "sent": _("sent"),
+    "cancelled": _("cancelled"),
+}
+QUIT_GRACE_SECONDS = 30.0
+"""How long quitting waits for the messages in flight before giving up on them."""
 
 
 class NewsletterPane(ClubPane):
-    """Newsletter: not built yet."""
+    """Every newsletter, newest first; Enter opens one, `s` sends or resumes it."""
 
-    AREAS = frozenset({"newsletter"})
+    AREAS = frozenset({"newsletter", "members"})
+    BINDINGS = [
+        Binding("n", "new", _("New draft")),
+        Binding("d", "duplicate", _("Duplicate")),
+        Binding("s", "send", _("Send/resume")),
+        Binding("p", "progress", _("Progress")),
+    ]
+
+    def __init__(self, club: ClubContext, **kwargs) -> None:
+        super().__init__(club, **kwargs)
+        self.runs: dict[int, SendRun] = {}
 
     def compose(self) -> ComposeResult:
         yield Static(
-            _("Newsletters are not available in this version of omtui yet."), classes="empty"
+            _("No newsletter yet: press n to write the first one."), id="nl-empty", classes="empty"
         )
+        table: DataTable = DataTable(id="nl-table", cursor_type="row", zebra_stripes=True)
+        table.add_column(_("Subject"), key="subject")
+        table.add_column(_("State"), key="state")
+        table.add_column(_("Audience"), key="audience")
+        table.add_column(_("Sent"), key="sent")
+        table.add_column(_("Failed"), key="failed")
+        table.add_column(_("When"), key="when")
+        yield table
+        yield Static("", id="nl-status")
+
+    def on_show(self) -> None:  # ClubPane.on_show (the loading) runs as well
+        self.call_after_refresh(self._focus_table)
+
+    def _focus_table(self) -> None:
+        """Focus the list (or the pane itself when empty) so the keys in the footer work."""
+        if self.screen is not self.app.screen:
+            return
+        table = self.query_one("#nl-table", DataTable)
+        self.can_focus = not table.display
+        (table if table.display else self).focus()
+
+    # -- loading ---------------------------------------------------------------------
+    def load(self) -> None:
+        table = self.query_one("#nl-table", DataTable)
+        keep = table.cursor_row
+        now = self.club.now()
+        db = self.club.db
+        summaries = nl.list_newsletters(db)
+        rows = []
+        for summary in summaries:
+            item = summary.newsletter
+            counts = summary.counts
+            if item.status == "draft":
+                audience = nl.audience_size(db, item.audience_tags, item.audience_city)
+            else:
+                audience = summary.recipients
+            problems = counts.get("uncertain", 0)
+            rows.append(
+                (
+                    item.subject or _("(no subject)"),
+                    self._state_label(item.id, item.status),
+                    f"{audience:,}",
+                    f"{counts.get('sent', 0):,}" if item.status != "draft" else "",
+                    f"{counts.get('failed', 0):,}" if counts.get("failed") else "",
+                    self._when(item, now)
+                    + (_(", {n} uncertain").format(n=problems) if problems else ""),
+                    str(item.id),
+                )
+            )
+        table.clear()
+        for *cells, key in rows:
+            table.add_row(*cells, key=key)
+        table.display = bool(rows)
+        self.query_one("#nl-empty").display = not rows
+        if rows:
+            table.move_cursor(row=min(keep, len(rows) - 1))
+        if self.is_on_screen:
+            self._focus_table()
+        self.query_one("#nl-status", Static).update(
+            _("n new · Enter open · d duplicate · s send or resume · p progress")
+        )
+
+    def _state_label(self, newsletter_id: int, status: str) -> str:
+        run = self.runs.get(newsletter_id)
+        if run is not None and run.running:
+            return _("sending")
+        if status == "sending" and sender.is_running(self.club.db_path, newsletter_id):
+            return _("sending elsewhere")  # e.g. `omtui newsletter send` from cron
+        return STATE_LABELS.get(status, status)
+
+    @staticmethod
+    def _when(item: nl.Newsletter, now: datetime) -> str:
+        if item.sent_at is not None:
+            return _("sent {when}").format(when=humanize_delta(item.sent_at, now))
+        if item.send_started_at is not None:
+            return _("started {when}").format(when=humanize_delta(item.send_started_at, now))
+        if item.updated_at is not None:
+            return _("edited {when}").format(when=humanize_delta(item.updated_at, now))
+        return ""
+
+    def selected_id(self) -> int | None:
+        table = self.query_one("#nl-table", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        return int(key.value) if key.value is not None else None
+
+    # -- actions ---------------------------------------------------------------------
+    def action_new(self) -> None:
+        self.app.push_screen(NewsletterEditor(self.club, None, self))
+
+    @on(DataTable.RowSelected, "#nl-table")
+    def open_selected(self) -> None:
+        newsletter_id = self.selected_id()
+        if newsletter_id is not None:
+            self.app.push_screen(NewsletterEditor(self.club, newsletter_id, self))
+
+    def action_duplicate(self) -> None:
+        newsletter_id = self.selected_id()
+        if newsletter_id is None:
+            return
+        copy = nl.duplicate(self.club.db, newsletter_id, now=self.club.now())
+        self.post_message(DataChanged("newsletter"))
+        self.app.push_screen(NewsletterEditor(self.club, copy.id, self))
+        self.notify(_("Duplicated as draft #{id}.").format(id=copy.id))
+
+    def action_send(self) -> None:
+        newsletter_id = self.selected_id()
+        if newsletter_id is not None:
+            self.send(newsletter_id)
+
+    def action_progress(self) -> None:
+        newsletter_id = self.selected_id()
+        if newsletter_id is not None:
+            self.show_progress(newsletter_id)
+
+    # -- sending ---------------------------------------------------------------------
+    def send(self, newsletter_id: int) -> None:
+        """A draft: plan, type the number of recipients, start. A stopped send: resume."""
+        run = self.runs.get(newsletter_id)
+        if run is not None and run.running:
+            self.show_progress(newsletter_id)
+            return
+        db, config = self.club.db, self.club.config
+        try:
+            item = nl.get_newsletter(db, newsletter_id)
+            if item.status in ("sending", "paused"):
+                self._ask_to_resume(newsletter_id)
+                return
+            if item.status != "draft":
+                self.notify(
+                    _("This newsletter is {status}: duplicate it (d) to send it again.").format(
+                        status=STATE_LABELS.get(item.status, item.status)
+                    ),
+                    severity="warning",
+                )
+                return
+            plan = sender.prepare(db, newsletter_id, config)
+        except OmtuiError as exc:
+            self.notify(str(exc), title=_("Cannot send"), severity="error")
+            return
+
+        def confirmed(go: bool) -> None:
+            if not go:
+                return
+            try:
+                sender.start_send(db, newsletter_id, config, plan, now=self.club.now())
+            except OmtuiError as exc:
+                self.notify(str(exc), title=_("Cannot send"), severity="error")
+                return
+            self.start_run(newsletter_id)
+
+        ask_to_send(self.app, item.subject, plan, self.club.now(), confirmed)
+
+    def _ask_to_resume(self, newsletter_id: int) -> None:
+        progress = sender.progress(self.club.db, newsletter_id)
+        if progress.running:
+            self.notify(_("Another omtui is sending this newsletter right now."))
+            return
+        question = _(
+            "Resume this send? {remaining:,} recipients are left; {sent:,} already received it."
+        ).format(remaining=progress.remaining, sent=progress.sent)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.start_run(newsletter_id)
+
+        dialog = ConfirmDialog(wrap(question), yes=_("Resume"), no=_("Not now"))
+        self.app.push_screen(dialog, answered)
+
+    def start_run(
+        self, newsletter_id: int, *, resend_uncertain: bool = False, cancel: bool = False
+    ) -> SendRun:
+        """Run (or resume) a started send in a worker and show its progress. With `cancel`,
+        the sender only settles the outbox and marks the newsletter cancelled."""
+        run = self.runs.get(newsletter_id)
+        if run is None:
+            run = self.runs[newsletter_id] = SendRun(newsletter_id)
+        if self not in run.watchers:
+            run.watchers.append(self)
+        run.begin()
+        if cancel:
+            run.cancel()
+        run.worker = self._send_worker(run, resend_uncertain)
+        self.post_message(DataChanged("newsletter"))
+        if not isinstance(self.app.screen, SendProgressScreen):
+            self.show_progress(newsletter_id)
+        return run
+
+    def show_progress(self, newsletter_id: int) -> None:
+        status = nl.get_newsletter(self.club.db, newsletter_id).status
+        if newsletter_id not in self.runs and status == "draft":
+            self.notify(_("This draft has not been sent yet: s shows its send plan."))
+            return
+        run = self.runs.get(newsletter_id) or SendRun(newsletter_id)
+        self.app.push_screen(SendProgressScreen(self.club, run, pane=self))
+
+    @work(group="mail", exclusive=False, exit_on_error=False)
+    async def _send_worker(self, run: SendRun, resend_uncertain: bool) -> None:
+        """Await the async sender on the app's event loop: the UI stays responsive."""
+        try:
+            outcome = await sender.send_newsletter(
+                self.club.db_path,
+                run.newsletter_id,
+                self.club.config,
+                control=run.control,
+                on_progress=run.update,
+                resend_uncertain=resend_uncertain,
+                clock=self.club.now,
+            )
+            run.progress = outcome.progress
+            self._announce(run, outcome.state, outcome.reason)
+        except Exception as exc:  # show every failure; the outbox keeps what was sent
+            run.error = str(exc) or exc.__class__.__name__
+            self.notify(run.error, title=_("Newsletter send stopped"), severity="error")
+        finally:
+            run.running = False
+            run.changed()
+            self.post_message(DataChanged("newsletter"))
+
+    def _announce(self, run: SendRun, state: str, reason: str) -> None:
+        """A toast when a send ends, in case its window is hidden."""
+        progress = run.progress
+        if state == "sent" and progress is not None:
+            self.notify(
+                _("Newsletter sent to {sent:,} recipients ({failed:,} failed).").format(
+                    sent=progress.sent, failed=progress.failed
+                ),
+                severity="warning" if progress.failed else "information",
+            )
+        elif state == "paused" and not run.asked:
+            self.notify(reason, title=_("Newsletter send paused"), severity="error")
+
+    @on(RunChanged)
+    def _run_changed(self, message: RunChanged) -> None:
+        message.stop()
+        run = message.run
+        if not run.running:
+            self.load()
+            return
+        table = self.query_one("#nl-table", DataTable)
+        key = str(run.newsletter_id)
+        if run.progress is not None and key in table.rows:
+            failed = run.progress.failed
+            table.update_cell(key, "sent", f"{run.progress.sent:,}")
+            table.update_cell(key, "failed", f"{failed:,}" if failed else "")
+
+    # -- quitting ----------------------------------------------------------------------
+    def running(self) -> list[SendRun]:
+        return [run for run in self.runs.values() if run.running]
+
+    def quit_warning(self) -> str | None:
+        if not self.running():
+            return None
+        return wrap(
+            _(
+                "A newsletter is being sent. Quitting pauses it after the messages in flight; "
+                "resume it later from the Newsletter tab (s)."
+            )
+        )
+
+    async def before_quit(self) -> None:
+        runs = self.running()
+        for run in runs:
+            run.pause(_("the app was closed during the send"))
+        workers = [run.worker for run in runs if run.worker is not None]
+        if workers:
+            await asyncio.wait(
+                [asyncio.ensure_future(worker.wait()) for worker in workers],
+                timeout=QUIT_GRACE_SECONDS,
+            )
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        yield SystemCommand(_("Newsletter: new draft"), _("Write a newsletter"), self.action_new)
+        if self.selected_id() is not None:
+            yield SystemCommand(
+                _("Newsletter: send or resume the selected one"),
+                _("Show the send plan, then send"),
+                self.action_send,
+            )

@@ -1,0 +1,279 @@
+"""The newsletter editor: subject, Markdown body and audience beside a live preview.
+
+The preview is rendered by the core for a sample recipient (placeholders filled), in an
+exclusive worker so fast typing only renders the newest text. A sent newsletter opens
+read-only; duplicating it gives an editable draft.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.markup import escape
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Label, Markdown, Static, TextArea
+
+from omtui.context import ClubContext
+from omtui.core import newsletter as nl
+from omtui.core import sender
+from omtui.errors import OmtuiError
+from omtui.i18n import _
+from omtui.tui.messages import DataChanged
+from omtui.tui.screens.confirm import ConfirmDialog
+from omtui.tui.screens.newsletter_plan import wrap
+
+if TYPE_CHECKING:
+    from omtui.tui.panes.newsletter import NewsletterPane
+
+NARROW = 100
+"""Below this width the preview replaces the editor (F2) instead of sitting beside it."""
+PREVIEW_DEBOUNCE = 0.15
+
+
+class NewsletterEditor(Screen[None]):
+    """Edit one newsletter (None: a new draft, created on the first save)."""
+
+    BINDINGS = [
+        Binding("escape", "close", _("Close")),
+        Binding("ctrl+s", "save", _("Save"), priority=True),
+        Binding("f2", "toggle_preview", _("Preview")),
+        Binding("f5", "send", _("Send…")),
+        Binding("f3", "test_send", _("Test")),
+        Binding("f4", "duplicate", _("Duplicate")),
+    ]
+
+    def __init__(
+        self, club: ClubContext, newsletter_id: int | None, pane: NewsletterPane | None = None
+    ) -> None:
+        super().__init__()
+        self.club = club
+        self.pane = pane
+        self.newsletter_id = newsletter_id
+        self.newsletter: nl.Newsletter | None = (
+            nl.get_newsletter(club.db, newsletter_id) if newsletter_id is not None else None
+        )
+        self.saved: dict[str, str] = {}
+        self.problems: list[str] = []
+
+    @property
+    def dirty(self) -> bool:
+        """Whether the fields differ from what was last loaded or saved."""
+        return bool(self.saved) and self._fields() != self.saved
+
+    @property
+    def read_only(self) -> bool:
+        return self.newsletter is not None and self.newsletter.read_only
+
+    # -- layout ----------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        item = self.newsletter
+        yield Header()
+        with Vertical(id="nle-form"):
+            with Horizontal(classes="nle-row"):
+                yield Label(_("Subject"), classes="nle-label")
+                yield Input(item.subject if item else "", id="nle-subject")
+            with Horizontal(classes="nle-row"):
+                yield Label(_("Tags"), classes="nle-label")
+                yield Input(
+                    ", ".join(item.audience_tags) if item else "",
+                    placeholder=_("all tags"),
+                    id="nle-tags",
+                )
+                yield Label(_("City"), classes="nle-label")
+                yield Input(item.audience_city if item else "", placeholder=_("all"), id="nle-city")
+                yield Label("", id="nle-audience")
+        with Horizontal(id="nle-panes"):
+            yield TextArea(
+                item.body if item else "",
+                language="markdown",
+                soft_wrap=True,
+                id="nle-body",
+                read_only=self.read_only,
+            )
+            with VerticalScroll(id="nle-preview-box"):
+                yield Markdown("", id="nle-preview", open_links=False)
+        yield Static("", id="nle-problems")
+        with Horizontal(classes="nle-row", id="nle-test-row"):
+            yield Label(_("Test to"), classes="nle-label")
+            yield Input(placeholder=_("address for one test message"), id="nle-test-to")
+            yield Label("", id="nle-test-result")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.read_only:
+            for widget_id in ("#nle-subject", "#nle-tags", "#nle-city"):
+                self.query_one(widget_id, Input).disabled = True
+        self.saved = self._fields()
+        self._apply_width(self.app.size.width)
+        self.query_one("#nle-body" if self.read_only else "#nle-subject").focus()
+        self._update_title()
+        self.refresh_preview()
+
+    def on_resize(self) -> None:
+        self._apply_width(self.size.width)
+
+    def _apply_width(self, width: int) -> None:
+        self.set_class(width < NARROW, "-narrow")
+
+    def action_toggle_preview(self) -> None:
+        """On a narrow screen: swap editor and preview; on a wide one: hide/show the preview."""
+        self.toggle_class("-preview-only" if self.has_class("-narrow") else "-no-preview")
+
+    def _update_title(self) -> None:
+        if self.newsletter is None:
+            self.title = _("New newsletter")
+        else:
+            state = self.newsletter.status
+            suffix = _(" (read-only)") if self.read_only else ("*" if self.dirty else "")
+            self.title = _("Newsletter #{id} · {state}{suffix}").format(
+                id=self.newsletter.id, state=state, suffix=suffix
+            )
+        self.sub_title = self.club.config.club_name
+
+    # -- live preview and audience ---------------------------------------------------
+    def _fields(self) -> dict:
+        return {
+            "subject": self.query_one("#nle-subject", Input).value,
+            "body": self.query_one("#nle-body", TextArea).text,
+            "tags": self.query_one("#nle-tags", Input).value,
+            "city": self.query_one("#nle-city", Input).value,
+        }
+
+    @on(TextArea.Changed, "#nle-body")
+    @on(Input.Changed, "#nle-subject, #nle-tags, #nle-city")
+    def _changed(self) -> None:
+        if self.saved:
+            self._update_title()
+        self.refresh_preview()
+
+    @work(exclusive=True, group="newsletter-preview")
+    async def refresh_preview(self) -> None:
+        await asyncio.sleep(PREVIEW_DEBOUNCE)  # a newer keystroke cancels this one
+        fields = self._fields()
+        db, config, now = self.club.db, self.club.config, self.club.now()
+        size = nl.audience_size(db, fields["tags"], fields["city"])
+        self.query_one("#nle-audience", Label).update(
+            _("Audience: {count:,} subscribed").format(count=size)
+        )
+        self.problems = nl.check_placeholders(fields["subject"], "subject")
+        self.problems += nl.check_placeholders(fields["body"], "body")
+        problems = self.query_one("#nle-problems", Static)
+        problems.update(escape("\n".join(self.problems)))
+        problems.set_class(bool(self.problems), "-error")
+        if self.problems:
+            subject, body = fields["subject"], fields["body"]
+        else:
+            subject, body = nl.render_preview(
+                db,
+                fields["subject"],
+                fields["body"],
+                now=now,
+                tz=config.tz,
+                mailto=config.unsubscribe_mailto or config.smtp.from_address,
+                url=config.unsubscribe_url,
+                events_block=self.newsletter.events_block if self.read_only else None,
+            )
+        box = self.query_one("#nle-preview-box")
+        box.border_title = _("Preview: {subject}").format(subject=subject) if subject else ""
+        await self.query_one("#nle-preview", Markdown).update(body)
+
+    # -- save, duplicate, test send, send --------------------------------------------
+    def save(self) -> bool:
+        """Write the draft (creating it on first save); report problems; True when saved."""
+        if self.read_only:
+            return True
+        fields = self._fields()
+        now = self.club.now()
+        try:
+            if self.newsletter is None:
+                self.newsletter = nl.create_draft(self.club.db, **fields, now=now)
+                self.newsletter_id = self.newsletter.id
+            else:
+                self.newsletter = nl.update_draft(
+                    self.club.db, self.newsletter.id, **fields, now=now
+                )
+        except OmtuiError as exc:
+            self.notify(str(exc), title=_("Not saved"), severity="error")
+            return False
+        self.saved = self._fields()
+        self._update_title()
+        self.app.post_message(DataChanged("newsletter"))
+        return True
+
+    def action_save(self) -> None:
+        if self.read_only:
+            self.notify(_("A sent newsletter cannot change: duplicate it (F4) to edit a copy."))
+        elif self.save():
+            self.notify(_("Saved."))
+
+    def action_duplicate(self) -> None:
+        if not self.save() or self.newsletter is None:
+            return
+        copy = nl.duplicate(self.club.db, self.newsletter.id, now=self.club.now())
+        self.app.post_message(DataChanged("newsletter"))
+        self.action_close()
+        self.app.push_screen(NewsletterEditor(self.club, copy.id, self.pane))
+        self.app.notify(_("Duplicated as draft #{id}.").format(id=copy.id))
+
+    def action_test_send(self) -> None:
+        self.query_one("#nle-test-to", Input).focus()
+
+    @on(Input.Submitted, "#nle-test-to")
+    def _test_submitted(self, event: Input.Submitted) -> None:
+        if self.save() and self.newsletter is not None:
+            self.query_one("#nle-test-result", Label).update(_("Sending…"))
+            self.test_send(self.newsletter.id, event.value.strip())
+
+    @work(group="mail", exclusive=False, exit_on_error=False)
+    async def test_send(self, newsletter_id: int, address: str) -> None:
+        """One test message, awaited on the app's loop (the UI stays responsive)."""
+        try:
+            await sender.send_test_async(
+                self.club.db, newsletter_id, self.club.config, address, now=self.club.now()
+            )
+        except (OmtuiError, OSError) as exc:
+            self._show_test_result(_("Not sent: {error}").format(error=exc), True)
+        else:
+            self._show_test_result(_("Test sent to {address}.").format(address=address), False)
+
+    def _show_test_result(self, text: str, error: bool) -> None:
+        result = self.query_one("#nle-test-result", Label)
+        result.update(escape(text))
+        result.set_class(error, "-error")
+
+    def action_send(self) -> None:
+        problems = nl.check_placeholders(self._fields()["subject"], "subject")
+        problems += nl.check_placeholders(self._fields()["body"], "body")
+        if problems:
+            self.notify(
+                _("Fix the placeholders before sending: {problem}").format(problem=problems[0]),
+                title=_("Cannot send"),
+                severity="error",
+            )
+            return
+        if not self.save() or self.newsletter is None:
+            return
+        newsletter_id = self.newsletter.id
+        self.action_close()
+        if self.pane is not None:
+            self.pane.send(newsletter_id)
+
+    def action_close(self) -> None:
+        """Close, saving changes; if they cannot be saved, ask before dropping them."""
+        if not self.dirty or self.read_only or self.save():
+            self.dismiss()
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss()
+
+        question = _("These changes cannot be saved (see the message). Close and lose them?")
+        self.app.push_screen(
+            ConfirmDialog(wrap(question), yes=_("Lose changes"), no=_("Keep editing")), answered
+        )

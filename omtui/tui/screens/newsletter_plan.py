@@ -1,0 +1,122 @@
+"""The send plan (who gets it, who is left out and why, how long), then type-to-confirm."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import humanize
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.markup import escape
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, Static
+
+from omtui.core.newsletter import LEFT_OUT_REASONS, SendPlan
+from omtui.i18n import _
+from omtui.tui.screens.confirm import TypeToConfirmDialog
+
+EXAMPLES_SHOWN = 3
+
+
+def wrap(text: str, width: int = 56) -> str:
+    """Break a question into lines that fit the shared dialogs (their labels do not wrap)."""
+    return "\n".join(textwrap.fill(part, width) for part in text.split("\n"))
+
+
+def humanize_duration(seconds: float) -> str:
+    """ "about 13 seconds", "about 4 minutes and 30 seconds", "less than a second"."""
+    if seconds < 1:
+        return _("less than a second")
+    text = humanize.precisedelta(
+        timedelta(seconds=round(seconds)), minimum_unit="seconds", format="%0.0f"
+    )
+    return _("about {duration}").format(duration=text)
+
+
+def plan_text(subject: str, plan: SendPlan, now: datetime) -> str:
+    """The plan as console markup: recipients, who is left out and why, the duration."""
+    duration = humanize_duration(plan.estimated_seconds)
+    lines = [
+        _("Subject: [b]{subject}[/b]").format(subject=escape(subject)),
+        "",
+        _("Recipients: [b]{count:,}[/b] subscribed members").format(count=plan.count),
+        "",
+        _("Left out:"),
+        _("  outside the audience: {count:,}").format(count=plan.outside_audience),
+    ]
+    for reason, emails in plan.left_out.items():
+        if not emails:
+            continue
+        label = _(LEFT_OUT_REASONS.get(reason, reason))
+        line = f"  {escape(label)}: {len(emails):,}"
+        if reason != "unsubscribed":  # worth fixing: show which addresses
+            shown = ", ".join(emails[:EXAMPLES_SHOWN])
+            shown += ", …" if len(emails) > EXAMPLES_SHOWN else ""
+            line += f"  [dim]({escape(shown)})[/dim]"
+        lines.append(line)
+    lines += [
+        "",
+        _("At {rate:g} messages/s this takes [b]{duration}[/b].").format(
+            rate=plan.rate, duration=duration
+        ),
+    ]
+    return "\n".join(lines)
+
+
+class SendPlanScreen(ModalScreen[bool]):
+    """Show the plan; Continue (True) or Cancel/Esc (False)."""
+
+    BINDINGS = [Binding("escape", "cancel", _("Cancel"))]
+
+    def __init__(self, subject: str, plan: SendPlan, now: datetime) -> None:
+        super().__init__()
+        self.subject = subject
+        self.plan = plan
+        self.now = now
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="nlplan-box"):
+            yield Label(_("Send plan"), id="nlplan-title")
+            yield Static(plan_text(self.subject, self.plan, self.now), id="nlplan-body")
+            with Horizontal(id="nlplan-buttons"):
+                yield Button(_("Cancel"), id="cancel")
+                yield Button(
+                    _("Continue…"), id="continue", variant="warning", disabled=not self.plan.count
+                )
+
+    def on_mount(self) -> None:
+        self.query_one("#continue" if self.plan.count else "#cancel", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "continue")
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+def ask_to_send(
+    app: App,
+    subject: str,
+    plan: SendPlan,
+    now: datetime,
+    then: Callable[[bool], None],
+) -> None:
+    """The plan, then TypeToConfirmDialog asking for the number of recipients; `then(ok)`."""
+
+    def planned(go: bool | None) -> None:
+        if not go:
+            then(False)
+            return
+        count = str(plan.count)
+        app.push_screen(
+            TypeToConfirmDialog(
+                _("Type {count}, the number of recipients, to send it now.").format(count=count),
+                count,
+            ),
+            lambda ok: then(bool(ok)),
+        )
+
+    app.push_screen(SendPlanScreen(subject, plan, now), planned)

@@ -1,0 +1,293 @@
+"""The send progress window: a bar, sent/failed/remaining, rate, ETA; pause, resume, cancel.
+
+A `SendRun` is the TUI's handle on one send started from this app (the Newsletter pane
+owns it and runs the worker). The window only shows it: closing it does not stop the send.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.markup import escape
+from textual.message import Message
+from textual.message_pump import MessagePump
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Label, ProgressBar, Static
+from textual.worker import Worker
+
+from omtui.context import ClubContext
+from omtui.core import outbox, sender
+from omtui.core.newsletter import get_newsletter
+from omtui.i18n import _
+from omtui.tui.screens.confirm import ConfirmDialog
+from omtui.tui.screens.newsletter_plan import humanize_duration, wrap
+
+if TYPE_CHECKING:
+    from omtui.tui.panes.newsletter import NewsletterPane
+
+UNCERTAIN_SHOWN = 6
+POLL_SECONDS = 1.0
+
+
+class RunChanged(Message):
+    """A send made progress, paused, finished or failed (posted to whoever watches it)."""
+
+    def __init__(self, run: SendRun) -> None:
+        super().__init__()
+        self.run = run
+
+
+@dataclass(eq=False)
+class SendRun:
+    """One send started from this app: its switches, worker and latest progress."""
+
+    newsletter_id: int
+    running: bool = False
+    error: str = ""
+    progress: sender.SendProgress | None = None
+    control: sender.SendControl = field(default_factory=sender.SendControl)
+    asked: str = ""
+    """What the organiser asked of this run ("pause", "cancel"); empty if it stopped by
+    itself (server down, too many errors), which the window shows as bad news."""
+    worker: Worker | None = None
+    watchers: list[MessagePump] = field(default_factory=list)
+
+    def begin(self) -> None:
+        """Reset for a new (or resumed) run."""
+        self.control = sender.SendControl()
+        self.running = True
+        self.error = ""
+        self.asked = ""
+
+    def pause(self, reason: str = "") -> None:
+        self.asked = "pause"
+        self.control.pause(reason)
+
+    def cancel(self) -> None:
+        self.asked = "cancel"
+        self.control.cancel()
+
+    def update(self, progress: sender.SendProgress) -> None:
+        """The sender's progress callback (thread-safe: it only posts messages)."""
+        self.progress = progress
+        self.changed()
+
+    def changed(self) -> None:
+        for watcher in list(self.watchers):
+            watcher.post_message(RunChanged(self))
+
+
+class SendProgressScreen(ModalScreen[None]):
+    """Watch one send; p pauses, r resumes, c cancels, Esc closes (the send goes on)."""
+
+    BINDINGS = [
+        Binding("p", "pause", _("Pause")),
+        Binding("r", "resume", _("Resume")),
+        Binding("c", "cancel_send", _("Cancel send")),
+        Binding("u", "resend_uncertain", _("Resend uncertain"), show=False),
+        Binding("escape", "close", _("Close")),
+    ]
+
+    def __init__(self, club: ClubContext, run: SendRun, pane: NewsletterPane) -> None:
+        super().__init__()
+        self.club = club
+        self.run = run
+        self.pane = pane
+        self.subject = get_newsletter(club.db, run.newsletter_id).subject
+        self.state = ""
+        """The send's state as last shown (sending, paused, sent, cancelled)."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Offer only what makes sense now (the footer greys out the rest)."""
+        if action == "pause":
+            return self.run.running or None
+        if action in ("resume", "cancel_send") and not self.run.running:
+            return self.state in ("paused", "sending") or None
+        if action == "resume":
+            return None
+        return True
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="nlp-box"):
+            yield Label(
+                _("Newsletter “{subject}”").format(subject=escape(self.subject)), id="nlp-title"
+            )
+            yield ProgressBar(total=None, show_eta=False, id="nlp-bar")
+            yield Static("", id="nlp-counts")
+            yield Static("", id="nlp-state")
+            yield Static("", id="nlp-uncertain")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.run.watchers.append(self)
+        self.show()
+        self.set_interval(POLL_SECONDS, self._poll)
+
+    def _poll(self) -> None:
+        """Follow a send that runs elsewhere (another omtui, the CLI) from the database."""
+        if not self.run.running:
+            self.show()
+
+    def on_unmount(self) -> None:
+        if self in self.run.watchers:
+            self.run.watchers.remove(self)
+
+    @on(RunChanged)
+    def _run_changed(self, message: RunChanged) -> None:
+        message.stop()
+        self.show()
+        self.refresh_bindings()
+
+    def current(self) -> sender.SendProgress:
+        if self.run.running and self.run.progress is not None:
+            return self.run.progress
+        return sender.progress(self.club.db, self.run.newsletter_id)
+
+    def show(self) -> None:
+        """Show the run's latest progress, or the stored one when nothing runs here."""
+        progress = self.current()
+        if progress.state != self.state:
+            self.state = progress.state
+            self.refresh_bindings()
+        self.query_one("#nlp-bar", ProgressBar).update(
+            total=max(progress.total, 1), progress=progress.done
+        )
+        eta_seconds = progress.eta_seconds
+        rate_cap = self.club.config.smtp.rate
+        if eta_seconds is None and progress.remaining and rate_cap > 0:
+            eta_seconds = progress.remaining / rate_cap
+        eta = "—"
+        if progress.remaining and eta_seconds:
+            eta = humanize_duration(eta_seconds)
+        rate = _("{rate:.1f}/s").format(rate=progress.rate) if progress.rate else "—"
+        self.query_one("#nlp-counts", Static).update(
+            _(
+                "Sent [b]{sent:,}[/b] of {total:,}   Failed [b]{failed:,}[/b]   "
+                "Remaining [b]{remaining:,}[/b]\nRate [b]{rate}[/b]   ETA [b]{eta}[/b]"
+            ).format(
+                sent=progress.sent,
+                total=progress.total,
+                failed=progress.failed,
+                remaining=progress.remaining,
+                rate=rate,
+                eta=eta,
+            )
+        )
+        text, alarming = self._state_text(progress)
+        state = self.query_one("#nlp-state", Static)
+        state.update(text)
+        state.set_class(alarming, "-error")
+        self.query_one("#nlp-uncertain", Static).update(self._uncertain_text(progress))
+
+    def _state_text(self, progress: sender.SendProgress) -> tuple[str, bool]:
+        """What is happening and what the organiser can do, and whether it is bad news."""
+        reason = escape(progress.message or self.run.control.reason or "")
+        if self.run.error:
+            return _("Stopped: {error}").format(error=escape(self.run.error)), True
+        if self.run.running and self.run.control.stopping:
+            return _("Stopping after the messages in flight…"), False
+        if self.run.running:
+            return _(
+                "Sending… p pauses, c cancels, Esc hides this window (the send goes on)."
+            ), False
+        if progress.state == "paused":
+            bad = self.run.progress is not None and not self.run.asked  # paused by itself
+            return _("Paused: {reason}. Press r to resume.").format(reason=reason), bad
+        if progress.state == "sending":
+            return _("Interrupted. Press r to resume the remaining recipients."), True
+        if progress.state == "cancelled":
+            return _("Cancelled: the remaining recipients will not receive it."), False
+        if progress.state == "sent":
+            return _("Finished."), bool(progress.failed)
+        return "", False
+
+    def _uncertain_text(self, progress: sender.SendProgress) -> str:
+        if not progress.uncertain:
+            return ""
+        rows = outbox.rows_in_state(
+            self.club.db, self.run.newsletter_id, "uncertain", limit=UNCERTAIN_SHOWN
+        )
+        shown = ", ".join(escape(row.email) for row in rows)
+        if progress.uncertain > len(rows):
+            shown += _(" and {count:,} more").format(count=progress.uncertain - len(rows))
+        return _(
+            "[b]Uncertain ({count:,})[/b]: in flight when an earlier send stopped; they may or "
+            "may not have it, so they are not resent (u resends to them): {emails}"
+        ).format(count=progress.uncertain, emails=shown)
+
+    # -- keys ------------------------------------------------------------------------
+    def action_pause(self) -> None:
+        if self.run.running:
+            self.run.pause()
+            self.show()
+
+    def action_resume(self) -> None:
+        if self.run.running:
+            return
+        progress = sender.progress(self.club.db, self.run.newsletter_id)
+        if progress.state in ("paused", "sending") and progress.remaining:
+            self.pane.start_run(self.run.newsletter_id)
+            self.run = self.pane.runs[self.run.newsletter_id]
+            if self not in self.run.watchers:
+                self.run.watchers.append(self)
+            self.show()
+        else:
+            self.notify(_("Nothing to resume."))
+
+    def action_cancel_send(self) -> None:
+        stopped = not self.run.running
+        if stopped and self.current().state not in ("paused", "sending"):
+            return
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            if stopped:  # settle a paused or interrupted send as cancelled
+                self.pane.start_run(self.run.newsletter_id, cancel=True)
+                self.run = self.pane.runs[self.run.newsletter_id]
+                if self not in self.run.watchers:
+                    self.run.watchers.append(self)
+            else:
+                self.run.cancel()
+            self.show()
+
+        self.app.push_screen(
+            ConfirmDialog(
+                wrap(_("Cancel this send for good? The remaining recipients will not receive it.")),
+                yes=_("Cancel the send"),
+                no=_("Keep sending"),
+            ),
+            answered,
+        )
+
+    def action_resend_uncertain(self) -> None:
+        progress = self.current()
+        if self.run.running or not progress.uncertain:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.pane.start_run(self.run.newsletter_id, resend_uncertain=True)
+                self.show()
+
+        self.app.push_screen(
+            ConfirmDialog(
+                wrap(
+                    _(
+                        "Send again to the {count:,} uncertain recipients? Some of them may "
+                        "then receive it twice."
+                    ).format(count=progress.uncertain)
+                ),
+                yes=_("Resend"),
+                no=_("Leave them"),
+            ),
+            answered,
+        )
+
+    def action_close(self) -> None:
+        self.dismiss()
