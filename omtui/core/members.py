@@ -17,8 +17,6 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
-
 from omtui.core.dates import from_iso, to_iso
 from omtui.core.db import Database
 from omtui.core.text import fold
@@ -134,6 +132,8 @@ _PLAIN_ADDRESS = re.compile(rf"({_ATEXT}(?:\.{_ATEXT})*)@([^@\s\\\"\[\]]+)")
 @lru_cache(maxsize=8192)
 def _plain_domain(domain: str) -> str | None:
     """email-validator's verdict on a domain, cached: its normal form or None."""
+    from email_validator import EmailNotValidError, validate_email  # 30 ms: not at start-up
+
     try:
         return validate_email(f"a@{domain}", check_deliverability=False).domain
     except EmailNotValidError:
@@ -165,6 +165,8 @@ def normalise_email(raw: str) -> str:
     fast = _fast_normalise(raw)
     if fast is not None:
         return fast
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         result = validate_email(raw, check_deliverability=False)
     except EmailNotValidError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable
 
 from textual.app import App, ComposeResult, SystemCommand
@@ -13,19 +14,24 @@ from omtui.context import ClubContext
 from omtui.i18n import _
 from omtui.tui.messages import DataChanged
 from omtui.tui.panes.base import ClubPane
-from omtui.tui.panes.events import EventsPane
-from omtui.tui.panes.members import MembersPane
-from omtui.tui.panes.newsletter import NewsletterPane
-from omtui.tui.panes.rota import RotaPane
 from omtui.tui.screens.confirm import ConfirmDialog
 
 POLL_SECONDS = 1.0
-TABS: tuple[tuple[str, str, type[ClubPane]], ...] = (
-    ("members", _("Members"), MembersPane),
-    ("events", _("Events"), EventsPane),
-    ("rota", _("Rota"), RotaPane),
-    ("newsletter", _("Newsletter"), NewsletterPane),
+INITIAL_TAB = "members"
+TABS: tuple[tuple[str, str, str], ...] = (
+    ("members", _("Members"), "omtui.tui.panes.members:MembersPane"),
+    ("events", _("Events"), "omtui.tui.panes.events:EventsPane"),
+    ("rota", _("Rota"), "omtui.tui.panes.rota:RotaPane"),
+    ("newsletter", _("Newsletter"), "omtui.tui.panes.newsletter:NewsletterPane"),
 )
+"""tab id, label, and where its pane class lives: a tab's code is imported on first show."""
+
+
+def pane_class(tab_id: str) -> type[ClubPane]:
+    """Import the pane class of `tab_id` (only when the tab is first shown)."""
+    target = next(path for tid, _label, path in TABS if tid == tab_id)
+    module, _sep, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 class ClubTabs(TabbedContent):
@@ -64,10 +70,11 @@ class OmtuiApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with ClubTabs(initial="members"):
-            for tab_id, label, pane_cls in TABS:
+        with ClubTabs(initial=INITIAL_TAB):
+            for tab_id, label, _path in TABS:
                 with TabPane(label, id=tab_id):
-                    yield pane_cls(self.club, id=f"{tab_id}-pane")
+                    if tab_id == INITIAL_TAB:  # the others mount when first shown
+                        yield pane_class(tab_id)(self.club, id=f"{tab_id}-pane")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -79,8 +86,11 @@ class OmtuiApp(App[None]):
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
 
-    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        """Keep the keyboard in the tab being shown."""
+    async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        """Mount the tab's pane on its first show, and keep the keyboard in it."""
+        tab_id = event.pane.id or ""
+        if not event.pane.query(ClubPane):
+            await event.pane.mount(pane_class(tab_id)(self.club, id=f"{tab_id}-pane"))
         pane = self.active_pane()
         focused = self.focused
         if pane is not None and (focused is None or pane not in focused.ancestors_with_self):
@@ -135,7 +145,7 @@ class OmtuiApp(App[None]):
     # -- command palette -------------------------------------------------------------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for tab_id, label, _pane in TABS:
+        for tab_id, label, _path in TABS:
             yield SystemCommand(
                 _("Go to {tab}").format(tab=label),
                 _("Show the {tab} tab").format(tab=label),

@@ -39,7 +39,7 @@ from omtui.tui.panes.members import MembersPane
 from tests.benchmarks.report import Row, print_table
 
 MEMBERS = 100_000
-REPEAT = 5
+REPEAT = 9
 RATIO_TARGET = 1.5
 MEMORY_TARGET_MB = 100
 KEYSTROKE_TARGET_S = 0.050
