@@ -32,6 +32,8 @@ class SmtpConfig:
     rate: float = 10.0
     max_consecutive_errors: int = 20
     timeout: float = 30.0
+    cafile: str | None = None
+    """A CA bundle to trust for tls/starttls (a relay with a private certificate)."""
 
     @property
     def password(self) -> str | None:
@@ -97,6 +99,7 @@ _SMTP_KEYS: dict[str, type | tuple[type, ...]] = {
     "rate": (int, float),
     "max_consecutive_errors": int,
     "timeout": (int, float),
+    "cafile": str,
 }
 _SMTP_ENV = {
     "OMTUI_SMTP_HOST": ("host", str),

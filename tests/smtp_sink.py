@@ -14,6 +14,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from email.message import Message
+from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -97,14 +98,19 @@ class _Handler:
 class SmtpSink:
     """Start with `start()`, read `messages`, stop with `stop()`."""
 
-    def __init__(self, behaviour: SinkBehaviour | None = None) -> None:
+    def __init__(self, behaviour: SinkBehaviour | None = None, **smtp_options: Any) -> None:
+        """`smtp_options` go to aiosmtpd (ssl_context, tls_context, authenticator, ...)."""
         self.behaviour = behaviour or SinkBehaviour()
         self.messages: list[Received] = []
         self.lock = threading.Lock()
         self.host = "127.0.0.1"
         self.port = free_port()
         self._controller = Controller(
-            _Handler(self), hostname=self.host, port=self.port, data_size_limit=None
+            _Handler(self),
+            hostname=self.host,
+            port=self.port,
+            data_size_limit=None,
+            **smtp_options,
         )
 
     def start(self) -> None:

@@ -142,6 +142,7 @@ class Connection:
             use_tls=s.tls == "tls",
             start_tls=s.tls == "starttls",
             timeout=s.timeout,
+            cert_bundle=s.cafile,
         )
         await smtp.connect()
         if s.username:
