@@ -406,6 +406,33 @@ def _use_live_list(filt: MemberFilter) -> bool:
     return short or extra
 
 
+def _order_by(sort: str, descending: bool) -> str:
+    """The ORDER BY of a member list (ties broken by id, so pages never overlap)."""
+    order = SORTABLE.get(sort, SORTABLE["name"]).format(dir="DESC" if descending else "ASC")
+    return f"{order}, id"
+
+
+def position_of(
+    db: Database,
+    member_id: int,
+    filt: MemberFilter = MemberFilter(),
+    *,
+    sort: str = "name",
+    descending: bool = False,
+) -> int | None:
+    """The 0-based row of `member_id` in `query_members(filt, sort=, descending=)`, or None.
+
+    Lets a paged list jump to a member it does not show yet (the one just added or edited).
+    """
+    where, params = _where(filt)
+    row = db.query_one(
+        f"SELECT pos FROM (SELECT id, row_number() OVER (ORDER BY {_order_by(sort, descending)})"
+        f" - 1 AS pos FROM members{where}) WHERE id = ?",
+        (*params, member_id),
+    )
+    return None if row is None else row["pos"]
+
+
 def query_members(
     db: Database,
     filt: MemberFilter = MemberFilter(),
@@ -447,8 +474,7 @@ def query_members(
         )
         scan = hits >= COMMON_HITS
     where, params = _where(filt, scan=scan)
-    order = SORTABLE.get(sort, SORTABLE["name"]).format(dir="DESC" if descending else "ASC")
-    sql = f"SELECT * FROM members{where} ORDER BY {order}, id"
+    sql = f"SELECT * FROM members{where} ORDER BY {_order_by(sort, descending)}"
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"
         params += [limit, offset]

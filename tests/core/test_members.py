@@ -248,6 +248,30 @@ def test_in_memory_pages_match_sql(demo_db: Database, filt: MemberFilter) -> Non
     assert members.count_members(demo_db, filt) == len(everyone)
 
 
+@pytest.mark.parametrize(
+    ("filt", "sort", "descending"),
+    [
+        (MemberFilter(), "name", False),
+        (MemberFilter(text="paris"), "city", True),
+        (MemberFilter(tag="volunteer"), "joined", False),
+    ],
+)
+def test_position_of_is_the_row_in_the_list(
+    demo_db: Database, now, filt: MemberFilter, sort: str, descending: bool
+) -> None:
+    everyone = members.query_members(demo_db, filt, sort=sort, descending=descending, limit=None)
+    assert len(everyone) > 3
+    for row in (0, len(everyone) // 2, len(everyone) - 1):
+        member_id = everyone[row].id
+        assert (
+            members.position_of(demo_db, member_id, filt, sort=sort, descending=descending) == row
+        )
+    outside = members.query_members(demo_db, MemberFilter(text="zzzz-nobody"), limit=None)
+    assert outside == []
+    archived = members.archive_member(demo_db, everyone[0].id, now=everyone[0].joined_at)
+    assert members.position_of(demo_db, archived.id, filt, sort=sort) is None
+
+
 def test_apply_twice_changes_nothing_the_second_time(db: Database, tmp_path, now) -> None:
     from omtui.core.importer import apply_import, preview_import
 

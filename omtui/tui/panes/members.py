@@ -18,7 +18,6 @@ from textual.widgets import DataTable, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from omtui.core import members as core
-from omtui.core.member_views import position_of
 from omtui.core.members import Member, MemberFilter
 from omtui.errors import OmtuiError
 from omtui.i18n import _
@@ -141,7 +140,7 @@ class MembersPane(MemberActions, ClubPane):
         )
         if keep_id is not None and all(m.id != keep_id for m in page):
             # the member to keep (just added or edited) is elsewhere: centre the window on it
-            where = position_of(db, keep_id, filt, sort=sort, descending=descending)
+            where = core.position_of(db, keep_id, filt, sort=sort, descending=descending)
             if where is not None:
                 offset = max(0, where - WINDOW // 2)
                 page = core.query_members(
