@@ -13,7 +13,7 @@ from textual import work
 
 from omtui.core import members as core
 from omtui.core.db import open_database
-from omtui.core.members import Member
+from omtui.core.members import Member, MemberFilter
 from omtui.errors import OmtuiError
 from omtui.i18n import _
 from omtui.tui.screens.confirm import ConfirmDialog
@@ -21,16 +21,23 @@ from omtui.tui.screens.import_preview import ImportPreviewScreen, PathPrompt
 from omtui.tui.screens.member_detail import MemberDetail, Outcome
 from omtui.tui.screens.member_form import MemberForm
 
-if TYPE_CHECKING:
-    from omtui.tui.panes.members import MembersPane
+if TYPE_CHECKING:  # what the mixin needs, declared here so it does not import the pane
+    from omtui.tui.panes.base import ClubPane
 
-    _Base = MembersPane
+    _Base = ClubPane
 else:
     _Base = object
 
 
 class MemberActions(_Base):
     """Key and palette actions of the Members tab."""
+
+    if TYPE_CHECKING:  # provided by MembersPane
+        filt: MemberFilter
+
+        def selected_member(self) -> Member | None: ...
+
+        def changed(self, keep_id: int | None = None) -> None: ...
 
     # -- add / edit / delete ---------------------------------------------------------
     def action_add_member(self) -> None:
