@@ -8,6 +8,7 @@ input is unusable (nothing written).
 from __future__ import annotations
 
 import sys
+from collections.abc import MutableMapping
 from pathlib import Path
 
 import click
@@ -26,12 +27,12 @@ class OmtuiGroup(click.Group):
     """
 
     @property
-    def commands(self) -> dict[str, click.Command]:
+    def commands(self) -> MutableMapping[str, click.Command]:
         _register_commands()
         return self._commands
 
     @commands.setter
-    def commands(self, value: dict[str, click.Command]) -> None:
+    def commands(self, value: MutableMapping[str, click.Command]) -> None:
         self._commands = value
 
     def invoke(self, ctx: click.Context):
@@ -91,4 +92,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    sys.exit(main())  # type: ignore[func-returns-value]  # click exits with the code itself

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -288,7 +289,7 @@ def ics_cmd(club: ClubContext, event_id: int | None, output: Path | None) -> Non
     chosen = [ev.get_event(club.db, event_id)] if event_id else ev.list_events(club.db, now=now)
     data = events_to_ical(chosen, tz=club.tz, now=now, calendar_name=club.config.club_name)
     if output is None:
-        click.get_binary_stream("stdout").write(data)
+        sys.stdout.buffer.write(data)
         return
     try:
         output.write_bytes(data)

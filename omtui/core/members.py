@@ -566,6 +566,7 @@ def add_member(
             tuple(row.values()),
         )
         member_id = cursor.lastrowid
+        assert member_id is not None  # set by every INSERT
         index_new_members(db, member_id)
         append_consent(db, member_id, subscribed, now=now, source=source)
     return get_member(db, member_id)
@@ -728,6 +729,7 @@ def insert_many(
     transaction when there is one (the importer's), else its own.
     """
     stamp = to_iso(now)
+    columns: tuple[str, ...]
     columns = (*EDITABLE_FIELDS, "joined_at", "unsubscribe_token", "search")
     columns += ("created_at", "updated_at", "subscribed")
     records = []

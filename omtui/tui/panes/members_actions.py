@@ -99,7 +99,11 @@ class MemberActions(_Base):
     # -- import -------------------------------------------------------------------------
     def action_import_csv(self) -> None:
         prompt = PathPrompt(_("Import members from a CSV file"), must_exist=True)
-        self.app.push_screen(prompt, lambda path: path and self.preview_import(path))
+        self.app.push_screen(prompt, self._import_chosen)
+
+    def _import_chosen(self, path: Path | None) -> None:
+        if path is not None:
+            self.preview_import(path)
 
     @work(thread=True, group="members-import", exit_on_error=False)
     def preview_import(self, path: Path) -> None:
@@ -150,16 +154,21 @@ class MemberActions(_Base):
             must_exist=False,
             initial="members.csv",
         )
-        self.app.push_screen(prompt, lambda path: path and self._confirm_export(path))
+        self.app.push_screen(prompt, self._confirm_export)
 
-    def _confirm_export(self, path: Path) -> None:
+    def _confirm_export(self, path: Path | None) -> None:
+        if path is None:
+            return
         if not path.exists():
             self.export_csv(path)
             return
         question = _("{path} exists. Replace it?").format(path=path)
-        self.app.push_screen(
-            ConfirmDialog(question, yes=_("Replace")), lambda yes: yes and self.export_csv(path)
-        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.export_csv(path)
+
+        self.app.push_screen(ConfirmDialog(question, yes=_("Replace")), answered)
 
     @work(thread=True, group="members-export", exit_on_error=False)
     def export_csv(self, path: Path) -> None:

@@ -173,7 +173,9 @@ class NewsletterEditor(Screen[EditorOutcome | None]):
                 tz=config.tz,
                 mailto=config.unsubscribe_mailto or config.smtp.from_address,
                 url=config.unsubscribe_url,
-                events_block=self.newsletter.events_block if self.read_only else None,
+                events_block=self.newsletter.events_block
+                if self.newsletter is not None and self.read_only
+                else None,
             )
         box = self.query_one("#nle-preview-box")
         box.border_title = _("Preview: {subject}").format(subject=subject) if subject else ""
