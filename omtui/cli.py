@@ -7,8 +7,8 @@ input is unusable (nothing written).
 
 from __future__ import annotations
 
+import collections.abc
 import sys
-from collections.abc import MutableMapping
 from pathlib import Path
 
 import click
@@ -27,12 +27,12 @@ class OmtuiGroup(click.Group):
     """
 
     @property
-    def commands(self) -> MutableMapping[str, click.Command]:
+    def commands(self) -> collections.abc.MutableMapping[str, click.Command]:
         _register_commands()
         return self._commands
 
     @commands.setter
-    def commands(self, value: MutableMapping[str, click.Command]) -> None:
+    def commands(self, value: collections.abc.MutableMapping[str, click.Command]) -> None:
         self._commands = value
 
     def invoke(self, ctx: click.Context):

@@ -334,7 +334,6 @@ def _insert_new(db: Database, rows: list[ImportRow], *, now: datetime, source: s
         return
     stamp = to_iso(now)
     editable = members.EDITABLE_FIELDS
-    columns: tuple[str, ...]
     columns = (*members.EDITABLE_FIELDS, "subscribed", "joined_at", "unsubscribe_token")
     columns += ("search", "created_at", "updated_at")
     records = []

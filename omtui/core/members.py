@@ -23,7 +23,7 @@ from omtui.core.text import fold
 from omtui.errors import NotFound, ValidationError
 from omtui.i18n import _
 
-EDITABLE_FIELDS = (
+EDITABLE_FIELDS: tuple[str, ...] = (
     "first_name",
     "last_name",
     "email",
@@ -729,7 +729,6 @@ def insert_many(
     transaction when there is one (the importer's), else its own.
     """
     stamp = to_iso(now)
-    columns: tuple[str, ...]
     columns = (*EDITABLE_FIELDS, "joined_at", "unsubscribe_token", "search")
     columns += ("created_at", "updated_at", "subscribed")
     records = []

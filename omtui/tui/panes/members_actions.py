@@ -13,7 +13,7 @@ from textual import work
 
 from omtui.core import members as core
 from omtui.core.db import open_database
-from omtui.core.members import Member, MemberFilter
+from omtui.core.members import Member
 from omtui.errors import OmtuiError
 from omtui.i18n import _
 from omtui.tui.screens.confirm import ConfirmDialog
@@ -22,6 +22,7 @@ from omtui.tui.screens.member_detail import MemberDetail, Outcome
 from omtui.tui.screens.member_form import MemberForm
 
 if TYPE_CHECKING:  # what the mixin needs, declared here so it does not import the pane
+    from omtui.core.members import MemberFilter
     from omtui.tui.panes.base import ClubPane
 
     _Base = ClubPane
