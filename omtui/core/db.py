@@ -237,6 +237,17 @@ def explain(exc: sqlite3.Error, path: Path | str) -> DatabaseError:
 def unwritable(path: Path, error: str) -> DatabaseUnwritable:
     """Say whether the file or its folder is read-only for this account."""
     folder = path.absolute().parent
+    try:
+        read_only_fs = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        read_only_fs = False
+    if read_only_fs:
+        return DatabaseUnwritable(
+            _(
+                "{path} is on a read-only file system; nothing was written. "
+                "Mount it read-write, or copy the database to a writable place."
+            ).format(path=path)
+        )
     if not os.access(folder, os.W_OK | os.X_OK):
         return DatabaseUnwritable(
             _(
@@ -332,7 +343,7 @@ def _check(conn: sqlite3.Connection, path: Path) -> int:
         * conn.execute("PRAGMA page_size").fetchone()[0]
     )
     if tables and size <= QUICK_CHECK_MAX_BYTES:
-        problems = [r[0] for r in conn.execute("PRAGMA quick_check(3)")]
+        problems = [" ".join(r[0].split()) for r in conn.execute("PRAGMA quick_check(1)")]
         if problems != ["ok"]:
             raise DatabaseDamaged(
                 _(
