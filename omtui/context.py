@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from omtui.config import Config, load_config
 from omtui.core.dates import utcnow
-from omtui.core.db import Database, Notifier, open_database
+from omtui.core.db import Database, Notifier, explain, open_database
 from omtui.paths import resolve_config_path, resolve_db_path
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -50,6 +55,20 @@ class ClubContext:
     def worker_db(self) -> Database:
         """A connection of its own for a worker thread (it only connects: no checks)."""
         return self.db.reopen()
+
+    def in_worker(self, func: Callable[[Database], T]) -> T:
+        """Run `func` in the calling worker thread on a connection of its own.
+
+        SQLite errors (busy past the wait, damaged, full, read-only) become the OmtuiError
+        with the one line a person can act on.
+        """
+        db = self.worker_db()
+        try:
+            return func(db)
+        except sqlite3.Error as exc:
+            raise explain(exc, self.db_path) from exc
+        finally:
+            db.close()
 
     @property
     def tz(self) -> ZoneInfo:
