@@ -116,7 +116,8 @@ def open_private(path: str | os.PathLike[str], mode: str = "w", **kwargs: Any) -
     file_mode = private_file_mode(path)
     fd = os.open(path, flags, file_mode)
     try:
-        if os.fstat(fd).st_uid == os.getuid():
+        st = os.fstat(fd)
+        if stat.S_ISREG(st.st_mode) and st.st_uid == os.getuid():  # not /dev/stdout
             os.fchmod(fd, file_mode)
         return open(fd, mode.replace("x", "w"), **kwargs)
     except BaseException:

@@ -189,9 +189,7 @@ class VolunteerApp(App[None]):
         status = self.query_one("#status", Static)
         status.update(Text(message))
         status.set_class(not ok, "refused")
-        self.notify(
-            message, severity="information" if ok else "warning", timeout=4, markup=False
-        )
+        self.notify(message, severity="information" if ok else "warning", timeout=4, markup=False)
         self.load()
 
     # -- actions ---------------------------------------------------------------------

@@ -297,3 +297,22 @@ def test_a_full_database_says_so(run_cli, db_path, tmp_path) -> None:
     assert result.returncode == 2, result.stderr
     assert result.stderr.count("\n") == 1 and "full" in result.stderr, result.stderr
     assert count(db_path, "SELECT count(*) FROM members") == 0
+
+
+# -- private files (issue 7, section 6) -------------------------------------------------------
+@pytest.mark.parametrize("umask", [0o022, 0o000])
+def test_exports_and_calendars_are_private_whatever_the_umask(
+    run_cli, tmp_path, umask: int
+) -> None:
+    db_path = tmp_path / "club.db"
+    old = os.umask(umask)
+    try:
+        assert run_cli("demo", "--members", "30", db=db_path).returncode == 0
+        out = tmp_path / "members.csv"
+        cal = tmp_path / "events.ics"
+        assert run_cli("members", "export", str(out), db=db_path).returncode == 0
+        assert run_cli("events", "ics", "--output", str(cal), db=db_path).returncode == 0
+    finally:
+        os.umask(old)
+    modes = {p.name: oct(p.stat().st_mode & 0o777) for p in (db_path, out, cal)}
+    assert modes == {"club.db": "0o600", "members.csv": "0o600", "events.ics": "0o600"}
