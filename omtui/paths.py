@@ -89,17 +89,15 @@ def create_private(path: str | os.PathLike[str]) -> bool:
 
 
 def restrict_mode(path: str | os.PathLike[str]) -> None:
-    """Take away any permission beyond `private_file_mode` on a file we own (never widen)."""
+    """Take away every access by other accounts from a file we own (group access, maybe a
+    deliberate share, is kept)."""
     try:
         st = os.stat(path)
     except OSError:
         return
-    if st.st_uid != os.getuid():
-        return
     current = stat.S_IMODE(st.st_mode)
-    wanted = current & private_file_mode(path)
-    if wanted != current:
-        os.chmod(path, wanted)
+    if st.st_uid == os.getuid() and current & stat.S_IRWXO:
+        os.chmod(path, current & ~stat.S_IRWXO)
 
 
 def open_private(path: str | os.PathLike[str], mode: str = "w", **kwargs: Any) -> IO[Any]:

@@ -256,7 +256,7 @@ def test_database_wal_and_backup_are_private_whatever_the_umask(tmp_path: Path, 
         migrations.STEPS[0](conn)
         conn.execute("PRAGMA user_version = 1")
         conn.close()
-        path.chmod(0o644)
+        path.chmod(0o604)  # readable by others: taken away, never widened
         db = open_database(path)
         _add_partner(db, "x")
         files = [
