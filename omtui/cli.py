@@ -8,6 +8,7 @@ input is unusable (nothing written).
 from __future__ import annotations
 
 import collections.abc
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -41,6 +42,13 @@ class OmtuiGroup(click.Group):
         except OmtuiError as exc:
             click.echo(f"omtui: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except sqlite3.Error as exc:  # damaged, full, read-only, busy: one line, no traceback
+            from omtui.core.db import explain
+
+            club = ctx.obj if isinstance(ctx.obj, ClubContext) else None
+            error = explain(exc, club.db_path if club else Path("club.db"))
+            click.echo(f"omtui: {error}", err=True)
+            ctx.exit(error.exit_code)
 
 
 @click.group(cls=OmtuiGroup, invoke_without_command=True)
@@ -64,11 +72,16 @@ def cli(ctx: click.Context, db_path: Path | None, config_path: Path | None) -> N
     Without a command, opens the full-screen app.
     """
     ctx.obj = ClubContext.from_options(db=db_path, config=config_path)
+    ctx.obj.set_notifier(_say_waiting)  # the app replaces it with a notice on screen
     ctx.call_on_close(ctx.obj.close)
     if ctx.invoked_subcommand is None:
         from omtui.tui.app import run_app  # lazy: the CLI never imports Textual otherwise
 
         run_app(ctx.obj)
+
+
+def _say_waiting(message: str) -> None:
+    click.echo(f"omtui: {message}", err=True)
 
 
 _registered = False

@@ -19,6 +19,7 @@ from omtui.core.events_import import import_registrations
 from omtui.core.ics import events_to_ical
 from omtui.errors import OmtuiError
 from omtui.i18n import _
+from omtui.paths import open_private
 
 WHEN = "%Y-%m-%d %H:%M"
 
@@ -292,7 +293,8 @@ def ics_cmd(club: ClubContext, event_id: int | None, output: Path | None) -> Non
         sys.stdout.buffer.write(data)
         return
     try:
-        output.write_bytes(data)
+        with open_private(output, "wb") as fh:  # 0600 (0660 shared): who attends what
+            fh.write(data)
     except OSError as exc:
         raise OmtuiError(_("cannot write {path}: {error}").format(path=output, error=exc)) from exc
     click.echo(_("Wrote {n} events to {path}").format(n=len(chosen), path=output), err=True)
