@@ -251,10 +251,11 @@ class RotaPane(ClubPane):
             self.say(_("No volunteer left to assign: tag members volunteer first."), ok=False)
             return
         title = _("Assign a volunteer to {shift}").format(shift=shift.label(self.club.tz))
-        self.app.push_screen(
-            RotaPickDialog(title, choices),
-            lambda member_id: self._assign(shift.id, member_id) if member_id else None,
-        )
+        def picked(member_id: int | None) -> None:
+            if member_id:
+                self._assign(shift.id, member_id)
+
+        self.app.push_screen(RotaPickDialog(title, choices), picked)
 
     @work(thread=True, group="rota-write", exit_on_error=False)
     def _assign(self, shift_id: int, member_id: int) -> None:
@@ -281,10 +282,12 @@ class RotaPane(ClubPane):
             self.say(_("Nobody is on this shift."), ok=False)
             return
         title = _("Take whom off {shift}?").format(shift=shift.label(self.club.tz))
-        self.app.push_screen(
-            RotaPickDialog(title, [(a.member_id, a.full_name) for a in held]),
-            lambda member_id: self._unassign(shift.id, member_id) if member_id else None,
-        )
+        def picked(member_id: int | None) -> None:
+            if member_id:
+                self._unassign(shift.id, member_id)
+
+        choices = [(a.member_id, a.full_name) for a in held]
+        self.app.push_screen(RotaPickDialog(title, choices), picked)
 
     @work(thread=True, group="rota-write", exit_on_error=False)
     def _unassign(self, shift_id: int, member_id: int) -> None:
