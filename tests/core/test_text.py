@@ -1,0 +1,74 @@
+"""Control characters and Unicode normal form: what is stored, and what reaches a terminal."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+from omtui.core import members
+from omtui.core.importer import apply_import, preview_import
+from omtui.core.text import clean_cells, clean_text, has_controls, visible
+
+DECOMPOSED = unicodedata.normalize("NFD", "Grégoire")
+
+
+def test_clean_text_drops_control_characters_and_composes() -> None:
+    assert clean_text("Eve\x1b]2;PWNED\x07") == "Eve]2;PWNED"
+    assert clean_text("a\x00b\x9bc\x7fd") == "abcd"
+    assert clean_text("two\nlines\tand\rmore") == "two lines and more"
+    assert clean_text(DECOMPOSED) == "Grégoire" != DECOMPOSED
+    assert clean_text("line 1\r\nline 2\t\x1b[31m", multiline=True) == "line 1\nline 2\t[31m"
+    assert clean_text(None) == ""
+    assert clean_text("Grégoire [/] \u202eevil") == "Grégoire [/] \u202eevil"  # text stays
+
+
+def test_clean_cells_cleans_every_cell() -> None:
+    assert clean_cells({"first_name": DECOMPOSED + "\x07", "notes": "a\nb\x1b"}) == {
+        "first_name": "Grégoire",
+        "notes": "a\nb",
+    }
+
+
+def test_visible_shows_controls_instead_of_obeying_them() -> None:
+    assert visible("Eve\x1b]2;PWNED\x07") == "Eve␛]2;PWNED␇"
+    assert visible("a\x9bb\x7f") == "a\ufffdb␡"
+    assert visible("two\nlines\tok") == "two\nlines\tok"
+    assert visible("two\nlines", multiline=False) == "two␊lines"
+    assert not has_controls(visible("\x1b\x00\x85\x07"))
+
+
+def test_members_add_and_update_store_clean_nfc_text(db, now) -> None:
+    member = members.add_member(
+        db,
+        {
+            "first_name": DECOMPOSED + "\x1b]2;PWNED\x07",
+            "last_name": "Dupont\x00",
+            "email": "g@example.org",
+            "company": "ACME\x9b31m",
+            "notes": "first\r\nsecond\x1b[2J",
+            "tags": ["volunteer"],
+        },
+        now=now,
+    )
+    assert member.first_name == "Grégoire]2;PWNED"
+    assert member.last_name == "Dupont"
+    assert member.company == "ACME31m"
+    assert member.notes == "first\nsecond[2J"
+    assert member.tags == ("volunteer",)
+    updated = members.update_member(db, member.id, {"city": "Lyon\x07\x1b"}, now=now)
+    assert updated.city == "Lyon"
+
+
+def test_import_strips_control_characters_and_composes(db, now, tmp_path: Path) -> None:
+    csv = tmp_path / "in.csv"
+    csv.write_text(
+        "first_name,last_name,email,notes\n"
+        f'Eve\x1b]2;PWNED\x07,{DECOMPOSED},eve@example.org,"a\x00b"\n',
+        encoding="utf-8",
+    )
+    apply_import(db, preview_import(db, csv, now=now), now=now)
+    member = members.find_by_email(db, "eve@example.org")
+    assert member is not None
+    assert member.first_name == "Eve]2;PWNED"
+    assert member.last_name == "Grégoire"
+    assert member.notes == "ab"
