@@ -63,7 +63,7 @@ def test_import_strips_control_characters_and_composes(db, now, tmp_path: Path) 
     csv = tmp_path / "in.csv"
     csv.write_text(
         "first_name,last_name,email,notes\n"
-        f'Eve\x1b]2;PWNED\x07,{DECOMPOSED},eve@example.org,"a\x00b"\n',
+        f'Eve\x1b]2;PWNED\x07,{DECOMPOSED},eve@example.org,"a\x1bb"\n',
         encoding="utf-8",
     )
     apply_import(db, preview_import(db, csv, now=now), now=now)
