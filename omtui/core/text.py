@@ -31,14 +31,14 @@ def clean_text(value: object, *, multiline: bool = False) -> str:
 
     Control characters (NUL, BEL, ESC and the rest of C0, DEL, C1) are dropped: they have
     no place in a name and could command a terminal that shows it. With `multiline`
-    (notes) newlines and tabs stay and CRLF becomes LF; otherwise tabs and newlines become
-    spaces. Names are stored composed (NFC), so "é" typed or imported compares equal.
+    (notes) newlines, tabs and carriage returns stay (notes round-trip as written);
+    otherwise tabs and newlines become spaces. Names are stored composed (NFC), so an
+    "é" typed and one imported compare equal.
     """
     text = "" if value is None else str(value)
     if multiline:
-        text = text.replace("\r\n", "\n")
         if _CONTROLS.search(text):
-            text = _CONTROLS.sub("", text)
+            text = _CONTROLS.sub(lambda m: m.group() if m.group() == "\r" else "", text)
     elif _CONTROLS_ONE_LINE.search(text):
         text = _CONTROLS_ONE_LINE.sub(lambda m: " " if m.group() in "\t\n\r" else "", text)
     if not text.isascii() and not unicodedata.is_normalized("NFC", text):
@@ -63,9 +63,11 @@ def _picture(match: re.Match[str]) -> str:
 def visible(text: object, *, multiline: bool = True) -> str:
     """`text` safe to print to a terminal: each control character shown, never obeyed.
 
-    Newlines and tabs pass when `multiline`; any other C0 character becomes its Unicode
+    Newlines (CRLF too) and tabs pass when `multiline`; any other C0 character becomes its Unicode
     control picture (ESC -> "␛", BEL -> "␇"), DEL becomes "␡" and C1 becomes U+FFFD.
     """
     text = "" if text is None else str(text)
+    if multiline and "\r\n" in text:
+        text = text.replace("\r\n", "\n")
     pattern = _CONTROLS if multiline else _CONTROLS_ONE_LINE
     return pattern.sub(_picture, text) if pattern.search(text) else text

@@ -17,7 +17,7 @@ def test_clean_text_drops_control_characters_and_composes() -> None:
     assert clean_text("a\x00b\x9bc\x7fd") == "abcd"
     assert clean_text("two\nlines\tand\rmore") == "two lines and more"
     assert clean_text(DECOMPOSED) == "Grégoire" != DECOMPOSED
-    assert clean_text("line 1\r\nline 2\t\x1b[31m", multiline=True) == "line 1\nline 2\t[31m"
+    assert clean_text("line 1\r\nline 2\t\x1b[31m", multiline=True) == "line 1\r\nline 2\t[31m"
     assert clean_text(None) == ""
     assert clean_text("Grégoire [/] \u202eevil") == "Grégoire [/] \u202eevil"  # text stays
 
@@ -32,7 +32,7 @@ def test_clean_cells_cleans_every_cell() -> None:
 def test_visible_shows_controls_instead_of_obeying_them() -> None:
     assert visible("Eve\x1b]2;PWNED\x07") == "Eve␛]2;PWNED␇"
     assert visible("a\x9bb\x7f") == "a\ufffdb␡"
-    assert visible("two\nlines\tok") == "two\nlines\tok"
+    assert visible("two\r\nlines\tok") == "two\nlines\tok"
     assert visible("two\nlines", multiline=False) == "two␊lines"
     assert not has_controls(visible("\x1b\x00\x85\x07"))
 
@@ -53,7 +53,7 @@ def test_members_add_and_update_store_clean_nfc_text(db, now) -> None:
     assert member.first_name == "Grégoire]2;PWNED"
     assert member.last_name == "Dupont"
     assert member.company == "ACME31m"
-    assert member.notes == "first\nsecond[2J"
+    assert member.notes == "first\r\nsecond[2J"
     assert member.tags == ("volunteer",)
     updated = members.update_member(db, member.id, {"city": "Lyon\x07\x1b"}, now=now)
     assert updated.city == "Lyon"
