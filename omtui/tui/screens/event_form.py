@@ -20,6 +20,7 @@ from omtui.core import members
 from omtui.core.dates import format_local
 from omtui.errors import OmtuiError, ValidationError
 from omtui.i18n import _
+from omtui.tui.text import plain
 
 WHEN = "%Y-%m-%d %H:%M"
 TEXT_FIELDS: tuple[tuple[str, str, str], ...] = (
@@ -187,7 +188,7 @@ class EventForm(ModalScreen[ev.Event | None]):
             else:
                 saved = ev.update_event(self.club.db, self.event.id, fields, now=now)
         except ValidationError as exc:
-            error.update(str(exc))
+            error.update(plain(str(exc)))
             field = "host" if exc.field == "host_member_id" else exc.field
             if field:
                 widgets = self.query(f"#{field}")
@@ -195,7 +196,7 @@ class EventForm(ModalScreen[ev.Event | None]):
                     widgets.first().focus()
             return
         except OmtuiError as exc:
-            error.update(str(exc))
+            error.update(plain(str(exc)))
             return
         self.dismiss(saved)
 

@@ -14,6 +14,7 @@ from omtui.core import events as ev
 from omtui.core import partners as pt
 from omtui.errors import OmtuiError
 from omtui.i18n import _
+from omtui.tui.text import plain
 
 
 class PartnerDialog(ModalScreen[pt.Partner | None]):
@@ -92,7 +93,7 @@ class PartnerDialog(ModalScreen[pt.Partner | None]):
             with self.club.db.transaction():  # a new partner is kept only if linked
                 partner = self._link(company, chosen, role)
         except OmtuiError as exc:
-            self.query_one("#error", Label).update(str(exc))
+            self.query_one("#error", Label).update(plain(str(exc)))
             return
         self.dismiss(partner)
 

@@ -14,6 +14,7 @@ from omtui.context import ClubContext
 from omtui.core import events as ev
 from omtui.errors import OmtuiError
 from omtui.i18n import _
+from omtui.tui.text import plain
 
 MATCHES = 30
 
@@ -98,7 +99,7 @@ class RegisterDialog(ModalScreen[ev.Registration | None]):
                 self.club.db, self.event.id, member_id, now=self.club.now(), source="tui"
             )
         except OmtuiError as exc:
-            self.query_one("#error", Label).update(str(exc))
+            self.query_one("#error", Label).update(plain(str(exc)))
             return
         self.dismiss(reg)
 

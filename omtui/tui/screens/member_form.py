@@ -14,6 +14,7 @@ from textual.widgets import Button, Checkbox, Input, Label
 from omtui.core.members import Member
 from omtui.errors import OmtuiError, ValidationError
 from omtui.i18n import _
+from omtui.tui.text import plain
 
 FIELDS: tuple[tuple[str, str], ...] = (
     ("first_name", _("First name")),
@@ -118,11 +119,11 @@ class MemberForm(ModalScreen[Member | None]):
         field = getattr(error, "field", None)
         if field and self.query(f"#error-{field}"):
             label = self.query_one(f"#error-{field}", Label)
-            label.update(str(error))
+            label.update(plain(str(error)))
             label.add_class("shown")
             self.query_one(f"#field-{field}", Input).focus()
         else:
-            self.query_one("#form-error", Label).update(str(error))
+            self.query_one("#form-error", Label).update(plain(str(error)))
 
     def clear_errors(self) -> None:
         for label in self.query(".field-error"):

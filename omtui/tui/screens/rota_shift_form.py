@@ -19,6 +19,7 @@ from omtui.core.dates import format_local, parse_local
 from omtui.errors import OmtuiError, ValidationError
 from omtui.i18n import _
 from omtui.tui.screens.confirm import DIALOG_CSS
+from omtui.tui.text import plain
 
 WHEN = "%Y-%m-%d %H:%M"
 DEFAULT_LENGTH = timedelta(hours=2)
@@ -75,7 +76,7 @@ class RotaShiftForm(ModalScreen[rota.Shift | None]):
         start = s.starts_at if s else self.default_start
         end = s.ends_at if s else (start + DEFAULT_LENGTH if start else None)
         with Vertical():
-            yield Label(self.title_text, id="form-title")
+            yield Label(plain(self.title_text), id="form-title")
             with Horizontal(classes="row"):
                 yield Label(_("Role"))
                 yield Input(
@@ -137,12 +138,12 @@ class RotaShiftForm(ModalScreen[rota.Shift | None]):
             )
             saved = self.save(fields)
         except ValidationError as exc:
-            error.update(str(exc))
+            error.update(plain(str(exc)))
             if exc.field and self.query(f"#{exc.field}"):
                 self.query_one(f"#{exc.field}", Input).focus()
             return
         except (OmtuiError, ValueError) as exc:
-            error.update(str(exc))
+            error.update(plain(str(exc)))
             return
         self.dismiss(saved)
 
