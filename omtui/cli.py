@@ -14,6 +14,7 @@ import click
 
 from omtui import __version__
 from omtui.context import ClubContext
+from omtui.core.text import visible
 from omtui.errors import OmtuiError
 from omtui.i18n import _
 
@@ -38,7 +39,7 @@ class OmtuiGroup(click.Group):
         try:
             return super().invoke(ctx)
         except OmtuiError as exc:
-            click.echo(f"omtui: {exc}", err=True)
+            click.echo(visible(f"omtui: {exc}"), err=True)  # no control char reaches the tty
             ctx.exit(exc.exit_code)
 
 

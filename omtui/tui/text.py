@@ -18,24 +18,40 @@ from textual.notifications import SeverityLevel
 
 from omtui.core.text import visible
 
-__all__ = ["PlainTextApp", "cell", "markup", "plain", "visible"]
+__all__ = ["DataCell", "PlainTextApp", "cell", "markup", "plain", "visible"]
 
 
-def plain(value: object, *, style: str = "") -> Content:
+def plain(value: object, *, style: str = "", multiline: bool = True) -> Content:
     """`value` as literal text for a Label, a Static, an OptionList item or a title.
 
-    Control characters are shown (ESC as "␛"), never sent to the terminal.
+    Control characters are shown (ESC as "␛"), never sent to the terminal; newlines too
+    unless `multiline`.
     """
-    return Content.styled(visible(value), style) if style else Content(visible(value))
+    text = visible(value, multiline=multiline)
+    return Content.styled(text, style) if style else Content(text)
 
 
-def cell(value: object, *, style: str = "") -> Text:
+class DataCell(Text):
+    """A table cell holding data: Rich Text (never parsed), equal to the str it shows."""
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):
+            return self.plain == other
+        return super().__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like Text
+
+
+def cell(value: object, *, style: str = "") -> DataCell:
     """`value` as a literal DataTable cell (DataTable parses str cells as markup)."""
-    return Text(visible(value, multiline=False), style=style, end="")
+    return DataCell(visible(value, multiline=False), style=style, end="")
 
 
 def markup(template: str, /, **values: Any) -> Content:
     """The app's own markup `template` (from _()) with `{name}` fields filled as plain text.
+
+    Never escape data into a markup string instead: Textual's parser has no escape for a
+    backslash, so a value ending in "\\" would swallow the app's next tag.
 
     `markup(_("Register for [b]{title}[/b]"), title=event.title)`: the tags are the app's,
     the title is shown as written, whatever brackets it holds. Format specs work as in

@@ -80,7 +80,7 @@ async def test_team_mates_appear_by_first_name(club, setup) -> None:
     app = make_volunteer_app(club, ALICE, poll=False)
     async with app.run_test(size=(120, 40)):
         desk_row = app.query_one("#mine", DataTable).get_row(str(setup.desk))
-        assert "Chloé" in [str(cell) for cell in desk_row]
+        assert "Chloé" in desk_row
         assert all("Yquem" not in str(cell) for cell in desk_row)
 
 

@@ -18,6 +18,7 @@ from omtui.context import ClubContext
 from omtui.core import events as ev
 from omtui.core import members
 from omtui.core.dates import format_local
+from omtui.core.text import clean_text
 from omtui.errors import OmtuiError, ValidationError
 from omtui.i18n import _
 from omtui.tui.text import plain
@@ -93,7 +94,8 @@ class EventForm(ModalScreen[ev.Event | None]):
         }
 
     def compose(self) -> ComposeResult:
-        initial = self._initial()
+        # an Input shows what saving would store: no control characters
+        initial = {k: clean_text(v, multiline=True) for k, v in self._initial().items()}
         heading = _("Edit event {id}").format(id=self.event.id) if self.event else _("New event")
         with Vertical():
             yield Label(f"[b]{heading}[/b]  [dim]{_('ctrl+s save · Esc cancel')}[/dim]")

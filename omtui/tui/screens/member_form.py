@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label
 
 from omtui.core.members import Member
+from omtui.core.text import clean_text
 from omtui.errors import OmtuiError, ValidationError
 from omtui.i18n import _
 from omtui.tui.text import plain
@@ -72,7 +73,8 @@ class MemberForm(ModalScreen[Member | None]):
             return {}
         data = self.member.as_dict()
         data["tags"] = ", ".join(self.member.tags)
-        return {name: str(data.get(name) or "") for name, _label in FIELDS}
+        # an Input shows what saving would store: no control characters
+        return {name: clean_text(data.get(name), multiline=True) for name, _label in FIELDS}
 
     def compose(self) -> ComposeResult:
         values = self.initial()
@@ -82,7 +84,7 @@ class MemberForm(ModalScreen[Member | None]):
             else _("New member")
         )
         with Vertical():
-            yield Label(title, id="form-title")
+            yield Label(plain(title), id="form-title")
             yield Label(_("Enter or Ctrl+S saves, Esc cancels."), id="form-hint")
             with VerticalScroll():
                 for name, label in FIELDS:

@@ -13,7 +13,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.markup import escape
+from textual.content import Content
 from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.screen import ModalScreen
@@ -26,6 +26,7 @@ from omtui.core.newsletter import get_newsletter
 from omtui.i18n import _
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.newsletter_plan import humanize_duration, wrap
+from omtui.tui.text import markup, plain
 
 if TYPE_CHECKING:
     from omtui.tui.panes.newsletter import NewsletterPane
@@ -115,7 +116,7 @@ class SendProgressScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="nlp-box"):
             yield Label(
-                _("Newsletter “{subject}”").format(subject=escape(self.subject)), id="nlp-title"
+                plain(_("Newsletter “{subject}”").format(subject=self.subject)), id="nlp-title"
             )
             yield ProgressBar(total=None, show_eta=False, id="nlp-bar")
             yield Static("", id="nlp-counts")
@@ -180,15 +181,15 @@ class SendProgressScreen(ModalScreen[None]):
         )
         text, alarming = self._state_text(progress)
         state = self.query_one("#nlp-state", Static)
-        state.update(text)
+        state.update(plain(text))  # holds server replies: text, not markup
         state.set_class(alarming, "-error")
         self.query_one("#nlp-uncertain", Static).update(self._uncertain_text(progress))
 
     def _state_text(self, progress: sender.SendProgress) -> tuple[str, bool]:
         """What is happening and what the organiser can do, and whether it is bad news."""
-        reason = escape(progress.message or self.run.control.reason or "")
+        reason = progress.message or self.run.control.reason or ""
         if self.run.error:
-            return _("Stopped: {error}").format(error=escape(self.run.error)), True
+            return _("Stopped: {error}").format(error=self.run.error), True
         if self.run.running and self.run.control.stopping:
             return _("Stopping after the messages in flight…"), False
         if self.run.running:
@@ -206,19 +207,23 @@ class SendProgressScreen(ModalScreen[None]):
             return _("Finished."), bool(progress.failed)
         return "", False
 
-    def _uncertain_text(self, progress: sender.SendProgress) -> str:
+    def _uncertain_text(self, progress: sender.SendProgress) -> Content:
         if not progress.uncertain:
-            return ""
+            return Content("")
         rows = outbox.rows_in_state(
             self.club.db, self.run.newsletter_id, "uncertain", limit=UNCERTAIN_SHOWN
         )
-        shown = ", ".join(escape(row.email) for row in rows)
+        shown = ", ".join(row.email for row in rows)
         if progress.uncertain > len(rows):
             shown += _(" and {count:,} more").format(count=progress.uncertain - len(rows))
-        return _(
-            "[b]Uncertain ({count:,})[/b]: in flight when an earlier send stopped; they may or "
-            "may not have it, so they are not resent (u resends to them): {emails}"
-        ).format(count=progress.uncertain, emails=shown)
+        return markup(
+            _(
+                "[b]Uncertain ({count:,})[/b]: in flight when an earlier send stopped; they may "
+                "or may not have it, so they are not resent (u resends to them): {emails}"
+            ),
+            count=progress.uncertain,
+            emails=shown,
+        )
 
     # -- keys ------------------------------------------------------------------------
     def action_pause(self) -> None:

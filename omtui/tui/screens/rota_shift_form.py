@@ -16,6 +16,7 @@ from textual.widgets import Button, Input, Label
 
 from omtui.core import rota
 from omtui.core.dates import format_local, parse_local
+from omtui.core.text import clean_text
 from omtui.errors import OmtuiError, ValidationError
 from omtui.i18n import _
 from omtui.tui.screens.confirm import DIALOG_CSS
@@ -80,7 +81,7 @@ class RotaShiftForm(ModalScreen[rota.Shift | None]):
             with Horizontal(classes="row"):
                 yield Label(_("Role"))
                 yield Input(
-                    s.role if s else "",
+                    clean_text(s.role) if s else "",
                     placeholder=_("welcome desk, set-up, host, tear-down…"),
                     suggester=SuggestFromList(rota.ROLES, case_sensitive=False),
                     id="role",
@@ -104,7 +105,7 @@ class RotaShiftForm(ModalScreen[rota.Shift | None]):
                 yield Input(str(s.needed) if s else "1", id="needed", type="integer")
             with Horizontal(classes="row"):
                 yield Label(_("Notes"))
-                yield Input(s.notes if s else "", id="notes")
+                yield Input(clean_text(s.notes) if s else "", id="notes")
             yield Label(
                 _("Times are club time ({tz}). Enter saves, Esc cancels.").format(tz=self.tz.key),
                 classes="hint",
