@@ -11,9 +11,15 @@ from pathlib import Path
 
 import platformdirs
 
+from omtui.i18n import _
 from omtui.paths import APP_NAME
 
 LOG_NAME = "omtui-volunteer-errors.log"
+
+
+def crash_line() -> str:
+    """What the volunteer reads when the view stops on an error (details: the log)."""
+    return _("omtui volunteer stopped on an unexpected error; please tell the organiser.")
 
 
 def _mode_for(folder: Path) -> int:

@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Footer, Header, Label, Static
 from omtui.context import ClubContext
 from omtui.core import rota
 from omtui.core.dates import humanize_day
-from omtui.crashlog import log_error
+from omtui.crashlog import crash_line, log_error
 from omtui.i18n import _
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.volunteer_drop import DropReasonDialog
@@ -267,11 +267,6 @@ class VolunteerApp(PlainTextApp):
         yield SystemCommand(_("Drop"), _("Drop the selected shift of mine"), self.action_drop)
         yield SystemCommand(_("Refresh"), _("Read the rota again"), self.action_refresh)
         yield SystemCommand(_("Quit"), _("Leave the volunteer view"), self.exit)
-
-
-def crash_line() -> str:
-    """What the volunteer reads when the view stops on an error (details: organiser's log)."""
-    return _("omtui volunteer stopped on an unexpected error; please tell the organiser.")
 
 
 def make_volunteer_app(club: ClubContext, email: str, *, poll: bool = True) -> VolunteerApp:

@@ -72,3 +72,57 @@ def test_import_strips_control_characters_and_composes(db, now, tmp_path: Path) 
     assert member.first_name == "Eve]2;PWNED"
     assert member.last_name == "Grégoire"
     assert member.notes == "ab"
+
+
+def test_every_form_writer_strips_control_characters(db, now) -> None:
+    """Events, shifts, drop reasons, partners and drafts store what forms send, cleaned."""
+    from datetime import timedelta
+
+    from omtui.core import events, newsletter, partners, rota
+
+    start = now + timedelta(days=1)
+    event = events.create_event(
+        db,
+        {
+            "kind": "summit",
+            "title": "Sommet\x1b]2;x\x07 " + DECOMPOSED,
+            "starts_at": start,
+            "ends_at": start + timedelta(hours=2),
+            "access_notes": "door B\r\n\x1b[2Jcode 12",
+            "city": "Lyon\x07",
+            "host_company": "Host\x1b",
+            "address": "1 rue\x00 X",
+            "status": "planned",
+        },
+        now=now,
+    )
+    assert event.title == "Sommet]2;x Grégoire"
+    assert event.access_notes == "door B\r\n[2Jcode 12"
+    assert (event.city, event.address, event.host_company) == ("Lyon", "1 rue X", "Host")
+    volunteer = members.add_member(db, {"email": "v@example.org", "tags": "volunteer"}, now=now)
+    shift = rota.create_shift(
+        db,
+        event.id,
+        role="host\x07",
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        notes="bring\x00 keys",
+    )
+    assert (shift.role, shift.notes) == ("host", "bring keys")
+    tz = members_tz()
+    assert rota.take_shift(db, shift.id, volunteer.id, now=now, tz=tz).ok
+    assert rota.drop_shift(db, shift.id, volunteer.id, now=now, tz=tz, reason="ill\x1b[5m").ok
+    reasons = db.query("SELECT drop_reason FROM shift_assignments")
+    assert [r["drop_reason"] for r in reasons] == ["ill[5m"]
+    partner = partners.add_partner(db, {"company": "ACME\x9b", "notes": "a\x07b"}, now=now)
+    assert (partner.company, partner.notes) == ("ACME", "ab")
+    draft = newsletter.create_draft(db, subject="Hi\x1b]2;x\x07", body="Body\x1b[31m", now=now)
+    assert (draft.subject, draft.body) == ("Hi]2;x", "Body[31m")
+    draft = newsletter.update_draft(db, draft.id, subject="Again\x07", body="\x00B", now=now)
+    assert (draft.subject, draft.body) == ("Again", "B")
+
+
+def members_tz():
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo("Europe/Paris")

@@ -4,6 +4,7 @@ then a corpus of hostile values driven through every screen."""
 from __future__ import annotations
 
 import html
+import os
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -15,6 +16,7 @@ from textual.widgets import DataTable, Input, OptionList, Static
 
 from omtui.context import ClubContext
 from omtui.core import events, members, newsletter, partners, rota
+from omtui.crashlog import LOG_NAME, log_error
 from omtui.tui.app import make_app
 from omtui.tui.panes.events import EventsPane
 from omtui.tui.panes.members import MembersPane
@@ -216,6 +218,11 @@ def build_corpus(club: ClubContext) -> Corpus:
     draft = newsletter.create_draft(
         db, subject="[/] [@click=app.quit]Hi[/] " + ESC_NAME, body="Hello [/] **bold**", now=now
     )
+    with db.transaction() as conn:  # as written before omtui cleaned its input
+        conn.execute(
+            "UPDATE newsletters SET subject = ? WHERE id = ?",
+            ("[/] [@click=app.quit]Hi[/] " + ESC_NAME, draft.id),
+        )
     return Corpus(event.id, shift.id, ids, "m5@example.org", draft.id)
 
 
@@ -390,3 +397,27 @@ async def test_volunteer_view_shows_hostile_values_as_text(club, corpus) -> None
         await settle(pilot)
         assert app.is_running
         assert_safe(app)
+
+
+def test_the_crash_log_follows_a_shared_setgid_folder(tmp_path: Path) -> None:
+    """README set-up: volunteers run as their own account in a setgid folder; the organiser
+    reads their log through the group. Elsewhere it is owner-only, whatever the umask."""
+    shared = tmp_path / "srv"
+    shared.mkdir()
+    shared.chmod(0o2770)
+    try:
+        raise Boom("shared")
+    except Boom as exc:
+        error = exc
+    written = log_error(error, db_path=shared / "club.db", who="v@example.org")
+    assert written == shared / LOG_NAME
+    assert written.stat().st_mode & 0o777 == 0o640
+    own = tmp_path / "own"
+    own.mkdir()
+    old = os.umask(0)
+    try:
+        written = log_error(error, db_path=own / "club.db", who="v@example.org")
+    finally:
+        os.umask(old)
+    assert written is not None and written.stat().st_mode & 0o777 == 0o600
+    assert "Boom: shared" in written.read_text()
