@@ -27,6 +27,7 @@ from omtui.tui.screens.event_checkin import CheckInScreen
 from omtui.tui.screens.event_form import EventForm
 from omtui.tui.screens.event_partner import PartnerDialog
 from omtui.tui.screens.event_register import RegisterDialog
+from omtui.tui.screens.import_preview import ImportPreviewScreen
 from omtui.tui.screens.member_detail import MemberDetail
 from omtui.tui.screens.member_form import MemberForm
 from omtui.tui.screens.newsletter_editor import NewsletterEditor
@@ -421,3 +422,34 @@ def test_the_crash_log_follows_a_shared_setgid_folder(tmp_path: Path) -> None:
         os.umask(old)
     assert written is not None and written.stat().st_mode & 0o777 == 0o600
     assert "Boom: shared" in written.read_text()
+
+
+async def test_import_preview_shows_hostile_file_names_and_rows(club, tmp_path) -> None:
+    path = tmp_path / "[b]members [@click=app.bell]x.csv"
+    path.write_text(
+        "email,first_name,newsletter\n"
+        "ok@example.org,[@click=app.quit]x[/],yes\n"
+        "bad@example.org,Bad,[link=file:///etc/passwd]x[/link]\n"
+        "[/]@,Broken,yes\n",
+        encoding="utf-8",
+    )
+    app = make_app(club, poll=False)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("i")
+        await settle(pilot)
+        app.screen.query_one(Input).value = str(path)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ImportPreviewScreen)
+        assert_safe(
+            app, "[b]members [@click=app.bell]x.csv", "[link=file:///etc/passwd]x[/link]", "[/]@"
+        )
+        await pilot.press("enter")  # apply the accepted row
+        table = app.query_one(MembersPane).table
+        for _attempt in range(50):  # the import, then the refresh it asks for: two workers
+            await settle(pilot)
+            if table.row_count:
+                break
+        assert app.screen is app.screen_stack[0] and app.is_running
+        assert_safe(app, "[@click=app.quit]…")  # the name, cut to its column
