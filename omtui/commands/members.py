@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
-from omtui.commands import pass_club
+from omtui.commands import echo, echo_json, pass_club
 from omtui.context import ClubContext
 from omtui.core import importer, members
 from omtui.core.dates import format_local, to_iso
@@ -41,26 +40,26 @@ def import_cmd(club: ClubContext, file: Path, dry_run: bool) -> None:
     """
     preview = importer.preview_import(club.db, file, now=club.now())
     delimiter = DELIMITER_NAMES.get(preview.delimiter, preview.delimiter)
-    click.echo(
+    echo(
         _("{path}: {encoding}, {delimiter}-separated").format(
             path=preview.path, encoding=preview.encoding, delimiter=delimiter
         )
     )
     mapped = ", ".join(f"{header} -> {name}" for header, name in preview.columns.items())
-    click.echo(_("Columns: {mapped}").format(mapped=mapped))
+    echo(_("Columns: {mapped}").format(mapped=mapped))
     for warning in preview.warnings:
-        click.echo(_("warning: {warning}").format(warning=warning), err=True)
+        echo(_("warning: {warning}").format(warning=warning), err=True)
     if dry_run:
         summary = _summary(preview.counts)
-        click.echo(_("Dry run, nothing written: {summary}").format(summary=summary))
+        echo(_("Dry run, nothing written: {summary}").format(summary=summary))
         rejected = preview.rejected
     else:
         result = importer.apply_import(club.db, preview, now=club.now())
-        click.echo(_("Imported: {summary}").format(summary=_summary(result.counts)))
+        echo(_("Imported: {summary}").format(summary=_summary(result.counts)))
         rejected = result.rejected
     for row in rejected:
         email = f" ({row.email})" if row.email else ""
-        click.echo(
+        echo(
             _("line {line}{email}: {reason}").format(line=row.line, email=email, reason=row.reason),
             err=True,
         )
@@ -76,7 +75,7 @@ def import_cmd(club: ClubContext, file: Path, dry_run: bool) -> None:
 def export_cmd(club: ClubContext, file: Path, tag: str | None, city: str | None) -> None:
     """Export members to a CSV FILE (UTF-8, `;`-separated; imports back unchanged)."""
     count = importer.export_members(club.db, file, MemberFilter(tag=tag, city=city))
-    click.echo(_("Exported {count} members to {path}").format(count=count, path=file))
+    echo(_("Exported {count} members to {path}").format(count=count, path=file))
 
 
 def _table(rows: list[list[str]]) -> str:
@@ -101,10 +100,10 @@ def list_cmd(
         club.db, MemberFilter(text=text, tag=tag, city=city), sort="name", limit=None
     )
     if as_json:
-        click.echo(json.dumps([m.as_dict() for m in found], ensure_ascii=False, indent=1))
+        echo_json([m.as_dict() for m in found], indent=1)
         return
     if not found:
-        click.echo(_("No member matches."))
+        echo(_("No member matches."))
         return
     header = [_("Name"), _("Email"), _("Company"), _("City"), _("Tags"), _("Newsletter")]
     rows = [header] + [
@@ -118,8 +117,8 @@ def list_cmd(
         ]
         for m in found
     ]
-    click.echo(_table(rows))
-    click.echo(_("{count} members").format(count=len(found)))
+    echo(_table(rows))
+    echo(_("{count} members").format(count=len(found)))
 
 
 def _member(club: ClubContext, email: str) -> members.Member:
@@ -137,9 +136,9 @@ def unsubscribe_cmd(club: ClubContext, email: str) -> None:
     member = _member(club, email)
     changed = members.set_subscription(club.db, member.id, False, now=club.now(), source="cli")
     if changed:
-        click.echo(_("{email} is unsubscribed.").format(email=member.email))
+        echo(_("{email} is unsubscribed.").format(email=member.email))
     else:
-        click.echo(_("{email} was already unsubscribed.").format(email=member.email))
+        echo(_("{email} was already unsubscribed.").format(email=member.email))
 
 
 @members_group.command("history")
@@ -155,9 +154,9 @@ def history_cmd(club: ClubContext, email: str, as_json: bool) -> None:
             {"subscribed": e.subscribed, "at": to_iso(e.at), "source": e.source, "detail": e.detail}
             for e in events
         ]
-        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+        echo_json(data, indent=1)
         return
-    click.echo(f"{member.full_name} <{member.email}>")
+    echo(f"{member.full_name} <{member.email}>")
     rows = [[_("When"), _("Event"), _("Source")]] + [
         [
             format_local(e.at, club.tz),
@@ -166,7 +165,7 @@ def history_cmd(club: ClubContext, email: str, as_json: bool) -> None:
         ]
         for e in events
     ]
-    click.echo(_table(rows))
+    echo(_table(rows))
 
 
 @members_group.command("restore")
@@ -176,7 +175,7 @@ def restore_cmd(club: ClubContext, email: str) -> None:
     """Bring an archived (deleted) member back; they stay unsubscribed."""
     member = _member(club, email)
     members.restore_member(club.db, member.id, now=club.now())
-    click.echo(_("{email} is restored (still unsubscribed).").format(email=member.email))
+    echo(_("{email} is restored (still unsubscribed).").format(email=member.email))
 
 
 COMMANDS: list[click.Command] = [members_group]

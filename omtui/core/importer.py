@@ -35,7 +35,7 @@ from omtui.core.csvfile import CsvTable, read_csv
 from omtui.core.dates import from_iso, to_iso
 from omtui.core.db import Database
 from omtui.core.members import MemberFilter
-from omtui.core.text import fold
+from omtui.core.text import clean_cells, fold
 from omtui.errors import UnusableInput, ValidationError
 from omtui.i18n import _
 from omtui.paths import open_private
@@ -181,6 +181,7 @@ def parse_joined(raw: str) -> datetime:
 
 def _clean_row(values: dict[str, str]) -> tuple[dict[str, str], bool | None, datetime | None]:
     """Validate one row's cells; raise ValidationError/ValueError with a reason."""
+    values = clean_cells(values)  # no control characters, names in NFC (core/text.py)
     fields: dict[str, str] = {"email": members.normalise_email(values.get("email", ""))}
     for name in _PLAIN & values.keys():
         cleaned = " ".join(values[name].split())

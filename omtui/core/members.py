@@ -19,7 +19,7 @@ from typing import Any
 
 from omtui.core.dates import from_iso, to_iso
 from omtui.core.db import Database
-from omtui.core.text import fold
+from omtui.core.text import clean_text, fold
 from omtui.errors import NotFound, ValidationError
 from omtui.i18n import _
 
@@ -200,6 +200,9 @@ def clean_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
         raise ValidationError(_("unknown member fields: {names}").format(names=sorted(unknown)))
     out: dict[str, Any] = {}
     for name, value in fields.items():
+        if name == "tags" and value and not isinstance(value, str):
+            value = ",".join(value)
+        value = clean_text(value, multiline=name == "notes")  # no control chars; NFC
         if name == "email":
             out[name] = normalise_email(value)
         elif name == "tags":

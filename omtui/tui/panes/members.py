@@ -25,6 +25,7 @@ from omtui.i18n import _
 from omtui.tui.messages import DataChanged
 from omtui.tui.panes.base import ClubPane
 from omtui.tui.panes.members_actions import MemberActions
+from omtui.tui.text import plain
 from omtui.tui.widgets.member_table import COLUMNS, Cells, MemberTable, member_cells
 
 WINDOW = 100
@@ -244,7 +245,7 @@ class MembersPane(MemberActions, ClubPane):
             return  # _mount_filter_selects applies them
         select = self.query_one(selector, Select)
         current = select.value
-        select.set_options((v, v) for v in values)
+        select.set_options((plain(v), v) for v in values)
         if current in values:
             with select.prevent(Select.Changed):
                 select.value = current

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -13,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, Static
 
 from omtui.i18n import _, ngettext
+from omtui.tui.text import cell, plain
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
@@ -41,7 +41,7 @@ class PathPrompt(ModalScreen[Path | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text, classes="title")
+            yield Label(plain(self.title_text), classes="title")
             yield Input(self.initial, placeholder=_("path/to/members.csv"), id="path")
             yield Label("", id="path-error", classes="error")
             with Horizontal(classes="buttons"):
@@ -59,10 +59,10 @@ class PathPrompt(ModalScreen[Path | None]):
             return
         path = Path(raw).expanduser()
         if self.must_exist and not path.is_file():
-            error.update(_("{path} is not a file; check the path.").format(path=path))
+            error.update(plain(_("{path} is not a file; check the path.").format(path=path)))
             return
         if not self.must_exist and not path.parent.is_dir():
-            error.update(_("The folder {folder} does not exist.").format(folder=path.parent))
+            error.update(plain(_("The folder {folder} does not exist.").format(folder=path.parent)))
             return
         self.dismiss(path)
 
@@ -102,8 +102,8 @@ class ImportPreviewScreen(ModalScreen[bool]):
         p = self.preview
         accepted = p.counts["new"] + p.counts["updated"]
         with Vertical():
-            yield Label(_("Import {name}").format(name=Path(p.path).name), classes="title")
-            yield Static(self.summary(), id="summary")
+            yield Label(plain(_("Import {name}").format(name=Path(p.path).name)), classes="title")
+            yield Static(plain(self.summary()), id="summary")
             if p.rejected:
                 yield Label(
                     _("Rejected rows (not imported): {n:,}").format(n=len(p.rejected)),
@@ -139,7 +139,7 @@ class ImportPreviewScreen(ModalScreen[bool]):
             table = self.query_one("#rejected", DataTable)
             table.add_columns(_("Line"), _("Email"), _("Reason"))
             for row in self.preview.rejected:
-                table.add_row(str(row.line), Text(row.email or ""), Text(row.reason))
+                table.add_row(str(row.line), cell(row.email or ""), cell(row.reason))
         apply = self.query_one("#apply", Button)
         if not apply.disabled:
             apply.focus()
