@@ -26,8 +26,29 @@ from omtui.errors import UnusableInput
 from omtui.i18n import _
 
 DELIMITERS = (",", ";", "\t")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet run a cell (OWASP's CSV injection list)."""
+_PHONE = re.compile(r"[+0-9 .()-]*[0-9][+0-9 .()-]*")
 MAX_BYTES = 200 * 1024 * 1024
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+def neutralise(value: str) -> str:
+    """A cell value a spreadsheet shows as text: a leading apostrophe before `=`, `+`, `-`,
+    `@`, tab or CR (OWASP), except phone numbers (only `+`, digits, spaces, dots, dashes,
+    parentheses). Values that already start with apostrophes before such a character get
+    one more, so `restore()` gives every value back exactly."""
+    if value.lstrip("'").startswith(FORMULA_STARTS) and not _PHONE.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def restore(cell: str) -> str:
+    """The value `neutralise()` protected: one leading apostrophe removed when what follows
+    it (after any further apostrophes) starts like a formula."""
+    if cell.startswith("'") and cell.lstrip("'").startswith(FORMULA_STARTS):
+        return cell[1:]
+    return cell
 
 
 def header_key(header: str) -> str:
@@ -166,9 +187,11 @@ def read_csv(path: Path | str, aliases: Mapping[str, str]) -> CsvTable:
                 continue
             assert table is not None
             if len(cells) > last_index:
-                values = {name: cells[index] for index, name in positions}
+                values = {name: restore(cells[index]) for index, name in positions}
             else:  # a short row: missing cells are empty
-                values = {name: cells[i] if i < len(cells) else "" for i, name in positions}
+                values = {
+                    name: restore(cells[i]) if i < len(cells) else "" for i, name in positions
+                }
             table.rows.append(CsvRow(start, values))
     except csv.Error as exc:
         raise UnusableInput(

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from omtui.core import members
-from omtui.core.csvfile import CsvTable, read_csv
+from omtui.core.csvfile import CsvTable, neutralise, read_csv
 from omtui.core.dates import from_iso, to_iso
 from omtui.core.db import Database
 from omtui.core.members import MemberFilter
@@ -420,21 +420,20 @@ def export_members(
             writer = csv.writer(fh, delimiter=";", lineterminator="\r\n")
             writer.writerow([header for _name, header in EXPORT_HEADERS])
             for member in rows:
-                writer.writerow(
-                    [
-                        member.email,
-                        member.first_name,
-                        member.last_name,
-                        member.phone,
-                        member.company,
-                        member.job_title,
-                        member.city,
-                        ",".join(member.tags),
-                        "yes" if member.subscribed else "no",
-                        to_iso(member.joined_at) if member.joined_at else "",
-                        member.notes,
-                    ]
-                )
+                cells = [
+                    member.email,
+                    member.first_name,
+                    member.last_name,
+                    member.phone,
+                    member.company,
+                    member.job_title,
+                    member.city,
+                    ",".join(member.tags),
+                    "yes" if member.subscribed else "no",
+                    to_iso(member.joined_at) if member.joined_at else "",
+                    member.notes,
+                ]
+                writer.writerow([neutralise(cell) for cell in cells])
     except OSError as exc:
         raise UnusableInput(
             _("cannot write {path}: {error}").format(path=path, error=exc.strerror or exc)
