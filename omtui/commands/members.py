@@ -16,6 +16,7 @@ from omtui.errors import NotFound
 from omtui.i18n import _
 
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+SHOWN_LINES = 20  # rejected rows (and row warnings) printed before "... and N more"
 
 
 @click.group("members")
@@ -29,15 +30,31 @@ def _summary(counts: dict[str, int]) -> str:
     )
 
 
+def _echo_lines(rows: list[importer.RejectedRow], total: int, template: str) -> None:
+    """The first SHOWN_LINES rows on stderr, then one line for the rest."""
+    for row in rows[:SHOWN_LINES]:
+        email = f" ({row.email})" if row.email else ""
+        click.echo(template.format(line=row.line, email=email, reason=row.reason), err=True)
+    if total > SHOWN_LINES:
+        click.echo(_("... and {count:,} more").format(count=total - SHOWN_LINES), err=True)
+
+
 @members_group.command("import")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
 @click.option("--dry-run", is_flag=True, help=_("Show what would change; write nothing."))
+@click.option(
+    "--rejects",
+    "rejects_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=_("Write the rejected rows, with a reason column, to this CSV file."),
+)
 @pass_club
-def import_cmd(club: ClubContext, file: Path, dry_run: bool) -> None:
+def import_cmd(club: ClubContext, file: Path, dry_run: bool, rejects_path: Path | None) -> None:
     """Import members from a CSV FILE (upsert by email).
 
-    Exit 0 when every row was accepted, 1 when some rows were rejected (listed on
-    stderr; the good rows are imported), 2 when the file is unusable (nothing written).
+    Exit 0 when every row was accepted, 1 when some rows were rejected (the first ones
+    on stderr, all of them in the --rejects file; the good rows are imported), 2 when
+    the file is unusable (nothing written).
     """
     preview = importer.preview_import(club.db, file, now=club.now())
     delimiter = DELIMITER_NAMES.get(preview.delimiter, preview.delimiter)
@@ -50,20 +67,29 @@ def import_cmd(club: ClubContext, file: Path, dry_run: bool) -> None:
     click.echo(_("Columns: {mapped}").format(mapped=mapped))
     for warning in preview.warnings:
         click.echo(_("warning: {warning}").format(warning=warning), err=True)
+    _echo_lines(
+        preview.row_warnings,
+        preview.row_warning_count,
+        _("line {line}{email}: warning: {reason}"),
+    )
+    outcome: importer.ImportPreview | importer.ImportResult
     if dry_run:
         summary = _summary(preview.counts)
         click.echo(_("Dry run, nothing written: {summary}").format(summary=summary))
-        rejected = preview.rejected
+        outcome = preview
     else:
-        result = importer.apply_import(club.db, preview, now=club.now())
-        click.echo(_("Imported: {summary}").format(summary=_summary(result.counts)))
-        rejected = result.rejected
-    for row in rejected:
-        email = f" ({row.email})" if row.email else ""
+        outcome = importer.apply_import(club.db, preview, now=club.now())
+        click.echo(_("Imported: {summary}").format(summary=_summary(outcome.counts)))
+    rejected = outcome.counts["rejected"]
+    _echo_lines(outcome.rejected, rejected, _("line {line}{email}: {reason}"))
+    if rejects_path is not None:
+        count = outcome.save_rejects(rejects_path)
         click.echo(
-            _("line {line}{email}: {reason}").format(line=row.line, email=email, reason=row.reason),
+            _("{count:,} rejected rows written to {path}").format(count=count, path=rejects_path),
             err=True,
         )
+    elif rejected > SHOWN_LINES:
+        click.echo(_("(--rejects FILE writes every rejected row with its reason)"), err=True)
     if rejected:
         click.get_current_context().exit(1)
 

@@ -348,6 +348,16 @@ async def test_import_previews_then_applies_a_french_excel_file(
         rejected = preview.query_one("#rejected", DataTable)
         assert [str(c) for c in rejected.get_row_at(0)[:2]] == ["4", "not-an-email"]
         assert members.find_by_email(demo_club.db, "gaelle.lefevre@example.fr") is None
+        await pilot.press("s")  # save the rejected rows, to fix and import again
+        assert isinstance(app.screen, PathPrompt)
+        app.screen.query_one("#path", Input).value = str(tmp_path / "rejected.csv")
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await settle(app, pilot)
+        assert app.screen is preview
+        saved = (tmp_path / "rejected.csv").read_text(encoding="utf-8-sig").splitlines()
+        assert saved[0] == "Prénom;Nom;Courriel;Ville;Newsletter;Fax;rejected line;rejected reason"
+        assert saved[1].startswith("Bad;Row;not-an-email;Paris;non;;4;")
         await pilot.press("a")
         await settle(app, pilot)
         assert not isinstance(app.screen, ImportPreviewScreen)
