@@ -56,6 +56,7 @@ def import_cmd(club: ClubContext, file: Path, dry_run: bool, rejects_path: Path 
     on stderr, all of them in the --rejects file; the good rows are imported), 2 when
     the file is unusable (nothing written).
     """
+    _notice_duplicates(club)
     preview = importer.preview_import(club.db, file, now=club.now())
     delimiter = DELIMITER_NAMES.get(preview.delimiter, preview.delimiter)
     click.echo(
@@ -123,6 +124,7 @@ def list_cmd(
     club: ClubContext, tag: str | None, city: str | None, text: str, as_json: bool
 ) -> None:
     """Print every matching member (no paging), sorted by name."""
+    _notice_duplicates(club)
     found = members.query_members(
         club.db, MemberFilter(text=text, tag=tag, city=city), sort="name", limit=None
     )
@@ -155,13 +157,44 @@ def _member(club: ClubContext, email: str) -> members.Member:
     return member
 
 
+def _notice_duplicates(club: ClubContext) -> None:
+    notice = members.duplicate_notice(club.db)
+    if notice:
+        click.echo(_("notice: {notice}").format(notice=notice), err=True)
+
+
+@members_group.command("duplicates")
+@pass_club
+def duplicates_cmd(club: ClubContext) -> None:
+    """List members whose emails differ only by case, for you to merge.
+
+    They were stored before omtui compared emails this way; they are never merged
+    automatically. Merge each group: edit the member to keep, delete the others.
+    """
+    groups = members.duplicate_emails(club.db)
+    if not groups:
+        click.echo(_("No two members share an email."))
+        return
+    rows = [[_("Member"), _("Email"), _("Name"), _("Newsletter")]]
+    for group in groups:
+        if len(rows) > 1:
+            rows.append(["", "", "", ""])
+        rows += [
+            [f"#{m.id}", m.email, m.full_name, _("yes") if m.subscribed else _("no")] for m in group
+        ]
+    click.echo(_table(rows))
+    click.echo(members.duplicate_notice(club.db))
+
+
 @members_group.command("unsubscribe")
 @click.argument("email")
 @pass_club
 def unsubscribe_cmd(club: ClubContext, email: str) -> None:
     """Unsubscribe EMAIL from the newsletter (recorded with source "cli")."""
     member = _member(club, email)
-    changed = members.set_subscription(club.db, member.id, False, now=club.now(), source="cli")
+    changed = False
+    for same in members.find_all_by_email(club.db, email):  # twins awaiting a merge too
+        changed |= members.set_subscription(club.db, same.id, False, now=club.now(), source="cli")
     if changed:
         click.echo(_("{email} is unsubscribed.").format(email=member.email))
     else:

@@ -22,7 +22,7 @@ from omtui.core.dates import from_iso, to_iso
 from omtui.core.db import Database
 from omtui.core.text import fold
 from omtui.errors import NotFound, ValidationError
-from omtui.i18n import _
+from omtui.i18n import _, ngettext
 
 EDITABLE_FIELDS = (
     "first_name",
@@ -296,6 +296,20 @@ def duplicate_emails(db: Database) -> list[list[Member]]:
         if len(rows) > 1:
             groups.append([Member.from_row(r) for r in rows])
     return groups
+
+
+def duplicate_notice(db: Database) -> str:
+    """One line telling the organiser about members to merge (see duplicate_emails), or ""."""
+    count = len(duplicate_emails(db))
+    if not count:
+        return ""
+    return ngettext(
+        "{count} email is shared by members whose addresses differ only by case; "
+        "merge them (omtui members duplicates)",
+        "{count} emails are shared by members whose addresses differ only by case; "
+        "merge them (omtui members duplicates)",
+        count,
+    ).format(count=count)
 
 
 MIN_FTS_TERM = 3  # the trigram index answers terms of 3+ characters

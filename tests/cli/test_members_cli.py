@@ -183,3 +183,26 @@ def test_a_fifo_or_a_folder_is_refused_at_once(run_cli, tmp_path: Path) -> None:
         assert result.returncode == 2
         assert "is not a regular file" in result.stderr
         assert result.stderr.count("\n") == 1
+
+
+def test_members_differing_only_by_case_are_listed_never_merged(
+    run_cli, db_path: Path, tmp_path: Path
+) -> None:
+    from tests.core.test_email_key import _old_database
+
+    _old_database(db_path)
+    result = run_cli("members", "duplicates")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[1].split()[:2] == ["#1", "élise@example.com"]
+    assert lines[2].split()[:2] == ["#2", "ÉLISE@example.com"]
+    assert "#4" in result.stdout and "#5" in result.stdout
+    listed = run_cli("members", "list")
+    assert listed.stderr.splitlines() == [
+        "notice: 2 emails are shared by members whose addresses differ only by case; "
+        "merge them (omtui members duplicates)"
+    ]
+    assert run_cli("members", "unsubscribe", "ÉLISE@EXAMPLE.COM").returncode == 0
+    assert [m["subscribed"] for m in json.loads(run_cli("members", "list", "--json").stdout)][
+        :2
+    ] == [False, False]
