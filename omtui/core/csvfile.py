@@ -370,11 +370,12 @@ class CsvReader:
         positions, last_index = self._positions, self._last_index
         while (cells := self._next_cells()) is not None:
             if len(cells) > last_index:
-                values = {name: restore(cells[index]) for index, name in positions}
+                values = {name: cells[index] for index, name in positions}
             else:  # a short row: missing cells are empty
-                values = {
-                    name: restore(cells[i]) if i < len(cells) else "" for i, name in positions
-                }
+                values = {name: cells[i] if i < len(cells) else "" for i, name in positions}
+            for name, value in values.items():
+                if value[:1] == "'":
+                    values[name] = restore(value)
             yield CsvRow(self._start, values, cells)
 
     def close(self) -> None:

@@ -239,15 +239,27 @@ class ImportPreview:
         assert self.rejects is not None
         return self.rejects.save(path)
 
+    def keep_accepted(self, chunk: list[ImportRow]) -> None:
+        """Spool accepted rows for apply_import (tuples: several times faster to pickle)."""
+        assert self.accepted is not None
+        rows = [
+            (r.line, r.email, r.fields, r.subscribed, r.joined_at, r.cells, r.key) for r in chunk
+        ]
+        pickle.dump(rows, self.accepted, protocol=pickle.HIGHEST_PROTOCOL)
+
     def accepted_chunks(self) -> Iterator[list[ImportRow]]:
         if self.accepted is None:
             return
         self.accepted.seek(0)
         while True:
             try:
-                yield pickle.load(self.accepted)
+                rows = pickle.load(self.accepted)
             except EOFError:
                 return
+            yield [
+                ImportRow(line, email, fields, subscribed, joined, cells=cells, key=key)
+                for line, email, fields, subscribed, joined, cells, key in rows
+            ]
 
 
 @dataclass
@@ -363,13 +375,21 @@ _STORED = ("id", "email", "email_key", *COMPARED, "subscribed", "joined_at", "ar
 _STORED += ("search",)
 
 
-def _lookup(db: Database, keys: list[str]) -> dict[str, list[dict[str, Any]]]:
-    """The stored members whose email key is one of `keys`, by key (through the index)."""
+def _lookup(
+    db: Database, keys: list[str], ids: dict[str, list[int]] | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """The stored members whose email key is one of `keys`, by key: through the email key
+    index, or through `ids` (key -> member ids) while a bulk insert has dropped it."""
     found: dict[str, list[dict[str, Any]]] = {}
+    if ids is not None:
+        wanted = [i for key in keys for i in ids.get(key, ())]
+        column, keys = "id", wanted  # type: ignore[assignment]
+    else:
+        column = "email_key"
     if not keys:
         return found
     rows = db.query(
-        f"SELECT {', '.join(_STORED)} FROM members WHERE email_key IN "
+        f"SELECT {', '.join(_STORED)} FROM members WHERE {column} IN "
         f"({', '.join('?' * len(keys))}) ORDER BY archived_at IS NOT NULL, id",
         tuple(keys),
     )
@@ -519,7 +539,9 @@ def preview_import(db: Database, path: Path | str, *, now: datetime) -> ImportPr
             cells = {row.line: row.cells for row in rejected and chunk}
             for reject in rejected:  # by the database: the row stays, for apply to check
                 preview.rejects.found.add(reject, cells[reject.line])
-            pickle.dump(chunk, preview.accepted, protocol=pickle.HIGHEST_PROTOCOL)
+            for row in new:  # their cells are needed only if apply finds them taken
+                row.cells = []
+            preview.keep_accepted(chunk)
     counts["rejected"] = preview.rejects.count
     preview.rejected = preview.rejects.kept
     if "newsletter" not in table.columns.values():
@@ -535,7 +557,7 @@ def _keys(chunk: list[ImportRow]) -> list[str]:
 
 # -- apply ---------------------------------------------------------------------------------
 _NEW_COLUMNS = (*members.EDITABLE_FIELDS, "subscribed", "joined_at", "unsubscribe_token")
-_NEW_COLUMNS += ("search", "created_at", "updated_at")
+_NEW_COLUMNS += ("search", "created_at", "updated_at", "email_key")
 
 
 def _records(rows: list[ImportRow], stamp: str) -> list[tuple]:
@@ -553,6 +575,7 @@ def _records(rows: list[ImportRow], stamp: str) -> list[tuple]:
                 members.search_text(fields),
                 stamp,
                 stamp,
+                row.key,
             )
         )
     return records
@@ -590,9 +613,14 @@ def apply_import(db: Database, preview: ImportPreview, *, now: datetime) -> Impo
     with db.transaction():
         stored = db.scalar("SELECT count(*) FROM members")
         rebuild = preview.counts["new"] >= max(members.BULK_ROWS, stored)
+        ids: dict[str, list[int]] | None = None
+        if rebuild:  # the indexes go: look members up in memory (fewer than the file's rows)
+            ids = {}
+            for key, member_id in db.execute("SELECT email_key, id FROM members"):
+                ids.setdefault(key, []).append(member_id)
         with members.BulkInsert(db, _NEW_COLUMNS, rebuild=rebuild) as inserter:
             for chunk in preview.accepted_chunks():
-                existing = _lookup(db, _keys(chunk))
+                existing = _lookup(db, _keys(chunk), ids)
                 new, updated, unchanged, rejected = _classify(chunk, existing)
                 inserter.add(_records(new, stamp))
                 for row in updated:
@@ -601,9 +629,10 @@ def apply_import(db: Database, preview: ImportPreview, *, now: datetime) -> Impo
                 result.new += len(new)
                 result.updated += len(updated)
                 result.unchanged += len(unchanged)
-                cells = {row.line: row.cells for row in rejected and chunk}
+                by_line = {row.line: row for row in rejected and chunk}
                 for reject in rejected:
-                    rejects.found.add(reject, cells[reject.line])
+                    row = by_line[reject.line]
+                    rejects.found.add(reject, row.cells or _cells_of(row, preview, rejects))
         if inserter.count:
             db.execute(
                 "INSERT INTO consent_events (member_id, subscribed, at, source, detail) "
@@ -614,6 +643,16 @@ def apply_import(db: Database, preview: ImportPreview, *, now: datetime) -> Impo
     result.rejected = rejects.kept
     result.rejected_count = rejects.count
     return result
+
+
+def _cells_of(row: ImportRow, preview: ImportPreview, rejects: Rejections) -> list[str]:
+    """A row's cells rebuilt from its values, for a row spooled without them."""
+    values = {**row.fields}
+    if row.subscribed is not None:
+        values["newsletter"] = "oui" if row.subscribed else "non"
+    if row.joined_at is not None:
+        values["joined_at"] = to_iso(row.joined_at)
+    return [values.get(preview.columns.get(h, ""), "") for h in rejects.headers]
 
 
 # -- export --------------------------------------------------------------------------------

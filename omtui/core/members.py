@@ -757,9 +757,8 @@ class BulkInsert:
 
     With `rebuild`, the members indexes are dropped first and rebuilt once at the end,
     several times faster than updating them row by row (a unique index rebuilt over a
-    duplicate still fails, and the caller's transaction rolls back). The email key index
-    stays, so batches can still be looked up by address meanwhile. Rows get their
-    email_key from their email column.
+    duplicate still fails, and the caller's transaction rolls back). Rows get their
+    email_key from their email column unless `columns` has one.
     """
 
     def __init__(self, db: Database, columns: Sequence[str], *, rebuild: bool) -> None:
@@ -768,11 +767,11 @@ class BulkInsert:
         self.rebuild = rebuild
         self.first = 0
         self.count = 0
-        self._email = self.columns.index("email")
-        placeholders = ", ".join("?" * (len(self.columns) + 2))
+        self._email = -1 if "email_key" in self.columns else self.columns.index("email")
+        names = self.columns if self._email < 0 else (*self.columns, "email_key")
         self._sql = (
-            f"INSERT INTO members (id, {', '.join(self.columns)}, email_key) "
-            f"VALUES ({placeholders})"
+            f"INSERT INTO members (id, {', '.join(names)}) "
+            f"VALUES ({', '.join('?' * (len(names) + 1))})"
         )
         self._indexes: list[dict[str, Any]] = []
 
@@ -784,7 +783,7 @@ class BulkInsert:
         if self.rebuild:
             self._indexes = db.query(
                 "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
-                "AND tbl_name = 'members' AND sql IS NOT NULL AND name != 'members_email_key'"
+                "AND tbl_name = 'members' AND sql IS NOT NULL"
             )
             for index in self._indexes:
                 db.execute(f'DROP INDEX "{index["name"]}"')
@@ -793,10 +792,12 @@ class BulkInsert:
     def add(self, records: Sequence[tuple]) -> None:
         """Insert `records` (values of `columns`, no id)."""
         start, email = self.first + self.count, self._email
-        self.db.conn.executemany(
-            self._sql,
-            ((start + i, *r, email_key(r[email])) for i, r in enumerate(records)),
+        rows = (
+            ((start + i, *r) for i, r in enumerate(records))
+            if email < 0
+            else ((start + i, *r, email_key(r[email])) for i, r in enumerate(records))
         )
+        self.db.conn.executemany(self._sql, rows)
         self.count += len(records)
 
     def __exit__(self, exc_type: type[BaseException] | None, *_exc: object) -> None:

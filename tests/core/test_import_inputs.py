@@ -132,3 +132,31 @@ def test_rejects_file_fixed_by_the_organiser_imports_back(
     again = preview_import(db, out, now=now)
     assert again.counts == {"new": 2, "updated": 0, "unchanged": 0, "rejected": 0}
     assert again.warnings == []
+
+
+def test_bulk_apply_finds_members_added_or_archived_meanwhile(
+    db: Database, tmp_path: Path, now, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(members, "BULK_ROWS", 2)  # indexes dropped and rebuilt
+    kept = members.add_member(db, {"email": "kept@example.com", "city": "Nice"}, now=now)
+    data = "Courriel;Ville;Fax\r\n" + "".join(
+        f"{name}@example.com;Lyon;0{i}\r\n"
+        for i, name in enumerate(["kept", "new1", "new2", "late"])
+    )
+    preview = preview_import(db, write(tmp_path, data.encode()), now=now)
+    assert preview.counts == {"new": 3, "updated": 1, "unchanged": 0, "rejected": 0}
+    late = members.add_member(db, {"email": "LATE@example.com"}, now=now)  # meanwhile
+    members.archive_member(db, late.id, now=now)
+    result = apply_import(db, preview, now=now)
+    assert result.counts == {"new": 2, "updated": 1, "unchanged": 0, "rejected": 1}
+    assert members.get_member(db, kept.id).city == "Lyon"
+    assert "archived member" in result.rejected[0].reason
+    out = tmp_path / "rejected.csv"
+    result.save_rejects(out)
+    assert (
+        out.read_text(encoding="utf-8-sig")
+        .splitlines()[1]
+        .startswith("late@example.com;Lyon;;5;archived member")
+    )
+    assert db.scalar("PRAGMA integrity_check") == "ok"
+    assert members.find_by_email(db, "NEW2@example.com") is not None
