@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import csv
 import heapq
+import os
 import pickle
 import re
 import tempfile
@@ -137,6 +138,11 @@ class ImportRow:
     key: str = ""  # members.email_key(email)
 
 
+def _owner_only(path: str, flags: int) -> int:
+    """Open a new file readable by its owner only: it holds members' personal data."""
+    return os.open(path, flags, 0o600)
+
+
 class RejectSpool:
     """Rejected rows in line order: all counted and written to a temporary file with
     their cells, the first KEEP_ROWS also kept in memory (`kept`)."""
@@ -191,7 +197,7 @@ class Rejections:
         spreadsheet would run protected like an export). Returns the number of rows."""
         path = Path(path)
         try:
-            with path.open("w", encoding="utf-8-sig", newline="") as fh:
+            with path.open("w", encoding="utf-8-sig", newline="", opener=_owner_only) as fh:
                 writer = csv.writer(fh, delimiter=";", lineterminator="\r\n")
                 writer.writerow([*self.headers, _("rejected line"), _("rejected reason")])
                 width = len(self.headers)

@@ -116,6 +116,7 @@ def test_two_hundred_thousand_rejected_rows_stay_bounded(db: Database, tmp_path:
     assert table.rows[0].cells[:3] == ["bad0@", "Bad 0", "'=cmd|' /C calc'!A0"]  # inert
     assert table.rows[0].cells[3] == "3" and "not a valid email" in table.rows[0].cells[4]
     assert table.unknown == [] and table.warnings == []  # it imports back quietly
+    assert out.stat().st_mode & 0o777 == 0o600  # members' data: the owner's only
 
 
 def test_rejects_file_fixed_by_the_organiser_imports_back(
