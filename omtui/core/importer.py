@@ -197,7 +197,7 @@ class Rejections:
         spreadsheet would run protected like an export). Returns the number of rows."""
         path = Path(path)
         try:
-            with path.open("w", encoding="utf-8-sig", newline="", opener=_owner_only) as fh:
+            with open(path, "w", encoding="utf-8-sig", newline="", opener=_owner_only) as fh:
                 writer = csv.writer(fh, delimiter=";", lineterminator="\r\n")
                 writer.writerow([*self.headers, _("rejected line"), _("rejected reason")])
                 width = len(self.headers)
