@@ -15,6 +15,7 @@ from omtui.errors import NotFound
 from omtui.i18n import _
 
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+SHOWN_LINES = 20  # rejected rows (and row warnings) printed before "... and N more"
 
 
 @click.group("members")
@@ -28,16 +29,33 @@ def _summary(counts: dict[str, int]) -> str:
     )
 
 
+def _echo_lines(rows: list[importer.RejectedRow], total: int, template: str) -> None:
+    """The first SHOWN_LINES rows on stderr, then one line for the rest."""
+    for row in rows[:SHOWN_LINES]:
+        email = f" ({row.email})" if row.email else ""
+        echo(template.format(line=row.line, email=email, reason=row.reason), err=True)
+    if total > SHOWN_LINES:
+        echo(_("... and {count:,} more").format(count=total - SHOWN_LINES), err=True)
+
+
 @members_group.command("import")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
 @click.option("--dry-run", is_flag=True, help=_("Show what would change; write nothing."))
+@click.option(
+    "--rejects",
+    "rejects_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=_("Write the rejected rows, with a reason column, to this CSV file."),
+)
 @pass_club
-def import_cmd(club: ClubContext, file: Path, dry_run: bool) -> None:
+def import_cmd(club: ClubContext, file: Path, dry_run: bool, rejects_path: Path | None) -> None:
     """Import members from a CSV FILE (upsert by email).
 
-    Exit 0 when every row was accepted, 1 when some rows were rejected (listed on
-    stderr; the good rows are imported), 2 when the file is unusable (nothing written).
+    Exit 0 when every row was accepted, 1 when some rows were rejected (the first ones
+    on stderr, all of them in the --rejects file; the good rows are imported), 2 when
+    the file is unusable (nothing written).
     """
+    _notice_duplicates(club)
     preview = importer.preview_import(club.db, file, now=club.now())
     delimiter = DELIMITER_NAMES.get(preview.delimiter, preview.delimiter)
     echo(
@@ -49,20 +67,29 @@ def import_cmd(club: ClubContext, file: Path, dry_run: bool) -> None:
     echo(_("Columns: {mapped}").format(mapped=mapped))
     for warning in preview.warnings:
         echo(_("warning: {warning}").format(warning=warning), err=True)
+    _echo_lines(
+        preview.row_warnings,
+        preview.row_warning_count,
+        _("line {line}{email}: warning: {reason}"),
+    )
+    outcome: importer.ImportPreview | importer.ImportResult
     if dry_run:
         summary = _summary(preview.counts)
         echo(_("Dry run, nothing written: {summary}").format(summary=summary))
-        rejected = preview.rejected
+        outcome = preview
     else:
-        result = importer.apply_import(club.db, preview, now=club.now())
-        echo(_("Imported: {summary}").format(summary=_summary(result.counts)))
-        rejected = result.rejected
-    for row in rejected:
-        email = f" ({row.email})" if row.email else ""
+        outcome = importer.apply_import(club.db, preview, now=club.now())
+        echo(_("Imported: {summary}").format(summary=_summary(outcome.counts)))
+    rejected = outcome.counts["rejected"]
+    _echo_lines(outcome.rejected, rejected, _("line {line}{email}: {reason}"))
+    if rejects_path is not None:
+        count = outcome.save_rejects(rejects_path)
         echo(
-            _("line {line}{email}: {reason}").format(line=row.line, email=email, reason=row.reason),
+            _("{count:,} rejected rows written to {path}").format(count=count, path=rejects_path),
             err=True,
         )
+    elif rejected > SHOWN_LINES:
+        echo(_("(--rejects FILE writes every rejected row with its reason)"), err=True)
     if rejected:
         click.get_current_context().exit(1)
 
@@ -96,6 +123,7 @@ def list_cmd(
     club: ClubContext, tag: str | None, city: str | None, text: str, as_json: bool
 ) -> None:
     """Print every matching member (no paging), sorted by name."""
+    _notice_duplicates(club)
     found = members.query_members(
         club.db, MemberFilter(text=text, tag=tag, city=city), sort="name", limit=None
     )
@@ -128,13 +156,44 @@ def _member(club: ClubContext, email: str) -> members.Member:
     return member
 
 
+def _notice_duplicates(club: ClubContext) -> None:
+    notice = members.duplicate_notice(club.db)
+    if notice:
+        echo(_("notice: {notice}").format(notice=notice), err=True)
+
+
+@members_group.command("duplicates")
+@pass_club
+def duplicates_cmd(club: ClubContext) -> None:
+    """List members whose emails differ only by case, for you to merge.
+
+    They were stored before omtui compared emails this way; they are never merged
+    automatically. Merge each group: edit the member to keep, delete the others.
+    """
+    groups = members.duplicate_emails(club.db)
+    if not groups:
+        echo(_("No two members share an email."))
+        return
+    rows = [[_("Member"), _("Email"), _("Name"), _("Newsletter")]]
+    for group in groups:
+        if len(rows) > 1:
+            rows.append(["", "", "", ""])
+        rows += [
+            [f"#{m.id}", m.email, m.full_name, _("yes") if m.subscribed else _("no")] for m in group
+        ]
+    echo(_table(rows))
+    echo(members.duplicate_notice(club.db))
+
+
 @members_group.command("unsubscribe")
 @click.argument("email")
 @pass_club
 def unsubscribe_cmd(club: ClubContext, email: str) -> None:
     """Unsubscribe EMAIL from the newsletter (recorded with source "cli")."""
     member = _member(club, email)
-    changed = members.set_subscription(club.db, member.id, False, now=club.now(), source="cli")
+    changed = False
+    for same in members.find_all_by_email(club.db, email):  # twins awaiting a merge too
+        changed |= members.set_subscription(club.db, same.id, False, now=club.now(), source="cli")
     if changed:
         echo(_("{email} is unsubscribed.").format(email=member.email))
     else:

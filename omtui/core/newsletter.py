@@ -24,7 +24,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from omtui.core.dates import format_local, from_iso, humanize_day, to_iso
 from omtui.core.db import Database
-from omtui.core.members import join_tags, split_tags
+from omtui.core.members import email_key, join_tags, split_tags
 from omtui.core.text import clean_text
 from omtui.errors import NotFound, ValidationError
 from omtui.i18n import _
@@ -411,7 +411,7 @@ def send_plan(db: Database, newsletter: Newsletter, *, rate: float) -> SendPlan:
         if not _valid_address(email):
             left_out["invalid"].append(email)
             continue
-        key = email.lower()
+        key = email_key(email)  # as members compare them: "ÉLISE@" is "élise@"
         if key in seen:
             left_out["duplicate"].append(email)
             continue

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from omtui.core.dates import format_local, from_iso, to_iso
 from omtui.core.db import Database
+from omtui.core.members import email_key
 from omtui.core.text import clean_text
 from omtui.errors import NotFound, UnusableInput, ValidationError
 from omtui.i18n import _
@@ -251,8 +252,8 @@ def find_volunteer(db: Database, email: str) -> Volunteer | None:
     """The volunteer with this email, or None when unknown or not tagged volunteer."""
     row = db.query_one(
         "SELECT id, first_name, last_name, email FROM members m"
-        f" WHERE m.email = ? COLLATE NOCASE AND {_VOLUNTEER_SQL}",
-        (email.strip(),),
+        f" WHERE m.email_key = ? AND {_VOLUNTEER_SQL} ORDER BY m.id LIMIT 1",
+        (email_key(email),),
     )
     return Volunteer(**row) if row else None
 
@@ -263,8 +264,8 @@ def require_volunteer(db: Database, email: str) -> Volunteer:
     if volunteer is not None:
         return volunteer
     known = db.scalar(
-        "SELECT 1 FROM members WHERE email = ? COLLATE NOCASE AND archived_at IS NULL",
-        (email.strip(),),
+        "SELECT 1 FROM members WHERE email_key = ? AND archived_at IS NULL",
+        (email_key(email),),
     )
     if known:
         raise UnusableInput(

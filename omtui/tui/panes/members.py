@@ -238,6 +238,13 @@ class MembersPane(MemberActions, ClubPane):
         cities = core.all_cities(self.club.db)
         self.app.call_from_thread(self._set_options, "#members-tag", tags)
         self.app.call_from_thread(self._set_options, "#members-city", cities)
+        if not getattr(self, "_duplicates_told", False):  # once: members to merge
+            self._duplicates_told = True
+            notice = core.duplicate_notice(self.club.db)
+            if notice:
+                self.app.call_from_thread(
+                    self.notify, notice, severity="warning", timeout=15, markup=False
+                )
 
     def _set_options(self, selector: str, values: list[str]) -> None:
         self._select_options[selector] = values

@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, Static
 
+from omtui.errors import OmtuiError
 from omtui.i18n import _, ngettext
 from omtui.tui.text import cell, plain
 
@@ -92,6 +94,7 @@ class ImportPreviewScreen(ModalScreen[bool]):
     BINDINGS = [
         Binding("escape", "cancel", _("Cancel")),
         Binding("a", "apply", _("Apply")),
+        Binding("s", "save_rejects", _("Save rejected rows")),
     ]
 
     def __init__(self, preview: Any) -> None:
@@ -104,13 +107,16 @@ class ImportPreviewScreen(ModalScreen[bool]):
         with Vertical():
             yield Label(plain(_("Import {name}").format(name=Path(p.path).name)), classes="title")
             yield Static(plain(self.summary()), id="summary")
-            if p.rejected:
-                yield Label(
-                    _("Rejected rows (not imported): {n:,}").format(n=len(p.rejected)),
-                    classes="error",
-                )
+            rejected = p.counts["rejected"]
+            if rejected:
+                text = _("Rejected rows (not imported): {n:,}").format(n=rejected)
+                if rejected > len(p.rejected):
+                    text += " " + _("(the first {shown:,} below)").format(shown=len(p.rejected))
+                yield Label(text, classes="error")
                 yield DataTable(id="rejected", cursor_type="row", zebra_stripes=True)
             with Horizontal(classes="buttons"):
+                if rejected:
+                    yield Button(_("Save rejected rows…"), id="save-rejects")
                 yield Button(_("Cancel"), id="cancel")
                 yield Button(
                     ngettext("Apply ({n:,} row)", "Apply ({n:,} rows)", accepted).format(n=accepted)
@@ -126,12 +132,19 @@ class ImportPreviewScreen(ModalScreen[bool]):
         lines = [
             _("{new:,} new · {updated:,} updated · {unchanged:,} unchanged").format(**p.counts)
             + " · "
-            + _("{rejected:,} rejected").format(rejected=len(p.rejected)),
+            + _("{rejected:,} rejected").format(rejected=p.counts["rejected"]),
             _("Encoding {encoding}, delimiter {delimiter}").format(
                 encoding=p.encoding, delimiter=_delimiter_name(p.delimiter)
             ),
         ]
         lines += [_("Warning: {w}").format(w=w) for w in p.warnings]
+        for row in p.row_warnings[:3]:
+            lines.append(
+                _("Warning, line {line}: {reason}").format(line=row.line, reason=row.reason)
+            )
+        if p.row_warning_count > 3:
+            more = p.row_warning_count - 3
+            lines.append(_("... and {count:,} more row warnings").format(count=more))
         return "\n".join(lines)
 
     def on_mount(self) -> None:
@@ -144,6 +157,31 @@ class ImportPreviewScreen(ModalScreen[bool]):
         if not apply.disabled:
             apply.focus()
 
+    def action_save_rejects(self) -> None:
+        if not self.preview.counts["rejected"]:
+            return
+        prompt = PathPrompt(
+            _("Save the rejected rows, with their reasons, to a CSV file"),
+            must_exist=False,
+            initial=str(Path(self.preview.path).with_name("rejected.csv")),
+        )
+
+        def chosen(path: Path | None) -> None:
+            if path:
+                self.save_rejects(path)
+
+        self.app.push_screen(prompt, chosen)
+
+    @work(thread=True, group="import-rejects", exit_on_error=False)
+    def save_rejects(self, path: Path) -> None:
+        try:
+            count = self.preview.save_rejects(path)
+        except (OmtuiError, OSError) as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+            return
+        message = _("Saved {count:,} rejected rows to {path}.").format(count=count, path=path)
+        self.app.call_from_thread(self.notify, message, markup=False)
+
     def action_apply(self) -> None:
         if not self.query_one("#apply", Button).disabled:
             self.dismiss(True)
@@ -154,6 +192,8 @@ class ImportPreviewScreen(ModalScreen[bool]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "apply":
             self.action_apply()
+        elif event.button.id == "save-rejects":
+            self.action_save_rejects()
         else:
             self.action_cancel()
 
