@@ -2,7 +2,7 @@
 
 It records every message it accepts and can be told to misbehave: answer a code for a
 given recipient, answer 451 a number of times first, wait before answering, or drop the
-connection after some messages.
+connection after some messages (before or after accepting them), or at RCPT.
 """
 
 from __future__ import annotations
@@ -48,6 +48,11 @@ class SinkBehaviour:
     """Answer "451 try again later" to this many DATA commands before accepting."""
     drop_after: int | None = None
     """Close the connection instead of answering after this many accepted messages."""
+    drop_after_accepting: set[int] = field(default_factory=set)
+    """Keep the Nth message (counting from 1) and close the connection without replying:
+    the client cannot know it was accepted."""
+    drop_at_rcpt: int = 0
+    """Close the connection at this many RCPT commands (before any DATA)."""
 
 
 class _Handler:
@@ -62,6 +67,13 @@ class _Handler:
         address: str,
         rcpt_options: list[str],
     ) -> str:
+        with self.sink.lock:
+            drop = self.sink.behaviour.drop_at_rcpt > 0
+            if drop:
+                self.sink.behaviour.drop_at_rcpt -= 1
+        if drop:
+            server.transport.close()
+            return "421 closing"
         reply = self.sink.behaviour.reject.get(address.lower())
         if reply:
             return reply
@@ -79,6 +91,16 @@ class _Handler:
             if behaviour.drop_after is not None and len(self.sink.messages) >= behaviour.drop_after:
                 behaviour.drop_after = None
                 drop = True
+            elif len(self.sink.messages) + 1 in behaviour.drop_after_accepting:
+                drop = True
+                self.sink.messages.append(
+                    Received(
+                        envelope.mail_from,
+                        list(envelope.rcpt_tos),
+                        envelope.content,
+                        time.monotonic(),
+                    )
+                )
             else:
                 drop = False
                 self.sink.messages.append(

@@ -39,6 +39,7 @@ from omtui.core.newsletter import (
 from omtui.i18n import _
 
 CRLF = b"\r\n"
+PREVIEW_FROM = "newsletter@example.org"
 _STYLES = {
     "<h1>": '<h1 style="font-size:24px;line-height:1.25;margin:0 0 16px;color:#111827">',
     "<h2>": '<h2 style="font-size:20px;line-height:1.3;margin:24px 0 12px;color:#111827">',
@@ -133,9 +134,10 @@ class MessageTemplate:
         subject_prefix: str = "",
     ) -> None:
         smtp = config.smtp
-        self.from_address = smtp.from_address
-        self.domain = smtp.from_address.rpartition("@")[2] or "localhost"
-        self.mailto = config.unsubscribe_mailto or smtp.from_address
+        # Previews may be built before from_address is set; sending refuses without it.
+        self.from_address = smtp.from_address or PREVIEW_FROM
+        self.domain = self.from_address.rpartition("@")[2] or "localhost"
+        self.mailto = config.unsubscribe_mailto or self.from_address
         self.url = config.unsubscribe_url
         self.clock = clock
         self._id_prefix = f"nl{newsletter.id}."
@@ -174,7 +176,7 @@ class MessageTemplate:
         )
         self.boundary = f"=_omtui_{secrets.token_hex(12)}"
         from_name = smtp.from_name or config.club_name
-        head = encode_header("From", format_mailbox(from_name, smtp.from_address))
+        head = encode_header("From", format_mailbox(from_name, self.from_address))
         head += encode_header("List-Id", f"{config.club_name} <{config.list_id}>")
         self._shared_head = head
         part = 'Content-Type: text/{kind}; charset="utf-8"\r\n'

@@ -35,7 +35,8 @@ BODY = (
 
 
 def mail_config(sink: SmtpSink, **smtp: object) -> Config:
-    settings = {"host": sink.host, "port": sink.port, "rate": 1000.0, "concurrency": 4, **smtp}
+    settings = {"host": sink.host, "port": sink.port, "rate": 1000.0, "concurrency": 4,
+                "from_address": "lettre@club-exemple.fr", **smtp}  # fmt: skip
     return Config(club_name="Club des Office Managers", smtp=SmtpConfig(**settings))
 
 
@@ -339,7 +340,8 @@ async def test_interrupted_send_resumes_from_the_tab(
     item = draft(mail_club)
     plan = sender.prepare(mail_club.db, item.id, mail_club.config)
     sender.start_send(mail_club.db, item.id, mail_club.config, plan, now=mail_club.now())
-    outbox.claim(mail_club.db, item.id, 3, now=mail_club.now())  # in flight at a "crash"
+    in_flight = outbox.claim(mail_club.db, item.id, 3, now=mail_club.now())  # at a "crash",
+    outbox.mark_transmitting(mail_club.db, [r.id for r in in_flight], now=mail_club.now())
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_tab(pilot, item)
@@ -531,10 +533,11 @@ def seed_for_snapshots(club: ClubContext) -> nl.Newsletter:
     rows = outbox.claim(db, lyon.id, 12, now=started)
     outbox.record(
         db,
-        sent=[(row.id, f"<{row.id}@snapshot>") for row in rows[:9]],
-        failed=[(rows[9].id, "550 5.1.1 mailbox unavailable")],
+        sent=[(row.id, f"<{row.id}@snapshot>", "250 2.0.0 Ok") for row in rows[:9]],
+        failed=[(rows[9].id, "550 5.1.1 mailbox unavailable", True)],
         now=started,
     )
+    outbox.mark_transmitting(db, [row.id for row in rows[10:]], now=started)
     outbox.recover(db, lyon.id, now=started)  # the last two were in flight at a crash
     return lyon
 

@@ -195,6 +195,7 @@ class NewsletterPane(ClubPane):
                     severity="warning",
                 )
                 return
+            sender.ensure_sendable_config(config)
             plan = sender.prepare(db, newsletter_id, config)
         except OmtuiError as exc:
             self.notify(str(exc), title=_("Cannot send"), severity="error")
