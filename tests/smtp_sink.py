@@ -33,6 +33,8 @@ class Received:
     data: bytes
     at: float = 0.0
     """time.monotonic() when the server accepted it (for rate checks)."""
+    helo: str = ""
+    """The name the client gave in EHLO/HELO."""
 
     @property
     def message(self) -> Message:
@@ -99,6 +101,7 @@ class _Handler:
                         list(envelope.rcpt_tos),
                         envelope.content,
                         time.monotonic(),
+                        session.host_name or "",
                     )
                 )
             else:
@@ -109,6 +112,7 @@ class _Handler:
                         list(envelope.rcpt_tos),
                         envelope.content,
                         time.monotonic(),
+                        session.host_name or "",
                     )
                 )
         if drop:
@@ -144,3 +148,60 @@ class SmtpSink:
     def recipients(self) -> list[str]:
         with self.lock:
             return [r for m in self.messages for r in m.rcpt_tos]
+
+
+class HangingServer:
+    """A server that greets, answers as told, then never replies again (a hung relay).
+
+    `hang_at`: "greeting" (says 220, then silence), or "data" (answers EHLO, MAIL and RCPT,
+    then never answers the DATA command)."""
+
+    def __init__(self, hang_at: str = "greeting") -> None:
+        self.hang_at = hang_at
+        self.host = "127.0.0.1"
+        self.port = free_port()
+        self.connections = 0
+        self._sock = socket.socket()
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind((self.host, self.port))
+        self._sock.listen()
+        self._open: list[socket.socket] = []
+        self._stop = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _addr = self._sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            self._open.append(conn)
+            threading.Thread(target=self._talk, args=(conn,), daemon=True).start()
+
+    def _talk(self, conn: socket.socket) -> None:
+        try:
+            conn.sendall(b"220 hung.example ESMTP\r\n")
+            buffer = b""
+            while not self._stop.is_set():
+                chunk = conn.recv(4096)
+                if not chunk:
+                    return
+                buffer += chunk
+                while b"\r\n" in buffer:
+                    line, buffer = buffer.split(b"\r\n", 1)
+                    verb = line[:4].upper()
+                    if self.hang_at == "greeting" or verb == b"DATA":
+                        continue  # silence
+                    if verb == b"EHLO":
+                        conn.sendall(b"250-hung.example\r\n250 8BITMIME\r\n")
+                    else:
+                        conn.sendall(b"250 OK\r\n")
+        except OSError:
+            return
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._sock.close()
+        for conn in self._open:
+            conn.close()

@@ -17,7 +17,7 @@ from omtui.core.mailer import RetryPolicy
 from omtui.core.newsletter import create_draft, get_newsletter
 from omtui.errors import OmtuiError
 from tests.core.test_newsletter import add_many, add_people, parse
-from tests.smtp_sink import SinkBehaviour, SmtpSink, free_port
+from tests.smtp_sink import HangingServer, SinkBehaviour, SmtpSink, free_port
 
 FAST = RetryPolicy(max_attempts=4, base_delay=0.01, max_delay=0.05, connect_attempts=2)
 
@@ -184,6 +184,47 @@ async def test_server_down_pauses_instead_of_failing_everyone(
     assert outcome.state == "sent" and len(sink.recipients()) == 10
 
 
+@pytest.mark.parametrize("hang_at", ["greeting", "data"])
+async def test_a_hanging_server_pauses_the_send_and_fails_nobody(
+    db: Database, db_path: Path, now: datetime, hang_at: str
+) -> None:
+    """A relay that greets then hangs (or hangs at the DATA command, before its 354):
+    nothing can have been accepted, so nobody is failed or uncertain; the send pauses."""
+    add_many(db, 6, now)
+    server = HangingServer(hang_at)
+    try:
+        config = make_config(server.host, server.port, concurrency=2, timeout=0.2)
+        nid = started(db, config, now)
+        outcome = await sender.send_newsletter(db_path, nid, config, policy=FAST)
+    finally:
+        server.stop()
+    assert outcome.state == "paused" and "resume" in outcome.reason
+    counts = outbox.counts(db, nid)
+    assert counts["queued"] == 6 and counts["failed"] == counts["uncertain"] == 0
+    assert server.connections >= 2
+
+
+async def test_helo_name_configured_or_from_the_sending_domain(
+    db: Database, db_path: Path, now: datetime, smtp_sink: SmtpSink
+) -> None:
+    import socket
+
+    from omtui.core.mailer import helo_name
+
+    add_many(db, 2, now)
+    config = make_config(smtp_sink.host, smtp_sink.port, helo_name="relay-client.club.fr")
+    nid = started(db, config, now)
+    await sender.send_newsletter(db_path, nid, config, policy=FAST)
+    assert {m.helo for m in smtp_sink.messages} == {"relay-client.club.fr"}
+    fqdn = socket.getfqdn()
+    expected = fqdn if "." in fqdn and not fqdn.startswith("localhost") else "club.example.org"
+    assert helo_name("", "news@club.example.org") == expected
+    assert helo_name("", "news@cœur.fr") in (fqdn, "cœur.fr".encode("idna").decode())
+    plain = make_config(smtp_sink.host, smtp_sink.port)
+    await sender.send_test_async(db, nid, plain, "me@x.org", now=now)
+    assert smtp_sink.messages[-1].helo == expected  # never "localhost" (here: no dot)
+
+
 async def test_too_many_errors_in_a_row_pause_the_send(
     db: Database, db_path: Path, now: datetime, smtp_sink: SmtpSink
 ) -> None:
@@ -336,6 +377,49 @@ def test_rate_is_held_with_no_one_second_window_over_it(
     assert abs(achieved - 20) / 20 <= 0.05, achieved
     worst = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
     assert worst <= 20
+
+
+def test_the_rate_is_shared_by_senders_running_at_the_same_time(
+    db: Database, db_path: Path, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two sends at once (each with its own event loop and connection, as two processes
+    would have): the relay never sees more than the club's `rate` in any second."""
+    from omtui.core import send_lease
+
+    monkeypatch.setattr(send_lease, "RENEW_EVERY", 0.3)
+    add_many(db, 30, now)
+    sink = SmtpSink()
+    sink.start()
+    try:
+        config = make_config(sink.host, sink.port, concurrency=4, rate=10.0)
+        first, second = started(db, config, now), started(db, config, now)
+        outcomes: dict[int, sender.SendOutcome] = {}
+
+        def send(nid: int) -> None:
+            outcomes[nid] = sender.run_send(db_path, nid, config, policy=FAST)
+
+        one = threading.Thread(target=send, args=(first,))
+        one.start()
+        deadline = time.monotonic() + 10
+        while len(sink.messages) < 8:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        two = threading.Thread(target=send, args=(second,))
+        two.start()
+        one.join(30)
+        two.join(30)
+    finally:
+        sink.stop()
+    assert {o.state for o in outcomes.values()} == {"sent"} and len(sink.messages) == 60
+    times = sorted(m.at for m in sink.messages)
+    worst = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
+    assert worst <= 10, worst
+    by_send = {
+        nid: [m.at for m in sink.messages if f".nl{nid}.".encode() in m.data.split(b"\r\n\r\n")[0]]
+        for nid in (first, second)
+    }
+    assert min(by_send[second]) < max(by_send[first])  # they did run at the same time
+    assert db.scalar("SELECT count(*) FROM send_leases") == 0
 
 
 @pytest.mark.parametrize("smtputf8", [True, False])
