@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -306,6 +307,57 @@ async def test_full_send_delivers_once_to_each_subscriber(
     assert nl.get_newsletter(mail_club.db, item.id).status == "sent"
 
 
+async def test_send_plan_warns_about_the_unsubscribe_mailbox(mail_club: ClubContext) -> None:
+    item = draft(mail_club)
+    app = make_app(mail_club, poll=False)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await open_tab(pilot, item)
+        await pilot.press("s")
+        assert isinstance(app.screen, SendPlanScreen)
+        body = plain(app.screen.query_one("#nlplan-body", Static))
+        assert "Warning: unsubscribe_mailto is not set" in body
+        assert "lettre@club-exemple.fr" in body
+
+
+async def test_failed_recipients_listed_with_the_reply_and_retried_by_key(
+    mail_club: ClubContext, smtp_sink: SmtpSink
+) -> None:
+    """A relay refused two members; the window lists them with its reply; f has nothing
+    temporary to retry; F (after a warning) sends to them once the relay accepts."""
+    item = draft(mail_club)
+    plan = sender.prepare(mail_club.db, item.id, mail_club.config)
+    refused = [on_the_wire(r.email) for r in plan.recipients[3:5]]
+    for address in refused:
+        smtp_sink.behaviour.reject[address] = "550 5.7.1 Relay access denied, try later"
+    app = make_app(mail_club, poll=False)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await open_tab(pilot, item)
+        await pilot.press("s")
+        await confirm_send(pilot, plan.count)
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SendProgressScreen)
+        failed = plain(screen.query_one("#nlp-failed", Static))
+        assert failed.startswith("Failed (2):")
+        assert f"{plan.recipients[3].email}: 550 5.7.1 Relay access denied" in failed
+        assert "F retries those too" in failed
+        await pilot.press("f")
+        await pilot.pause()
+        assert app.screen is screen  # nothing temporary to retry: no dialog
+        smtp_sink.behaviour.reject.clear()
+        await pilot.press("F")
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.click("#yes")
+        await settle(pilot)
+        assert plain(screen.query_one("#nlp-failed", Static)) == ""
+        assert plain(screen.query_one("#nlp-state", Static)) == "Finished."
+    got = Counter(on_the_wire(r) for r in smtp_sink.recipients())
+    assert sorted(got) == sorted(on_the_wire(r.email) for r in plan.recipients)
+    assert set(got.values()) == {1}
+    final = sender.progress(mail_club.db, item.id)
+    assert (final.state, final.sent, final.failed) == ("sent", plan.count, 0)
+
+
 async def test_pause_then_resume(mail_club: ClubContext, smtp_sink: SmtpSink) -> None:
     smtp_sink.behaviour.delay = 0.05  # slow enough to act mid-send
     item = draft(mail_club)
@@ -545,7 +597,9 @@ def seed_for_snapshots(club: ClubContext) -> nl.Newsletter:
 @pytest.fixture
 def snapshot_club(db_path: Path, smtp_sink: SmtpSink) -> Iterator[ClubContext]:
     club = ClubContext(
-        config=mail_config(smtp_sink, rate=10.0), db_path=db_path, fixed_now=DEMO_NOW
+        config=mail_config(smtp_sink, rate=10.0, from_address="newsletter@example.org"),
+        db_path=db_path,
+        fixed_now=DEMO_NOW,
     )
     seed_members(club.db, 300, now=DEMO_NOW)  # members only: other areas' demo data may change
     seed_for_snapshots(club)

@@ -211,7 +211,8 @@ class NewsletterPane(ClubPane):
                 return
             self.start_run(newsletter_id)
 
-        ask_to_send(self.app, item.subject, plan, self.club.now(), confirmed)
+        warnings = sender.plan_warnings(config)
+        ask_to_send(self.app, item.subject, plan, self.club.now(), confirmed, warnings=warnings)
 
     def _ask_to_resume(self, newsletter_id: int) -> None:
         progress = sender.progress(self.club.db, newsletter_id)
@@ -230,7 +231,13 @@ class NewsletterPane(ClubPane):
         self.app.push_screen(dialog, answered)
 
     def start_run(
-        self, newsletter_id: int, *, resend_uncertain: bool = False, cancel: bool = False
+        self,
+        newsletter_id: int,
+        *,
+        resend_uncertain: bool = False,
+        cancel: bool = False,
+        retry_failed: bool = False,
+        include_permanent: bool = False,
     ) -> SendRun:
         """Run (or resume) a started send in a worker and show its progress. With `cancel`,
         the sender only settles the outbox and marks the newsletter cancelled."""
@@ -242,7 +249,9 @@ class NewsletterPane(ClubPane):
         run.begin()
         if cancel:
             run.cancel()
-        run.worker = self._send_worker(run, resend_uncertain)
+        run.worker = self._send_worker(
+            run, resend_uncertain, retry=(retry_failed, include_permanent)
+        )
         self.post_message(DataChanged("newsletter"))
         if not isinstance(self.app.screen, SendProgressScreen):
             self.show_progress(newsletter_id)
@@ -257,7 +266,9 @@ class NewsletterPane(ClubPane):
         self.app.push_screen(SendProgressScreen(self.club, run, pane=self))
 
     @work(group="mail", exclusive=False, exit_on_error=False)
-    async def _send_worker(self, run: SendRun, resend_uncertain: bool) -> None:
+    async def _send_worker(
+        self, run: SendRun, resend_uncertain: bool, retry: tuple[bool, bool] = (False, False)
+    ) -> None:
         """Await the async sender on the app's event loop: the UI stays responsive."""
         try:
             outcome = await sender.send_newsletter(
@@ -267,6 +278,8 @@ class NewsletterPane(ClubPane):
                 control=run.control,
                 on_progress=run.update,
                 resend_uncertain=resend_uncertain,
+                retry_failed=retry[0],
+                include_permanent=retry[1],
                 clock=self.club.now,
             )
             run.progress = outcome.progress

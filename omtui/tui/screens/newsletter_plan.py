@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 import humanize
@@ -36,7 +36,7 @@ def humanize_duration(seconds: float) -> str:
     return _("about {duration}").format(duration=text)
 
 
-def plan_text(subject: str, plan: SendPlan, now: datetime) -> str:
+def plan_text(subject: str, plan: SendPlan, now: datetime, warnings: Sequence[str] = ()) -> str:
     """The plan as console markup: recipients, who is left out and why, the duration."""
     duration = humanize_duration(plan.estimated_seconds)
     lines = [
@@ -63,6 +63,8 @@ def plan_text(subject: str, plan: SendPlan, now: datetime) -> str:
             rate=plan.rate, duration=duration
         ),
     ]
+    for warning in warnings:
+        lines += ["", _("[b]Warning[/b]: {warning}").format(warning=escape(warning))]
     return "\n".join(lines)
 
 
@@ -71,16 +73,21 @@ class SendPlanScreen(ModalScreen[bool]):
 
     BINDINGS = [Binding("escape", "cancel", _("Cancel"))]
 
-    def __init__(self, subject: str, plan: SendPlan, now: datetime) -> None:
+    def __init__(
+        self, subject: str, plan: SendPlan, now: datetime, warnings: Sequence[str] = ()
+    ) -> None:
         super().__init__()
         self.subject = subject
         self.plan = plan
         self.now = now
+        self.warnings = list(warnings)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="nlplan-box"):
             yield Label(_("Send plan"), id="nlplan-title")
-            yield Static(plan_text(self.subject, self.plan, self.now), id="nlplan-body")
+            yield Static(
+                plan_text(self.subject, self.plan, self.now, self.warnings), id="nlplan-body"
+            )
             with Horizontal(id="nlplan-buttons"):
                 yield Button(_("Cancel"), id="cancel")
                 yield Button(
@@ -103,6 +110,8 @@ def ask_to_send(
     plan: SendPlan,
     now: datetime,
     then: Callable[[bool], None],
+    *,
+    warnings: Sequence[str] = (),
 ) -> None:
     """The plan, then TypeToConfirmDialog asking for the number of recipients; `then(ok)`."""
 
@@ -119,4 +128,4 @@ def ask_to_send(
             lambda ok: then(bool(ok)),
         )
 
-    app.push_screen(SendPlanScreen(subject, plan, now), planned)
+    app.push_screen(SendPlanScreen(subject, plan, now, warnings), planned)

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from omtui.tui.panes.newsletter import NewsletterPane
 
 UNCERTAIN_SHOWN = 6
+FAILED_SHOWN = 5
 POLL_SECONDS = 1.0
 
 
@@ -83,13 +84,16 @@ class SendRun:
 
 
 class SendProgressScreen(ModalScreen[None]):
-    """Watch one send; p pauses, r resumes, c cancels, Esc closes (the send goes on)."""
+    """Watch one send; p pauses, r resumes, c cancels, f retries the failed recipients,
+    Esc closes (the send goes on)."""
 
     BINDINGS = [
         Binding("p", "pause", _("Pause")),
         Binding("r", "resume", _("Resume")),
         Binding("c", "cancel_send", _("Cancel send")),
         Binding("u", "resend_uncertain", _("Resend uncertain"), show=False),
+        Binding("f", "retry_failed", _("Retry failed")),
+        Binding("F", "retry_failed(True)", _("Retry failed, 5xx too"), show=False),
         Binding("escape", "close", _("Close")),
     ]
 
@@ -110,6 +114,8 @@ class SendProgressScreen(ModalScreen[None]):
             return self.state in ("paused", "sending") or None
         if action == "resume":
             return None
+        if action == "retry_failed":
+            return (not self.run.running and self.state in ("sent", "paused", "sending")) or None
         return True
 
     def compose(self) -> ComposeResult:
@@ -120,6 +126,7 @@ class SendProgressScreen(ModalScreen[None]):
             yield ProgressBar(total=None, show_eta=False, id="nlp-bar")
             yield Static("", id="nlp-counts")
             yield Static("", id="nlp-state")
+            yield Static("", id="nlp-failed")
             yield Static("", id="nlp-uncertain")
         yield Footer()
 
@@ -182,6 +189,7 @@ class SendProgressScreen(ModalScreen[None]):
         state = self.query_one("#nlp-state", Static)
         state.update(text)
         state.set_class(alarming, "-error")
+        self.query_one("#nlp-failed", Static).update(self._failed_text(progress))
         self.query_one("#nlp-uncertain", Static).update(self._uncertain_text(progress))
 
     def _state_text(self, progress: sender.SendProgress) -> tuple[str, bool]:
@@ -206,6 +214,27 @@ class SendProgressScreen(ModalScreen[None]):
             return _("Finished."), bool(progress.failed)
         return "", False
 
+    def _failed_text(self, progress: sender.SendProgress) -> str:
+        """Who could not be reached, with the server's reply, and what f / F would do."""
+        if not progress.failed or self.run.running:
+            return ""
+        rows = outbox.rows_in_state(
+            self.club.db, self.run.newsletter_id, "failed", limit=FAILED_SHOWN
+        )
+        lines = [_("[b]Failed ({count:,})[/b]:").format(count=progress.failed)]
+        lines += [f"  {escape(row.email)}: {escape(row.reply)}" for row in rows]
+        if progress.failed > len(rows):
+            lines.append(_("  and {count:,} more").format(count=progress.failed - len(rows)))
+        kinds = outbox.failed_counts(self.club.db, self.run.newsletter_id)
+        if kinds["temporary"] or kinds["permanent"]:
+            lines.append(
+                _(
+                    "Temporary failures: {temporary:,} (f sends to them again). "
+                    "Refused for good: {permanent:,} (F retries those too)."
+                ).format(temporary=kinds["temporary"], permanent=kinds["permanent"])
+            )
+        return "\n".join(lines)
+
     def _uncertain_text(self, progress: sender.SendProgress) -> str:
         if not progress.uncertain:
             return ""
@@ -216,8 +245,9 @@ class SendProgressScreen(ModalScreen[None]):
         if progress.uncertain > len(rows):
             shown += _(" and {count:,} more").format(count=progress.uncertain - len(rows))
         return _(
-            "[b]Uncertain ({count:,})[/b]: in flight when an earlier send stopped; they may or "
-            "may not have it, so they are not resent (u resends to them): {emails}"
+            "[b]Uncertain ({count:,})[/b]: their message was handed over but no answer came "
+            "(the connection broke or the send stopped); they may or may not have it, so they "
+            "are not resent (u resends to them): {emails}"
         ).format(count=progress.uncertain, emails=shown)
 
     # -- keys ------------------------------------------------------------------------
@@ -287,6 +317,37 @@ class SendProgressScreen(ModalScreen[None]):
                 no=_("Leave them"),
             ),
             answered,
+        )
+
+    def action_retry_failed(self, include_permanent: bool = False) -> None:
+        if self.run.running:
+            return
+        kinds = outbox.failed_counts(self.club.db, self.run.newsletter_id)
+        count = kinds["temporary"] + (kinds["permanent"] if include_permanent else 0)
+        if not count:
+            self.notify(_("No failed recipient to retry."))
+            return
+        question = _("Send it again to the {count:,} recipients whose delivery failed?").format(
+            count=count
+        )
+        if include_permanent and kinds["permanent"]:
+            question += " " + _(
+                "{count:,} of them were refused for good (5xx): a server that said no may say "
+                "no again."
+            ).format(count=kinds["permanent"])
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.pane.start_run(
+                    self.run.newsletter_id, retry_failed=True, include_permanent=include_permanent
+                )
+                self.run = self.pane.runs[self.run.newsletter_id]
+                if self not in self.run.watchers:
+                    self.run.watchers.append(self)
+                self.show()
+
+        self.app.push_screen(
+            ConfirmDialog(wrap(question), yes=_("Retry"), no=_("Not now")), answered
         )
 
     def action_close(self) -> None:
