@@ -1,0 +1,126 @@
+"""`omtui newsletter send` through a real Postfix on loopback, into a Maildir."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Iterator
+from email import policy
+from email.header import decode_header, make_header
+from email.parser import BytesParser
+from pathlib import Path
+
+import pytest
+
+from omtui.core.db import open_database
+from omtui.core.demo import DEMO_NOW
+from omtui.core.mailer import helo_name
+from tests.core.test_newsletter import add_many, add_people
+from tests.e2e.mailstack import PostfixRelay, find_postfix
+
+FROM = "lettre@clubtest-local.fr"
+LONG_NAME = "Marie-Hélène-Éléonore-Françoise de La Tour d'Auvergne-Lauraguais " * 5
+EXTRA = [
+    ("René", "Brûlé", "rené.brûlé@exemple.fr", "Lyon", "", True),
+    ("Zoé", "Façade", "zoe@cœurdeville.fr", "Paris", "", True),
+    ("Marie-Hélène", LONG_NAME.strip(), "mh@exemple.fr", "Lyon", "", True),
+    ("=?utf-8?q?Service?=", "Client", "lookalike@exemple.fr", "Lyon", "", True),
+    ("Refusé", "Partout", "refuse@exemple.fr", "Lyon", "", True),
+    ("Parti", "Ailleurs", "parti@exemple.fr", "Lyon", "", False),
+]
+
+
+@pytest.fixture(scope="module")
+def postfix() -> Iterator[PostfixRelay]:
+    if find_postfix() is None:
+        pytest.skip("Postfix not found: apt-get install postfix (.ci/run does)")
+    if os.geteuid() != 0:
+        pytest.skip("a private Postfix needs root here")
+    # Not under pytest's temp root (mode 700): postfix and uid 65534 must traverse it.
+    folder = Path(tempfile.mkdtemp(prefix="omtui-postfix-"))
+    relay = PostfixRelay(folder, refusals={"refuse@exemple.fr": "550 5.1.1 no such user"})
+    try:
+        relay.start()
+        yield relay
+    finally:
+        relay.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def delivered_to(raw: bytes) -> str:
+    message = BytesParser(policy=policy.SMTPUTF8).parsebytes(raw)
+    return str(message["Delivered-To"]).strip().lower()
+
+
+def to_display_name(raw: bytes) -> str:
+    """The To display name decoded as RFC 2047 says (as mail clients do; Python's own
+    parser puts a space between adjacent encoded words)."""
+    head = raw.split(b"\n\n", 1)[0].replace(b"\r\n", b"\n").decode("utf-8")
+    unfolded = head.replace("\n ", " ").replace("\n\t", " ")
+    line = next(x for x in unfolded.split("\n") if x.lower().startswith("to:"))
+    phrase = line[3:].rsplit("<", 1)[0].strip()
+    return str(make_header(decode_header(phrase)))
+
+
+def test_every_subscribed_member_gets_it_exactly_once_through_postfix(
+    run_cli, db_path: Path, tmp_path: Path, postfix: PostfixRelay
+) -> None:
+    db = open_database(db_path)
+    add_people(db, DEMO_NOW)
+    add_people(db, DEMO_NOW, EXTRA)
+    add_many(db, 60, DEMO_NOW)
+    subscribed = {r["email"] for r in db.query("SELECT email FROM members WHERE subscribed = 1")}
+    db.close()
+    config = tmp_path / "omtui.toml"
+    config.write_text(
+        'club_name = "Club des Office Managers"\n'
+        'unsubscribe_mailto = "desabonnement@clubtest-local.fr"\n'
+        f'[smtp]\nhost = "{postfix.host}"\nport = {postfix.port}\nfrom_address = "{FROM}"\n'
+        "rate = 100\nconcurrency = 4\n",
+        encoding="utf-8",
+    )
+    body = tmp_path / "body.md"
+    body.write_text("Bonjour {first_name} !\n\n[Se désabonner]({unsubscribe})\n", encoding="utf-8")
+    cli = ("--config", str(config), "newsletter")
+    new = run_cli(*cli, "new", "--subject", "Les nouvelles de l'été", "--body", str(body))
+    assert new.returncode == 0, new.stderr
+    nid = new.stdout.strip()
+
+    # An accented local part: SMTPUTF8 is asked after EHLO, so Postfix takes it.
+    test = run_cli(*cli, "test", nid, "--to", "rené.brûlé@exemple.fr")
+    assert test.returncode == 0, test.stderr
+
+    send = run_cli(*cli, "send", nid, "--yes", timeout=120)
+    assert send.returncode == 1, send.stderr  # one refusal
+    assert "failed: refuse@exemple.fr: 550 5.1.1" in send.stdout
+
+    expected = subscribed - {"refuse@exemple.fr"}
+    files = postfix.wait_delivered(len(expected) + 1)
+    got = Counter(delivered_to(p.read_bytes()) for p in files)
+    assert got.pop("rené.brûlé@exemple.fr") == 2  # the test message and the newsletter
+    got["rené.brûlé@exemple.fr"] = 1
+    on_the_wire = {e.replace("cœurdeville", "xn--curdeville-m5b") for e in expected}
+    assert set(got) == {e.lower() for e in on_the_wire}
+    assert set(got.values()) == {1}  # every subscribed member exactly once
+    assert "parti@exemple.fr" not in got
+
+    by_rcpt = {delivered_to(p.read_bytes()): p.read_bytes() for p in files}
+    long_name = to_display_name(by_rcpt["mh@exemple.fr"])
+    assert long_name == " ".join(f"Marie-Hélène {LONG_NAME}".split())
+    assert max(len(line) for line in by_rcpt["mh@exemple.fr"].split(b"\n")) <= 998
+    assert b"=?utf-8?q?Service?=" not in by_rcpt["lookalike@exemple.fr"].split(b"<")[0]
+    assert to_display_name(by_rcpt["lookalike@exemple.fr"]) == "=?utf-8?q?Service?= Client"
+    assert b"List-Unsubscribe: <mailto:desabonnement@clubtest-local.fr" in by_rcpt["mh@exemple.fr"]
+
+    status = json.loads(run_cli("newsletter", "status", nid, "--json").stdout)
+    assert status["sent"] == len(expected) and status["failed"] == 1
+    assert status["uncertain"] == 0 and status["queued"] == 0
+    replies = {r["reply"].split(" queued as ")[0] for r in status["sent_recipients"]}
+    assert replies == {"250 2.0.0 Ok:"}  # what Postfix said for each: "did it leave?"
+    assert status["failed_recipients"][0]["failure"] == "permanent"
+    # Postfix logs the EHLO name with its refusal: never "localhost".
+    assert f"helo=<{helo_name('', FROM)}>" in postfix.log
+    assert "helo=<localhost>" not in postfix.log
