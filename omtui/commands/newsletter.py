@@ -67,7 +67,7 @@ def list_command(club: ClubContext, as_json: bool) -> None:
             )
         when = nl.sent_at or nl.send_started_at or nl.updated_at
         state = nl.status
-        if state == "sending" and not sender.is_running(club.db_path, nl.id):
+        if state == "sending" and not sender.is_running(club.db, nl.id):
             state = _("interrupted")
         click.echo(
             f"{nl.id:>4}  {state:<11}  {nl.subject[:40]:<40}  "

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+import sqlite3
 import threading
 import time
 from collections import deque
@@ -575,6 +576,8 @@ async def _send(
             except send_lease.LeaseLost:
                 lost_lease()
                 return
+            except sqlite3.Error:  # busy for now: try at the next round (the lease lasts 30 s)
+                continue
 
     report("sending")
     flushing = asyncio.create_task(flusher())

@@ -272,6 +272,40 @@ def test_kill_9_at_random_points_loses_nothing_and_doubles_nothing(
     assert set(got) <= subscribed
 
 
+def test_a_second_sender_through_a_symlink_is_refused_and_nothing_becomes_uncertain(
+    run_cli, db_path: Path, tmp_path: Path, smtp_sink: SmtpSink, isolated_dirs: Path
+) -> None:
+    seed(db_path, people=56)
+    smtp_sink.behaviour.delay = 0.15  # about 4.5 s in all: the second CLI starts meanwhile
+    config = write_config(tmp_path, rate=0, concurrency=2)
+    nid = new_draft(run_cli, tmp_path)
+    link = tmp_path / "other" / "same-club.db"
+    link.parent.mkdir()
+    link.symlink_to(db_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OMTUI_")}
+    env.update(sink_env(smtp_sink), HOME=str(isolated_dirs))
+    argv = [sys.executable, "-m", "omtui", "--db", str(db_path), "--config", str(config),
+            "newsletter", "send", nid, "--yes"]  # fmt: skip
+    first = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while len(smtp_sink.messages) < 5:
+            assert time.monotonic() < deadline and first.poll() is None
+            time.sleep(0.005)
+        second = run_cli("--config", str(config), "newsletter", "send", nid, "--yes",
+                         db=link, env=sink_env(smtp_sink))  # fmt: skip
+        assert second.returncode == 1
+        assert "being sent by another process right now" in second.stderr
+        assert first.wait(timeout=60) == 0
+    finally:
+        if first.poll() is None:
+            first.kill()
+    status = json.loads(run_cli("newsletter", "status", nid, "--json").stdout)
+    assert (status["sent"], status["uncertain"], status["queued"]) == (60, 0, 0)
+    assert sorted(Counter(smtp_sink.recipients()).values()) == [1] * 60
+    assert not list(tmp_path.rglob("*.lock")) and not list(db_path.parent.glob("*.lock"))
+
+
 def test_ctrl_c_pauses_cleanly_and_send_resumes(
     run_cli, db_path: Path, tmp_path: Path, smtp_sink: SmtpSink, isolated_dirs: Path
 ) -> None:

@@ -124,7 +124,7 @@ class NewsletterPane(ClubPane):
         run = self.runs.get(newsletter_id)
         if run is not None and run.running:
             return _("sending")
-        if status == "sending" and sender.is_running(self.club.db_path, newsletter_id):
+        if status == "sending" and sender.is_running(self.club.db, newsletter_id):
             return _("sending elsewhere")  # e.g. `omtui newsletter send` from cron
         return STATE_LABELS.get(status, status)
 
