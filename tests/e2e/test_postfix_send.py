@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import json
 import os
 import shutil
+import subprocess
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
@@ -124,3 +127,53 @@ def test_every_subscribed_member_gets_it_exactly_once_through_postfix(
     # Postfix logs the EHLO name with its refusal: never "localhost".
     assert f"helo=<{helo_name('', FROM)}>" in postfix.log
     assert "helo=<localhost>" not in postfix.log
+
+
+SIGNED = [b"From", b"To", b"Subject", b"Date", b"Message-ID", b"List-Id", b"List-Unsubscribe",
+          b"List-Unsubscribe-Post", b"MIME-Version", b"Content-Type"]  # fmt: skip
+
+
+def test_a_dkim_signature_over_omtui_headers_survives_postfix(
+    tmp_path: Path, postfix: PostfixRelay
+) -> None:
+    """What a relay would sign (every header omtui writes, List-Unsubscribe included)
+    still verifies in the mailbox after Postfix has queued and delivered it."""
+    dkim = pytest.importorskip("dkim")
+    from omtui.config import Config, SmtpConfig
+    from omtui.core.mailer import send_one
+    from omtui.core.newsletter import Newsletter, Recipient
+    from omtui.core.newsletter_mime import MessageTemplate
+
+    key = tmp_path / "dkim.pem"
+    subprocess.run(["openssl", "genrsa", "-out", str(key), "2048"], check=True,
+                   capture_output=True)  # fmt: skip
+    public = subprocess.run(["openssl", "rsa", "-in", str(key), "-pubout", "-outform", "DER"],
+                            check=True, capture_output=True).stdout  # fmt: skip
+    record = b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
+    config = Config(
+        club_name="Club des Office Managers",
+        unsubscribe_url="https://clubtest-local.fr/desabonnement",
+        smtp=SmtpConfig(host=postfix.host, port=postfix.port, from_address=FROM, rate=0),
+    )
+    nl = Newsletter(id=9, subject="Les nouvelles de l'été", body="Bonjour {first_name} !")
+    template = MessageTemplate(nl, config, events_block="", clock=lambda: DEMO_NOW)
+    who = Recipient("dkim@exemple.fr", "Marie-Hélène", LONG_NAME.strip(), "Lyon", "tok", 1)
+    _mid, data = template.build(who)
+    signature = dkim.sign(data, b"omtui", b"clubtest-local.fr", key.read_bytes(),
+                          include_headers=SIGNED, linesep=b"\r\n")  # fmt: skip
+    before = len(postfix.messages_files())
+    result = asyncio.run(send_one(config.smtp, who.email, signature + data))
+    assert result.state == "sent", result.reply
+    postfix.wait_delivered(before + 1)
+    files = [p for p in postfix.messages_files() if b"dkim@exemple.fr" in p.read_bytes()]
+    delivered = files[-1].read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    assert b"\r\nReceived: " in delivered  # Postfix added its own headers on top
+
+    def dns(name: bytes, timeout: int = 5) -> bytes:
+        assert name == b"omtui._domainkey.clubtest-local.fr."
+        return record
+
+    assert dkim.verify(delivered, dnsfunc=dns)
+    assert not dkim.verify(delivered.replace(b"List-Id: ", b"List-Id: x"), dnsfunc=dns)
+    signed = delivered.split(b"DKIM-Signature:", 1)[1].split(b"\r\n\r\n")[0]
+    assert b"list-unsubscribe" in signed.lower() and b"list-unsubscribe-post" in signed.lower()
