@@ -6,6 +6,7 @@ import asyncio
 import base64
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -14,10 +15,12 @@ from collections.abc import Iterator
 from email import policy
 from email.header import decode_header, make_header
 from email.parser import BytesParser
+from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
 
+from omtui.core.dates import utcnow
 from omtui.core.db import open_database
 from omtui.core.demo import DEMO_NOW
 from omtui.core.mailer import helo_name
@@ -177,3 +180,60 @@ def test_a_dkim_signature_over_omtui_headers_survives_postfix(
     assert not dkim.verify(delivered.replace(b"List-Id: ", b"List-Id: x"), dnsfunc=dns)
     signed = delivered.split(b"DKIM-Signature:", 1)[1].split(b"\r\n\r\n")[0]
     assert b"list-unsubscribe" in signed.lower() and b"list-unsubscribe-post" in signed.lower()
+
+
+def test_spamassassin_scores_a_newsletter_zero_from_an_outside_relay(
+    tmp_path: Path, postfix: PostfixRelay
+) -> None:
+    """The newsletter as a member's server would get it from the club's relay (Postfix's
+    copy, with one more Received line from an outside address), scored by SpamAssassin's
+    local rules: 0 points."""
+    spamassassin = shutil.which("spamassassin")
+    if spamassassin is None:
+        pytest.skip("SpamAssassin not found: apt-get install spamassassin (.ci/run does)")
+    from omtui.config import Config, SmtpConfig
+    from omtui.core.mailer import send_one
+    from omtui.core.newsletter import Newsletter, Recipient
+    from omtui.core.newsletter_mime import MessageTemplate
+
+    config = Config(
+        club_name="Club des Office Managers",
+        unsubscribe_mailto="desabonnement@clubtest-local.fr",
+        unsubscribe_url="https://clubtest-local.fr/desabonnement",
+        smtp=SmtpConfig(host=postfix.host, port=postfix.port, from_address=FROM, rate=0),
+    )
+    body = (
+        "# Bonjour {first_name} !\n\nVoici les nouvelles du club pour **{city}** : les "
+        "rencontres de l'hiver, le déjeuner des partenaires et l'assemblée générale.\n\n"
+        "- Un atelier « bien-être au bureau » en janvier\n- Le réseau d'entraide\n\n"
+        "[Se désabonner]({unsubscribe})\n"
+    )
+    nl = Newsletter(id=11, subject="Les nouvelles de l'hiver", body=body)
+    template = MessageTemplate(nl, config, events_block="", clock=utcnow)
+    who = Recipient("spam-check@exemple.fr", "Hélène", "Dupré", "Lyon", "tok42", 1, 2)
+    _mid, data = template.build(who)
+    before = len(postfix.messages_files())
+    assert asyncio.run(send_one(config.smtp, who.email, data)).state == "sent"
+    postfix.wait_delivered(before + 1)
+    copy = [p for p in postfix.messages_files() if b"spam-check@exemple.fr" in p.read_bytes()]
+    # A public address: SpamAssassin flags documentation ranges (203.0.113.0/24) as illegal.
+    outside = (
+        "Received: from relay.clubtest-local.fr (relay.clubtest-local.fr [51.91.7.25])\n"
+        "\tby mx.exemple.fr (Postfix) with ESMTPS id 4F1A2B\n"
+        f"\tfor <{who.email}>; {format_datetime(utcnow())}\n"
+    )
+    message = tmp_path / "newsletter.eml"
+    message.write_bytes(outside.encode() + copy[-1].read_bytes())
+    home = tmp_path / "sa-home"
+    home.mkdir()
+    report = subprocess.run(
+        [spamassassin, "-L", "-t"],
+        stdin=message.open("rb"),
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "HOME": str(home)},
+        check=False,
+    ).stdout.decode("utf-8", "replace")
+    score = re.search(r"Content analysis details:\s+\((-?[0-9.]+) points", report)
+    assert score is not None, report[-2000:]
+    assert float(score.group(1)) == 0.0, report.split("Content analysis details:")[1]
