@@ -683,6 +683,12 @@ async def send_test_async(
         result = await send_one(config.smtp, envelope_address(to), data, policy=policy)
     except ServerDown as exc:
         raise OmtuiError(str(exc)) from exc
+    if result.state == "uncertain":
+        raise OmtuiError(
+            _("the test message was sent but the server never answered: {reply}").format(
+                reply=result.reply
+            )
+        )
     if result.state != "sent":
         raise OmtuiError(_("the test message was refused: {reply}").format(reply=result.reply))
     return message_id
