@@ -26,12 +26,18 @@ class SmtpConfig:
     tls: str = "none"
     username: str | None = None
     password_env: str | None = None
-    from_address: str = "newsletter@example.org"
+    from_address: str = ""
+    """The club's sending address; nothing is sent until it is set."""
     from_name: str = ""
     concurrency: int = 4
     rate: float = 10.0
     max_consecutive_errors: int = 20
     timeout: float = 30.0
+    """Seconds to wait for the server's reply to each command."""
+    data_timeout: float = 600.0
+    """Seconds to wait for the reply after the end of a message (RFC 5321 4.5.3.2: 10 min)."""
+    helo_name: str = ""
+    """The name given in EHLO; empty: this machine's full name, or from_address's domain."""
     cafile: str | None = None
     """A CA bundle to trust for tls/starttls (a relay with a private certificate)."""
 
@@ -106,6 +112,8 @@ _SMTP_KEYS: dict[str, type | tuple[type, ...]] = {
     "rate": (int, float),
     "max_consecutive_errors": int,
     "timeout": (int, float),
+    "data_timeout": (int, float),
+    "helo_name": str,
     "cafile": str,
 }
 _DATABASE_KEYS: dict[str, type | tuple[type, ...]] = {"busy_timeout": (int, float)}

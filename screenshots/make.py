@@ -75,10 +75,11 @@ def _seed_interrupted_send(club: ClubContext) -> None:
     rows = outbox.claim(db, lyon.id, 12, now=started)
     outbox.record(
         db,
-        sent=[(row.id, f"<{row.id}@demo>") for row in rows[:9]],
-        failed=[(rows[9].id, "550 5.1.1 mailbox unavailable")],
+        sent=[(row.id, f"<{row.id}@demo>", "250 2.0.0 Ok") for row in rows[:9]],
+        failed=[(rows[9].id, "550 5.1.1 mailbox unavailable", True)],
         now=started,
     )
+    outbox.mark_transmitting(db, [row.id for row in rows[10:]], now=started)
     outbox.recover(db, lyon.id, now=started)
 
 

@@ -285,6 +285,37 @@ def _005_email_key(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX members_email_twins ON members(email_key) WHERE email_twin != 0")
 
 
+# ---------------------------------------------------------------------------------------
+# Step 6: what happened to each message (owned by core/outbox.py, core/send_lease.py)
+# ---------------------------------------------------------------------------------------
+@step
+def _006_outbox_delivery(conn: sqlite3.Connection) -> None:
+    run_script(
+        conn,
+        """
+        -- Set just before a row's DATA command: only such rows can have reached the server.
+        ALTER TABLE outbox ADD COLUMN transmit_at TEXT;
+        -- A failed row's kind: 'temporary' (4xx, connection), 'permanent' (5xx), 'unsubscribed'.
+        ALTER TABLE outbox ADD COLUMN fail_kind TEXT NOT NULL DEFAULT '';
+        UPDATE outbox SET fail_kind = CASE
+            WHEN reply LIKE 'not sent: the member unsubscribed%' THEN 'unsubscribed'
+            WHEN reply GLOB '5[0-9][0-9]*' THEN 'permanent'
+            ELSE 'temporary' END
+        WHERE state = 'failed';
+        -- Rows in flight before this step: whether their DATA started is unknown.
+        UPDATE outbox SET transmit_at = updated_at WHERE state = 'sending';
+        -- One sender per newsletter: a lease renewed every few seconds by the process
+        -- sending it, taken over when not renewed for 30 s. Live leases also share the
+        -- club's rate between concurrent senders.
+        CREATE TABLE send_leases (
+            newsletter_id INTEGER PRIMARY KEY REFERENCES newsletters(id) ON DELETE CASCADE,
+            holder TEXT NOT NULL,
+            renewed_at REAL NOT NULL
+        );
+        """,
+    )
+
+
 LATEST = len(STEPS)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import string
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -153,14 +154,28 @@ def check_placeholders(text: str, where: str = "body") -> list[str]:
     return []
 
 
+def check_subject_text(subject: str) -> None:
+    """A subject is one line of text: no CR, LF, tab or other control character (they
+    could forge headers or garble the subject line in mail clients)."""
+    for char in subject:
+        if unicodedata.category(char) in ("Cc", "Zl", "Zp"):
+            if char in "\r\n\u2028\u2029\x85":
+                raise ValidationError(_("the subject must be one line"), field="subject")
+            raise ValidationError(
+                _("the subject contains a control character ({code}); remove it").format(
+                    code=f"U+{ord(char):04X}"
+                ),
+                field="subject",
+            )
+
+
 def ensure_valid(subject: str, body: str) -> None:
     """Raise ValidationError if the subject or body cannot be sent as it is."""
     if not subject.strip():
         raise ValidationError(_("a newsletter needs a subject"), field="subject")
     if not body.strip():
         raise ValidationError(_("a newsletter needs a body"), field="body")
-    if "\n" in subject or "\r" in subject:
-        raise ValidationError(_("the subject must be one line"), field="subject")
+    check_subject_text(subject)
     parse_template(subject, "subject")
     for _literal, name in parse_template(subject, "subject"):
         if name == "upcoming_events":
@@ -191,8 +206,7 @@ def create_draft(
 ) -> Newsletter:
     """Insert a new draft and return it. Placeholders are checked; the subject may be empty
     while drafting but not when sending."""
-    if "\n" in subject:
-        raise ValidationError(_("the subject must be one line"), field="subject")
+    check_subject_text(subject)
     parse_template(subject, "subject")
     parse_template(body, "body")
     stamp = to_iso(now)
@@ -235,8 +249,7 @@ def update_draft(
             )
         changes: dict[str, Any] = {}
         if subject is not None:
-            if "\n" in subject:
-                raise ValidationError(_("the subject must be one line"), field="subject")
+            check_subject_text(subject)
             parse_template(subject, "subject")
             changes["subject"] = clean_text(subject).strip()
         if body is not None:

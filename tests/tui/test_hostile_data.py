@@ -14,6 +14,7 @@ import pytest
 from textual.content import Content
 from textual.widgets import DataTable, Input, OptionList, Static
 
+from omtui.config import Config, SmtpConfig
 from omtui.context import ClubContext
 from omtui.core import events, members, newsletter, partners, rota
 from omtui.crashlog import LOG_NAME, log_error
@@ -217,7 +218,7 @@ def build_corpus(club: ClubContext) -> Corpus:
     for member_id, value in zip(ids[:3], HOSTILE, strict=False):
         assert rota.drop_shift(db, shift.id, member_id, now=now, tz=tz, reason=value).ok
     draft = newsletter.create_draft(
-        db, subject="[/] [@click=app.quit]Hi[/] " + ESC_NAME, body="Hello [/] **bold**", now=now
+        db, subject="[/] [@click=app.quit]Hi[/]", body="Hello [/] **bold**", now=now
     )
     with db.transaction() as conn:  # as written before omtui cleaned its input
         conn.execute(
@@ -360,6 +361,7 @@ async def test_rota_screens_show_hostile_values_as_text(club, corpus, tmp_path) 
 
 
 async def test_newsletter_screens_show_hostile_values_as_text(club, corpus) -> None:
+    club.config = Config(smtp=SmtpConfig(from_address="lettre@club-exemple.fr"))
     app = make_app(club, poll=False)
     async with app.run_test(size=(160, 50)) as pilot:
         await pilot.press("4")
@@ -373,6 +375,12 @@ async def test_newsletter_screens_show_hostile_values_as_text(club, corpus) -> N
         await pilot.press("escape")
         await settle(pilot)
         pane = app.query_one(NewsletterPane)
+        with club.db.transaction() as conn:  # a control character would refuse the send
+            conn.execute(
+                "UPDATE newsletters SET subject = ? WHERE id = ?",
+                ("[/] [@click=app.quit]Hi[/]", corpus.newsletter_id),
+            )
+        subject = "[/] [@click=app.quit]Hi[/]"
         pane.action_send()  # the send plan names the subject
         await settle(pilot)
         assert isinstance(app.screen, SendPlanScreen)

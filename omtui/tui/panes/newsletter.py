@@ -132,7 +132,7 @@ class NewsletterPane(ClubPane):
         run = self.runs.get(newsletter_id)
         if run is not None and run.running:
             return _("sending")
-        if status == "sending" and sender.is_running(self.club.db_path, newsletter_id):
+        if status == "sending" and sender.is_running(self.club.db, newsletter_id):
             return _("sending elsewhere")  # e.g. `omtui newsletter send` from cron
         return STATE_LABELS.get(status, status)
 
@@ -216,6 +216,7 @@ class NewsletterPane(ClubPane):
                     severity="warning",
                 )
                 return
+            sender.ensure_sendable_config(config)
             plan = sender.prepare(db, newsletter_id, config)
         except OmtuiError as exc:
             self.notify(str(exc), title=_("Cannot send"), severity="error")
@@ -231,7 +232,8 @@ class NewsletterPane(ClubPane):
                 return
             self.start_run(newsletter_id)
 
-        ask_to_send(self.app, item.subject, plan, self.club.now(), confirmed)
+        warnings = sender.plan_warnings(config)
+        ask_to_send(self.app, item.subject, plan, self.club.now(), confirmed, warnings=warnings)
 
     def _ask_to_resume(self, newsletter_id: int) -> None:
         progress = sender.progress(self.club.db, newsletter_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 import humanize
@@ -37,7 +37,9 @@ def humanize_duration(seconds: float) -> str:
     return _("about {duration}").format(duration=text)
 
 
-def plan_text(subject: str, plan: SendPlan, now: datetime) -> Content:
+def plan_text(
+    subject: str, plan: SendPlan, now: datetime, warnings: Sequence[str] = ()
+) -> Content:
     """The plan: recipients, who is left out and why, the duration (data as plain text)."""
     duration = humanize_duration(plan.estimated_seconds)
     lines = [
@@ -66,6 +68,8 @@ def plan_text(subject: str, plan: SendPlan, now: datetime) -> Content:
             duration=duration,
         ),
     ]
+    for warning in warnings:
+        lines += [Content(""), markup(_("[b]Warning[/b]: {warning}"), warning=warning)]
     return Content("\n").join(lines)
 
 
@@ -74,16 +78,21 @@ class SendPlanScreen(ModalScreen[bool]):
 
     BINDINGS = [Binding("escape", "cancel", _("Cancel"))]
 
-    def __init__(self, subject: str, plan: SendPlan, now: datetime) -> None:
+    def __init__(
+        self, subject: str, plan: SendPlan, now: datetime, warnings: Sequence[str] = ()
+    ) -> None:
         super().__init__()
         self.subject = subject
         self.plan = plan
         self.now = now
+        self.warnings = list(warnings)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="nlplan-box"):
             yield Label(_("Send plan"), id="nlplan-title")
-            yield Static(plan_text(self.subject, self.plan, self.now), id="nlplan-body")
+            yield Static(
+                plan_text(self.subject, self.plan, self.now, self.warnings), id="nlplan-body"
+            )
             with Horizontal(id="nlplan-buttons"):
                 yield Button(_("Cancel"), id="cancel")
                 yield Button(
@@ -106,6 +115,8 @@ def ask_to_send(
     plan: SendPlan,
     now: datetime,
     then: Callable[[bool], None],
+    *,
+    warnings: Sequence[str] = (),
 ) -> None:
     """The plan, then TypeToConfirmDialog asking for the number of recipients; `then(ok)`."""
 
@@ -122,4 +133,4 @@ def ask_to_send(
             lambda ok: then(bool(ok)),
         )
 
-    app.push_screen(SendPlanScreen(subject, plan, now), planned)
+    app.push_screen(SendPlanScreen(subject, plan, now, warnings), planned)
