@@ -33,10 +33,13 @@ class MemberActions(_Base):
 
     # -- add / edit / delete ---------------------------------------------------------
     def action_add_member(self) -> None:
-        def save(values: dict[str, Any]) -> Member:
+        def save(values: dict[str, Any]) -> Member:  # in a thread: its own connection
             subscribed = bool(values.pop("subscribed", True))
-            return core.add_member(
-                self.club.db, values, now=self.club.now(), subscribed=subscribed, source="form"
+            now = self.club.now()
+            return self.club.in_worker(
+                lambda db: core.add_member(
+                    db, values, now=now, subscribed=subscribed, source="form"
+                )
             )
 
         self.app.push_screen(MemberForm(save), self._saved)
@@ -47,8 +50,11 @@ class MemberActions(_Base):
             self.edit(member)
 
     def edit(self, member: Member) -> None:
-        def save(values: dict[str, Any]) -> Member:
-            return core.update_member(self.club.db, member.id, values, now=self.club.now())
+        def save(values: dict[str, Any]) -> Member:  # in a thread: its own connection
+            now = self.club.now()
+            return self.club.in_worker(
+                lambda db: core.update_member(db, member.id, values, now=now)
+            )
 
         self.app.push_screen(MemberForm(save, member), self._saved)
 
@@ -68,11 +74,22 @@ class MemberActions(_Base):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                core.archive_member(self.club.db, member.id, now=self.club.now())
-                self.notify(_("Deleted {name}.").format(name=member.full_name or member.email))
-                self.changed()
+                self.archive(member)
 
         self.app.push_screen(ConfirmDialog(question, yes=_("Delete")), answered)
+
+    @work(thread=True, group="members-write", exit_on_error=False)
+    def archive(self, member: Member) -> None:
+        """Off the UI thread: the write may wait for another process's."""
+        now = self.club.now()
+        try:
+            self.club.in_worker(lambda db: core.archive_member(db, member.id, now=now))
+        except OmtuiError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+            return
+        name = member.full_name or member.email
+        self.app.call_from_thread(self.notify, _("Deleted {name}.").format(name=name))
+        self.app.call_from_thread(self.changed)
 
     # -- details and consent history ----------------------------------------------------
     def action_show_member(self) -> None:
