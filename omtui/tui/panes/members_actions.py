@@ -116,14 +116,14 @@ class MemberActions(_Base):
         from omtui.core import importer
 
         self.app.call_from_thread(self.notify, _("Reading {path}…").format(path=path))
-        db = self.club.worker_db()
-        try:
-            preview = importer.preview_import(db, path, now=self.club.now())
+        now = self.club.now()
+        try:  # its own connection; SQLite errors come back as one clear line
+            preview = self.club.in_worker(lambda db: importer.preview_import(db, path, now=now))
         except OmtuiError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
+            self.app.call_from_thread(
+                self.notify, str(exc), severity="error", timeout=10, markup=False
+            )
             return
-        finally:
-            db.close()
         self.app.call_from_thread(self._show_preview, preview)
 
     def _show_preview(self, preview: Any) -> None:
@@ -138,14 +138,14 @@ class MemberActions(_Base):
         """Apply in one transaction on its own connection, then refresh."""
         from omtui.core import importer
 
-        db = self.club.worker_db()
-        try:
-            result = importer.apply_import(db, preview, now=self.club.now())
+        now = self.club.now()
+        try:  # its own connection; waits for another process's write, or says why not
+            result = self.club.in_worker(lambda db: importer.apply_import(db, preview, now=now))
         except OmtuiError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
+            self.app.call_from_thread(
+                self.notify, str(exc), severity="error", timeout=10, markup=False
+            )
             return
-        finally:
-            db.close()
         message = _("Imported: {new:,} new, {updated:,} updated, {unchanged:,} unchanged.").format(
             **result.counts
         )
@@ -174,14 +174,14 @@ class MemberActions(_Base):
     def export_csv(self, path: Path) -> None:
         from omtui.core import importer
 
-        db = self.club.worker_db()
+        filt = self.filt
         try:
-            count = importer.export_members(db, path, self.filt)
+            count = self.club.in_worker(lambda db: importer.export_members(db, path, filt))
         except (OmtuiError, OSError) as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
+            self.app.call_from_thread(
+                self.notify, str(exc), severity="error", timeout=10, markup=False
+            )
             return
-        finally:
-            db.close()
         self.app.call_from_thread(
             self.notify, _("Exported {n:,} members to {path}.").format(n=count, path=path)
         )
