@@ -3,6 +3,7 @@ event's details: where, seats left, registrations, the waiting list and partners
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 
 from textual import on
@@ -288,12 +289,14 @@ class EventsPane(ClubPane):
         if reg is None:
             return
 
-        def done(confirmed: bool | None) -> None:
+        async def done(confirmed: bool | None) -> None:
             if not confirmed:
                 return
-            try:
-                promoted = ev.cancel_registration(
-                    self.club.db, event.id, member_id, now=self.club.now()
+            now = self.club.now()
+            try:  # in a thread, on its own connection: the write may wait for another process
+                promoted = await asyncio.to_thread(
+                    self.club.in_worker,
+                    lambda db: ev.cancel_registration(db, event.id, member_id, now=now),
                 )
             except OmtuiError as exc:
                 self.notify(str(exc), severity="error")

@@ -6,6 +6,7 @@ until every field is valid.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from textual.app import ComposeResult
@@ -135,15 +136,15 @@ class EventForm(ModalScreen[ev.Event | None]):
     def on_mount(self) -> None:
         self.query_one("#title", Input).focus()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "save":
-            self.action_save()
+            await self.action_save()
         else:
             self.action_cancel()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.action_save()
+        await self.action_save()
 
     def _value(self, name: str) -> str:
         return self.query_one(f"#{name}", Input).value.strip()
@@ -180,15 +181,20 @@ class EventForm(ModalScreen[ev.Event | None]):
             fields["host_member_id"] = None
         return fields
 
-    def action_save(self) -> None:
+    async def action_save(self) -> None:
         error = self.query_one("#error", Label)
         try:
             fields = self.collect()
-            now = self.club.now()
-            if self.event is None:
-                saved = ev.create_event(self.club.db, fields, now=now)
-            else:
-                saved = ev.update_event(self.club.db, self.event.id, fields, now=now)
+            now, event = self.club.now(), self.event
+            # In a thread, on its own connection: the write may wait for another process.
+            saved = await asyncio.to_thread(
+                self.club.in_worker,
+                lambda db: (
+                    ev.create_event(db, fields, now=now)
+                    if event is None
+                    else ev.update_event(db, event.id, fields, now=now)
+                ),
+            )
         except ValidationError as exc:
             error.update(plain(str(exc)))
             field = "host" if exc.field == "host_member_id" else exc.field

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -81,21 +83,23 @@ class RegisterDialog(ModalScreen[ev.Registration | None]):
             matches.highlighted = max(0, min(matches.option_count - 1, current + step))
 
     @on(Input.Submitted, "#search")
-    def submit(self) -> None:
+    async def submit(self) -> None:
         matches = self.query_one("#matches", OptionList)
         if matches.highlighted is None:
             self.query_one("#error", Label).update(_("No member matches; type more or less."))
             return
-        self.choose(int(matches.get_option_at_index(matches.highlighted).id or 0))
+        await self.choose(int(matches.get_option_at_index(matches.highlighted).id or 0))
 
     @on(OptionList.OptionSelected, "#matches")
-    def picked(self, event: OptionList.OptionSelected) -> None:
-        self.choose(int(event.option.id or 0))
+    async def picked(self, event: OptionList.OptionSelected) -> None:
+        await self.choose(int(event.option.id or 0))
 
-    def choose(self, member_id: int) -> None:
-        try:
-            reg = ev.register(
-                self.club.db, self.event.id, member_id, now=self.club.now(), source="tui"
+    async def choose(self, member_id: int) -> None:
+        event_id, now = self.event.id, self.club.now()
+        try:  # in a thread, on its own connection: the write may wait for another process
+            reg = await asyncio.to_thread(
+                self.club.in_worker,
+                lambda db: ev.register(db, event_id, member_id, now=now, source="tui"),
             )
         except OmtuiError as exc:
             self.query_one("#error", Label).update(plain(str(exc)))
