@@ -126,3 +126,11 @@ def members_tz():
     from zoneinfo import ZoneInfo
 
     return ZoneInfo("Europe/Paris")
+
+
+def test_clean_cells_fast_path_changes_nothing_clean_and_catches_the_rest() -> None:
+    clean = {"first_name": "Hélène", "notes": "a\r\nb\tc", "email": "h@example.org"}
+    assert clean_cells(clean) == clean
+    assert clean_cells({"a": "x\x1fy", "b": "z"}) == {"a": "xy", "b": "z"}
+    assert clean_cells({"a": "e", "b": "\u0301"}) == {"a": "e", "b": "\u0301"}
+    assert clean_cells({"a": DECOMPOSED, "b": "ok"}) == {"a": "Grégoire", "b": "ok"}
