@@ -19,7 +19,7 @@ from typing import Any
 
 from omtui.core.dates import from_iso, to_iso
 from omtui.core.db import Database
-from omtui.core.text import fold
+from omtui.core.text import fold, sort_key, sort_key_parts
 from omtui.errors import NotFound, ValidationError
 from omtui.i18n import _
 
@@ -36,10 +36,11 @@ EDITABLE_FIELDS = (
 )
 KNOWN_TAGS = ("volunteer", "partner", "freelance", "speaker", "host", "board")
 SORTABLE = {  # each ends with the id in the same direction, so an index serves both ways
-    "name": "last_name COLLATE NOCASE {dir}, first_name COLLATE NOCASE {dir}, id {dir}",
+    # names, companies and cities in French alphabetical order, through stored keys
+    "name": "name_key {dir}, id {dir}",
     "email": "email COLLATE NOCASE {dir}, id {dir}",
-    "company": "company COLLATE NOCASE {dir}, id {dir}",
-    "city": "city COLLATE NOCASE {dir}, id {dir}",
+    "company": "company_key {dir}, id {dir}",
+    "city": "city_key {dir}, id {dir}",
     "tags": "tags {dir}, id {dir}",
     "subscribed": "subscribed {dir}, id {dir}",
     "joined": "joined_at {dir}, id {dir}",
@@ -227,6 +228,22 @@ def search_text(row: Mapping[str, Any]) -> str:
     return " ".join([p.lower() if p.isascii() else _fold_cached(p) for p in parts])
 
 
+SORT_KEYS = {  # stored column -> the fields it orders by (see text.sort_key)
+    "name_key": ("last_name", "first_name"),
+    "company_key": ("company",),
+    "city_key": ("city",),
+}
+SORT_SOURCES = frozenset(f for fields in SORT_KEYS.values() for f in fields)
+
+
+def sort_keys(row: Mapping[str, Any]) -> dict[str, str]:
+    """The stored sort keys of a member row (every column of SORT_KEYS)."""
+    return {
+        column: sort_key(*(str(row.get(f) or "") for f in fields))
+        for column, fields in SORT_KEYS.items()
+    }
+
+
 def new_token() -> str:
     return secrets.token_urlsafe(18)
 
@@ -359,7 +376,7 @@ def _live_list(db: Database) -> _LiveList:
     key = (db.data_version(), db.conn.total_changes)
     live = _LIVE_LISTS.get(db)
     if live is None or live.key != key:
-        rows = db.execute(  # reads the covering index members_live_name alone
+        rows = db.execute(  # reads the covering index members_live_name_key alone
             "SELECT id, search FROM members WHERE archived_at IS NULL "
             f"ORDER BY {SORTABLE['name'].format(dir='ASC')}"
         ).fetchall()
@@ -501,14 +518,24 @@ def all_tags(db: Database) -> list[str]:
     tags: set[str] = set()
     for (raw,) in db.execute("SELECT DISTINCT tags FROM members WHERE tags != ''"):
         tags.update(split_tags(raw))
-    return sorted(tags)
+    return sorted(tags, key=sort_key)
+
+
+def tag_options(db: Database) -> list[str]:
+    """The tags a filter offers (the known ones and every one in use), alphabetically."""
+    return sorted(set(KNOWN_TAGS) | set(all_tags(db)), key=sort_key)
 
 
 def all_cities(db: Database) -> list[str]:
+    """Every city spelling in the club, in French alphabetical order.
+
+    Read from the index of the stored key alone (the key ends with the city as typed).
+    """
     return [
-        r[0]
+        sort_key_parts(r[0])[0]
         for r in db.execute(
-            "SELECT DISTINCT city FROM members WHERE city != '' ORDER BY city COLLATE NOCASE"
+            "SELECT DISTINCT city_key FROM members WHERE city_key > ? ORDER BY city_key",
+            (sort_key(""),),
         )
     ]
 
@@ -557,6 +584,7 @@ def add_member(
             joined_at=to_iso(joined_at or now),
             unsubscribe_token=new_token(),
             search=search_text(row),
+            **sort_keys(row),
             created_at=stamp,
             updated_at=stamp,
             subscribed=int(subscribed),
@@ -585,6 +613,8 @@ def update_member(
         search = search_text(merged)
         if search != search_text(current.as_dict() | {"tags": join_tags(current.tags)}):
             clean["search"] = search
+        if SORT_SOURCES & clean.keys():
+            clean.update(sort_keys(merged))
         clean["updated_at"] = to_iso(now)
         sets = ", ".join(f"{k} = ?" for k in clean)
         db.execute(f"UPDATE members SET {sets} WHERE id = ?", (*clean.values(), member_id))
@@ -690,6 +720,7 @@ def insert_rows(db: Database, columns: Sequence[str], records: Sequence[tuple]) 
     """
     if not records:
         return 0
+    columns, records = _with_sort_keys(columns, records)
     first = db.scalar("SELECT coalesce(max(id), 0) FROM members") + 1
     indexes = []
     if len(records) >= max(BULK_ROWS, db.scalar("SELECT count(*) FROM members")):
@@ -713,6 +744,27 @@ def insert_rows(db: Database, columns: Sequence[str], records: Sequence[tuple]) 
     finally:
         db.execute(f"PRAGMA cache_size = {int(cache)}")
     return first
+
+
+def _with_sort_keys(
+    columns: Sequence[str], records: Sequence[tuple]
+) -> tuple[Sequence[str], Sequence[tuple]]:
+    """`columns` and `records` with the stored sort keys added (unless the caller gave them)."""
+    if "name_key" in columns:
+        return columns, records
+    where = {name: columns.index(name) for name in SORT_SOURCES if name in columns}
+    sources = [[where.get(f) for f in fields] for fields in SORT_KEYS.values()]
+    keyed = [
+        (
+            *record,
+            *(
+                sort_key(*(record[i] or "" if i is not None else "" for i in idx))
+                for idx in sources
+            ),
+        )
+        for record in records
+    ]
+    return (*columns, *SORT_KEYS), keyed
 
 
 def insert_many(
