@@ -158,13 +158,14 @@ class EventForm(ModalScreen[ev.Event | None]):
         start_text = self._value("starts_at")
         if not start_text:
             raise ValidationError(_("type when the event starts"), field="starts_at")
-        fields["starts_at"] = ev.parse_when(start_text, tz, "starts_at")
+        now = self.club.now()
+        fields["starts_at"] = ev.parse_when(start_text, tz, "starts_at", now=now)
         end_text = self._value("ends_at")
         if not end_text:
             raise ValidationError(_("type when the event ends"), field="ends_at")
-        if len(end_text) <= 5:  # "14:00": the same day as the start
-            end_text = f"{format_local(fields['starts_at'], tz, '%Y-%m-%d')} {end_text}"
-        fields["ends_at"] = ev.parse_when(end_text, tz, "ends_at")
+        fields["ends_at"] = ev.parse_when(
+            end_text, tz, "ends_at", now=now, start=fields["starts_at"]
+        )
         host = self._value("host")
         if host:
             member = members.find_by_email(self.club.db, host)

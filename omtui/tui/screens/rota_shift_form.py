@@ -14,8 +14,8 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label
 
-from omtui.core import rota
-from omtui.core.dates import format_local, parse_local
+from omtui.core import dateparse, rota
+from omtui.core.dates import format_local, utcnow
 from omtui.errors import OmtuiError, ValidationError
 from omtui.i18n import _
 from omtui.tui.screens.confirm import DIALOG_CSS
@@ -62,6 +62,7 @@ class RotaShiftForm(ModalScreen[rota.Shift | None]):
         save: Save,
         shift: rota.Shift | None = None,
         default_start: datetime | None = None,
+        now: Callable[[], datetime] = utcnow,
     ) -> None:
         super().__init__()
         self.title_text = title
@@ -69,6 +70,7 @@ class RotaShiftForm(ModalScreen[rota.Shift | None]):
         self.save = save
         self.shift = shift
         self.default_start = default_start
+        self.now = now
 
     def compose(self) -> ComposeResult:
         s = self.shift
@@ -95,7 +97,7 @@ class RotaShiftForm(ModalScreen[rota.Shift | None]):
                 yield Label(_("Ends"))
                 yield Input(
                     format_local(end, self.tz, WHEN) if end else "",
-                    placeholder="2026-12-03 20:00",
+                    placeholder=_("2026-12-03 20:00 or 20:00"),
                     id="ends_at",
                 )
             with Horizontal(classes="row"):
@@ -116,22 +118,31 @@ class RotaShiftForm(ModalScreen[rota.Shift | None]):
     def _value(self, name: str) -> str:
         return self.query_one(f"#{name}", Input).value.strip()
 
-    def _when(self, name: str, label: str) -> datetime:
+    def _when(self, name: str, label: str, start: datetime | None = None) -> datetime:
+        """A start, or with `start` an end (a time alone is on the start's day)."""
+        text = self._value(name)
         try:
-            return parse_local(self._value(name), self.tz)
-        except ValueError:
+            if start is not None:
+                return dateparse.parse_end(text, start=start, tz=self.tz, now=self.now())
+            return dateparse.parse_datetime(text, tz=self.tz, now=self.now())
+        except dateparse.UnreadableDate:
             raise ValidationError(
                 _("{label}: write a date and time like 2026-12-03 18:30").format(label=label),
                 field=name,
+            ) from None
+        except dateparse.DateParseError as exc:
+            raise ValidationError(
+                _("{field}: {reason}").format(field=label, reason=str(exc)), field=name
             ) from None
 
     def submit(self) -> None:
         error = self.query_one("#form-error", Label)
         try:
+            starts_at = self._when("starts_at", _("start"))
             fields = ShiftFields(
                 role=self._value("role"),
-                starts_at=self._when("starts_at", _("start")),
-                ends_at=self._when("ends_at", _("end")),
+                starts_at=starts_at,
+                ends_at=self._when("ends_at", _("end"), starts_at),
                 needed=int(self._value("needed") or 0),
                 notes=self._value("notes"),
             )
