@@ -22,28 +22,36 @@ def fold(text: str | None) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-_PRIMARY_END = "\x01"  # below every character left in a folded part: "Dupont" < "Dupontel"
+_LEVEL_END = "\x01"  # below every character left in a level: "Dupont" < "Dupontel"
 _PART_SEP = "\x02"
 
 
 @lru_cache(maxsize=16384)
-def _primary(part: str) -> str:
-    return "".join(ch for ch in fold(part) if ch >= " ")
+def _levels(part: str) -> tuple[str, str]:
+    """(accents and case ignored, case ignored) forms of `part`, control characters out."""
+    return (
+        "".join(ch for ch in fold(part) if ch >= " "),
+        "".join(ch for ch in part.casefold() if ch >= " "),
+    )
 
 
 def sort_key(*parts: str) -> str:
     """A string whose plain (binary) order is French alphabetical order of `parts`.
 
     First level: the parts folded (accents and case ignored, œ as oe), compared part by
-    part, so ("Dupont", "Zoé") sorts before ("Dupontel", "Amélie"). Ties ("Emilie" and
-    "Émilie") are then broken by the parts as typed, so the order never depends on
-    insertion order. Stored in `members.*_key` columns (see migrations._007_sort_keys)
-    so SQLite sorts and pages with a plain index, no collation to register.
+    part, so ("Dupont", "Zoé") sorts before ("Dupontel", "Amélie"). Ties are broken by
+    the accents ("Emilie" before "Émilie"), then by the text as typed, so the order never
+    depends on insertion order. Stored in `members.*_key` columns (see
+    migrations._007_sort_keys) so SQLite sorts and pages with a plain index, no collation
+    to register on every connection.
     """
-    primary = _PART_SEP.join(_primary(p or "") for p in parts)
-    return primary + _PRIMARY_END + _PART_SEP.join(p or "" for p in parts)
+    levels = [_levels(p or "") for p in parts]
+    primary = _PART_SEP.join(level[0] for level in levels)
+    secondary = _PART_SEP.join(level[1] for level in levels)
+    typed = _PART_SEP.join(p or "" for p in parts)
+    return primary + _LEVEL_END + secondary + _LEVEL_END + typed
 
 
 def sort_key_parts(key: str) -> list[str]:
     """The parts a sort_key() was made of, as typed."""
-    return key.partition(_PRIMARY_END)[2].split(_PART_SEP)
+    return key.split(_LEVEL_END, 2)[2].split(_PART_SEP)
