@@ -1,5 +1,5 @@
 """CLI: `omtui rota` prints the shifts (organiser view, or one volunteer's with --member);
-`omtui rota assign|unassign|add|delete` change them through the same core as the Rota tab."""
+`omtui rota assign|unassign|add|edit|delete` change them through the same core as the Rota tab."""
 
 from __future__ import annotations
 
@@ -137,7 +137,9 @@ def _when(club: ClubContext, text: str, field: str, start: datetime | None = Non
 @click.option("--role", required=True, help=_("welcome desk, set-up, host, tear-down, ..."))
 @click.option("--start", required=True, help=_("Start, club time: 2026-12-03 18:00"))
 @click.option(
-    "--end", required=True, help=_('End, club time: "2026-12-03 20:00" or "20:00" (same day).')
+    "--end",
+    required=True,
+    help=_('End, club time: "2026-12-03 20:00" or "20:00" (same day as the start).'),
 )
 @click.option("--needed", default=1, show_default=True, type=int, help=_("Volunteers needed."))
 @click.option("--notes", default="", help=_("What the volunteers should know."))
@@ -155,6 +157,42 @@ def add_cmd(
         ends_at=_when(club, end, "--end", starts_at),
         needed=needed,
         notes=notes,
+    )
+    click.echo(_("Shift {id}: {shift}").format(id=shift.id, shift=shift.label(club.tz)))
+
+
+@rota_group.command("edit")
+@click.argument("shift_id", type=int)
+@click.option("--role", help=_("welcome desk, set-up, host, tear-down, ..."))
+@click.option("--start", help=_("Start, club time: 2026-12-03 18:00"))
+@click.option(
+    "--end", help=_('End, club time: "2026-12-03 20:00" or "20:00" (same day as the start).')
+)
+@click.option("--needed", type=int, help=_("Volunteers needed."))
+@click.option("--notes", help=_("What the volunteers should know."))
+@pass_club
+def edit_cmd(
+    club: ClubContext,
+    shift_id: int,
+    role: str | None,
+    start: str | None,
+    end: str | None,
+    needed: int | None,
+    notes: str | None,
+) -> None:
+    """Change some fields of a shift (the others stay as they are)."""
+    if all(v is None for v in (role, start, end, needed, notes)):
+        raise click.UsageError(_("nothing to change: give at least one option"))
+    shift = rota.get_shift(club.db, shift_id)
+    starts_at = _when(club, start, "--start") if start else shift.starts_at
+    shift = rota.update_shift(
+        club.db,
+        shift_id,
+        role=shift.role if role is None else role,
+        starts_at=starts_at,
+        ends_at=_when(club, end, "--end", starts_at) if end else shift.ends_at,
+        needed=shift.needed if needed is None else needed,
+        notes=shift.notes if notes is None else notes,
     )
     click.echo(_("Shift {id}: {shift}").format(id=shift.id, shift=shift.label(club.tz)))
 

@@ -105,3 +105,36 @@ def test_rota_add_takes_the_same_end_times_as_events(run_cli, db: Database, even
         "rota", "add", str(event_id), "--role", "x", "--start", "28/03/2027 02:30", "--end", "4h"
     )
     assert gap.returncode == 2 and "--start: 2027-03-28 02:30 does not exist" in gap.stderr
+
+
+def test_rota_edit_changes_only_what_is_given(run_cli, db: Database, event_id: int) -> None:
+    shift = rota.create_shift(
+        db,
+        event_id,
+        role="desk",
+        starts_at=datetime(2036, 12, 3, 11, 0, tzinfo=PARIS),
+        ends_at=datetime(2036, 12, 3, 12, 0, tzinfo=PARIS),
+        needed=2,
+        notes="badge",
+    )
+    ended = run_cli("rota", "edit", str(shift.id), "--end", "12h45")
+    assert ended.returncode == 0, ended.stderr
+    after = rota.get_shift(db, shift.id)
+    assert (local(after.starts_at), local(after.ends_at)) == (
+        "2036-12-03 11:00",
+        "2036-12-03 12:45",
+    )
+    assert (after.role, after.needed, after.notes) == ("desk", 2, "badge")
+    moved = run_cli(
+        "rota", "edit", str(shift.id), "--start", "4/12/2036 9h", "--end", "10h", "--needed", "3"
+    )
+    assert moved.returncode == 0, moved.stderr
+    after = rota.get_shift(db, shift.id)
+    assert (local(after.starts_at), local(after.ends_at)) == (
+        "2036-12-04 09:00",
+        "2036-12-04 10:00",
+    )
+    assert after.needed == 3
+    assert run_cli("rota", "edit", str(shift.id)).returncode == 2  # nothing to change
+    backwards = run_cli("rota", "edit", str(shift.id), "--end", "8h")
+    assert backwards.returncode == 1 and "end after it starts" in backwards.stderr
