@@ -3,7 +3,7 @@ refuse clock-change times naming the reason (issue 9)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from textual.widgets import Input
 
@@ -99,3 +99,46 @@ async def test_event_form_reads_french_dates(demo_club: ClubContext) -> None:
     tz = demo_club.tz
     assert saved.starts_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") == "2026-12-10 18:30"
     assert saved.ends_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") == "2026-12-10 21:00"
+
+
+async def test_times_left_as_shown_keep_their_moment(club: ClubContext) -> None:
+    """02:30 on the night the clocks go back reads two ways: editing another field of an
+    event or shift at the second 02:30 saves without asking, and keeps that moment."""
+    setup = small_rota(club)
+    second = datetime(2027, 10, 31, 1, 30, tzinfo=UTC)  # 02:30+01:00, the second one
+    event = ev.create_event(
+        club.db,
+        {"kind": "lunch", "title": "Nuit blanche", "starts_at": second,
+         "ends_at": second + timedelta(hours=2), "city": "Paris"},
+        now=club.now(),
+    )  # fmt: skip
+    shift = rota.create_shift(
+        club.db, setup.late_event_id, role="night", starts_at=second,
+        ends_at=second + timedelta(hours=1), needed=1,
+    )  # fmt: skip
+
+    def save(fields) -> rota.Shift:
+        return rota.update_shift(club.db, shift.id, **vars(fields))
+
+    app = make_app(club, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = EventForm(club, event)
+        await app.push_screen(form)
+        await pilot.pause()
+        assert form.query_one("#starts_at", Input).value == "2027-10-31 02:30"
+        form.query_one("#title", Input).value = "Nuit blanche 2027"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is not form, error_text(form, "#error")
+        shift_form = RotaShiftForm("Edit", club.tz, save, shift, now=club.now)
+        await app.push_screen(shift_form)
+        await pilot.pause()
+        shift_form.query_one("#notes", Input).value = "bring a torch"
+        shift_form.query_one("#notes", Input).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is not shift_form, error_text(shift_form, "#form-error")
+    saved = ev.get_event(club.db, event.id)
+    assert (saved.title, saved.starts_at) == ("Nuit blanche 2027", second)
+    edited = rota.get_shift(club.db, shift.id)
+    assert (edited.notes, edited.starts_at) == ("bring a torch", second)

@@ -71,11 +71,15 @@ class RotaShiftForm(ModalScreen[rota.Shift | None]):
         self.shift = shift
         self.default_start = default_start
         self.now = now
+        self._prefill: dict[str, tuple[str, datetime]] = {}
 
     def compose(self) -> ComposeResult:
         s = self.shift
         start = s.starts_at if s else self.default_start
         end = s.ends_at if s else (start + DEFAULT_LENGTH if start else None)
+        for name, moment in (("starts_at", start), ("ends_at", end)):
+            if moment is not None:
+                self._prefill[name] = (format_local(moment, self.tz, WHEN), moment)
         with Vertical():
             yield Label(self.title_text, id="form-title")
             with Horizontal(classes="row"):
@@ -89,15 +93,15 @@ class RotaShiftForm(ModalScreen[rota.Shift | None]):
             with Horizontal(classes="row"):
                 yield Label(_("Starts"))
                 yield Input(
-                    format_local(start, self.tz, WHEN) if start else "",
-                    placeholder="2026-12-03 18:00",
+                    self._prefill["starts_at"][0] if start else "",
+                    placeholder=_("03/12/2026 18:00, 3 Dec 18h"),
                     id="starts_at",
                 )
             with Horizontal(classes="row"):
                 yield Label(_("Ends"))
                 yield Input(
-                    format_local(end, self.tz, WHEN) if end else "",
-                    placeholder=_("2026-12-03 20:00 or 20:00"),
+                    self._prefill["ends_at"][0] if end else "",
+                    placeholder=_("20:00 (the same day) or 03/12/2026 20:00"),
                     id="ends_at",
                 )
             with Horizontal(classes="row"):
@@ -121,6 +125,9 @@ class RotaShiftForm(ModalScreen[rota.Shift | None]):
     def _when(self, name: str, label: str, start: datetime | None = None) -> datetime:
         """A start, or with `start` an end (a time alone is on the start's day)."""
         text = self._value(name)
+        shown = self._prefill.get(name)
+        if shown is not None and text == shown[0]:
+            return shown[1]  # as shown: the stored moment (02:30 may read two ways)
         try:
             if start is not None:
                 return dateparse.parse_end(text, start=start, tz=self.tz, now=self.now())
