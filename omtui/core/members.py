@@ -752,19 +752,21 @@ def _with_sort_keys(
     """`columns` and `records` with the stored sort keys added (unless the caller gave them)."""
     if "name_key" in columns:
         return columns, records
-    where = {name: columns.index(name) for name in SORT_SOURCES if name in columns}
-    sources = [[where.get(f) for f in fields] for fields in SORT_KEYS.values()]
-    keyed = [
-        (
-            *record,
-            *(
-                sort_key(*(record[i] or "" if i is not None else "" for i in idx))
-                for idx in sources
-            ),
+    blank = len(columns)  # the index of an empty string appended to each record
+    at = {name: columns.index(name) if name in columns else blank for name in SORT_SOURCES}
+    last, first, company, city = (at[n] for n in ("last_name", "first_name", "company", "city"))
+    keyed = []
+    for record in records:
+        values = (*record, "")
+        keyed.append(
+            (
+                *record,
+                sort_key(values[last] or "", values[first] or ""),
+                sort_key(values[company] or ""),
+                sort_key(values[city] or ""),
+            )
         )
-        for record in records
-    ]
-    return (*columns, *SORT_KEYS), keyed
+    return (*columns, "name_key", "company_key", "city_key"), keyed
 
 
 def insert_many(

@@ -45,11 +45,25 @@ def sort_key(*parts: str) -> str:
     migrations._007_sort_keys) so SQLite sorts and pages with a plain index, no collation
     to register on every connection.
     """
+    if len(parts) == 1:
+        return _one_key(parts[0] or "")
+    if len(parts) == 2:  # (last name, first name): once per member in a 100,000-row import
+        first, second = parts[0] or "", parts[1] or ""
+        p1, s1 = _levels(first)
+        p2, s2 = _levels(second)
+        return f"{p1}\x02{p2}\x01{s1}\x02{s2}\x01{first}\x02{second}"
     levels = [_levels(p or "") for p in parts]
     primary = _PART_SEP.join(level[0] for level in levels)
     secondary = _PART_SEP.join(level[1] for level in levels)
     typed = _PART_SEP.join(p or "" for p in parts)
     return primary + _LEVEL_END + secondary + _LEVEL_END + typed
+
+
+@lru_cache(maxsize=16384)
+def _one_key(part: str) -> str:
+    """sort_key() of one part (companies and cities repeat a lot in a big import)."""
+    primary, secondary = _levels(part)
+    return primary + _LEVEL_END + secondary + _LEVEL_END + part
 
 
 def sort_key_parts(key: str) -> list[str]:
