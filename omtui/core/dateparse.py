@@ -130,7 +130,7 @@ _D_MONTH_Y = re.compile(
 _MONTH_D_Y = re.compile(
     r"(?P<month>[a-z]+)\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?(?:\s+(?P<y>\d{4}))?"
 )
-_CONNECTORS = re.compile(r"^(?:le|on|the)\s+|\s+(?:a|at|le)$")
+_CONNECTORS = re.compile(r"^(?:le|on|the)\s+|\s+(?:a|at|le)$|^(?:a|at|le|on)$")
 
 
 def _unreadable(text: str) -> UnreadableDate:

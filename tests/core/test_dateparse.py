@@ -66,6 +66,8 @@ def wall(*args: int) -> datetime:
         ("  2026-12-03   12:30  ", wall(2026, 12, 3, 12, 30)),
         ("12h30", wall(2026, 11, 22, 12, 30)),  # a time alone: today
         ("14h", wall(2026, 11, 22, 14, 0)),
+        ("à 14h", wall(2026, 11, 22, 14, 0)),
+        ("at 2 pm", wall(2026, 11, 22, 14, 0)),
         ("9:05", wall(2026, 11, 22, 9, 5)),
         ("22 novembre 8h", wall(2026, 11, 22, 8, 0)),  # today is still "the next such date"
         ("21/11 8h", wall(2027, 11, 21, 8, 0)),  # yesterday: next year
@@ -175,3 +177,33 @@ def test_every_month_name_is_known() -> None:
         assert len(names) >= 2, number
         for name in names:
             assert parse_date(f"1 {name} 2030", tz=PARIS, now=NOW) == date(2030, number, 1)
+
+
+def test_every_hour_of_a_year_round_trips_in_three_spellings() -> None:
+    """Each hour of 2027 typed as 31/12/2027 23:30, 31 déc. 2027 23h30 and ISO reads back
+    to the same moment; only the two clock-change hours are refused, each with its error."""
+    refused: dict[str, list[datetime]] = {"gap": [], "twice": []}
+    moment = datetime(2027, 1, 1, 0, 30)
+    months = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.",
+              "oct.", "nov.", "déc."]  # fmt: skip
+    while moment.year == 2027:
+        spellings = (
+            f"{moment:%d/%m/%Y %H:%M}",
+            f"{moment.day} {months[moment.month - 1]} {moment.year} {moment:%H}h{moment:%M}",
+            f"{moment:%Y-%m-%dT%H:%M}",
+        )
+        for text in spellings:
+            try:
+                got = parse_datetime(text, tz=PARIS, now=NOW)
+            except NonexistentTime:
+                refused["gap"].append(moment)
+                continue
+            except AmbiguousTime:
+                refused["twice"].append(moment)
+                continue
+            assert got.astimezone(PARIS).replace(tzinfo=None) == moment, text
+        moment += timedelta(hours=1)
+    assert refused == {
+        "gap": [datetime(2027, 3, 28, 2, 30)] * 3,
+        "twice": [datetime(2027, 10, 31, 2, 30)] * 3,
+    }
