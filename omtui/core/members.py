@@ -527,14 +527,15 @@ def tag_options(db: Database) -> list[str]:
 
 
 def all_cities(db: Database) -> list[str]:
-    """Every city spelling in the club, in French alphabetical order.
+    """Every city spelling among the members shown, in French alphabetical order.
 
     Read from the index of the stored key alone (the key ends with the city as typed).
     """
     return [
         sort_key_parts(r[0])[0]
         for r in db.execute(
-            "SELECT DISTINCT city_key FROM members WHERE city_key > ? ORDER BY city_key",
+            "SELECT DISTINCT city_key FROM members WHERE archived_at IS NULL AND city_key > ?"
+            " ORDER BY city_key",
             (sort_key(""),),
         )
     ]

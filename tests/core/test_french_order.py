@@ -220,7 +220,9 @@ def test_migration_backfills_keys_and_refolds_search(tmp_path: Path) -> None:
         ]
         assert members.count_members(db, MemberFilter(text="cœur")) == 1
         indexes = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='index'")}
-        assert {"members_live_name_key", "members_company_key", "members_city_key"} <= indexes
+        assert {"members_live_name_key", "members_live_company_key", "members_live_city_key"} <= (
+            indexes
+        )
         plan = " ".join(
             str(r[-1])
             for r in db.execute(
