@@ -7,7 +7,14 @@ from functools import lru_cache
 
 # Letters that are not a base letter plus accents, so NFKD leaves them whole: a French
 # keyboard has no œ key, so "coeur" must find "Cœur" and "Œuvray" sorts as "Oeuvray".
-_LETTERS = str.maketrans({"œ": "oe", "æ": "ae", "ø": "o", "ł": "l", "đ": "d", "ð": "d"})
+# Typographic apostrophes and hyphens (word processors put them in names) read as the
+# keyboard's, so "d'Arc" finds "d’Arc" and both sort together.
+_LETTERS = str.maketrans(
+    {
+        "œ": "oe", "æ": "ae", "ø": "o", "ł": "l", "đ": "d", "ð": "d",
+        "\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2010": "-", "\u2011": "-",
+    }
+)  # fmt: skip
 
 
 def fold(text: str | None) -> str:

@@ -43,6 +43,8 @@ def test_fold_spells_ligatures_out() -> None:
     assert fold("Lætitia") == "laetitia"
     assert fold("Straße") == "strasse"
     assert fold("Hélène Çava") == "helene cava"
+    assert fold("Jeanne d\u2019Arc-Dupré") == fold("jeanne d'arc-dupre") == "jeanne d'arc-dupre"
+    assert fold("Jean\u2011Pierre") == "jean-pierre"
 
 
 def test_sort_key_orders_like_a_french_reader() -> None:
