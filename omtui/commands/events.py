@@ -174,14 +174,12 @@ def _fields_from(club: ClubContext, options: dict[str, Any], base: ev.Event | No
             fields[name] = options[name]
     if options.get("host_email"):
         fields["host_member_id"] = ev.member_by_email(club.db, options["host_email"]).id
+    now = club.now()
     if options.get("start"):
-        fields["starts_at"] = ev.parse_when(options["start"], club.tz, "starts_at")
+        fields["starts_at"] = ev.parse_when(options["start"], club.tz, "starts_at", now=now)
     start = fields.get("starts_at") or (base.starts_at if base else None)
-    end = options.get("end")
-    if end:
-        if len(end.strip()) <= 5 and start is not None:  # "14:00": same day as the start
-            end = f"{format_local(start, club.tz, '%Y-%m-%d')} {end.strip()}"
-        fields["ends_at"] = ev.parse_when(end, club.tz, "ends_at")
+    if options.get("end"):
+        fields["ends_at"] = ev.parse_when(options["end"], club.tz, "ends_at", now=now, start=start)
     return fields
 
 

@@ -598,6 +598,8 @@ def _update(
     search = members.search_text(current | sets)
     if search != current["search"]:
         sets["search"] = search  # only then does the search index need its update trigger
+    if members.SORT_SOURCES & sets.keys():
+        sets.update(members.sort_keys(current | sets))
     sets["updated_at"] = to_iso(now)
     db.execute(
         f"UPDATE members SET {', '.join(f'{k} = ?' for k in sets)} WHERE id = ?",

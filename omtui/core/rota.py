@@ -243,7 +243,7 @@ def volunteers(db: Database) -> list[Volunteer]:
     """Members tagged volunteer (not archived), by name."""
     rows = db.query(
         f"SELECT id, first_name, last_name, email FROM members m WHERE {_VOLUNTEER_SQL}"
-        " ORDER BY last_name COLLATE NOCASE, first_name COLLATE NOCASE, id"
+        " ORDER BY name_key, id"  # French alphabetical order (members.SORT_KEYS)
     )
     return [Volunteer(**r) for r in rows]
 

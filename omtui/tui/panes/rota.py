@@ -322,6 +322,7 @@ class RotaPane(ClubPane):
                 self.club.tz,
                 save,
                 default_start=cover.starts_at,
+                now=self.club.now,
             ),
             self._saved,
         )
@@ -335,7 +336,8 @@ class RotaPane(ClubPane):
             return self.club.in_worker(lambda db: rota.update_shift(db, shift.id, **vars(fields)))
 
         title = _("Edit shift at {event}").format(event=shift.event_title)
-        self.app.push_screen(RotaShiftForm(title, self.club.tz, save, shift), self._saved)
+        form = RotaShiftForm(title, self.club.tz, save, shift, now=self.club.now)
+        self.app.push_screen(form, self._saved)
 
     def _saved(self, shift: rota.Shift | None) -> None:
         if shift is not None:

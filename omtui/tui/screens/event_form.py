@@ -27,8 +27,8 @@ from omtui.tui.text import plain
 WHEN = "%Y-%m-%d %H:%M"
 TEXT_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("title", _("Title"), ""),
-    ("starts_at", _("Starts"), "2026-12-03 12:30"),
-    ("ends_at", _("Ends"), _("2026-12-03 14:00 or 14:00")),
+    ("starts_at", _("Starts"), _("03/12/2026 12:30, 3 Dec 12h30")),
+    ("ends_at", _("Ends"), _("14:00 (the same day) or 03/12/2026 14:00")),
     ("city", _("City"), ""),
     ("host", _("Host (email)"), _("member hosting a meetup")),
     ("host_company", _("Host company"), _("or venue, restaurant")),
@@ -67,6 +67,7 @@ class EventForm(ModalScreen[ev.Event | None]):
         super().__init__()
         self.club = club
         self.event = event
+        self._prefill: dict[str, str] = {}
 
     def _initial(self) -> dict[str, str]:
         event = self.event
@@ -96,7 +97,9 @@ class EventForm(ModalScreen[ev.Event | None]):
 
     def compose(self) -> ComposeResult:
         # an Input shows what saving would store: no control characters
-        initial = {k: clean_text(v, multiline=True) for k, v in self._initial().items()}
+        initial = self._prefill = {
+            k: clean_text(v, multiline=True) for k, v in self._initial().items()
+        }
         heading = _("Edit event {id}").format(id=self.event.id) if self.event else _("New event")
         with Vertical():
             yield Label(f"[b]{heading}[/b]  [dim]{_('ctrl+s save · Esc cancel')}[/dim]")
@@ -162,13 +165,22 @@ class EventForm(ModalScreen[ev.Event | None]):
         start_text = self._value("starts_at")
         if not start_text:
             raise ValidationError(_("type when the event starts"), field="starts_at")
-        fields["starts_at"] = ev.parse_when(start_text, tz, "starts_at")
+        now = self.club.now()
+        # A time left as shown keeps its stored moment: 02:30 on the night the clocks go
+        # back reads two ways, and saving another field must not ask which.
+        if self.event is not None and start_text == self._prefill.get("starts_at"):
+            fields["starts_at"] = self.event.starts_at
+        else:
+            fields["starts_at"] = ev.parse_when(start_text, tz, "starts_at", now=now)
         end_text = self._value("ends_at")
         if not end_text:
             raise ValidationError(_("type when the event ends"), field="ends_at")
-        if len(end_text) <= 5:  # "14:00": the same day as the start
-            end_text = f"{format_local(fields['starts_at'], tz, '%Y-%m-%d')} {end_text}"
-        fields["ends_at"] = ev.parse_when(end_text, tz, "ends_at")
+        if self.event is not None and end_text == self._prefill.get("ends_at"):
+            fields["ends_at"] = self.event.ends_at
+        else:
+            fields["ends_at"] = ev.parse_when(
+                end_text, tz, "ends_at", now=now, start=fields["starts_at"]
+            )
         host = self._value("host")
         if host:
             member = members.find_by_email(self.club.db, host)
