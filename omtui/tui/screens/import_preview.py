@@ -165,7 +165,12 @@ class ImportPreviewScreen(ModalScreen[bool]):
             must_exist=False,
             initial=str(Path(self.preview.path).with_name("rejected.csv")),
         )
-        self.app.push_screen(prompt, lambda path: path and self.save_rejects(path))
+
+        def chosen(path: Path | None) -> None:
+            if path is not None:
+                self.save_rejects(path)
+
+        self.app.push_screen(prompt, chosen)
 
     @work(thread=True, group="import-rejects", exit_on_error=False)
     def save_rejects(self, path: Path) -> None:
