@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 
 from omtui.core import members as core
-from omtui.core.db import open_database
 from omtui.core.members import Member
 from omtui.errors import OmtuiError
 from omtui.i18n import _
@@ -112,7 +111,7 @@ class MemberActions(_Base):
         from omtui.core import importer
 
         self.app.call_from_thread(self.notify, _("Reading {path}…").format(path=path))
-        db = open_database(self.club.db_path)
+        db = self.club.worker_db()
         try:
             preview = importer.preview_import(db, path, now=self.club.now())
         except OmtuiError as exc:
@@ -134,7 +133,7 @@ class MemberActions(_Base):
         """Apply in one transaction on its own connection, then refresh."""
         from omtui.core import importer
 
-        db = open_database(self.club.db_path)
+        db = self.club.worker_db()
         try:
             result = importer.apply_import(db, preview, now=self.club.now())
         except OmtuiError as exc:
@@ -175,7 +174,7 @@ class MemberActions(_Base):
     def export_csv(self, path: Path) -> None:
         from omtui.core import importer
 
-        db = open_database(self.club.db_path)
+        db = self.club.worker_db()
         try:
             count = importer.export_members(db, path, self.filt)
         except (OmtuiError, OSError) as exc:

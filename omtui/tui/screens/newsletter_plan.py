@@ -10,13 +10,14 @@ import humanize
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.markup import escape
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from omtui.core.newsletter import LEFT_OUT_REASONS, SendPlan
 from omtui.i18n import _
 from omtui.tui.screens.confirm import TypeToConfirmDialog
+from omtui.tui.text import markup, plain
 
 EXAMPLES_SHOWN = 3
 
@@ -36,34 +37,36 @@ def humanize_duration(seconds: float) -> str:
     return _("about {duration}").format(duration=text)
 
 
-def plan_text(subject: str, plan: SendPlan, now: datetime) -> str:
-    """The plan as console markup: recipients, who is left out and why, the duration."""
+def plan_text(subject: str, plan: SendPlan, now: datetime) -> Content:
+    """The plan: recipients, who is left out and why, the duration (data as plain text)."""
     duration = humanize_duration(plan.estimated_seconds)
     lines = [
-        _("Subject: [b]{subject}[/b]").format(subject=escape(subject)),
-        "",
-        _("Recipients: [b]{count:,}[/b] subscribed members").format(count=plan.count),
-        "",
-        _("Left out:"),
-        _("  outside the audience: {count:,}").format(count=plan.outside_audience),
+        markup(_("Subject: [b]{subject}[/b]"), subject=subject),
+        Content(""),
+        markup(_("Recipients: [b]{count:,}[/b] subscribed members"), count=plan.count),
+        Content(""),
+        plain(_("Left out:")),
+        plain(_("  outside the audience: {count:,}").format(count=plan.outside_audience)),
     ]
     for reason, emails in plan.left_out.items():
         if not emails:
             continue
         label = _(LEFT_OUT_REASONS.get(reason, reason))
-        line = f"  {escape(label)}: {len(emails):,}"
+        line = markup("  {label}: {count:,}", label=label, count=len(emails))
         if reason != "unsubscribed":  # worth fixing: show which addresses
             shown = ", ".join(emails[:EXAMPLES_SHOWN])
             shown += ", …" if len(emails) > EXAMPLES_SHOWN else ""
-            line += f"  [dim]({escape(shown)})[/dim]"
+            line += markup("  [dim]({shown})[/dim]", shown=shown)
         lines.append(line)
     lines += [
-        "",
-        _("At {rate:g} messages/s this takes [b]{duration}[/b].").format(
-            rate=plan.rate, duration=duration
+        Content(""),
+        markup(
+            _("At {rate:g} messages/s this takes [b]{duration}[/b]."),
+            rate=plan.rate,
+            duration=duration,
         ),
     ]
-    return "\n".join(lines)
+    return Content("\n").join(lines)
 
 
 class SendPlanScreen(ModalScreen[bool]):
