@@ -17,7 +17,7 @@ from textual.worker import Worker
 
 from omtui.context import ClubContext
 from omtui.core import sender
-from omtui.i18n import _, ngettext
+from omtui.i18n import _
 from omtui.tui.messages import DataChanged
 
 
@@ -142,11 +142,9 @@ class NewsletterSends:
         progress = run.progress
         if state == "sent" and progress is not None:
             self.app.notify(
-                ngettext(
-                    "Newsletter sent to {sent:,} recipient ({failed:,} failed).",
-                    "Newsletter sent to {sent:,} recipients ({failed:,} failed).",
-                    progress.sent,
-                ).format(sent=progress.sent, failed=progress.failed),
+                _("Newsletter sent to {sent:,} recipients ({failed:,} failed).").format(
+                    sent=progress.sent, failed=progress.failed
+                ),
                 severity="warning" if progress.failed else "information",
             )
         elif state == "paused" and not run.asked:
