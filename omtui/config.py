@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from omtui.errors import ConfigError
-from omtui.i18n import _
+from omtui.i18n import LANGUAGES, _
 
 TLS_MODES = ("none", "starttls", "tls")
 
@@ -53,6 +53,8 @@ class Config:
     club_name: str = "Office Managers Club"
     timezone: str = "Europe/Paris"
     db: str | None = None
+    language: str | None = None
+    """The interface language, "fr" or "en" (`OMTUI_LANG` beats it; default: the locale)."""
     list_id: str = "newsletter.club.example.org"
     unsubscribe_mailto: str | None = None
     unsubscribe_url: str | None = None
@@ -83,6 +85,7 @@ _CLUB_KEYS: dict[str, type | tuple[type, ...]] = {
     "club_name": str,
     "timezone": str,
     "db": str,
+    "language": str,
     "list_id": str,
     "unsubscribe_mailto": str,
     "unsubscribe_url": str,
@@ -149,6 +152,12 @@ def load_config(path: Path | None) -> Config:
     if smtp.get("tls", "none") not in TLS_MODES:
         raise ConfigError(
             _("config: [smtp] tls must be one of {modes}").format(modes=", ".join(TLS_MODES))
+        )
+    if club.get("language") not in (None, *LANGUAGES):
+        raise ConfigError(
+            _("config: language must be one of {languages}, not {language!r}").format(
+                languages=", ".join(LANGUAGES), language=club["language"]
+            )
         )
     if "rate" in smtp:
         smtp["rate"] = float(smtp["rate"])

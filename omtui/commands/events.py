@@ -17,7 +17,7 @@ from omtui.core.dates import format_local, humanize_day
 from omtui.core.events_import import import_registrations
 from omtui.core.ics import events_to_ical
 from omtui.errors import OmtuiError
-from omtui.i18n import _
+from omtui.i18n import _, ngettext
 
 WHEN = "%Y-%m-%d %H:%M"
 
@@ -294,7 +294,12 @@ def ics_cmd(club: ClubContext, event_id: int | None, output: Path | None) -> Non
         output.write_bytes(data)
     except OSError as exc:
         raise OmtuiError(_("cannot write {path}: {error}").format(path=output, error=exc)) from exc
-    click.echo(_("Wrote {n} events to {path}").format(n=len(chosen), path=output), err=True)
+    click.echo(
+        ngettext("Wrote {n} event to {path}", "Wrote {n} events to {path}", len(chosen)).format(
+            n=len(chosen), path=output
+        ),
+        err=True,
+    )
 
 
 @events_group.command("import-registrations")

@@ -13,7 +13,7 @@ from omtui.core import importer, members
 from omtui.core.dates import format_local, to_iso
 from omtui.core.members import MemberFilter
 from omtui.errors import NotFound
-from omtui.i18n import _
+from omtui.i18n import _, ngettext
 
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 
@@ -76,7 +76,11 @@ def import_cmd(club: ClubContext, file: Path, dry_run: bool) -> None:
 def export_cmd(club: ClubContext, file: Path, tag: str | None, city: str | None) -> None:
     """Export members to a CSV FILE (UTF-8, `;`-separated; imports back unchanged)."""
     count = importer.export_members(club.db, file, MemberFilter(tag=tag, city=city))
-    click.echo(_("Exported {count} members to {path}").format(count=count, path=file))
+    click.echo(
+        ngettext(
+            "Exported {count} member to {path}", "Exported {count} members to {path}", count
+        ).format(count=count, path=file)
+    )
 
 
 def _table(rows: list[list[str]]) -> str:
@@ -119,7 +123,7 @@ def list_cmd(
         for m in found
     ]
     click.echo(_table(rows))
-    click.echo(_("{count} members").format(count=len(found)))
+    click.echo(ngettext("{count} member", "{count} members", len(found)).format(count=len(found)))
 
 
 def _member(club: ClubContext, email: str) -> members.Member:

@@ -23,7 +23,7 @@ from omtui.core.newsletter import (
     list_newsletters,
 )
 from omtui.errors import OmtuiError, UnusableInput
-from omtui.i18n import _
+from omtui.i18n import _, ngettext
 
 
 @click.group("newsletter")
@@ -60,7 +60,7 @@ def list_command(club: ClubContext, as_json: bool) -> None:
         nl = s.newsletter
         if nl.status == "draft":
             size = audience_size(club.db, nl.audience_tags, nl.audience_city)
-            counts = _("{n} would receive it").format(n=size)
+            counts = ngettext("{n} would receive it", "{n} would receive it", size).format(n=size)
         else:
             counts = _("{sent}/{total} sent, {failed} failed").format(
                 sent=s.counts.get("sent", 0), total=s.recipients, failed=s.counts.get("failed", 0)
@@ -114,9 +114,11 @@ def test_command(club: ClubContext, newsletter_id: int, to: str) -> None:
 
 def _print_plan(plan, subject: str) -> None:
     click.echo(
-        _('Newsletter {id} "{subject}" will go to {n} members.').format(
-            id=plan.newsletter_id, subject=subject, n=plan.count
-        )
+        ngettext(
+            'Newsletter {id} "{subject}" will go to {n} member.',
+            'Newsletter {id} "{subject}" will go to {n} members.',
+            plan.count,
+        ).format(id=plan.newsletter_id, subject=subject, n=plan.count)
     )
     for reason, emails in plan.left_out.items():
         if not emails:
@@ -128,9 +130,11 @@ def _print_plan(plan, subject: str) -> None:
             click.echo(f"    {shown}")
     if plan.outside_audience:
         click.echo(
-            _("  left out, outside the audience: {n} subscribed members").format(
-                n=plan.outside_audience
-            )
+            ngettext(
+                "  left out, outside the audience: {n} subscribed member",
+                "  left out, outside the audience: {n} subscribed members",
+                plan.outside_audience,
+            ).format(n=plan.outside_audience)
         )
     if plan.rate > 0:
         click.echo(
@@ -253,8 +257,10 @@ def send_command(club: ClubContext, newsletter_id: int, yes: bool, resend_uncert
         reporter.close()
     if outcome.recovered_uncertain:
         click.echo(
-            _(
-                "{n} messages were in flight when the previous send stopped: marked uncertain."
+            ngettext(
+                "{n} message was in flight when the previous send stopped: marked uncertain.",
+                "{n} messages were in flight when the previous send stopped: marked uncertain.",
+                outcome.recovered_uncertain,
             ).format(n=outcome.recovered_uncertain)
         )
     _print_status(club, newsletter_id)

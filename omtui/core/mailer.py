@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import aiosmtplib
 
 from omtui.config import SmtpConfig
-from omtui.i18n import _
+from omtui.i18n import _, ngettext
 
 
 @dataclass(frozen=True)
@@ -265,9 +265,11 @@ class Mailer:
                 await asyncio.sleep(self.policy.delay(attempt))
         return Delivery(
             "failed",
-            _("gave up after {n} attempts: {reply}").format(
-                n=self.policy.max_attempts, reply=reply
-            ),
+            ngettext(
+                "gave up after {n} attempt: {reply}",
+                "gave up after {n} attempts: {reply}",
+                self.policy.max_attempts,
+            ).format(n=self.policy.max_attempts, reply=reply),
             self.policy.max_attempts,
         )
 

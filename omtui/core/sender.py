@@ -47,7 +47,7 @@ from omtui.core.newsletter import (
 )
 from omtui.core.newsletter_mime import MessageTemplate, envelope_address
 from omtui.errors import OmtuiError, ValidationError
-from omtui.i18n import _
+from omtui.i18n import _, ngettext
 
 ProgressCallback = Callable[["SendProgress"], None]
 
@@ -339,7 +339,11 @@ async def _send(
         run.consecutive_errors += 1
         if run.consecutive_errors >= limit:
             control.pause(
-                _("{n} errors in a row, the last one: {reply}").format(n=limit, reply=reply)
+                ngettext(
+                    "{n} error in a row, the last one: {reply}",
+                    "{n} errors in a row, the last one: {reply}",
+                    limit,
+                ).format(n=limit, reply=reply)
             )
 
     def count(delivery_state: str) -> None:

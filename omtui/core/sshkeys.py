@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from omtui.errors import UnusableInput
-from omtui.i18n import _
+from omtui.i18n import _, ngettext
 
 MAX_KEY_FILE_BYTES = 64 * 1024
 MIN_RSA_BITS = 2048
@@ -86,9 +86,11 @@ def parse_public_key(text: str, source: str = "the key file") -> PublicKey:
         raise BadPublicKey(_("{source} holds no public key").format(source=source))
     if len(lines) > 1:
         raise BadPublicKey(
-            _("{source} holds {n} lines; give a file with exactly one public key").format(
-                source=source, n=len(lines)
-            )
+            ngettext(
+                "{source} holds {n} line; give a file with exactly one public key",
+                "{source} holds {n} lines; give a file with exactly one public key",
+                len(lines),
+            ).format(source=source, n=len(lines))
         )
     parts = lines[0].split(None, 2)
     key_type = parts[0]

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from rich.text import Text
 from textual import events
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
@@ -24,6 +24,7 @@ from omtui.core.dates import humanize_day
 from omtui.i18n import _
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.volunteer_drop import DropReasonDialog
+from omtui.tui.textual_words import TranslatedApp
 
 POLL_SECONDS = 1.0
 REDRAW_SECONDS = 60.0
@@ -34,7 +35,7 @@ def _short(title: str) -> str:
     return title if len(title) <= EVENT_WIDTH else title[: EVENT_WIDTH - 1] + "…"
 
 
-class VolunteerApp(App[None]):
+class VolunteerApp(TranslatedApp):
     """My upcoming shifts and the open shifts I may take; take and drop."""
 
     TITLE = "omtui volunteer"

@@ -137,7 +137,7 @@ def test_kill_9_at_random_points_loses_nothing_and_doubles_nothing(
     smtp_sink.behaviour.delay = 0.01
     config = write_config(tmp_path, rate=0, concurrency=4)
     nid = new_draft(run_cli, tmp_path)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OMTUI_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OMTUI_")} | {"OMTUI_LANG": "en"}
     env.update(sink_env(smtp_sink), HOME=str(isolated_dirs))
     argv = [sys.executable, "-m", "omtui", "--db", str(db_path), "--config", str(config),
             "newsletter", "send", nid, "--yes"]  # fmt: skip
@@ -188,7 +188,7 @@ def test_ctrl_c_pauses_cleanly_and_send_resumes(
     smtp_sink.behaviour.delay = 0.02
     config = write_config(tmp_path, rate=0, concurrency=2)
     nid = new_draft(run_cli, tmp_path)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OMTUI_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OMTUI_")} | {"OMTUI_LANG": "en"}
     env.update(sink_env(smtp_sink), HOME=str(isolated_dirs))
     argv = [sys.executable, "-m", "omtui", "--db", str(db_path), "--config", str(config),
             "newsletter", "send", nid, "--yes"]  # fmt: skip

@@ -20,7 +20,7 @@ from omtui.core import newsletter as nl
 from omtui.core import sender
 from omtui.core.dates import humanize_delta
 from omtui.errors import OmtuiError
-from omtui.i18n import _
+from omtui.i18n import _, ngettext
 from omtui.tui.messages import DataChanged
 from omtui.tui.panes.base import ClubPane
 from omtui.tui.screens.confirm import ConfirmDialog
@@ -103,7 +103,11 @@ class NewsletterPane(ClubPane):
                     f"{counts.get('sent', 0):,}" if item.status != "draft" else "",
                     f"{counts.get('failed', 0):,}" if counts.get("failed") else "",
                     self._when(item, now)
-                    + (_(", {n} uncertain").format(n=problems) if problems else ""),
+                    + (
+                        ngettext(", {n} uncertain", ", {n} uncertain", problems).format(n=problems)
+                        if problems
+                        else ""
+                    ),
                     str(item.id),
                 )
             )
@@ -217,8 +221,10 @@ class NewsletterPane(ClubPane):
         if progress.running:
             self.notify(_("Another omtui is sending this newsletter right now."))
             return
-        question = _(
-            "Resume this send? {remaining:,} recipients are left; {sent:,} already received it."
+        question = ngettext(
+            "Resume this send? {remaining:,} recipient is left; {sent:,} already received it.",
+            "Resume this send? {remaining:,} recipients are left; {sent:,} already received it.",
+            progress.remaining,
         ).format(remaining=progress.remaining, sent=progress.sent)
 
         def answered(yes: bool | None) -> None:
@@ -283,9 +289,11 @@ class NewsletterPane(ClubPane):
         progress = run.progress
         if state == "sent" and progress is not None:
             self.notify(
-                _("Newsletter sent to {sent:,} recipients ({failed:,} failed).").format(
-                    sent=progress.sent, failed=progress.failed
-                ),
+                ngettext(
+                    "Newsletter sent to {sent:,} recipient ({failed:,} failed).",
+                    "Newsletter sent to {sent:,} recipients ({failed:,} failed).",
+                    progress.sent,
+                ).format(sent=progress.sent, failed=progress.failed),
                 severity="warning" if progress.failed else "information",
             )
         elif state == "paused" and not run.asked:

@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from omtui.core.newsletter import LEFT_OUT_REASONS, SendPlan
-from omtui.i18n import _
+from omtui.i18n import _, ngettext
 from omtui.tui.screens.confirm import TypeToConfirmDialog
 
 EXAMPLES_SHOWN = 3
@@ -42,7 +42,11 @@ def plan_text(subject: str, plan: SendPlan, now: datetime) -> str:
     lines = [
         _("Subject: [b]{subject}[/b]").format(subject=escape(subject)),
         "",
-        _("Recipients: [b]{count:,}[/b] subscribed members").format(count=plan.count),
+        ngettext(
+            "Recipients: [b]{count:,}[/b] subscribed member",
+            "Recipients: [b]{count:,}[/b] subscribed members",
+            plan.count,
+        ).format(count=plan.count),
         "",
         _("Left out:"),
         _("  outside the audience: {count:,}").format(count=plan.outside_audience),
