@@ -222,7 +222,7 @@ def test_resend_uncertain_flag(run_cli, db_path: Path, tmp_path: Path, smtp_sink
     env = sink_env(smtp_sink)
     first = run_cli("newsletter", "send", nid, "--yes", env=env)
     assert first.returncode == 0, first.stderr
-    assert "1 messages were in flight" in first.stdout
+    assert "1 message was in flight" in first.stdout  # singular since ngettext
     assert "Uncertain" in first.stdout and "helene.dupre@example.fr" in first.stdout
     assert "helene.dupre@example.fr" not in smtp_sink.recipients()
     again = run_cli("newsletter", "send", nid, "--yes", "--resend-uncertain", env=env)
