@@ -13,10 +13,9 @@ import humanize
 
 from omtui.commands import pass_club
 from omtui.context import ClubContext
-from omtui.core import outbox, sender
+from omtui.core import labels, outbox, sender
 from omtui.core.dates import humanize_delta
 from omtui.core.newsletter import (
-    LEFT_OUT_REASONS,
     audience_size,
     create_draft,
     get_newsletter,
@@ -123,7 +122,7 @@ def _print_plan(plan, subject: str) -> None:
     for reason, emails in plan.left_out.items():
         if not emails:
             continue
-        label = _(LEFT_OUT_REASONS[reason])
+        label = labels.left_out_reason(reason)
         shown = ", ".join(emails[:5]) + (" …" if len(emails) > 5 else "")
         click.echo(_("  left out, {reason}: {n}").format(reason=label, n=len(emails)))
         if reason != "unsubscribed":
@@ -266,7 +265,9 @@ def send_command(club: ClubContext, newsletter_id: int, yes: bool, resend_uncert
     _print_status(club, newsletter_id)
     if outcome.state != "sent":
         raise OmtuiError(
-            _("the send is {state}: {reason}").format(state=outcome.state, reason=outcome.reason)
+            _("the send is {state}: {reason}").format(
+                state=labels.newsletter_status(outcome.state), reason=outcome.reason
+            )
         )
     if outcome.progress.failed:
         sys.exit(1)
@@ -280,7 +281,7 @@ def _print_status(club: ClubContext, newsletter_id: int) -> None:
             "{queued} queued (of {total})."
         ).format(
             id=newsletter_id,
-            state=p.state,
+            state=labels.newsletter_status(p.state),
             sent=p.sent,
             failed=p.failed,
             uncertain=p.uncertain,

@@ -32,7 +32,7 @@ from datetime import datetime
 from pathlib import Path
 
 from omtui.config import Config
-from omtui.core import outbox
+from omtui.core import labels, outbox
 from omtui.core.dates import to_iso, utcnow
 from omtui.core.db import Database, open_database
 from omtui.core.mailer import Delivery, Mailer, RetryPolicy, ServerDown, send_one
@@ -153,7 +153,9 @@ def start_send(
         nl = get_newsletter(db, newsletter_id)
         if nl.read_only:
             raise ValidationError(
-                _("newsletter {id} is already {status}").format(id=nl.id, status=nl.status)
+                _("newsletter {id} is already {status}").format(
+                    id=nl.id, status=labels.newsletter_status(nl.status)
+                )
             )
         ensure_valid(nl.subject, nl.body)
         if not plan.recipients:

@@ -14,7 +14,7 @@ from textual.events import Resize
 from textual.widgets import DataTable, Label, Static
 
 from omtui.core import events as ev
-from omtui.core import members
+from omtui.core import labels, members
 from omtui.core import partners as pt
 from omtui.core.dates import format_local, humanize_day
 from omtui.errors import OmtuiError
@@ -112,7 +112,7 @@ class EventsPane(ClubPane):
                 (
                     format_local(event.starts_at, tz, "%d/%m %H:%M"),
                     humanize_day(event.starts_at, now, tz),
-                    event.kind,
+                    labels.event_kind(event.kind),
                     f"{seats} +{stats.waiting}" if stats.waiting else seats,
                     title,
                     event.city or _("online"),
@@ -193,7 +193,8 @@ class EventsPane(ClubPane):
         countdown = humanize_day(event.starts_at, now, tz)
         lines = [
             f"[b]{escape(event.title)}[/b]",
-            f"{event.kind} · {event.status} · {start}-{end} ({countdown})",
+            f"{labels.event_kind(event.kind)} · {labels.event_status(event.status)} · "
+            f"{start}-{end} ({countdown})",
             escape(event.location or "-"),
         ]
         if event.host_member_id:
@@ -220,7 +221,9 @@ class EventsPane(ClubPane):
             lines.append(_("Attendance rate: {rate:.0%}").format(rate=stats.attendance_rate))
         linked = pt.event_partners(db, event.id)
         if linked:
-            names = ", ".join(f"{p.partner.company} ({_(p.role)})" for p in linked)
+            names = ", ".join(
+                f"{p.partner.company} ({labels.partner_role(p.role)})" for p in linked
+            )
             lines.append(_("Partners: {names}").format(names=escape(names)))
         return "\n".join(lines)
 

@@ -14,7 +14,8 @@ from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
-from omtui.core.newsletter import LEFT_OUT_REASONS, SendPlan
+from omtui.core import labels
+from omtui.core.newsletter import SendPlan
 from omtui.i18n import _, ngettext
 from omtui.tui.screens.confirm import TypeToConfirmDialog
 
@@ -54,7 +55,7 @@ def plan_text(subject: str, plan: SendPlan, now: datetime) -> str:
     for reason, emails in plan.left_out.items():
         if not emails:
             continue
-        label = _(LEFT_OUT_REASONS.get(reason, reason))
+        label = labels.left_out_reason(reason)
         line = f"  {escape(label)}: {len(emails):,}"
         if reason != "unsubscribed":  # worth fixing: show which addresses
             shown = ", ".join(emails[:EXAMPLES_SHOWN])
