@@ -67,8 +67,10 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def run_app(demo_db: Path, tmp_path: Path, config: str, **env: str) -> dict:
     config_path = tmp_path / "config.toml"
     config_path.write_text(config, encoding="utf-8")
-    clean = {k: v for k, v in os.environ.items()
-             if not k.startswith("OMTUI_") and k not in ("LC_ALL", "LC_MESSAGES", "LANG")}  # fmt: skip
+    locale_names = ("LC_ALL", "LC_MESSAGES", "LANG")
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith("OMTUI_") and k not in locale_names
+    }
     clean.update(HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / ".config"), **env)
     proc = subprocess.run(
         [sys.executable, "-c", CHILD, "--config", str(config_path), "--db", str(demo_db)],
