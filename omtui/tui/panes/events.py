@@ -123,8 +123,9 @@ class EventsPane(ClubPane):
         which = _("Past events") if self.show_past else _("Upcoming events")
         other = _("upcoming") if self.show_past else _("past")
         self.query_one("#caption", Label).update(
-            f"[b]{which}[/b] ({len(found)})  [dim]p: {other} · a: add · r: register · "
-            f"c: check-in[/dim]"
+            _(
+                "[b]{which}[/b] ({n})  [dim]p: {other} · a: add · r: register · c: check-in[/dim]"
+            ).format(which=which, n=len(found), other=other)
         )
         ids = [e.id for e in found]
         if self.selected_id in ids:
