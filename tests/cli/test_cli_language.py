@@ -55,3 +55,15 @@ def test_a_wrong_language_in_the_config_is_reported(run_cli, tmp_path: Path) -> 
     result = run_cli("--config", str(config), "members", "list")
     assert result.returncode == 2
     assert "language must be one of fr, en" in result.stderr
+
+
+def test_club_set_changes_the_language_a_plain_locale_gets(run_cli) -> None:
+    before = run_cli("club", "show", env={**NO_LANGUAGE, "LANG": "C"})
+    assert "Langue utilisée\u00a0: fr" in before.stdout  # a new club is French
+    result = run_cli("club", "set", "--language", "en", env={**NO_LANGUAGE, "LANG": "C"})
+    assert result.returncode == 0, result.stderr
+    shown = run_cli("club", "show", env={**NO_LANGUAGE, "LANG": "C"})
+    assert "Club language (database): en" in shown.stdout
+    assert "Language in use: en" in shown.stdout
+    french = run_cli("club", "show", env={**NO_LANGUAGE, "LANG": "fr_FR.UTF-8"})
+    assert "Langue utilisée\u00a0: fr" in french.stdout
