@@ -143,7 +143,7 @@ def choose_language_from_argv(argv: Sequence[str]) -> str:
     try:
         config = load_config(resolve_config_path(_peek_option(argv, "--config")))
         config_language, db_setting = config.language, config.db
-    except OmtuiError:
+    except (OmtuiError, OSError):
         pass
     db_path = resolve_db_path(_peek_option(argv, "--db"), db_setting)
     return use_language(config_language, db_path)
