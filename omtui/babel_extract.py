@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 import inspect
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Iterator
 from typing import IO, Any
 
 from babel.messages.extract import extract_python
@@ -37,11 +37,9 @@ def command_docstrings(source: str) -> Iterator[tuple[int, str]]:
 
 
 def extract(
-    fileobj: IO[bytes],
-    keywords: Mapping[str, Any] | Collection[str],
-    comment_tags: Collection[str],
-    options: dict[str, Any],
-) -> Iterator[tuple[int, str | None, str | tuple[str, ...], list[str]]]:
+    fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: Any
+) -> Iterator[tuple[Any, ...]]:
+    """Babel's Python extraction, then (line, no function name, docstring, no comments)."""
     yield from extract_python(fileobj, keywords, comment_tags, options)
     fileobj.seek(0)
     source = fileobj.read().decode(options.get("encoding", "utf-8"))

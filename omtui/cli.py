@@ -104,7 +104,8 @@ def _translate_docstrings(command: click.Command) -> None:
 
 def _root_help() -> None:
     """The root group's texts, translated again once the language is chosen."""
-    cli.help = translate_docstring(cli.callback.__doc__ or "")
+    if cli.callback is not None and cli.callback.__doc__:
+        cli.help = translate_docstring(cli.callback.__doc__)
     helps = {
         "db_path": _(
             "SQLite database file (default: env OMTUI_DB, then the config, then the data dir)."

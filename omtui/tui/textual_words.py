@@ -68,11 +68,12 @@ class TranslatedApp(App[None]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         words = system_command_words()
         for command in super().get_system_commands(screen):
-            title, help_text = words.get((command.title, command.help), command[:2])
+            original = (command.title, command.help)
+            title, help_text = words.get(original, original)
             yield command._replace(title=title, help=help_text)
 
     def action_command_palette(self) -> None:
-        if self.use_command_palette and not CommandPalette.is_open(self):
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
             self.push_screen(
                 CommandPalette(placeholder=_("Search for commands…"), id="--command-palette")
             )
