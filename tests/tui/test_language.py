@@ -122,3 +122,28 @@ def test_language_en_in_the_config_beats_a_french_locale(demo_db: Path, tmp_path
 def test_omtui_lang_beats_the_config(demo_db: Path, tmp_path: Path) -> None:
     seen = run_app(demo_db, tmp_path, 'language = "en"\n', OMTUI_LANG="fr", LANG="en_US.UTF-8")
     assert seen["tabs"][0] == "Membres"
+
+
+async def test_textual_words_follow_the_language_at_run_time(demo_club) -> None:
+    """What TranslatedApp translates when it is used (not at import) switches in-process."""
+    from textual.command import CommandInput, CommandPalette
+
+    from omtui import i18n
+    from omtui.tui.app import make_app
+
+    i18n.set_language("fr")  # the autouse fixture sets English back for the next test
+    app = make_app(demo_club, poll=False)
+    notes: list[str] = []
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        titles = {c.title: c.help for c in app.get_system_commands(app.screen)}
+        assert titles["Thème"] == "Changer le thème de couleurs"
+        assert titles["Quitter"] == "Quitter l’application dès que possible"
+        app.search_themes()
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        assert app.screen.query_one(CommandInput).placeholder == "Rechercher un thème…"
+        await pilot.press("escape")
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        notes = [str(n.message) for n in app._notifications]
+    assert any("pour quitter l’application" in note for note in notes), notes
