@@ -139,7 +139,7 @@ def load_config(path: Path | None) -> Config:
     smtp_raw = raw.pop("smtp", {})
     if not isinstance(smtp_raw, dict):
         raise ConfigError(_("config: [smtp] must be a table"))
-    club = _parse_table("top level", raw, _CLUB_KEYS)
+    club = _parse_table(_("top level"), raw, _CLUB_KEYS)
     smtp = _parse_table("smtp", smtp_raw, _SMTP_KEYS)
     for env, (key, kind) in _SMTP_ENV.items():
         if env in os.environ:

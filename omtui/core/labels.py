@@ -56,3 +56,15 @@ def left_out_reason(reason: str) -> str:
         "invalid": _("invalid address"),
         "duplicate": _("duplicate address"),
     }.get(reason, reason)
+
+
+def shift_roles() -> tuple[str, ...]:
+    """The roles the shift form suggests (any non-empty role is accepted)."""
+    return (
+        _("welcome desk"),
+        _("set-up"),
+        _("host"),
+        _("speaker liaison"),
+        _("tear-down"),
+        _("cloakroom"),
+    )

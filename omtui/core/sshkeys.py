@@ -64,8 +64,9 @@ def _wire_strings(blob: bytes) -> list[bytes]:
     return out
 
 
-def parse_public_key(text: str, source: str = "the key file") -> PublicKey:
+def parse_public_key(text: str, source: str | None = None) -> PublicKey:
     """Exactly one OpenSSH public key from `text` (a .pub file), or BadPublicKey saying why."""
+    source = source or _("the key file")
     if "PRIVATE KEY" in text or "PuTTY-User-Key-File" in text:
         raise BadPublicKey(
             _(

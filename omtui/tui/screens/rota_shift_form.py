@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label
 
-from omtui.core import rota
+from omtui.core import labels, rota
 from omtui.core.dates import format_local, parse_local
 from omtui.errors import OmtuiError, ValidationError
 from omtui.i18n import _
@@ -81,7 +81,7 @@ class RotaShiftForm(ModalScreen[rota.Shift | None]):
                 yield Input(
                     s.role if s else "",
                     placeholder=_("welcome desk, set-up, host, tear-down…"),
-                    suggester=SuggestFromList(rota.ROLES, case_sensitive=False),
+                    suggester=SuggestFromList(labels.shift_roles(), case_sensitive=False),
                     id="role",
                 )
             with Horizontal(classes="row"):
