@@ -13,10 +13,12 @@ from pathlib import Path
 
 import click
 
-from omtui import __version__
+from omtui import __version__, click_words
 from omtui.context import ClubContext
 from omtui.errors import OmtuiError
 from omtui.i18n import _, translate_docstring, use_language
+
+click_words.install()
 
 
 class OmtuiGroup(click.Group):

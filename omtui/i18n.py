@@ -41,6 +41,11 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _translation.ngettext(singular, plural, n)
 
 
+def translate_declared(message: str) -> str:
+    """Translate a message declared (and so extracted) elsewhere with `N_()`: click's words."""
+    return _translation.gettext(message)
+
+
 def translate_docstring(docstring: str) -> str:
     """Translate a CLI command's docstring (its `--help`), cleaned as click shows it.
 

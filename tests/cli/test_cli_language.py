@@ -21,6 +21,10 @@ def test_help_is_french_under_lang_c(run_cli) -> None:
     sub = run_cli("members", "list", "--help", env={**NO_LANGUAGE, "LANG": "C"})
     assert "Afficher tous les membres correspondants" in sub.stdout
     assert "Seulement les membres de cette ville." in sub.stdout
+    assert "Utilisation\u00a0: omtui members list" in sub.stdout  # click's own words too
+    assert "Afficher ce message et quitter." in sub.stdout
+    missing = run_cli("members", "import", env={**NO_LANGUAGE, "LANG": "C"})
+    assert "Erreur\u00a0: Argument manquant" in missing.stderr
 
 
 def test_help_is_english_under_an_english_locale(run_cli) -> None:
