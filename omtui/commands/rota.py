@@ -13,7 +13,7 @@ from omtui.context import ClubContext
 from omtui.core import dateparse, rota
 from omtui.core.dates import format_local, to_iso
 from omtui.errors import OmtuiError, UnusableInput
-from omtui.i18n import _
+from omtui.i18n import _, ngettext
 
 WHEN = "%Y-%m-%d %H:%M"
 
@@ -75,7 +75,14 @@ def rota_group(ctx: click.Context, email: str | None, as_json: bool, past: bool)
             echo(("" if event_id is None else "\n") + shift.event_title)
             event_id = shift.event_id
         names = ", ".join(a.full_name for a in held.get(shift.id, [])) or "-"
-        gap = "  " + _("GAP: {n} missing").format(n=shift.missing) if shift.missing else ""
+        gap = (
+            "  "
+            + ngettext("GAP: {n} missing", "GAP: {n} missing", shift.missing).format(
+                n=shift.missing
+            )
+            if shift.missing
+            else ""
+        )
         echo(
             f"{shift.id:>5}  {shift.when(club.tz):<24}  {shift.role:<16} "
             f"{shift.filled}/{shift.needed}  {names}{gap}"
@@ -202,9 +209,11 @@ def delete_cmd(club: ClubContext, shift_id: int, yes: bool) -> None:
     """Delete a shift and its assignments."""
     shift = rota.get_shift(club.db, shift_id)
     if not yes and not click.confirm(
-        _("Delete {shift} ({n} volunteers on it)?").format(
-            shift=shift.label(club.tz), n=shift.filled
-        )
+        ngettext(
+            "Delete {shift} ({n} volunteer on it)?",
+            "Delete {shift} ({n} volunteers on it)?",
+            shift.filled,
+        ).format(shift=shift.label(club.tz), n=shift.filled)
     ):
         raise click.Abort()
     rota.delete_shift(club.db, shift_id)

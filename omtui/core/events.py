@@ -22,7 +22,7 @@ from omtui.core.dates import from_iso, to_iso
 from omtui.core.db import Database
 from omtui.core.text import clean_text, fold
 from omtui.errors import NotFound, OmtuiError, ValidationError
-from omtui.i18n import _
+from omtui.i18n import _, ngettext
 
 KINDS = ("meetup", "webinar", "lunch", "summit")
 STATUSES = ("planned", "confirmed", "cancelled")
@@ -360,9 +360,12 @@ def update_event(db: Database, event_id: int, fields: Mapping[str, Any], *, now:
         taken = _count(db, event_id, "registered")
         if cleaned["capacity"] is not None and cleaned["capacity"] < taken:
             raise ValidationError(
-                _(
+                ngettext(
+                    "capacity {cap} is less than the {n} member already registered; "
+                    "cancel registrations first",
                     "capacity {cap} is less than the {n} members already registered; "
-                    "cancel registrations first"
+                    "cancel registrations first",
+                    taken,
                 ).format(cap=cleaned["capacity"], n=taken),
                 field="capacity",
             )

@@ -358,6 +358,25 @@ def _007_sort_keys(conn: sqlite3.Connection) -> None:
     )
 
 
+# ---------------------------------------------------------------------------------------
+# Step 8: the club's own settings, one row (owned by core/club.py)
+# ---------------------------------------------------------------------------------------
+@step
+def _008_club_settings(conn: sqlite3.Connection) -> None:
+    """The club's name and language, kept with its data (French for a new club)."""
+    run_script(
+        conn,
+        """
+        CREATE TABLE club_settings (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            name TEXT NOT NULL DEFAULT '',
+            language TEXT NOT NULL DEFAULT 'fr' CHECK (language IN ('fr', 'en'))
+        );
+        INSERT INTO club_settings (id, name, language) VALUES (1, '', 'fr');
+        """,
+    )
+
+
 LATEST = len(STEPS)
 
 

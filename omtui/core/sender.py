@@ -33,7 +33,7 @@ from datetime import datetime
 from pathlib import Path
 
 from omtui.config import Config
-from omtui.core import outbox, send_lease
+from omtui.core import labels, outbox, send_lease
 from omtui.core.dates import to_iso, utcnow
 from omtui.core.db import Database
 from omtui.core.mailer import Delivery, Mailer, RetryPolicy, ServerDown, send_one
@@ -48,7 +48,7 @@ from omtui.core.newsletter import (
 )
 from omtui.core.newsletter_mime import MessageTemplate, envelope_address
 from omtui.errors import ConfigError, DatabaseBusy, OmtuiError, ValidationError
-from omtui.i18n import _
+from omtui.i18n import _, ngettext
 
 ProgressCallback = Callable[["SendProgress"], None]
 
@@ -202,7 +202,9 @@ def start_send(
         nl = get_newsletter(db, newsletter_id)
         if nl.read_only:
             raise ValidationError(
-                _("newsletter {id} is already {status}").format(id=nl.id, status=nl.status)
+                _("newsletter {id} is already {status}").format(
+                    id=nl.id, status=labels.newsletter_status(nl.status)
+                )
             )
         ensure_valid(nl.subject, nl.body)
         if not plan.recipients:
@@ -455,7 +457,11 @@ async def _send(
         run.consecutive_errors += 1
         if run.consecutive_errors >= limit:
             control.pause(
-                _("{n} errors in a row, the last one: {reply}").format(n=limit, reply=reply)
+                ngettext(
+                    "{n} error in a row, the last one: {reply}",
+                    "{n} errors in a row, the last one: {reply}",
+                    limit,
+                ).format(n=limit, reply=reply)
             )
 
     def count(delivery_state: str) -> None:

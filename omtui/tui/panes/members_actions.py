@@ -14,7 +14,7 @@ from textual import work
 from omtui.core import members as core
 from omtui.core.members import Member
 from omtui.errors import OmtuiError
-from omtui.i18n import _
+from omtui.i18n import _, ngettext
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.import_preview import ImportPreviewScreen, PathPrompt
 from omtui.tui.screens.member_detail import MemberDetail, Outcome
@@ -200,5 +200,8 @@ class MemberActions(_Base):
             )
             return
         self.app.call_from_thread(
-            self.notify, _("Exported {n:,} members to {path}.").format(n=count, path=path)
+            self.notify,
+            ngettext(
+                "Exported {n:,} member to {path}.", "Exported {n:,} members to {path}.", count
+            ).format(n=count, path=path),
         )

@@ -19,7 +19,7 @@ from omtui.core import newsletter as nl
 from omtui.core import sender
 from omtui.core.dates import humanize_delta
 from omtui.errors import OmtuiError
-from omtui.i18n import _
+from omtui.i18n import _, ngettext
 from omtui.tui.messages import DataChanged
 from omtui.tui.newsletter_sends import NewsletterSends, RunChanged, SendRun, sends_of
 from omtui.tui.panes.base import ClubPane
@@ -112,7 +112,11 @@ class NewsletterPane(ClubPane):
                     f"{counts.get('sent', 0):,}" if item.status != "draft" else "",
                     f"{counts.get('failed', 0):,}" if counts.get("failed") else "",
                     self._when(item, now)
-                    + (_(", {n} uncertain").format(n=problems) if problems else ""),
+                    + (
+                        ngettext(", {n} uncertain", ", {n} uncertain", problems).format(n=problems)
+                        if problems
+                        else ""
+                    ),
                     str(item.id),
                 )
             )
@@ -257,8 +261,10 @@ class NewsletterPane(ClubPane):
         if progress.running:
             self.notify(_("Another omtui is sending this newsletter right now."))
             return
-        question = _(
-            "Resume this send? {remaining:,} recipients are left; {sent:,} already received it."
+        question = ngettext(
+            "Resume this send? {remaining:,} recipient is left; {sent:,} already received it.",
+            "Resume this send? {remaining:,} recipients are left; {sent:,} already received it.",
+            progress.remaining,
         ).format(remaining=progress.remaining, sent=progress.sent)
 
         def answered(yes: bool | None) -> None:

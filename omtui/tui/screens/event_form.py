@@ -17,7 +17,7 @@ from textual.widgets import Button, Input, Label, Select
 
 from omtui.context import ClubContext
 from omtui.core import events as ev
-from omtui.core import members
+from omtui.core import labels, members
 from omtui.core.dates import format_local
 from omtui.core.text import clean_text
 from omtui.errors import OmtuiError, ValidationError
@@ -102,12 +102,13 @@ class EventForm(ModalScreen[ev.Event | None]):
         }
         heading = _("Edit event {id}").format(id=self.event.id) if self.event else _("New event")
         with Vertical():
-            yield Label(f"[b]{heading}[/b]  [dim]{_('ctrl+s save · Esc cancel')}[/dim]")
+            hint = _("ctrl+s save · Esc cancel")
+            yield Label(f"[b]{heading}[/b]  [dim]{hint}[/dim]")
             with VerticalScroll():
                 with Horizontal(classes="row"):
                     yield Label(_("Kind"))
                     yield Select(
-                        [(k, k) for k in ev.KINDS],
+                        [(labels.event_kind(k), k) for k in ev.KINDS],
                         value=self.event.kind if self.event else "meetup",
                         allow_blank=False,
                         compact=True,
@@ -116,7 +117,7 @@ class EventForm(ModalScreen[ev.Event | None]):
                 with Horizontal(classes="row"):
                     yield Label(_("Status"))
                     yield Select(
-                        [(s, s) for s in ev.STATUSES],
+                        [(labels.event_status(s), s) for s in ev.STATUSES],
                         value=self.event.status if self.event else "planned",
                         allow_blank=False,
                         compact=True,

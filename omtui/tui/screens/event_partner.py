@@ -12,6 +12,7 @@ from textual.widgets import Button, Input, Label, Select
 
 from omtui.context import ClubContext
 from omtui.core import events as ev
+from omtui.core import labels
 from omtui.core import partners as pt
 from omtui.core.db import Database
 from omtui.errors import OmtuiError
@@ -66,7 +67,7 @@ class PartnerDialog(ModalScreen[pt.Partner | None]):
             with Horizontal(classes="row"):
                 yield Label(_("Role"))
                 yield Select(
-                    [(_(r), r) for r in pt.ROLES],
+                    [(labels.partner_role(r), r) for r in pt.ROLES],
                     value="exhibitor",
                     allow_blank=False,
                     compact=True,

@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 
 from omtui.context import ClubContext
 from omtui.core import events as ev
+from omtui.core import labels
 from omtui.errors import OmtuiError
 from omtui.i18n import _
 from omtui.tui.text import markup, plain
@@ -65,7 +66,9 @@ class RegisterDialog(ModalScreen[ev.Registration | None]):
         }
         options = []
         for member in found:
-            note = f"  [{_(taken[member.id])}]" if member.id in taken else ""
+            note = (
+                f"  [{labels.registration_status(taken[member.id])}]" if member.id in taken else ""
+            )
             details = " · ".join(p for p in (member.email, member.city) if p)
             option = plain(f"{member.full_name} — {details}{note}")
             options.append(Option(option, id=str(member.id)))

@@ -14,8 +14,9 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
-from omtui.core.newsletter import LEFT_OUT_REASONS, SendPlan
-from omtui.i18n import _
+from omtui.core import labels
+from omtui.core.newsletter import SendPlan
+from omtui.i18n import _, ngettext
 from omtui.tui.screens.confirm import TypeToConfirmDialog
 from omtui.tui.text import markup, plain
 
@@ -45,7 +46,14 @@ def plan_text(
     lines = [
         markup(_("Subject: [b]{subject}[/b]"), subject=subject),
         Content(""),
-        markup(_("Recipients: [b]{count:,}[/b] subscribed members"), count=plan.count),
+        markup(
+            ngettext(
+                "Recipients: [b]{count:,}[/b] subscribed member",
+                "Recipients: [b]{count:,}[/b] subscribed members",
+                plan.count,
+            ),
+            count=plan.count,
+        ),
         Content(""),
         plain(_("Left out:")),
         plain(_("  outside the audience: {count:,}").format(count=plan.outside_audience)),
@@ -53,7 +61,7 @@ def plan_text(
     for reason, emails in plan.left_out.items():
         if not emails:
             continue
-        label = _(LEFT_OUT_REASONS.get(reason, reason))
+        label = labels.left_out_reason(reason)
         line = markup("  {label}: {count:,}", label=label, count=len(emails))
         if reason != "unsubscribed":  # worth fixing: show which addresses
             shown = ", ".join(emails[:EXAMPLES_SHOWN])

@@ -18,7 +18,7 @@ from textual.widgets import Footer, Label, ProgressBar, Static
 from omtui.context import ClubContext
 from omtui.core import outbox, sender
 from omtui.core.newsletter import get_newsletter
-from omtui.i18n import _
+from omtui.i18n import _, ngettext
 from omtui.tui.newsletter_sends import NewsletterSends, RunChanged, SendRun
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.newsletter_plan import humanize_duration, wrap
@@ -191,7 +191,9 @@ class SendProgressScreen(ModalScreen[None]):
         )
         shown = ", ".join(row.email for row in rows)
         if progress.uncertain > len(rows):
-            shown += _(" and {count:,} more").format(count=progress.uncertain - len(rows))
+            shown += ngettext(
+                " and {count:,} more", " and {count:,} more", progress.uncertain - len(rows)
+            ).format(count=progress.uncertain - len(rows))
         return markup(
             _(
                 "[b]Uncertain ({count:,})[/b]: their message was handed over but no answer came "
@@ -256,9 +258,12 @@ class SendProgressScreen(ModalScreen[None]):
         self.app.push_screen(
             ConfirmDialog(
                 wrap(
-                    _(
+                    ngettext(
+                        "Send again to the {count:,} uncertain recipient? They may then "
+                        "receive it twice.",
                         "Send again to the {count:,} uncertain recipients? Some of them may "
-                        "then receive it twice."
+                        "then receive it twice.",
+                        progress.uncertain,
                     ).format(count=progress.uncertain)
                 ),
                 yes=_("Resend"),

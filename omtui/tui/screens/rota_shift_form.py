@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label
 
-from omtui.core import dateparse, rota
+from omtui.core import dateparse, labels, rota
 from omtui.core.dates import format_local, utcnow
 from omtui.core.text import clean_text
 from omtui.errors import OmtuiError, ValidationError
@@ -90,7 +90,7 @@ class RotaShiftForm(ModalScreen[rota.Shift | None]):
                 yield Input(
                     clean_text(s.role) if s else "",
                     placeholder=_("welcome desk, set-up, host, tear-down…"),
-                    suggester=SuggestFromList(rota.ROLES, case_sensitive=False),
+                    suggester=SuggestFromList(labels.shift_roles(), case_sensitive=False),
                     id="role",
                 )
             with Horizontal(classes="row"):
