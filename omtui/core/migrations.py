@@ -377,6 +377,27 @@ def _008_club_settings(conn: sqlite3.Connection) -> None:
     )
 
 
+# ---------------------------------------------------------------------------------------
+# Step 10: what each cron job did last (owned by core/runs.py)
+# ---------------------------------------------------------------------------------------
+@step
+def _010_automation_runs(conn: sqlite3.Connection) -> None:
+    run_script(
+        conn,
+        """
+        CREATE TABLE automation_runs (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT NOT NULL,
+            ok INTEGER NOT NULL,
+            detail TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX automation_runs_kind ON automation_runs(kind, id);
+        """,
+    )
+
+
 LATEST = len(STEPS)
 
 
