@@ -1,0 +1,120 @@
+"""CLI: `omtui remind [--dry-run]` (for cron), and members' choice about reminders."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+
+from omtui.commands import echo, echo_json, pass_club
+from omtui.context import ClubContext
+from omtui.core import members
+from omtui.core.dates import format_local, parse_local, to_iso
+from omtui.core.mail import remind_run
+from omtui.errors import NotFound
+from omtui.i18n import _
+
+
+def _kind_label(kind: str) -> str:
+    return {
+        "event": _("event reminder"),
+        "shift": _("shift reminder"),
+        "promotion": _("waiting-list promotion"),
+        "call_for_help": _("call for help"),
+        "drop_notice": _("shift dropped (to the organiser)"),
+        "change": _("change notice"),
+    }.get(kind, kind)
+
+
+@click.group("remind", invoke_without_command=True)
+@click.option("--dry-run", is_flag=True, help=_("List what would go out; send nothing."))
+@click.option("--json", "as_json", is_flag=True, help=_("With --dry-run: one JSON array."))
+@click.option("--now", "now_text", hidden=True, help="Pretend it is this time (tests).")
+@click.pass_context
+def remind_group(ctx: click.Context, dry_run: bool, as_json: bool, now_text: str | None) -> None:
+    """Send the reminders due now and exit (run it from cron every 15 minutes)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    club: ClubContext = ctx.obj
+    fixed = parse_local(now_text, club.tz) if now_text else None
+
+    def clock() -> datetime:
+        return fixed or club.now()
+
+    if dry_run:
+        due = remind_run.dry_run(club.db, club.config, now=clock())
+        if as_json:
+            echo_json(
+                [
+                    {
+                        "kind": d.kind,
+                        "email": d.email,
+                        "event_id": d.event_id,
+                        "shift_id": d.shift_id,
+                        "due_at": to_iso(d.due_at),
+                        "late": d.late,
+                    }
+                    for d in due
+                ]
+            )
+            return
+        if not due:
+            echo(_("Nothing is due."))
+        for d in due:
+            line = _("{when}  {kind}  to {email}").format(
+                when=format_local(d.due_at, club.tz), kind=_kind_label(d.kind), email=d.email
+            )
+            echo(line + ("  " + _("(late: would be skipped)") if d.late else ""))
+        return
+    report = remind_run.run(club.db, club.config, clock=clock)
+    echo(report.summary())
+    for d in report.late:
+        echo(
+            _("skipped, too late: {kind} to {email} (due {when})").format(
+                kind=_kind_label(d.kind), email=d.email, when=format_local(d.due_at, club.tz)
+            )
+        )
+    for email, reply in report.failed + report.uncertain:
+        echo(f"{email}: {reply}")
+    if not report.ok:
+        ctx.exit(1)
+
+
+def _member_id(club: ClubContext, email: str) -> int:
+    member = members.find_by_email(club.db, email)
+    if member is None:
+        raise NotFound(_("no member with the email {email}").format(email=email))
+    return member.id
+
+
+@remind_group.command("decline")
+@click.argument("email")
+@pass_club
+def decline_cmd(club: ClubContext, email: str) -> None:
+    """Record that EMAIL declines reminders (the newsletter choice is separate)."""
+    changed = members.set_reminders_consent(
+        club.db, _member_id(club, email), False, now=club.now(), source="cli"
+    )
+    echo(
+        _("{email} will get no reminders.").format(email=email)
+        if changed
+        else _("{email} had already declined reminders.").format(email=email)
+    )
+
+
+@remind_group.command("accept")
+@click.argument("email")
+@pass_club
+def accept_cmd(club: ClubContext, email: str) -> None:
+    """Record that EMAIL accepts reminders again."""
+    changed = members.set_reminders_consent(
+        club.db, _member_id(club, email), True, now=club.now(), source="cli"
+    )
+    echo(
+        _("{email} will get reminders again.").format(email=email)
+        if changed
+        else _("{email} already accepts reminders.").format(email=email)
+    )
+
+
+COMMANDS: list[click.Command] = [remind_group]
