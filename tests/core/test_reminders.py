@@ -30,13 +30,17 @@ FAST = RetryPolicy(max_attempts=2, base_delay=0.01, connect_attempts=1)
 def config_for(sink: SmtpSink, **reminder_settings) -> Config:
     return Config(
         club_name="Club des Office Managers",
-        language="en",
         organiser_email="orga@club.example.org",
         smtp=SmtpConfig(
             host=sink.host, port=sink.port, from_address="club@club.example.org", rate=0
         ),
         reminders=replace(RemindersConfig(), **reminder_settings),
     )
+
+
+@pytest.fixture(autouse=True)
+def english_club(db: Database) -> None:
+    club_settings.set_settings(db, language="en")  # the French test sets French back
 
 
 def person(db: Database, email: str, *, tags: str = "", subscribed: bool = True) -> int:
@@ -97,7 +101,7 @@ def test_event_reminder_goes_out_once_24_hours_before_with_the_ics(
 
 
 def test_reminder_in_french_by_default(db: Database, smtp_sink: SmtpSink) -> None:
-    config = replace(config_for(smtp_sink), language=None)
+    config = config_for(smtp_sink)
     club_settings.set_settings(db, language="fr")
     ann = person(db, "ann@example.org")
     start = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
@@ -277,3 +281,23 @@ def test_crash_recovery_marks_transmitted_rows_uncertain(db: Database, smtp_sink
     assert report.recovered_uncertain == 1 and report.sent == 1
     assert smtp_sink.recipients() == [rows[1].email]
     assert reminders.counts(db)["uncertain"] == 1
+
+
+def test_a_queued_reminder_whose_event_moved_waits_for_the_new_time(
+    db: Database, smtp_sink: SmtpSink
+) -> None:
+    config = config_for(smtp_sink, change=False)
+    ann = person(db, "ann@example.org")
+    start = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
+    eid = event(db, start)
+    events.register(db, eid, ann, now=T0)
+    at = start - timedelta(hours=20)
+    with db.transaction():  # a run queued it and died before claiming it
+        reminders.enqueue(db, config.reminders, organiser="", now=at, tz=PARIS)
+    later = start + timedelta(days=3)
+    events.update_event(
+        db, eid, {"starts_at": later, "ends_at": later + timedelta(hours=2)}, now=at
+    )
+    assert send(db, config, at + timedelta(minutes=15)).sent == 0
+    assert send(db, config, later - timedelta(hours=20)).sent == 1
+    assert "Saturday, March 13, 2027" in parsed(smtp_sink, 0)["Subject"]

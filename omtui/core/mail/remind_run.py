@@ -136,7 +136,7 @@ async def remind(
             _queued, report.late = reminders.enqueue(
                 db, config.reminders, organiser=config.organiser_email, now=clock(), tz=config.tz
             )
-        lang = reminder_mail.club_language(db, config)
+        lang = reminder_mail.club_language(db)
         conn = mailer.connections[0]
         while not lost.is_set():
             with db.transaction():
@@ -146,6 +146,13 @@ async def remind(
             if not batch:
                 break
             row = batch[0]
+            verdict = reminders.still_due(db, row, config.reminders, now=clock(), tz=config.tz)
+            if verdict == reminders.WAIT:
+                reminders.forget(db, row.id)
+                continue
+            if verdict is not None:
+                reminders.record(db, row.id, "failed", reply=verdict, now=clock())
+                continue
             name = db.scalar("SELECT first_name FROM members WHERE id = ?", (row.member_id,))
             message_id, data = reminder_mail.build(
                 db,

@@ -40,10 +40,12 @@ def language(lang: str) -> Iterator[None]:
         i18n.set_language(before)
 
 
-def club_language(db: Database, config: Config) -> str:
+def club_language(db: Database) -> str:
+    """The language members are written to: the club's (French for a new club), not the
+    organiser's interface language."""
     from omtui.core.club import get_settings
 
-    return config.language or get_settings(db).language
+    return get_settings(db).language
 
 
 def when(moment: datetime, tz: ZoneInfo, lang: str) -> str:

@@ -457,6 +457,49 @@ def claim(db: Database, limit: int, *, now: datetime) -> list[ReminderRow]:
     return [ReminderRow.from_row({**r, "state": "sending"}) for r in rows]
 
 
+WAIT = "wait"
+
+
+def still_due(
+    db: Database, row: ReminderRow, settings: RemindersConfig, *, now: datetime, tz: ZoneInfo
+) -> str | None:
+    """Check a claimed event or shift reminder again (a run may have queued it before a
+    crash): None to send it, `WAIT` when its event moved later (it is due again at the new
+    time), or why it must not go out."""
+    if row.kind not in ("event", "shift"):
+        return None
+    if row.kind == "event":
+        found = db.query_one(
+            "SELECT e.starts_at FROM events e JOIN registrations r ON r.event_id = e.id"
+            " WHERE e.id = ? AND r.member_id = ? AND r.status = 'registered'"
+            " AND e.status != 'cancelled'",
+            (row.event_id, row.member_id),
+        )
+        hours = settings.event_lead_hours
+    else:
+        found = db.query_one(
+            "SELECT s.starts_at FROM shifts s JOIN events e ON e.id = s.event_id"
+            " JOIN shift_assignments a ON a.shift_id = s.id AND a.dropped_at IS NULL"
+            " WHERE s.id = ? AND a.member_id = ? AND e.status != 'cancelled'",
+            (row.shift_id, row.member_id),
+        )
+        hours = settings.shift_lead_hours
+    if found is None:
+        return "not sent: no longer registered or assigned, or cancelled"
+    start = from_iso(found["starts_at"])
+    if due_time(start, hours, tz) > now:
+        return WAIT
+    if now > start:
+        return "more than its lead time late: not sent"
+    return None
+
+
+def forget(db: Database, row_id: int) -> None:
+    """Drop a claimed row that never went out (its event moved later): due again then."""
+    with db.transaction():
+        db.execute("DELETE FROM reminders WHERE id = ? AND state = 'sending'", (row_id,))
+
+
 def mark_transmitting(db: Database, row_id: int, *, now: datetime) -> None:
     db.execute(
         "UPDATE reminders SET transmit_at = ? WHERE id = ? AND state = 'sending'",
