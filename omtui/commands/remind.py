@@ -8,22 +8,11 @@ import click
 
 from omtui.commands import echo, echo_json, pass_club
 from omtui.context import ClubContext
-from omtui.core import members
+from omtui.core import labels, members
 from omtui.core.dates import format_local, parse_local, to_iso
 from omtui.core.mail import remind_run
 from omtui.errors import NotFound
 from omtui.i18n import _
-
-
-def _kind_label(kind: str) -> str:
-    return {
-        "event": _("event reminder"),
-        "shift": _("shift reminder"),
-        "promotion": _("waiting-list promotion"),
-        "call_for_help": _("call for help"),
-        "drop_notice": _("shift dropped (to the organiser)"),
-        "change": _("change notice"),
-    }.get(kind, kind)
 
 
 @click.group("remind", invoke_without_command=True)
@@ -62,7 +51,9 @@ def remind_group(ctx: click.Context, dry_run: bool, as_json: bool, now_text: str
             echo(_("Nothing is due."))
         for d in due:
             line = _("{when}  {kind}  to {email}").format(
-                when=format_local(d.due_at, club.tz), kind=_kind_label(d.kind), email=d.email
+                when=format_local(d.due_at, club.tz),
+                kind=labels.reminder_kind(d.kind),
+                email=d.email,
             )
             echo(line + ("  " + _("(late: would be skipped)") if d.late else ""))
         return
@@ -71,7 +62,9 @@ def remind_group(ctx: click.Context, dry_run: bool, as_json: bool, now_text: str
     for d in report.late:
         echo(
             _("skipped, too late: {kind} to {email} (due {when})").format(
-                kind=_kind_label(d.kind), email=d.email, when=format_local(d.due_at, club.tz)
+                kind=labels.reminder_kind(d.kind),
+                email=d.email,
+                when=format_local(d.due_at, club.tz),
             )
         )
     for email, reply in report.failed + report.uncertain:
