@@ -18,9 +18,16 @@ from omtui.i18n import _
 @click.group("remind", invoke_without_command=True)
 @click.option("--dry-run", is_flag=True, help=_("List what would go out; send nothing."))
 @click.option("--json", "as_json", is_flag=True, help=_("With --dry-run: one JSON array."))
+@click.option(
+    "--resend-uncertain",
+    is_flag=True,
+    help=_("Also send again the reminders that may have been received (uncertain)."),
+)
 @click.option("--now", "now_text", hidden=True, help="Pretend it is this time (tests).")
 @click.pass_context
-def remind_group(ctx: click.Context, dry_run: bool, as_json: bool, now_text: str | None) -> None:
+def remind_group(
+    ctx: click.Context, dry_run: bool, as_json: bool, resend_uncertain: bool, now_text: str | None
+) -> None:
     """Send the reminders due now and exit (run it from cron every 15 minutes)."""
     if ctx.invoked_subcommand is not None:
         return
@@ -57,7 +64,7 @@ def remind_group(ctx: click.Context, dry_run: bool, as_json: bool, now_text: str
             )
             echo(line + ("  " + _("(late: would be skipped)") if d.late else ""))
         return
-    report = remind_run.run(club.db, club.config, clock=clock)
+    report = remind_run.run(club.db, club.config, clock=clock, resend_uncertain=resend_uncertain)
     echo(report.summary())
     for d in report.late:
         echo(
@@ -71,6 +78,55 @@ def remind_group(ctx: click.Context, dry_run: bool, as_json: bool, now_text: str
         echo(f"{email}: {reply}")
     if not report.ok:
         ctx.exit(1)
+
+
+@remind_group.command("status")
+@click.option("--json", "as_json", is_flag=True, help=_("One JSON object."))
+@pass_club
+def status_cmd(club: ClubContext, as_json: bool) -> None:
+    """Reminders per state, the failed and uncertain ones, and the last run."""
+    from omtui.core.mail import reminders
+    from omtui.core.runs import last_runs
+
+    db = club.db
+    counts = reminders.counts(db)
+    failed = reminders.in_state(db, "failed")
+    uncertain = reminders.in_state(db, "uncertain")
+    last = last_runs(db).get("remind")
+    if as_json:
+        echo_json(
+            {
+                "counts": counts,
+                "failed": [r.as_dict() for r in failed],
+                "uncertain": [r.as_dict() for r in uncertain],
+                "last_run": last.as_dict() if last else None,
+            }
+        )
+        return
+    echo(", ".join(f"{labels.reminder_state(k)}: {v}" for k, v in counts.items()))
+    for row in failed:
+        echo(
+            _("failed: {kind} to {email}: {reply}").format(
+                kind=labels.reminder_kind(row.kind), email=row.email, reply=row.reply
+            )
+        )
+    if uncertain:
+        echo(
+            _(
+                "Uncertain (in flight at an interruption; maybe received, not sent again unless"
+                " you run `omtui remind --resend-uncertain`):"
+            )
+        )
+        for row in uncertain:
+            echo(f"  {labels.reminder_kind(row.kind)}: {row.email}")
+    if last is None:
+        echo(_("omtui remind has never run: add it to cron (see the README)."))
+    else:
+        echo(
+            _("Last run of omtui remind: {when}, {detail}").format(
+                when=format_local(last.finished_at, club.tz), detail=last.detail
+            )
+        )
 
 
 def _member_id(club: ClubContext, email: str) -> int:

@@ -184,3 +184,39 @@ def test_kill_9_mid_run_then_rerun_sends_nothing_twice(
     assert after["uncertain"] <= kills  # at most the one whose DATA had started, per crash
     assert after["sent"] + after["uncertain"] == 80
     assert len(got) >= after["sent"]
+
+
+def test_server_down_exits_1_records_the_run_and_keeps_the_reminders(
+    run_cli, db_path: Path, tmp_path: Path, smtp_sink: SmtpSink, isolated_dirs: Path
+) -> None:
+    seed(db_path, 2)
+    config = write_config(tmp_path)
+    down = env_for(smtp_sink, isolated_dirs) | {"OMTUI_SMTP_PORT": "9"}
+    result = run_cli("--config", str(config), "remind", "--now", DUE, env=down)
+    assert result.returncode == 1 and "cannot be reached" in result.stdout
+    status = json.loads(run_cli("remind", "status", "--json").stdout)
+    assert status["counts"]["queued"] == 2 and status["last_run"]["ok"] is False
+    ok = run_cli(
+        "--config", str(config), "remind", "--now", DUE, env=env_for(smtp_sink, isolated_dirs)
+    )
+    assert ok.returncode == 0 and "2 sent" in ok.stdout
+    status = json.loads(run_cli("remind", "status", "--json").stdout)
+    assert status["counts"]["sent"] == 2 and status["last_run"]["ok"] is True
+
+
+def test_uncertain_reminders_are_listed_and_resent_only_when_asked(
+    run_cli, db_path: Path, tmp_path: Path, smtp_sink: SmtpSink, isolated_dirs: Path
+) -> None:
+    seed(db_path, 2)
+    config = write_config(tmp_path)
+    env = env_for(smtp_sink, isolated_dirs)
+    smtp_sink.behaviour.drop_after_accepting = {1}  # kept, but no reply: maybe received
+    first = run_cli("--config", str(config), "remind", "--now", DUE, env=env)
+    assert "1 sent, 0 failed, 1 uncertain" in first.stdout
+    status = run_cli("remind", "status")
+    assert "p000@example.org" in status.stdout and "--resend-uncertain" in status.stdout
+    again = run_cli("--config", str(config), "remind", "--now", DUE, env=env)
+    assert "0 sent" in again.stdout and len(smtp_sink.messages) == 2
+    resend = run_cli("--config", str(config), "remind", "--now", DUE, "--resend-uncertain", env=env)
+    assert "1 sent" in resend.stdout
+    assert Counter(smtp_sink.recipients())["p000@example.org"] == 2

@@ -301,3 +301,21 @@ def test_a_queued_reminder_whose_event_moved_waits_for_the_new_time(
     assert send(db, config, at + timedelta(minutes=15)).sent == 0
     assert send(db, config, later - timedelta(hours=20)).sent == 1
     assert "Saturday, March 13, 2027" in parsed(smtp_sink, 0)["Subject"]
+
+
+def test_webinar_reminder_carries_the_link(db: Database, smtp_sink: SmtpSink) -> None:
+    config = config_for(smtp_sink)
+    ann = person(db, "ann@example.org")
+    start = datetime(2027, 3, 10, 17, 0, tzinfo=UTC)
+    eid = event(
+        db,
+        start,
+        kind="webinar",
+        city="",
+        address="",
+        access_notes="",
+        online_url="https://visio.example.org/rh-2027",
+    )
+    events.register(db, eid, ann, now=T0)
+    assert send(db, config, start - timedelta(hours=2)).sent == 1
+    assert "Online link: https://visio.example.org/rh-2027" in text_of(parsed(smtp_sink, 0))

@@ -106,8 +106,10 @@ async def remind(
     *,
     clock: Callable[[], datetime] = utcnow,
     policy: RetryPolicy | None = None,
+    resend_uncertain: bool = False,
 ) -> RemindReport:
-    """Queue what is due at `clock()` and send it; return what happened."""
+    """Queue what is due at `clock()` and send it; return what happened. Uncertain rows
+    (maybe received) are sent again only with `resend_uncertain`."""
     from omtui.core.sender import ensure_sendable_config
 
     ensure_sendable_config(config)
@@ -130,6 +132,11 @@ async def remind(
     mailer = Mailer(config.smtp, policy=policy, concurrency=1)
     try:
         report.recovered_uncertain = reminders.recover(db, now=clock())
+        if resend_uncertain:
+            reminders.requeue_uncertain(db, now=clock())
+            report.recovered_uncertain = 0
+        if config.smtp.rate > 0:  # the club's rate is shared with newsletter sends running now
+            mailer.limiter.set_rate(config.smtp.rate / (1 + _newsletter_senders(db)))
         with db.transaction():
             if not holds(db, holder, now=time.time()):
                 raise _LeaseLost
@@ -201,17 +208,29 @@ async def remind(
     return report
 
 
+def _newsletter_senders(db: Database) -> int:
+    """How many newsletter sends hold a live lease now."""
+    rows = db.query(
+        "SELECT holder, renewed_at FROM send_leases WHERE renewed_at > ?",
+        (time.time() - send_lease.TTL,),
+    )
+    return sum(1 for row in rows if send_lease._live(row, time.time()))
+
+
 def run(
     db: Database,
     config: Config,
     *,
     clock: Callable[[], datetime] = utcnow,
     policy: RetryPolicy | None = None,
+    resend_uncertain: bool = False,
 ) -> RemindReport:
     """`remind` in its own event loop, its run recorded for the overview (kind "remind")."""
     started = clock()
     try:
-        report = asyncio.run(remind(db, config, clock=clock, policy=policy))
+        report = asyncio.run(
+            remind(db, config, clock=clock, policy=policy, resend_uncertain=resend_uncertain)
+        )
     except Exception as exc:
         record_run(db, "remind", ok=False, detail=str(exc), started_at=started, finished_at=clock())
         raise

@@ -572,6 +572,25 @@ def upcoming(
     return sorted(out)
 
 
+def in_state(db: Database, state: str, *, limit: int = 200) -> list[ReminderRow]:
+    """Rows of one state (the uncertain or failed ones to show the organiser), oldest first."""
+    rows = db.query(
+        f"SELECT {_COLUMNS} FROM reminders WHERE state = ? ORDER BY id LIMIT ?", (state, limit)
+    )
+    return [ReminderRow.from_row(r) for r in rows]
+
+
+def requeue_uncertain(db: Database, *, now: datetime) -> int:
+    """The organiser chose to send the uncertain reminders again: they are queued."""
+    with db.transaction():
+        cursor = db.execute(
+            "UPDATE reminders SET state = 'queued', reply = '', transmit_at = NULL,"
+            " updated_at = ? WHERE state = 'uncertain'",
+            (to_iso(now),),
+        )
+    return cursor.rowcount
+
+
 def counts(db: Database) -> dict[str, int]:
     out = dict.fromkeys(STATES, 0)
     for r in db.query("SELECT state, count(*) AS n FROM reminders GROUP BY state"):
