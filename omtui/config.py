@@ -55,6 +55,12 @@ class SmtpConfig:
 
 
 @dataclass(frozen=True)
+class DatabaseConfig:
+    busy_timeout: float = 60.0
+    """Seconds a writer waits for another process's write to finish before giving up."""
+
+
+@dataclass(frozen=True)
 class Config:
     club_name: str = "Office Managers Club"
     timezone: str = "Europe/Paris"
@@ -63,6 +69,7 @@ class Config:
     unsubscribe_mailto: str | None = None
     unsubscribe_url: str | None = None
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
     path: Path | None = None
 
     @property
@@ -109,6 +116,7 @@ _SMTP_KEYS: dict[str, type | tuple[type, ...]] = {
     "helo_name": str,
     "cafile": str,
 }
+_DATABASE_KEYS: dict[str, type | tuple[type, ...]] = {"busy_timeout": (int, float)}
 _SMTP_ENV = {
     "OMTUI_SMTP_HOST": ("host", str),
     "OMTUI_SMTP_PORT": ("port", int),
@@ -144,6 +152,21 @@ def load_config(path: Path | None) -> Config:
     smtp_raw = raw.pop("smtp", {})
     if not isinstance(smtp_raw, dict):
         raise ConfigError(_("config: [smtp] must be a table"))
+    database_raw = raw.pop("database", {})
+    if not isinstance(database_raw, dict):
+        raise ConfigError(_("config: [database] must be a table"))
+    database = _parse_table("database", database_raw, _DATABASE_KEYS)
+    if "OMTUI_BUSY_TIMEOUT" in os.environ:
+        try:
+            database["busy_timeout"] = float(os.environ["OMTUI_BUSY_TIMEOUT"])
+        except ValueError as exc:
+            raise ConfigError(
+                _("environment: {env} must be a {type}").format(
+                    env="OMTUI_BUSY_TIMEOUT", type="float"
+                )
+            ) from exc
+    if database.get("busy_timeout", 60.0) < 0:
+        raise ConfigError(_("config: [database] busy_timeout must be 0 or more seconds"))
     club = _parse_table("top level", raw, _CLUB_KEYS)
     smtp = _parse_table("smtp", smtp_raw, _SMTP_KEYS)
     for env, (key, kind) in _SMTP_ENV.items():
@@ -164,7 +187,12 @@ def load_config(path: Path | None) -> Config:
         smtp["port"] = 465
     elif "port" not in smtp and smtp.get("tls") == "starttls":
         smtp["port"] = 587
-    config = Config(**club, smtp=SmtpConfig(**smtp), path=path)
+    config = Config(
+        **club,
+        smtp=SmtpConfig(**smtp),
+        database=DatabaseConfig(busy_timeout=float(database.get("busy_timeout", 60.0))),
+        path=path,
+    )
     try:
         config.tz  # noqa: B018 - validate the zone name early
     except (ZoneInfoNotFoundError, ValueError) as exc:

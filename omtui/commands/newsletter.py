@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import signal
 import sys
 import time
@@ -11,7 +10,7 @@ from pathlib import Path
 import click
 import humanize
 
-from omtui.commands import pass_club
+from omtui.commands import echo, echo_json, pass_club
 from omtui.context import ClubContext
 from omtui.core import outbox, sender
 from omtui.core.dates import humanize_delta
@@ -50,10 +49,10 @@ def list_command(club: ClubContext, as_json: bool) -> None:
             if nl.status == "draft":
                 item["audience_size"] = audience_size(club.db, nl.audience_tags, nl.audience_city)
             out.append(item)
-        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+        echo_json(out, indent=2)
         return
     if not summaries:
-        click.echo(_("No newsletters yet: create one with `omtui newsletter new`."))
+        echo(_("No newsletters yet: create one with `omtui newsletter new`."))
         return
     now = club.now()
     for s in summaries:
@@ -69,7 +68,7 @@ def list_command(club: ClubContext, as_json: bool) -> None:
         state = nl.status
         if state == "sending" and not sender.is_running(club.db, nl.id):
             state = _("interrupted")
-        click.echo(
+        echo(
             f"{nl.id:>4}  {state:<11}  {nl.subject[:40]:<40}  "
             f"{_audience_text(nl.audience_tags, nl.audience_city)}  {counts}  "
             f"{humanize_delta(when, now) if when else ''}"
@@ -99,7 +98,7 @@ def new_command(
             _("{path} is not UTF-8 text; save it as UTF-8 and try again").format(path=body_file)
         ) from exc
     nl = create_draft(club.db, subject=subject, body=body, tags=tags, city=city, now=club.now())
-    click.echo(nl.id)
+    echo(nl.id)
 
 
 @newsletter.command("test")
@@ -109,16 +108,16 @@ def new_command(
 def test_command(club: ClubContext, newsletter_id: int, to: str) -> None:
     """Send one test message (subject prefixed [TEST]) to one address."""
     message_id = sender.send_test(club.db, newsletter_id, club.config, to, now=club.now())
-    click.echo(_("Test message sent to {to} ({id}).").format(to=to, id=message_id))
+    echo(_("Test message sent to {to} ({id}).").format(to=to, id=message_id))
 
 
 def _print_warnings(club: ClubContext) -> None:
     for warning in sender.plan_warnings(club.config):
-        click.echo(_("Warning: {warning}").format(warning=warning))
+        echo(_("Warning: {warning}").format(warning=warning))
 
 
 def _print_plan(plan, subject: str) -> None:
-    click.echo(
+    echo(
         _('Newsletter {id} "{subject}" will go to {n} members.').format(
             id=plan.newsletter_id, subject=subject, n=plan.count
         )
@@ -128,17 +127,17 @@ def _print_plan(plan, subject: str) -> None:
             continue
         label = _(LEFT_OUT_REASONS[reason])
         shown = ", ".join(emails[:5]) + (" …" if len(emails) > 5 else "")
-        click.echo(_("  left out, {reason}: {n}").format(reason=label, n=len(emails)))
+        echo(_("  left out, {reason}: {n}").format(reason=label, n=len(emails)))
         if reason != "unsubscribed":
-            click.echo(f"    {shown}")
+            echo(f"    {shown}")
     if plan.outside_audience:
-        click.echo(
+        echo(
             _("  left out, outside the audience: {n} subscribed members").format(
                 n=plan.outside_audience
             )
         )
     if plan.rate > 0:
-        click.echo(
+        echo(
             _("At {rate:g} messages a second this takes about {duration}.").format(
                 rate=plan.rate, duration=humanize.precisedelta(plan.estimated_seconds)
             )
@@ -166,7 +165,7 @@ class _Reporter:
         if time.monotonic() - self.last_line >= 2 or not p.running:
             self.last_line = time.monotonic()
             eta = humanize.naturaldelta(p.eta_seconds) if p.eta_seconds else "?"
-            click.echo(
+            echo(
                 _(
                     "sent {sent}/{total}, failed {failed}, remaining {remaining}, "
                     "{rate:.1f}/s, {eta} left"
@@ -226,7 +225,7 @@ def send_command(
         if not _plan_retry(club, newsletter_id, include_permanent, yes):
             return
     elif nl.status == "sent" and not resend_uncertain:
-        click.echo(_("Newsletter {id} was already sent.").format(id=nl.id))
+        echo(_("Newsletter {id} was already sent.").format(id=nl.id))
         _print_status(club, newsletter_id)
         return
     if nl.status == "draft":
@@ -255,7 +254,7 @@ def send_command(
                 )
             )
         if not retry_failed:
-            click.echo(
+            echo(
                 _("Resuming newsletter {id}: {sent} sent, {queued} still to send.").format(
                     id=newsletter_id, sent=before.sent, queued=before.queued
                 )
@@ -286,7 +285,7 @@ def send_command(
         signal.signal(signal.SIGINT, previous)
         reporter.close()
     if outcome.recovered_uncertain:
-        click.echo(
+        echo(
             _(
                 "{n} messages were being transmitted when the previous send stopped: "
                 "marked uncertain."
@@ -309,23 +308,23 @@ def _plan_retry(club: ClubContext, newsletter_id: int, include_permanent: bool, 
     rows = outbox.rows_in_state(club.db, newsletter_id, "failed", fail_kinds=kinds)
     left = outbox.failed_counts(club.db, newsletter_id)
     if not rows:
-        click.echo(_("No failed recipient to retry for newsletter {id}.").format(id=newsletter_id))
+        echo(_("No failed recipient to retry for newsletter {id}.").format(id=newsletter_id))
         if left["permanent"] and not include_permanent:
-            click.echo(
+            echo(
                 _(
                     "{n} were refused permanently (5xx); add --include-permanent to retry them."
                 ).format(n=left["permanent"])
             )
         return False
-    click.echo(
+    echo(
         _("Newsletter {id}: {n} failed recipients will be sent it again:").format(
             id=newsletter_id, n=len(rows)
         )
     )
     for row in rows:
-        click.echo(_("  {email}: {reply}").format(email=row.email, reply=row.reply))
+        echo(_("  {email}: {reply}").format(email=row.email, reply=row.reply))
     if left["permanent"] and not include_permanent:
-        click.echo(
+        echo(
             _(
                 "{n} refused permanently (5xx) are left out; --include-permanent retries them."
             ).format(n=left["permanent"])
@@ -343,7 +342,7 @@ def _plan_retry(club: ClubContext, newsletter_id: int, include_permanent: bool, 
 
 def _print_status(club: ClubContext, newsletter_id: int) -> None:
     p = sender.progress(club.db, newsletter_id)
-    click.echo(
+    echo(
         _(
             "Newsletter {id}: {state}. {sent} sent, {failed} failed, {uncertain} uncertain, "
             "{queued} queued (of {total})."
@@ -358,12 +357,12 @@ def _print_status(club: ClubContext, newsletter_id: int) -> None:
         )
     )
     if p.message:
-        click.echo(_("Reason: {reason}").format(reason=p.message))
+        echo(_("Reason: {reason}").format(reason=p.message))
     for row in outbox.rows_in_state(club.db, newsletter_id, "failed", limit=20):
-        click.echo(_("  failed: {email}: {reply}").format(email=row.email, reply=row.reply))
+        echo(_("  failed: {email}: {reply}").format(email=row.email, reply=row.reply))
     kinds = outbox.failed_counts(club.db, newsletter_id)
     if kinds["temporary"] or kinds["permanent"]:
-        click.echo(
+        echo(
             _(
                 "Failed: {temporary} temporarily (`omtui newsletter send {id} --retry-failed` "
                 "retries them), {permanent} permanently (add --include-permanent)."
@@ -371,7 +370,7 @@ def _print_status(club: ClubContext, newsletter_id: int) -> None:
         )
     uncertain = outbox.rows_in_state(club.db, newsletter_id, "uncertain")
     if uncertain:
-        click.echo(
+        echo(
             _(
                 "Uncertain (the message was handed over but the server's answer never came: "
                 "maybe received, not resent unless you run "
@@ -379,7 +378,7 @@ def _print_status(club: ClubContext, newsletter_id: int) -> None:
             ).format(id=newsletter_id)
         )
         for row in uncertain:
-            click.echo(_("  {email}: {reply}").format(email=row.email, reply=row.reply))
+            echo(_("  {email}: {reply}").format(email=row.email, reply=row.reply))
 
 
 @newsletter.command("status")
@@ -405,7 +404,7 @@ def status_command(club: ClubContext, newsletter_id: int, as_json: bool) -> None
     data["sent_recipients"] = [
         r.as_dict() for r in outbox.rows_in_state(club.db, newsletter_id, "sent")
     ]
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    echo_json(data, indent=2)
 
 
 COMMANDS: list[click.Command] = [newsletter]

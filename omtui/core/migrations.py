@@ -11,6 +11,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+APPLICATION_ID = 0x4F4D5455
+"""`PRAGMA application_id` of every omtui database: "OMTU" in the file header."""
+
 Step = Callable[[sqlite3.Connection], None]
 STEPS: list[Step] = []
 
@@ -244,6 +247,42 @@ def _003_newsletter(conn: sqlite3.Connection) -> None:
         CREATE INDEX outbox_state ON outbox(newsletter_id, state);
         """,
     )
+
+
+# ---------------------------------------------------------------------------------------
+# Step 4: mark the file as omtui's (owned by core/db.py), so a file of another application
+# is recognised and refused before anything is written to it.
+# ---------------------------------------------------------------------------------------
+@step
+def _004_application_id(conn: sqlite3.Connection) -> None:
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+
+# ---------------------------------------------------------------------------------------
+# Step 5: one email key compared everywhere (owned by core/members.py)
+# ---------------------------------------------------------------------------------------
+@step
+def _005_email_key(conn: sqlite3.Connection) -> None:
+    """members.email_key: the address case-folded (Unicode) and in NFC, unique.
+
+    SQLite's NOCASE folds ASCII only, so "ÉLISE@x" and "élise@x" may both be stored. Such
+    pairs are kept (never merged silently): every member but the first of a pair gets
+    email_twin = its id, so the unique index (email_key, email_twin) holds, and
+    members.duplicate_emails() lists them for the organiser to merge.
+    """
+    from omtui.core.members import email_key
+
+    conn.execute("ALTER TABLE members ADD COLUMN email_key TEXT")
+    conn.execute("ALTER TABLE members ADD COLUMN email_twin INTEGER NOT NULL DEFAULT 0")
+    seen: set[str] = set()
+    keys = []
+    for member_id, email in conn.execute("SELECT id, email FROM members ORDER BY id"):
+        key = email_key(email)
+        keys.append((key, member_id if key in seen else 0, member_id))
+        seen.add(key)
+    conn.executemany("UPDATE members SET email_key = ?, email_twin = ? WHERE id = ?", keys)
+    conn.execute("CREATE UNIQUE INDEX members_email_key ON members(email_key, email_twin)")
+    conn.execute("CREATE INDEX members_email_twins ON members(email_key) WHERE email_twin != 0")
 
 
 # ---------------------------------------------------------------------------------------

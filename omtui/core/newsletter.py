@@ -25,7 +25,8 @@ from email_validator import EmailNotValidError, validate_email
 
 from omtui.core.dates import format_local, from_iso, humanize_day, to_iso
 from omtui.core.db import Database
-from omtui.core.members import join_tags, split_tags
+from omtui.core.members import email_key, join_tags, split_tags
+from omtui.core.text import clean_text
 from omtui.errors import NotFound, ValidationError
 from omtui.i18n import _
 
@@ -174,7 +175,8 @@ def ensure_valid(subject: str, body: str) -> None:
         raise ValidationError(_("a newsletter needs a subject"), field="subject")
     if not body.strip():
         raise ValidationError(_("a newsletter needs a body"), field="body")
-    check_subject_text(subject)
+    if "\n" in subject or "\r" in subject:
+        raise ValidationError(_("the subject must be one line"), field="subject")
     parse_template(subject, "subject")
     for _literal, name in parse_template(subject, "subject"):
         if name == "upcoming_events":
@@ -213,8 +215,16 @@ def create_draft(
         cursor = db.execute(
             "INSERT INTO newsletters (subject, body, audience_tags, audience_city, status,"
             " created_at, updated_at) VALUES (?, ?, ?, ?, 'draft', ?, ?)",
-            (subject.strip(), body, join_tags(split_tags(tags)), _clean_city(city), stamp, stamp),
+            (
+                clean_text(subject).strip(),
+                clean_text(body, multiline=True),
+                join_tags(split_tags(tags)),
+                _clean_city(city),
+                stamp,
+                stamp,
+            ),
         )
+    assert cursor.lastrowid is not None  # set by every INSERT
     return get_newsletter(db, cursor.lastrowid)
 
 
@@ -242,10 +252,10 @@ def update_draft(
         if subject is not None:
             check_subject_text(subject)
             parse_template(subject, "subject")
-            changes["subject"] = subject.strip()
+            changes["subject"] = clean_text(subject).strip()
         if body is not None:
             parse_template(body, "body")
-            changes["body"] = body
+            changes["body"] = clean_text(body, multiline=True)
         if tags is not None:
             changes["audience_tags"] = join_tags(split_tags(tags))
         if city is not None:
@@ -295,6 +305,7 @@ def duplicate(db: Database, newsletter_id: int, *, now: datetime) -> Newsletter:
                 stamp,
             ),
         )
+    assert cursor.lastrowid is not None  # set by every INSERT
     return get_newsletter(db, cursor.lastrowid)
 
 
@@ -307,7 +318,7 @@ def delete_draft(db: Database, newsletter_id: int) -> None:
 
 
 # -- audience ------------------------------------------------------------------------------
-def _audience_where(tags: Iterable[str], city: str) -> tuple[str, list[Any]]:
+def _audience_where(tags: Iterable[str], city: str) -> tuple[str, tuple[Any, ...]]:
     clauses = ["archived_at IS NULL"]
     params: list[Any] = []
     for tag in split_tags(tags):
@@ -316,7 +327,7 @@ def _audience_where(tags: Iterable[str], city: str) -> tuple[str, list[Any]]:
     if city.strip():
         clauses.append("city = ? COLLATE NOCASE")
         params.append(city.strip())
-    return " AND ".join(clauses), params
+    return " AND ".join(clauses), tuple(params)
 
 
 def audience_size(db: Database, tags: Iterable[str] | str = (), city: str = "") -> int:
@@ -414,7 +425,7 @@ def send_plan(db: Database, newsletter: Newsletter, *, rate: float) -> SendPlan:
         if not _valid_address(email):
             left_out["invalid"].append(email)
             continue
-        key = email.lower()
+        key = email_key(email)  # as members compare them: "ÉLISE@" is "élise@"
         if key in seen:
             left_out["duplicate"].append(email)
             continue

@@ -34,7 +34,7 @@ from pathlib import Path
 from omtui.config import Config
 from omtui.core import outbox, send_lease
 from omtui.core.dates import to_iso, utcnow
-from omtui.core.db import Database, open_database
+from omtui.core.db import Database
 from omtui.core.mailer import Delivery, Mailer, RetryPolicy, ServerDown, send_one
 from omtui.core.newsletter import (
     Newsletter,
@@ -46,7 +46,7 @@ from omtui.core.newsletter import (
     upcoming_events_block,
 )
 from omtui.core.newsletter_mime import MessageTemplate, envelope_address
-from omtui.errors import ConfigError, OmtuiError, ValidationError
+from omtui.errors import ConfigError, DatabaseBusy, OmtuiError, ValidationError
 from omtui.i18n import _
 
 ProgressCallback = Callable[["SendProgress"], None]
@@ -239,7 +239,7 @@ def is_running(db: Database | Path | str, newsletter_id: int) -> bool:
     """Whether some process is sending this newsletter now (its lease is live)."""
     if isinstance(db, Database):
         return send_lease.is_held(db, newsletter_id, now=time.time())
-    database = open_database(db)
+    database = Database(db)  # only connect: the process checked the file at start
     try:
         return send_lease.is_held(database, newsletter_id, now=time.time())
     finally:
@@ -303,7 +303,9 @@ async def send_newsletter(
     db: Database | None = None
     acquired = False
     try:
-        db = await loop.run_in_executor(executor, open_database, db_path)
+        # Only connect: the process checked and migrated the file at start.
+        timeout = config.database.busy_timeout
+        db = await loop.run_in_executor(executor, lambda: Database(db_path, busy_timeout=timeout))
         await loop.run_in_executor(
             executor,
             lambda: send_lease.acquire(db, newsletter_id, holder, now=time.time()),
@@ -474,6 +476,9 @@ async def _send(
                 except send_lease.LeaseLost:
                     lost_lease()
                     break
+                except DatabaseBusy as exc:  # pause with the reason rather than die
+                    control.pause(_("database busy: {error}").format(error=exc))
+                    break
                 b = run.base
                 run.base = replace(
                     b,
@@ -521,6 +526,10 @@ async def _send(
                 lost_lease()
                 await conn.close()  # mid-transaction, before DATA: nothing was sent
                 result = Delivery("released")
+            except DatabaseBusy as exc:  # could not record the start of DATA: do not send
+                control.pause(_("database busy: {error}").format(error=exc))
+                await conn.close()
+                result = Delivery("released")
             if result.state == "sent":
                 run.consecutive_errors = 0
                 run.sent.append((row_id, message_id, result.reply))
@@ -552,6 +561,11 @@ async def _send(
             await in_db(write_outcomes, *batch_)
         except send_lease.LeaseLost:
             lost_lease()
+        except DatabaseBusy as exc:  # keep the outcomes for the next flush, and pause
+            sent, failed, uncertain, released = batch_
+            run.sent[:0], run.failed[:0] = sent, failed
+            run.uncertain[:0], run.released[:0] = uncertain, released
+            control.pause(_("database busy: {error}").format(error=exc))
 
     def report(state: str, message: str = "", running: bool = True) -> None:
         if on_progress is not None:
@@ -576,7 +590,7 @@ async def _send(
             except send_lease.LeaseLost:
                 lost_lease()
                 return
-            except sqlite3.Error:  # busy for now: try at the next round (the lease lasts 30 s)
+            except (sqlite3.Error, DatabaseBusy):  # busy: try next round (the lease lasts 30 s)
                 continue
 
     report("sending")

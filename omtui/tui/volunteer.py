@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rich.text import Text
-from textual import events
-from textual.app import App, ComposeResult, SystemCommand
+from textual import events, work
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
@@ -21,9 +21,13 @@ from textual.widgets import DataTable, Footer, Header, Label, Static
 from omtui.context import ClubContext
 from omtui.core import rota
 from omtui.core.dates import humanize_day
+from omtui.crashlog import crash_line, log_error
+from omtui.errors import OmtuiError
 from omtui.i18n import _
+from omtui.tui.dbwork import waiting_notifier
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.volunteer_drop import DropReasonDialog
+from omtui.tui.text import PlainTextApp, cell, plain
 
 POLL_SECONDS = 1.0
 REDRAW_SECONDS = 60.0
@@ -34,7 +38,7 @@ def _short(title: str) -> str:
     return title if len(title) <= EVENT_WIDTH else title[: EVENT_WIDTH - 1] + "…"
 
 
-class VolunteerApp(App[None]):
+class VolunteerApp(PlainTextApp):
     """My upcoming shifts and the open shifts I may take; take and drop."""
 
     TITLE = "omtui volunteer"
@@ -64,6 +68,7 @@ class VolunteerApp(App[None]):
         self._data_version: int | None = None
         self._shifts: dict[int, rota.Shift] = {}
         self._clashes: dict[int, str] = {}
+        club.set_notifier(waiting_notifier(self, also=self._show_waiting))
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -101,10 +106,14 @@ class VolunteerApp(App[None]):
                 (
                     s.id,
                     s.when(tz),
-                    s.role,
-                    _short(s.event_title),
-                    ", ".join(a.first_name for a in with_whom.get(s.id, []) if a.member_id != me)
-                    or "—",
+                    cell(s.role),
+                    cell(_short(s.event_title)),
+                    cell(
+                        ", ".join(
+                            a.first_name for a in with_whom.get(s.id, []) if a.member_id != me
+                        )
+                        or "—"
+                    ),
                 )
                 for s in mine
             ],
@@ -119,8 +128,8 @@ class VolunteerApp(App[None]):
                 (
                     s.id,
                     s.when(tz),
-                    s.role,
-                    _short(s.event_title),
+                    cell(s.role),
+                    cell(_short(s.event_title)),
                     Text(f"{s.missing}/{s.needed}", style="bold")
                     + (Text(" " + _("clash"), style="yellow") if s.id in self._clashes else ""),
                 )
@@ -166,7 +175,7 @@ class VolunteerApp(App[None]):
             parts.append(_("clashes with {what}").format(what=self._clashes[shift.id]))
         if shift.notes:
             parts.append(shift.notes)
-        detail.update(" · ".join(parts))
+        detail.update(plain(" · ".join(parts)))
 
     def check_for_outside_changes(self) -> None:
         """The organiser (another process) changed something: show it."""
@@ -184,9 +193,9 @@ class VolunteerApp(App[None]):
 
     def _answer(self, message: str, ok: bool) -> None:
         status = self.query_one("#status", Static)
-        status.update(message)
+        status.update(plain(message))
         status.set_class(not ok, "refused")
-        self.notify(message, severity="information" if ok else "warning", timeout=4)
+        self.notify(message, severity="information" if ok else "warning", timeout=4, markup=False)
         self.load()
 
     # -- actions ---------------------------------------------------------------------
@@ -201,10 +210,8 @@ class VolunteerApp(App[None]):
         if shift_id is None:
             self._answer(_("There is no open shift to take."), ok=False)
             return
-        result = rota.take_shift(
-            self.club.db, shift_id, self.volunteer.id, now=self.club.now(), tz=self.club.tz
-        )
-        self._answer(result.message, result.ok)
+        now, tz, me = self.club.now(), self.club.tz, self.volunteer.id
+        self._write(lambda db: rota.take_shift(db, shift_id, me, now=now, tz=tz))
 
     def action_drop(self) -> None:
         shift_id = self._selected("#mine")
@@ -228,18 +235,40 @@ class VolunteerApp(App[None]):
             )
 
     def _drop(self, shift_id: int, reason: str) -> None:
-        result = rota.drop_shift(
-            self.club.db,
-            shift_id,
-            self.volunteer.id,
-            now=self.club.now(),
-            tz=self.club.tz,
-            reason=reason,
-        )
-        self._answer(result.message, result.ok)
+        now, tz, me = self.club.now(), self.club.tz, self.volunteer.id
+        self._write(lambda db: rota.drop_shift(db, shift_id, me, now=now, tz=tz, reason=reason))
+
+    @work(thread=True, group="volunteer-write", exit_on_error=False)
+    def _write(self, change) -> None:
+        """Take or drop off the UI thread: a write may wait for another process's."""
+        try:
+            result = self.club.in_worker(change)
+        except OmtuiError as exc:
+            self.call_from_thread(self._answer, str(exc), False)
+            return
+        self.call_from_thread(self._answer, result.message, result.ok)
+
+    def _show_waiting(self, message: str) -> None:
+        status = self.query_one("#status", Static)
+        status.update(Text(message))
+        status.set_class(True, "refused")
 
     def action_refresh(self) -> None:
         self.load()
+
+    # -- an unexpected error: one line for the volunteer, the details for the organiser ----
+    def _handle_exception(self, error: Exception) -> None:
+        """Replaces Textual's crash screen (source and local variables) with one line.
+
+        The traceback goes to a log file only the organiser can read (omtui.crashlog).
+        """
+        self._return_code = 1
+        if self._exception is None:  # run_test() re-raises it, as Textual does
+            self._exception = error
+            self._exception_event.set()
+        log_error(error, db_path=self.club.db_path, who=self.volunteer.email)
+        self._exit_renderables.append(Text(crash_line(), end="", no_wrap=True, overflow="ignore"))
+        self._close_messages_no_wait()
 
     # -- command palette: only the volunteer's own actions ------------------------------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

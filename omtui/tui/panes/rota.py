@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -21,6 +22,7 @@ from omtui.tui.panes.base import ClubPane
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.rota_pick import RotaPickDialog
 from omtui.tui.screens.rota_shift_form import RotaShiftForm, ShiftFields
+from omtui.tui.text import cell, plain
 
 WHO_DAYS = 30
 GAP = "bold red"
@@ -105,7 +107,7 @@ class RotaPane(ClubPane):
                 _filled(c.filled, c.needed) if c.shifts else "",
                 _gap(c.missing) if c.shifts else "",
                 str(len(c.shifts)) if c.shifts else Text(_("none yet"), style="dim"),
-                c.title + (f" [{c.status}]" if c.status == "cancelled" else ""),
+                cell(c.title + (f" [{c.status}]" if c.status == "cancelled" else "")),
             )
             for c in cover
         ]
@@ -142,11 +144,13 @@ class RotaPane(ClubPane):
             dropped_box.update("")
             return
         heading.update(
-            _("Shifts of {event}: {filled}/{needed} places filled").format(
-                event=cover.title, filled=cover.filled, needed=cover.needed
+            plain(
+                _("Shifts of {event}: {filled}/{needed} places filled").format(
+                    event=cover.title, filled=cover.filled, needed=cover.needed
+                )
+                if cover.shifts
+                else _("{event} has no shifts yet: n adds one").format(event=cover.title)
             )
-            if cover.shifts
-            else _("{event} has no shifts yet: n adds one").format(event=cover.title)
         )
         db, tz = self.club.db, self.club.tz
         held = rota.assignments(db, [s.id for s in cover.shifts])
@@ -154,25 +158,27 @@ class RotaPane(ClubPane):
             (
                 s.id,
                 s.when(tz),
-                s.role,
+                cell(s.role),
                 _filled(s.filled, s.needed),
-                ", ".join(a.full_name for a in held.get(s.id, []))
+                cell(", ".join(a.full_name for a in held.get(s.id, [])))
                 or Text(_("nobody yet"), style=GAP),
-                s.notes,
+                cell(s.notes),
             )
             for s in cover.shifts
         ]
         self._refill(shifts, rows)
         gone = rota_coverage.dropped(db, event_id=cover.event_id)
         dropped_box.update(
-            "\n".join(
-                _("Dropped: {name} left {role} ({when}): {reason}").format(
-                    name=a.full_name,
-                    role=s.role,
-                    when=format_local(a.dropped_at, tz, "%d %b %H:%M") if a.dropped_at else "",
-                    reason=a.drop_reason or _("no reason given"),
+            plain(
+                "\n".join(
+                    _("Dropped: {name} left {role} ({when}): {reason}").format(
+                        name=a.full_name,
+                        role=s.role,
+                        when=format_local(a.dropped_at, tz, "%d %b %H:%M") if a.dropped_at else "",
+                        reason=a.drop_reason or _("no reason given"),
+                    )
+                    for s, a in gone
                 )
-                for s, a in gone
             )
         )
 
@@ -182,10 +188,10 @@ class RotaPane(ClubPane):
             (
                 s.id,
                 s.when(tz),
-                s.role,
-                ", ".join(a.full_name for a in people) or Text(_("nobody"), style=GAP),
+                cell(s.role),
+                cell(", ".join(a.full_name for a in people)) or Text(_("nobody"), style=GAP),
                 _gap(s.missing),
-                s.event_title,
+                cell(s.event_title),
             )
             for s, people in rota_coverage.who_is_on(self.club.db, now=now, days=WHO_DAYS)
         ]
@@ -226,9 +232,9 @@ class RotaPane(ClubPane):
 
     def say(self, message: str, *, ok: bool) -> None:
         status = self.query_one("#rota-status", Static)
-        status.update(message)
+        status.update(plain(message))
         status.set_class(not ok, "refused")
-        self.notify(message, severity="information" if ok else "error", timeout=6)
+        self.notify(message, severity="information" if ok else "error", timeout=6, markup=False)
 
     def changed(self, message: str) -> None:
         self.say(message, ok=True)
@@ -250,24 +256,27 @@ class RotaPane(ClubPane):
             self.say(_("No volunteer left to assign: tag members volunteer first."), ok=False)
             return
         title = _("Assign a volunteer to {shift}").format(shift=shift.label(self.club.tz))
-        self.app.push_screen(
-            RotaPickDialog(title, choices),
-            lambda member_id: self._assign(shift.id, member_id) if member_id else None,
-        )
+        def picked(member_id: int | None) -> None:
+            if member_id:
+                self._assign(shift.id, member_id)
 
+        self.app.push_screen(RotaPickDialog(title, choices), picked)
+
+    @work(thread=True, group="rota-write", exit_on_error=False)
     def _assign(self, shift_id: int, member_id: int) -> None:
-        result = rota.take_shift(
-            self.club.db,
-            shift_id,
-            member_id,
-            now=self.club.now(),
-            tz=self.club.tz,
-            by="organiser",
-        )
+        """Off the UI thread (like every write here): it may wait for another process."""
+        now, tz = self.club.now(), self.club.tz
+        try:
+            result = self.club.in_worker(
+                lambda db: rota.take_shift(db, shift_id, member_id, now=now, tz=tz, by="organiser")
+            )
+        except OmtuiError as exc:
+            self.app.call_from_thread(self.say, str(exc), ok=False)
+            return
         if result.ok:
-            self.changed(result.message)
+            self.app.call_from_thread(self.changed, result.message)
         else:
-            self.say(result.message, ok=False)
+            self.app.call_from_thread(self.say, result.message, ok=False)
 
     def action_unassign(self) -> None:
         shift = self.selected_shift()
@@ -278,18 +287,22 @@ class RotaPane(ClubPane):
             self.say(_("Nobody is on this shift."), ok=False)
             return
         title = _("Take whom off {shift}?").format(shift=shift.label(self.club.tz))
-        self.app.push_screen(
-            RotaPickDialog(title, [(a.member_id, a.full_name) for a in held]),
-            lambda member_id: self._unassign(shift.id, member_id) if member_id else None,
-        )
+        def picked(member_id: int | None) -> None:
+            if member_id:
+                self._unassign(shift.id, member_id)
 
+        choices = [(a.member_id, a.full_name) for a in held]
+        self.app.push_screen(RotaPickDialog(title, choices), picked)
+
+    @work(thread=True, group="rota-write", exit_on_error=False)
     def _unassign(self, shift_id: int, member_id: int) -> None:
         try:
-            shift = rota.unassign(self.club.db, shift_id, member_id)
+            shift = self.club.in_worker(lambda db: rota.unassign(db, shift_id, member_id))
         except OmtuiError as exc:
-            self.say(str(exc), ok=False)
+            self.app.call_from_thread(self.say, str(exc), ok=False)
             return
-        self.changed(_("Unassigned from {shift}").format(shift=shift.label(self.club.tz)))
+        message = _("Unassigned from {shift}").format(shift=shift.label(self.club.tz))
+        self.app.call_from_thread(self.changed, message)
 
     def action_new_shift(self) -> None:
         self._sync_event()
@@ -298,8 +311,10 @@ class RotaPane(ClubPane):
             self.say(_("There is no upcoming event to add a shift to."), ok=False)
             return
 
-        def save(fields: ShiftFields) -> rota.Shift:
-            return rota.create_shift(self.club.db, cover.event_id, **vars(fields))
+        def save(fields: ShiftFields) -> rota.Shift:  # runs in the form's worker thread
+            return self.club.in_worker(
+                lambda db: rota.create_shift(db, cover.event_id, **vars(fields))
+            )
 
         self.app.push_screen(
             RotaShiftForm(
@@ -316,8 +331,8 @@ class RotaPane(ClubPane):
         if shift is None:
             return
 
-        def save(fields: ShiftFields) -> rota.Shift:
-            return rota.update_shift(self.club.db, shift.id, **vars(fields))
+        def save(fields: ShiftFields) -> rota.Shift:  # runs in the form's worker thread
+            return self.club.in_worker(lambda db: rota.update_shift(db, shift.id, **vars(fields)))
 
         title = _("Edit shift at {event}").format(event=shift.event_title)
         self.app.push_screen(RotaShiftForm(title, self.club.tz, save, shift), self._saved)
@@ -336,10 +351,19 @@ class RotaPane(ClubPane):
 
         def done(yes: bool | None) -> None:
             if yes:
-                rota.delete_shift(self.club.db, shift.id)
-                self.changed(_("Deleted {shift}").format(shift=shift.label(self.club.tz)))
+                self._delete(shift)
 
         self.app.push_screen(ConfirmDialog(question, yes=_("Delete")), done)
+
+    @work(thread=True, group="rota-write", exit_on_error=False)
+    def _delete(self, shift: rota.Shift) -> None:
+        try:
+            self.club.in_worker(lambda db: rota.delete_shift(db, shift.id))
+        except OmtuiError as exc:
+            self.app.call_from_thread(self.say, str(exc), ok=False)
+            return
+        message = _("Deleted {shift}").format(shift=shift.label(self.club.tz))
+        self.app.call_from_thread(self.changed, message)
 
     def action_toggle_who(self) -> None:
         switcher = self.query_one(ContentSwitcher)

@@ -8,34 +8,35 @@ read-only; duplicating it gives an editable draft.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import Literal
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Markdown, Static, TextArea
 
 from omtui.context import ClubContext
 from omtui.core import newsletter as nl
 from omtui.core import sender
+from omtui.core.text import clean_text
 from omtui.errors import OmtuiError
 from omtui.i18n import _
 from omtui.tui.messages import DataChanged
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.newsletter_plan import wrap
+from omtui.tui.text import plain
 
-if TYPE_CHECKING:
-    from omtui.tui.panes.newsletter import NewsletterPane
+EditorOutcome = tuple[Literal["send", "open"], int]
+"""What the editor asks of whoever opened it: send this newsletter, or open this copy."""
 
 NARROW = 100
 """Below this width the preview replaces the editor (F2) instead of sitting beside it."""
 PREVIEW_DEBOUNCE = 0.15
 
 
-class NewsletterEditor(Screen[None]):
+class NewsletterEditor(Screen[EditorOutcome | None]):
     """Edit one newsletter (None: a new draft, created on the first save)."""
 
     BINDINGS = [
@@ -47,12 +48,9 @@ class NewsletterEditor(Screen[None]):
         Binding("f4", "duplicate", _("Duplicate")),
     ]
 
-    def __init__(
-        self, club: ClubContext, newsletter_id: int | None, pane: NewsletterPane | None = None
-    ) -> None:
+    def __init__(self, club: ClubContext, newsletter_id: int | None) -> None:
         super().__init__()
         self.club = club
-        self.pane = pane
         self.newsletter_id = newsletter_id
         self.newsletter: nl.Newsletter | None = (
             nl.get_newsletter(club.db, newsletter_id) if newsletter_id is not None else None
@@ -76,7 +74,7 @@ class NewsletterEditor(Screen[None]):
         with Vertical(id="nle-form"):
             with Horizontal(classes="nle-row"):
                 yield Label(_("Subject"), classes="nle-label")
-                yield Input(item.subject if item else "", id="nle-subject")
+                yield Input(clean_text(item.subject) if item else "", id="nle-subject")
             with Horizontal(classes="nle-row"):
                 yield Label(_("Tags"), classes="nle-label")
                 yield Input(
@@ -85,11 +83,15 @@ class NewsletterEditor(Screen[None]):
                     id="nle-tags",
                 )
                 yield Label(_("City"), classes="nle-label")
-                yield Input(item.audience_city if item else "", placeholder=_("all"), id="nle-city")
+                yield Input(
+                    clean_text(item.audience_city) if item else "",
+                    placeholder=_("all"),
+                    id="nle-city",
+                )
                 yield Label("", id="nle-audience")
         with Horizontal(id="nle-panes"):
             yield TextArea(
-                item.body if item else "",
+                clean_text(item.body, multiline=True) if item else "",
                 language="markdown",
                 soft_wrap=True,
                 id="nle-body",
@@ -163,7 +165,7 @@ class NewsletterEditor(Screen[None]):
         self.problems = nl.check_placeholders(fields["subject"], "subject")
         self.problems += nl.check_placeholders(fields["body"], "body")
         problems = self.query_one("#nle-problems", Static)
-        problems.update(escape("\n".join(self.problems)))
+        problems.update(plain("\n".join(self.problems)))
         problems.set_class(bool(self.problems), "-error")
         if self.problems:
             subject, body = fields["subject"], fields["body"]
@@ -176,10 +178,16 @@ class NewsletterEditor(Screen[None]):
                 tz=config.tz,
                 mailto=config.unsubscribe_mailto or config.smtp.from_address,
                 url=config.unsubscribe_url,
-                events_block=self.newsletter.events_block if self.read_only else None,
+                events_block=self.newsletter.events_block
+                if self.newsletter is not None and self.read_only
+                else None,
             )
         box = self.query_one("#nle-preview-box")
-        box.border_title = _("Preview: {subject}").format(subject=subject) if subject else ""
+        box.border_title = (
+            plain(_("Preview: {subject}").format(subject=subject), multiline=False)
+            if subject
+            else ""
+        )
         await self.query_one("#nle-preview", Markdown).update(body)
 
     # -- save, duplicate, test send, send --------------------------------------------
@@ -216,8 +224,7 @@ class NewsletterEditor(Screen[None]):
             return
         copy = nl.duplicate(self.club.db, self.newsletter.id, now=self.club.now())
         self.app.post_message(DataChanged("newsletter"))
-        self.action_close()
-        self.app.push_screen(NewsletterEditor(self.club, copy.id, self.pane))
+        self.dismiss(("open", copy.id))
         self.app.notify(_("Duplicated as draft #{id}.").format(id=copy.id))
 
     def action_test_send(self) -> None:
@@ -243,7 +250,7 @@ class NewsletterEditor(Screen[None]):
 
     def _show_test_result(self, text: str, error: bool) -> None:
         result = self.query_one("#nle-test-result", Label)
-        result.update(escape(text))
+        result.update(plain(text))
         result.set_class(error, "-error")
 
     def action_send(self) -> None:
@@ -258,10 +265,7 @@ class NewsletterEditor(Screen[None]):
             return
         if not self.save() or self.newsletter is None:
             return
-        newsletter_id = self.newsletter.id
-        self.action_close()
-        if self.pane is not None:
-            self.pane.send(newsletter_id)
+        self.dismiss(("send", self.newsletter.id))
 
     def action_close(self) -> None:
         """Close, saving changes; if they cannot be saved, ask before dropping them."""

@@ -10,13 +10,14 @@ import humanize
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.markup import escape
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from omtui.core.newsletter import LEFT_OUT_REASONS, SendPlan
 from omtui.i18n import _
 from omtui.tui.screens.confirm import TypeToConfirmDialog
+from omtui.tui.text import markup, plain
 
 EXAMPLES_SHOWN = 3
 
@@ -36,36 +37,47 @@ def humanize_duration(seconds: float) -> str:
     return _("about {duration}").format(duration=text)
 
 
-def plan_text(subject: str, plan: SendPlan, now: datetime, warnings: Sequence[str] = ()) -> str:
-    """The plan as console markup: recipients, who is left out and why, the duration."""
+def plan_text(
+    subject: str,
+    plan: SendPlan,
+    now: datetime,
+    warnings: Sequence[str] = (),
+    problems: Sequence[str] = (),
+) -> Content:
+    """The plan: recipients, who is left out and why, the duration, and warnings about the
+    configuration (data as plain text)."""
     duration = humanize_duration(plan.estimated_seconds)
     lines = [
-        _("Subject: [b]{subject}[/b]").format(subject=escape(subject)),
-        "",
-        _("Recipients: [b]{count:,}[/b] subscribed members").format(count=plan.count),
-        "",
-        _("Left out:"),
-        _("  outside the audience: {count:,}").format(count=plan.outside_audience),
+        markup(_("Subject: [b]{subject}[/b]"), subject=subject),
+        Content(""),
+        markup(_("Recipients: [b]{count:,}[/b] subscribed members"), count=plan.count),
+        Content(""),
+        plain(_("Left out:")),
+        plain(_("  outside the audience: {count:,}").format(count=plan.outside_audience)),
     ]
     for reason, emails in plan.left_out.items():
         if not emails:
             continue
         label = _(LEFT_OUT_REASONS.get(reason, reason))
-        line = f"  {escape(label)}: {len(emails):,}"
+        line = markup("  {label}: {count:,}", label=label, count=len(emails))
         if reason != "unsubscribed":  # worth fixing: show which addresses
             shown = ", ".join(emails[:EXAMPLES_SHOWN])
             shown += ", …" if len(emails) > EXAMPLES_SHOWN else ""
-            line += f"  [dim]({escape(shown)})[/dim]"
+            line += markup("  [dim]({shown})[/dim]", shown=shown)
         lines.append(line)
     lines += [
-        "",
-        _("At {rate:g} messages/s this takes [b]{duration}[/b].").format(
-            rate=plan.rate, duration=duration
+        Content(""),
+        markup(
+            _("At {rate:g} messages/s this takes [b]{duration}[/b]."),
+            rate=plan.rate,
+            duration=duration,
         ),
     ]
     for warning in warnings:
-        lines += ["", _("[b]Warning[/b]: {warning}").format(warning=escape(warning))]
-    return "\n".join(lines)
+        lines += [Content(""), markup(_("[b]Warning[/b]: {warning}"), warning=warning)]
+    for problem in problems:
+        lines += [Content(""), markup(_("[b]Cannot send[/b]: {problem}"), problem=problem)]
+    return Content("\n").join(lines)
 
 
 class SendPlanScreen(ModalScreen[bool]):
@@ -74,28 +86,40 @@ class SendPlanScreen(ModalScreen[bool]):
     BINDINGS = [Binding("escape", "cancel", _("Cancel"))]
 
     def __init__(
-        self, subject: str, plan: SendPlan, now: datetime, warnings: Sequence[str] = ()
+        self,
+        subject: str,
+        plan: SendPlan,
+        now: datetime,
+        warnings: Sequence[str] = (),
+        problems: Sequence[str] = (),
     ) -> None:
         super().__init__()
         self.subject = subject
         self.plan = plan
         self.now = now
         self.warnings = list(warnings)
+        self.problems = list(problems)
+        """What stops the send (no from_address): shown, and Continue disabled."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="nlplan-box"):
             yield Label(_("Send plan"), id="nlplan-title")
             yield Static(
-                plan_text(self.subject, self.plan, self.now, self.warnings), id="nlplan-body"
+                plan_text(self.subject, self.plan, self.now, self.warnings, self.problems),
+                id="nlplan-body",
             )
             with Horizontal(id="nlplan-buttons"):
                 yield Button(_("Cancel"), id="cancel")
                 yield Button(
-                    _("Continue…"), id="continue", variant="warning", disabled=not self.plan.count
+                    _("Continue…"), id="continue", variant="warning", disabled=not self.can_send
                 )
 
+    @property
+    def can_send(self) -> bool:
+        return bool(self.plan.count) and not self.problems
+
     def on_mount(self) -> None:
-        self.query_one("#continue" if self.plan.count else "#cancel", Button).focus()
+        self.query_one("#continue" if self.can_send else "#cancel", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "continue")
@@ -112,6 +136,7 @@ def ask_to_send(
     then: Callable[[bool], None],
     *,
     warnings: Sequence[str] = (),
+    problems: Sequence[str] = (),
 ) -> None:
     """The plan, then TypeToConfirmDialog asking for the number of recipients; `then(ok)`."""
 
@@ -128,4 +153,4 @@ def ask_to_send(
             lambda ok: then(bool(ok)),
         )
 
-    app.push_screen(SendPlanScreen(subject, plan, now, warnings), planned)
+    app.push_screen(SendPlanScreen(subject, plan, now, warnings, problems), planned)

@@ -1,86 +1,32 @@
 """The send progress window: a bar, sent/failed/remaining, rate, ETA; pause, resume, cancel.
 
-A `SendRun` is the TUI's handle on one send started from this app (the Newsletter pane
-owns it and runs the worker). The window only shows it: closing it does not stop the send.
+A `SendRun` is the TUI's handle on one send started from this app (the app's send
+service owns it and runs the worker). The window only shows it and asks the service to
+pause, resume or cancel: closing it does not stop the send.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.markup import escape
-from textual.message import Message
-from textual.message_pump import MessagePump
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, ProgressBar, Static
-from textual.worker import Worker
 
 from omtui.context import ClubContext
 from omtui.core import outbox, sender
 from omtui.core.newsletter import get_newsletter
 from omtui.i18n import _
+from omtui.tui.newsletter_sends import NewsletterSends, RunChanged, SendRun
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.newsletter_plan import humanize_duration, wrap
-
-if TYPE_CHECKING:
-    from omtui.tui.panes.newsletter import NewsletterPane
+from omtui.tui.text import markup, plain
 
 UNCERTAIN_SHOWN = 6
 FAILED_SHOWN = 5
 POLL_SECONDS = 1.0
-
-
-class RunChanged(Message):
-    """A send made progress, paused, finished or failed (posted to whoever watches it)."""
-
-    def __init__(self, run: SendRun) -> None:
-        super().__init__()
-        self.run = run
-
-
-@dataclass(eq=False)
-class SendRun:
-    """One send started from this app: its switches, worker and latest progress."""
-
-    newsletter_id: int
-    running: bool = False
-    error: str = ""
-    progress: sender.SendProgress | None = None
-    control: sender.SendControl = field(default_factory=sender.SendControl)
-    asked: str = ""
-    """What the organiser asked of this run ("pause", "cancel"); empty if it stopped by
-    itself (server down, too many errors), which the window shows as bad news."""
-    worker: Worker | None = None
-    watchers: list[MessagePump] = field(default_factory=list)
-
-    def begin(self) -> None:
-        """Reset for a new (or resumed) run."""
-        self.control = sender.SendControl()
-        self.running = True
-        self.error = ""
-        self.asked = ""
-
-    def pause(self, reason: str = "") -> None:
-        self.asked = "pause"
-        self.control.pause(reason)
-
-    def cancel(self) -> None:
-        self.asked = "cancel"
-        self.control.cancel()
-
-    def update(self, progress: sender.SendProgress) -> None:
-        """The sender's progress callback (thread-safe: it only posts messages)."""
-        self.progress = progress
-        self.changed()
-
-    def changed(self) -> None:
-        for watcher in list(self.watchers):
-            watcher.post_message(RunChanged(self))
 
 
 class SendProgressScreen(ModalScreen[None]):
@@ -97,11 +43,11 @@ class SendProgressScreen(ModalScreen[None]):
         Binding("escape", "close", _("Close")),
     ]
 
-    def __init__(self, club: ClubContext, run: SendRun, pane: NewsletterPane) -> None:
+    def __init__(self, club: ClubContext, run: SendRun, sends: NewsletterSends) -> None:
         super().__init__()
         self.club = club
         self.run = run
-        self.pane = pane
+        self.sends = sends
         self.subject = get_newsletter(club.db, run.newsletter_id).subject
         self.state = ""
         """The send's state as last shown (sending, paused, sent, cancelled)."""
@@ -121,7 +67,7 @@ class SendProgressScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="nlp-box"):
             yield Label(
-                _("Newsletter “{subject}”").format(subject=escape(self.subject)), id="nlp-title"
+                plain(_("Newsletter “{subject}”").format(subject=self.subject)), id="nlp-title"
             )
             yield ProgressBar(total=None, show_eta=False, id="nlp-bar")
             yield Static("", id="nlp-counts")
@@ -131,7 +77,7 @@ class SendProgressScreen(ModalScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.run.watchers.append(self)
+        self.run.watch(self)
         self.show()
         self.set_interval(POLL_SECONDS, self._poll)
 
@@ -187,16 +133,16 @@ class SendProgressScreen(ModalScreen[None]):
         )
         text, alarming = self._state_text(progress)
         state = self.query_one("#nlp-state", Static)
-        state.update(text)
+        state.update(plain(text))  # holds server replies: text, not markup
         state.set_class(alarming, "-error")
         self.query_one("#nlp-failed", Static).update(self._failed_text(progress))
         self.query_one("#nlp-uncertain", Static).update(self._uncertain_text(progress))
 
     def _state_text(self, progress: sender.SendProgress) -> tuple[str, bool]:
         """What is happening and what the organiser can do, and whether it is bad news."""
-        reason = escape(progress.message or self.run.control.reason or "")
+        reason = progress.message or self.run.control.reason or ""
         if self.run.error:
-            return _("Stopped: {error}").format(error=escape(self.run.error)), True
+            return _("Stopped: {error}").format(error=self.run.error), True
         if self.run.running and self.run.control.stopping:
             return _("Stopping after the messages in flight…"), False
         if self.run.running:
@@ -214,41 +160,48 @@ class SendProgressScreen(ModalScreen[None]):
             return _("Finished."), bool(progress.failed)
         return "", False
 
-    def _failed_text(self, progress: sender.SendProgress) -> str:
+    def _failed_text(self, progress: sender.SendProgress) -> Content:
         """Who could not be reached, with the server's reply, and what f / F would do."""
         if not progress.failed or self.run.running:
-            return ""
+            return Content("")
         rows = outbox.rows_in_state(
             self.club.db, self.run.newsletter_id, "failed", limit=FAILED_SHOWN
         )
-        lines = [_("[b]Failed ({count:,})[/b]:").format(count=progress.failed)]
-        lines += [f"  {escape(row.email)}: {escape(row.reply)}" for row in rows]
+        lines = [markup(_("[b]Failed ({count:,})[/b]:"), count=progress.failed)]
+        lines += [plain(f"  {row.email}: {row.reply}") for row in rows]
         if progress.failed > len(rows):
-            lines.append(_("  and {count:,} more").format(count=progress.failed - len(rows)))
+            more = progress.failed - len(rows)
+            lines.append(plain(_("  and {count:,} more").format(count=more)))
         kinds = outbox.failed_counts(self.club.db, self.run.newsletter_id)
         if kinds["temporary"] or kinds["permanent"]:
             lines.append(
-                _(
-                    "Temporary failures: {temporary:,} (f sends to them again). "
-                    "Refused for good: {permanent:,} (F retries those too)."
-                ).format(temporary=kinds["temporary"], permanent=kinds["permanent"])
+                plain(
+                    _(
+                        "Temporary failures: {temporary:,} (f sends to them again). "
+                        "Refused for good: {permanent:,} (F retries those too)."
+                    ).format(temporary=kinds["temporary"], permanent=kinds["permanent"])
+                )
             )
-        return "\n".join(lines)
+        return Content("\n").join(lines)
 
-    def _uncertain_text(self, progress: sender.SendProgress) -> str:
+    def _uncertain_text(self, progress: sender.SendProgress) -> Content:
         if not progress.uncertain:
-            return ""
+            return Content("")
         rows = outbox.rows_in_state(
             self.club.db, self.run.newsletter_id, "uncertain", limit=UNCERTAIN_SHOWN
         )
-        shown = ", ".join(escape(row.email) for row in rows)
+        shown = ", ".join(row.email for row in rows)
         if progress.uncertain > len(rows):
             shown += _(" and {count:,} more").format(count=progress.uncertain - len(rows))
-        return _(
-            "[b]Uncertain ({count:,})[/b]: their message was handed over but no answer came "
-            "(the connection broke or the send stopped); they may or may not have it, so they "
-            "are not resent (u resends to them): {emails}"
-        ).format(count=progress.uncertain, emails=shown)
+        return markup(
+            _(
+                "[b]Uncertain ({count:,})[/b]: their message was handed over but no answer "
+                "came (the connection broke or the send stopped); they may or may not have "
+                "it, so they are not resent (u resends to them): {emails}"
+            ),
+            count=progress.uncertain,
+            emails=shown,
+        )
 
     # -- keys ------------------------------------------------------------------------
     def action_pause(self) -> None:
@@ -261,10 +214,7 @@ class SendProgressScreen(ModalScreen[None]):
             return
         progress = sender.progress(self.club.db, self.run.newsletter_id)
         if progress.state in ("paused", "sending") and progress.remaining:
-            self.pane.start_run(self.run.newsletter_id)
-            self.run = self.pane.runs[self.run.newsletter_id]
-            if self not in self.run.watchers:
-                self.run.watchers.append(self)
+            self.run = self.sends.start(self.run.newsletter_id, watcher=self)
             self.show()
         else:
             self.notify(_("Nothing to resume."))
@@ -278,10 +228,7 @@ class SendProgressScreen(ModalScreen[None]):
             if not yes:
                 return
             if stopped:  # settle a paused or interrupted send as cancelled
-                self.pane.start_run(self.run.newsletter_id, cancel=True)
-                self.run = self.pane.runs[self.run.newsletter_id]
-                if self not in self.run.watchers:
-                    self.run.watchers.append(self)
+                self.run = self.sends.start(self.run.newsletter_id, cancel=True, watcher=self)
             else:
                 self.run.cancel()
             self.show()
@@ -302,7 +249,9 @@ class SendProgressScreen(ModalScreen[None]):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.pane.start_run(self.run.newsletter_id, resend_uncertain=True)
+                self.run = self.sends.start(
+                    self.run.newsletter_id, resend_uncertain=True, watcher=self
+                )
                 self.show()
 
         self.app.push_screen(
@@ -338,12 +287,12 @@ class SendProgressScreen(ModalScreen[None]):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.pane.start_run(
-                    self.run.newsletter_id, retry_failed=True, include_permanent=include_permanent
+                self.run = self.sends.start(
+                    self.run.newsletter_id,
+                    retry_failed=True,
+                    include_permanent=include_permanent,
+                    watcher=self,
                 )
-                self.run = self.pane.runs[self.run.newsletter_id]
-                if self not in self.run.watchers:
-                    self.run.watchers.append(self)
                 self.show()
 
         self.app.push_screen(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -16,9 +17,11 @@ from textual.widgets import Button, Input, Label
 
 from omtui.core import rota
 from omtui.core.dates import format_local, parse_local
+from omtui.core.text import clean_text
 from omtui.errors import OmtuiError, ValidationError
 from omtui.i18n import _
 from omtui.tui.screens.confirm import DIALOG_CSS
+from omtui.tui.text import plain
 
 WHEN = "%Y-%m-%d %H:%M"
 DEFAULT_LENGTH = timedelta(hours=2)
@@ -75,11 +78,11 @@ class RotaShiftForm(ModalScreen[rota.Shift | None]):
         start = s.starts_at if s else self.default_start
         end = s.ends_at if s else (start + DEFAULT_LENGTH if start else None)
         with Vertical():
-            yield Label(self.title_text, id="form-title")
+            yield Label(plain(self.title_text), id="form-title")
             with Horizontal(classes="row"):
                 yield Label(_("Role"))
                 yield Input(
-                    s.role if s else "",
+                    clean_text(s.role) if s else "",
                     placeholder=_("welcome desk, set-up, host, tear-down…"),
                     suggester=SuggestFromList(rota.ROLES, case_sensitive=False),
                     id="role",
@@ -103,7 +106,7 @@ class RotaShiftForm(ModalScreen[rota.Shift | None]):
                 yield Input(str(s.needed) if s else "1", id="needed", type="integer")
             with Horizontal(classes="row"):
                 yield Label(_("Notes"))
-                yield Input(s.notes if s else "", id="notes")
+                yield Input(clean_text(s.notes) if s else "", id="notes")
             yield Label(
                 _("Times are club time ({tz}). Enter saves, Esc cancels.").format(tz=self.tz.key),
                 classes="hint",
@@ -135,16 +138,27 @@ class RotaShiftForm(ModalScreen[rota.Shift | None]):
                 needed=int(self._value("needed") or 0),
                 notes=self._value("notes"),
             )
+        except (ValidationError, ValueError) as exc:
+            self._refused(exc)
+            return
+        error.update(_("Saving…"))
+        self._save(fields)
+
+    @work(thread=True, group="shift-form-save", exit_on_error=False)
+    def _save(self, fields: ShiftFields) -> None:
+        """Save off the UI thread: the write may wait for another process's."""
+        try:
             saved = self.save(fields)
-        except ValidationError as exc:
-            error.update(str(exc))
-            if exc.field and self.query(f"#{exc.field}"):
-                self.query_one(f"#{exc.field}", Input).focus()
-            return
         except (OmtuiError, ValueError) as exc:
-            error.update(str(exc))
+            self.app.call_from_thread(self._refused, exc)
             return
-        self.dismiss(saved)
+        self.app.call_from_thread(self.dismiss, saved)
+
+    def _refused(self, exc: Exception) -> None:
+        self.query_one("#form-error", Label).update(plain(str(exc)))
+        field = getattr(exc, "field", None)
+        if field and self.query(f"#{field}"):
+            self.query_one(f"#{field}", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.submit()
