@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from omtui.errors import ConfigError
-from omtui.i18n import _
+from omtui.i18n import LANGUAGES, _
 
 TLS_MODES = ("none", "starttls", "tls")
 
@@ -65,6 +65,8 @@ class Config:
     club_name: str = "Office Managers Club"
     timezone: str = "Europe/Paris"
     db: str | None = None
+    language: str | None = None
+    """The interface language, "fr" or "en" (`OMTUI_LANG` beats it; default: the locale)."""
     list_id: str = "newsletter.club.example.org"
     unsubscribe_mailto: str | None = None
     unsubscribe_url: str | None = None
@@ -96,6 +98,7 @@ _CLUB_KEYS: dict[str, type | tuple[type, ...]] = {
     "club_name": str,
     "timezone": str,
     "db": str,
+    "language": str,
     "list_id": str,
     "unsubscribe_mailto": str,
     "unsubscribe_url": str,
@@ -167,7 +170,7 @@ def load_config(path: Path | None) -> Config:
             ) from exc
     if database.get("busy_timeout", 60.0) < 0:
         raise ConfigError(_("config: [database] busy_timeout must be 0 or more seconds"))
-    club = _parse_table("top level", raw, _CLUB_KEYS)
+    club = _parse_table(_("top level"), raw, _CLUB_KEYS)
     smtp = _parse_table("smtp", smtp_raw, _SMTP_KEYS)
     for env, (key, kind) in _SMTP_ENV.items():
         if env in os.environ:
@@ -180,6 +183,12 @@ def load_config(path: Path | None) -> Config:
     if smtp.get("tls", "none") not in TLS_MODES:
         raise ConfigError(
             _("config: [smtp] tls must be one of {modes}").format(modes=", ".join(TLS_MODES))
+        )
+    if club.get("language") not in (None, *LANGUAGES):
+        raise ConfigError(
+            _("config: language must be one of {languages}, not {language!r}").format(
+                languages=", ".join(LANGUAGES), language=club["language"]
+            )
         )
     if "rate" in smtp:
         smtp["rate"] = float(smtp["rate"])

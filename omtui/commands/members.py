@@ -12,7 +12,7 @@ from omtui.core import importer, members
 from omtui.core.dates import format_local, to_iso
 from omtui.core.members import MemberFilter
 from omtui.errors import NotFound
-from omtui.i18n import _
+from omtui.i18n import _, ngettext
 
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 SHOWN_LINES = 20  # rejected rows (and row warnings) printed before "... and N more"
@@ -102,7 +102,11 @@ def import_cmd(club: ClubContext, file: Path, dry_run: bool, rejects_path: Path 
 def export_cmd(club: ClubContext, file: Path, tag: str | None, city: str | None) -> None:
     """Export members to a CSV FILE (UTF-8, `;`-separated; imports back unchanged)."""
     count = importer.export_members(club.db, file, MemberFilter(tag=tag, city=city))
-    echo(_("Exported {count} members to {path}").format(count=count, path=file))
+    echo(
+        ngettext(
+            "Exported {count} member to {path}", "Exported {count} members to {path}", count
+        ).format(count=count, path=file)
+    )
 
 
 def _table(rows: list[list[str]]) -> str:
@@ -146,7 +150,7 @@ def list_cmd(
         for m in found
     ]
     echo(_table(rows))
-    echo(_("{count} members").format(count=len(found)))
+    echo(ngettext("{count} member", "{count} members", len(found)).format(count=len(found)))
 
 
 def _member(club: ClubContext, email: str) -> members.Member:

@@ -12,17 +12,16 @@ import humanize
 
 from omtui.commands import echo, echo_json, pass_club
 from omtui.context import ClubContext
-from omtui.core import outbox, sender
+from omtui.core import labels, outbox, sender
 from omtui.core.dates import humanize_delta
 from omtui.core.newsletter import (
-    LEFT_OUT_REASONS,
     audience_size,
     create_draft,
     get_newsletter,
     list_newsletters,
 )
 from omtui.errors import OmtuiError, UnusableInput
-from omtui.i18n import _
+from omtui.i18n import _, ngettext
 
 
 @click.group("newsletter")
@@ -59,7 +58,7 @@ def list_command(club: ClubContext, as_json: bool) -> None:
         nl = s.newsletter
         if nl.status == "draft":
             size = audience_size(club.db, nl.audience_tags, nl.audience_city)
-            counts = _("{n} would receive it").format(n=size)
+            counts = ngettext("{n} would receive it", "{n} would receive it", size).format(n=size)
         else:
             counts = _("{sent}/{total} sent, {failed} failed").format(
                 sent=s.counts.get("sent", 0), total=s.recipients, failed=s.counts.get("failed", 0)
@@ -118,23 +117,27 @@ def _print_warnings(club: ClubContext) -> None:
 
 def _print_plan(plan, subject: str) -> None:
     echo(
-        _('Newsletter {id} "{subject}" will go to {n} members.').format(
-            id=plan.newsletter_id, subject=subject, n=plan.count
-        )
+        ngettext(
+            'Newsletter {id} "{subject}" will go to {n} member.',
+            'Newsletter {id} "{subject}" will go to {n} members.',
+            plan.count,
+        ).format(id=plan.newsletter_id, subject=subject, n=plan.count)
     )
     for reason, emails in plan.left_out.items():
         if not emails:
             continue
-        label = _(LEFT_OUT_REASONS[reason])
+        label = labels.left_out_reason(reason)
         shown = ", ".join(emails[:5]) + (" …" if len(emails) > 5 else "")
         echo(_("  left out, {reason}: {n}").format(reason=label, n=len(emails)))
         if reason != "unsubscribed":
             echo(f"    {shown}")
     if plan.outside_audience:
         echo(
-            _("  left out, outside the audience: {n} subscribed members").format(
-                n=plan.outside_audience
-            )
+            ngettext(
+                "  left out, outside the audience: {n} subscribed member",
+                "  left out, outside the audience: {n} subscribed members",
+                plan.outside_audience,
+            ).format(n=plan.outside_audience)
         )
     if plan.rate > 0:
         echo(
@@ -286,15 +289,20 @@ def send_command(
         reporter.close()
     if outcome.recovered_uncertain:
         echo(
-            _(
+            ngettext(
+                "{n} message was being transmitted when the previous send stopped: "
+                "marked uncertain.",
                 "{n} messages were being transmitted when the previous send stopped: "
-                "marked uncertain."
+                "marked uncertain.",
+                outcome.recovered_uncertain,
             ).format(n=outcome.recovered_uncertain)
         )
     _print_status(club, newsletter_id)
     if outcome.state != "sent":
         raise OmtuiError(
-            _("the send is {state}: {reason}").format(state=outcome.state, reason=outcome.reason)
+            _("the send is {state}: {reason}").format(
+                state=labels.newsletter_status(outcome.state), reason=outcome.reason
+            )
         )
     if outcome.progress.failed:
         sys.exit(1)
@@ -348,7 +356,7 @@ def _print_status(club: ClubContext, newsletter_id: int) -> None:
             "{queued} queued (of {total})."
         ).format(
             id=newsletter_id,
-            state=p.state,
+            state=labels.newsletter_status(p.state),
             sent=p.sent,
             failed=p.failed,
             uncertain=p.uncertain,

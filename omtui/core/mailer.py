@@ -33,7 +33,7 @@ from functools import lru_cache
 import aiosmtplib
 
 from omtui.config import SmtpConfig
-from omtui.i18n import _
+from omtui.i18n import _, ngettext
 
 
 @dataclass(frozen=True)
@@ -386,9 +386,11 @@ class Mailer:
             )
         return Delivery(
             "failed",
-            _("gave up after {n} attempts: {reply}").format(
-                n=self.policy.max_attempts, reply=reply
-            ),
+            ngettext(
+                "gave up after {n} attempt: {reply}",
+                "gave up after {n} attempts: {reply}",
+                self.policy.max_attempts,
+            ).format(n=self.policy.max_attempts, reply=reply),
             self.policy.max_attempts,
         )
 

@@ -316,6 +316,88 @@ def _006_outbox_delivery(conn: sqlite3.Connection) -> None:
     )
 
 
+# ---------------------------------------------------------------------------------------
+# Step 7: French alphabetical order and œ/æ in search (owned by core/members.py, text.py)
+# ---------------------------------------------------------------------------------------
+@step
+def _007_sort_keys(conn: sqlite3.Connection) -> None:
+    """Stored sort keys (text.sort_key) for names, companies and cities, so lists sort in
+    French alphabetical order through plain indexes; and the search text refolded, now
+    that fold() spells œ as oe (the FTS index follows through its update triggers)."""
+    from omtui.core.text import fold, sort_key
+
+    for column in ("name_key", "company_key", "city_key"):
+        conn.execute(f"ALTER TABLE members ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
+    rows = conn.execute(
+        "SELECT id, last_name, first_name, company, city, search FROM members"
+    ).fetchall()
+    conn.executemany(
+        "UPDATE members SET name_key = ?, company_key = ?, city_key = ? WHERE id = ?",
+        ((sort_key(r[1], r[2]), sort_key(r[3]), sort_key(r[4]), r[0]) for r in rows),
+    )
+    # fold() of the old folded text is the new folded text; only changed rows are
+    # written, so the search index is touched for them alone.
+    conn.executemany(
+        "UPDATE members SET search = ? WHERE id = ?",
+        [(fold(r[5]), r[0]) for r in rows if not r[5].isascii() and fold(r[5]) != r[5]],
+    )
+    run_script(
+        conn,
+        """
+        DROP INDEX members_live_name;
+        DROP INDEX members_company;
+        -- Live members in name order with their folded search text (see _001_members).
+        CREATE INDEX members_live_name_key ON members(name_key, id, search)
+            WHERE archived_at IS NULL;
+        -- Partial like the name index: a deep page (OFFSET 50000) steps through the index
+        -- alone, with no table lookup per skipped row to test archived_at.
+        CREATE INDEX members_live_company_key ON members(company_key)
+            WHERE archived_at IS NULL;
+        CREATE INDEX members_live_city_key ON members(city_key) WHERE archived_at IS NULL;
+        """,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Step 8: the club's own settings, one row (owned by core/club.py)
+# ---------------------------------------------------------------------------------------
+@step
+def _008_club_settings(conn: sqlite3.Connection) -> None:
+    """The club's name and language, kept with its data (French for a new club)."""
+    run_script(
+        conn,
+        """
+        CREATE TABLE club_settings (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            name TEXT NOT NULL DEFAULT '',
+            language TEXT NOT NULL DEFAULT 'fr' CHECK (language IN ('fr', 'en'))
+        );
+        INSERT INTO club_settings (id, name, language) VALUES (1, '', 'fr');
+        """,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Step 10: what each cron job did last (owned by core/runs.py)
+# ---------------------------------------------------------------------------------------
+@step
+def _010_automation_runs(conn: sqlite3.Connection) -> None:
+    run_script(
+        conn,
+        """
+        CREATE TABLE automation_runs (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT NOT NULL,
+            ok INTEGER NOT NULL,
+            detail TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX automation_runs_kind ON automation_runs(kind, id);
+        """,
+    )
+
+
 LATEST = len(STEPS)
 
 

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
 
+from omtui.core import labels
 from omtui.core.dates import format_local, from_iso, humanize_day, to_iso
 from omtui.core.db import Database
 from omtui.core.members import email_key, join_tags, split_tags
@@ -245,7 +246,7 @@ def update_draft(
         if current.read_only:
             raise ValidationError(
                 _("newsletter {id} is {status} and can no longer be edited; duplicate it").format(
-                    id=newsletter_id, status=current.status
+                    id=newsletter_id, status=labels.newsletter_status(current.status)
                 )
             )
         changes: dict[str, Any] = {}

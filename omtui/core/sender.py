@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import math
 import sqlite3
 import threading
@@ -32,7 +33,7 @@ from datetime import datetime
 from pathlib import Path
 
 from omtui.config import Config
-from omtui.core import outbox, send_lease
+from omtui.core import labels, outbox, send_lease
 from omtui.core.dates import to_iso, utcnow
 from omtui.core.db import Database
 from omtui.core.mailer import Delivery, Mailer, RetryPolicy, ServerDown, send_one
@@ -47,7 +48,7 @@ from omtui.core.newsletter import (
 )
 from omtui.core.newsletter_mime import MessageTemplate, envelope_address
 from omtui.errors import ConfigError, DatabaseBusy, OmtuiError, ValidationError
-from omtui.i18n import _
+from omtui.i18n import _, ngettext
 
 ProgressCallback = Callable[["SendProgress"], None]
 
@@ -201,7 +202,9 @@ def start_send(
         nl = get_newsletter(db, newsletter_id)
         if nl.read_only:
             raise ValidationError(
-                _("newsletter {id} is already {status}").format(id=nl.id, status=nl.status)
+                _("newsletter {id} is already {status}").format(
+                    id=nl.id, status=labels.newsletter_status(nl.status)
+                )
             )
         ensure_valid(nl.subject, nl.body)
         if not plan.recipients:
@@ -239,7 +242,7 @@ def is_running(db: Database | Path | str, newsletter_id: int) -> bool:
     """Whether some process is sending this newsletter now (its lease is live)."""
     if isinstance(db, Database):
         return send_lease.is_held(db, newsletter_id, now=time.time())
-    database = Database(db)  # only connect: the process checked the file at start
+    database = Database(db)  # only connects: the process checked the file at start
     try:
         return send_lease.is_held(database, newsletter_id, now=time.time())
     finally:
@@ -454,7 +457,11 @@ async def _send(
         run.consecutive_errors += 1
         if run.consecutive_errors >= limit:
             control.pause(
-                _("{n} errors in a row, the last one: {reply}").format(n=limit, reply=reply)
+                ngettext(
+                    "{n} error in a row, the last one: {reply}",
+                    "{n} errors in a row, the last one: {reply}",
+                    limit,
+                ).format(n=limit, reply=reply)
             )
 
     def count(delivery_state: str) -> None:
@@ -515,7 +522,7 @@ async def _send(
                     data,
                     on_error=on_error,
                     should_stop=lambda: control.stopping,
-                    before_data=lambda row_id=row_id: mark_transmitting(row_id),
+                    before_data=functools.partial(mark_transmitting, row_id),
                 )
             except ServerDown as exc:
                 control.pause(
@@ -562,9 +569,8 @@ async def _send(
         except send_lease.LeaseLost:
             lost_lease()
         except DatabaseBusy as exc:  # keep the outcomes for the next flush, and pause
-            sent, failed, uncertain, released = batch_
-            run.sent[:0], run.failed[:0] = sent, failed
-            run.uncertain[:0], run.released[:0] = uncertain, released
+            run.sent[:0], run.failed[:0] = batch_[0], batch_[1]
+            run.uncertain[:0], run.released[:0] = batch_[2], batch_[3]
             control.pause(_("database busy: {error}").format(error=exc))
 
     def report(state: str, message: str = "", running: bool = True) -> None:

@@ -110,7 +110,7 @@ class NewsletterSends:
         if cancel:
             run.cancel()
         run.worker = self.app.run_worker(
-            self._send(run, resend_uncertain, retry=(retry_failed, include_permanent)),
+            self._send(run, resend_uncertain, (retry_failed, include_permanent)),
             name=f"newsletter-{newsletter_id}",
             group="mail",
             exclusive=False,

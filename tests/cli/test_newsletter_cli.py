@@ -217,7 +217,7 @@ def test_kill_9_at_random_points_loses_nothing_and_doubles_nothing(
     smtp_sink.behaviour.delay = 0.01
     config = write_config(tmp_path, rate=0, concurrency=concurrency)
     nid = new_draft(run_cli, tmp_path)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OMTUI_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OMTUI_")} | {"OMTUI_LANG": "en"}
     env.update(sink_env(smtp_sink), HOME=str(isolated_dirs))
     argv = [sys.executable, "-m", "omtui", "--db", str(db_path), "--config", str(config),
             "newsletter", "send", nid, "--yes"]  # fmt: skip
@@ -313,7 +313,7 @@ def test_ctrl_c_pauses_cleanly_and_send_resumes(
     smtp_sink.behaviour.delay = 0.02
     config = write_config(tmp_path, rate=0, concurrency=2)
     nid = new_draft(run_cli, tmp_path)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OMTUI_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OMTUI_")} | {"OMTUI_LANG": "en"}
     env.update(sink_env(smtp_sink), HOME=str(isolated_dirs))
     argv = [sys.executable, "-m", "omtui", "--db", str(db_path), "--config", str(config),
             "newsletter", "send", nid, "--yes"]  # fmt: skip
@@ -348,7 +348,7 @@ def test_resend_uncertain_flag(run_cli, db_path: Path, tmp_path: Path, smtp_sink
     env = sink_env(smtp_sink)
     first = run_cli("newsletter", "send", nid, "--yes", env=env)
     assert first.returncode == 0, first.stderr
-    assert "1 messages were being transmitted" in first.stdout
+    assert "1 message was being transmitted" in first.stdout  # singular since ngettext
     assert "Uncertain" in first.stdout and "helene.dupre@example.fr" in first.stdout
     assert "helene.dupre@example.fr" not in smtp_sink.recipients()
     again = run_cli("newsletter", "send", nid, "--yes", "--resend-uncertain", env=env)

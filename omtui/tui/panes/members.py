@@ -21,7 +21,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from omtui.core import members as core
 from omtui.core.members import Member, MemberFilter
 from omtui.errors import OmtuiError
-from omtui.i18n import _
+from omtui.i18n import _, ngettext
 from omtui.tui.messages import DataChanged
 from omtui.tui.panes.base import ClubPane
 from omtui.tui.panes.members_actions import MemberActions
@@ -215,9 +215,11 @@ class MembersPane(MemberActions, ClubPane):
         """ "1,234 of 3,012 members · 1–200 shown · sorted by name ▲"."""
         total, everyone = self.total or 0, self.everyone or 0
         if self.filt == MemberFilter():
-            text = _("{total:,} members").format(total=total)
+            text = ngettext("{total:,} member", "{total:,} members", total).format(total=total)
         else:
-            text = _("{total:,} of {everyone:,} members").format(total=total, everyone=everyone)
+            text = ngettext(
+                "{total:,} of {everyone:,} member", "{total:,} of {everyone:,} members", everyone
+            ).format(total=total, everyone=everyone)
         if total > self.table.row_count > 0:
             text += " · " + _("{first:,}–{last:,} shown").format(
                 first=self.start + 1, last=self.start + self.table.row_count
@@ -234,7 +236,7 @@ class MembersPane(MemberActions, ClubPane):
     @work(thread=True, exclusive=True, group="members-options", exit_on_error=False)
     def load_options(self) -> None:
         """Fill the tag and city filters (distinct values, read in a worker)."""
-        tags = sorted(set(core.KNOWN_TAGS) | set(core.all_tags(self.club.db)))
+        tags = core.tag_options(self.club.db)
         cities = core.all_cities(self.club.db)
         self.app.call_from_thread(self._set_options, "#members-tag", tags)
         self.app.call_from_thread(self._set_options, "#members-city", cities)

@@ -6,10 +6,11 @@ closing the progress window or switching tabs never stops them.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from datetime import datetime
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
@@ -18,7 +19,7 @@ from omtui.core import newsletter as nl
 from omtui.core import sender
 from omtui.core.dates import humanize_delta
 from omtui.errors import OmtuiError
-from omtui.i18n import _
+from omtui.i18n import _, ngettext
 from omtui.tui.messages import DataChanged
 from omtui.tui.newsletter_sends import NewsletterSends, RunChanged, SendRun, sends_of
 from omtui.tui.panes.base import ClubPane
@@ -111,7 +112,11 @@ class NewsletterPane(ClubPane):
                     f"{counts.get('sent', 0):,}" if item.status != "draft" else "",
                     f"{counts.get('failed', 0):,}" if counts.get("failed") else "",
                     self._when(item, now)
-                    + (_(", {n} uncertain").format(n=problems) if problems else ""),
+                    + (
+                        ngettext(", {n} uncertain", ", {n} uncertain", problems).format(n=problems)
+                        if problems
+                        else ""
+                    ),
                     str(item.id),
                 )
             )
@@ -176,11 +181,18 @@ class NewsletterPane(ClubPane):
         if newsletter_id is not None:
             self.open_editor(newsletter_id)
 
-    def action_duplicate(self) -> None:
+    async def action_duplicate(self) -> None:
         newsletter_id = self.selected_id()
         if newsletter_id is None:
             return
-        copy = nl.duplicate(self.club.db, newsletter_id, now=self.club.now())
+        now = self.club.now()
+        try:  # in a thread, on its own connection: the write may wait for another process
+            copy = await asyncio.to_thread(
+                self.club.in_worker, lambda db: nl.duplicate(db, newsletter_id, now=now)
+            )
+        except OmtuiError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
         self.post_message(DataChanged("newsletter"))
         self.open_editor(copy.id)
         self.notify(_("Duplicated as draft #{id}.").format(id=copy.id))
@@ -218,19 +230,12 @@ class NewsletterPane(ClubPane):
                 return
             plan = sender.prepare(db, newsletter_id, config)
         except OmtuiError as exc:
-            self.notify(str(exc), title=_("Cannot send"), severity="error")
+            self.notify(str(exc), title=_("Cannot send"), severity="error", markup=False)
             return
 
         def confirmed(go: bool) -> None:
-            if not go:
-                return
-            try:
-                sender.ensure_sendable_config(config)
-                sender.start_send(db, newsletter_id, config, plan, now=self.club.now())
-            except OmtuiError as exc:
-                self.notify(str(exc), title=_("Cannot send"), severity="error")
-                return
-            self.start_run(newsletter_id)
+            if go:
+                self._start_send(newsletter_id, plan)
 
         warnings = sender.plan_warnings(config)
         problems: list[str] = []
@@ -248,13 +253,30 @@ class NewsletterPane(ClubPane):
             problems=problems,
         )
 
+    @work(thread=True, group="newsletter-write", exit_on_error=False)
+    def _start_send(self, newsletter_id: int, plan: sender.SendPlan) -> None:
+        """Queue the outbox off the UI thread (it may wait for another process), then send."""
+        config, now = self.club.config, self.club.now()
+        try:
+            self.club.in_worker(
+                lambda db: sender.start_send(db, newsletter_id, config, plan, now=now)
+            )
+        except OmtuiError as exc:
+            self.app.call_from_thread(
+                self.notify, str(exc), title=_("Cannot send"), severity="error", markup=False
+            )
+            return
+        self.app.call_from_thread(self.start_run, newsletter_id)
+
     def _ask_to_resume(self, newsletter_id: int) -> None:
         progress = sender.progress(self.club.db, newsletter_id)
         if progress.running:
             self.notify(_("Another omtui is sending this newsletter right now."))
             return
-        question = _(
-            "Resume this send? {remaining:,} recipients are left; {sent:,} already received it."
+        question = ngettext(
+            "Resume this send? {remaining:,} recipient is left; {sent:,} already received it.",
+            "Resume this send? {remaining:,} recipients are left; {sent:,} already received it.",
+            progress.remaining,
         ).format(remaining=progress.remaining, sent=progress.sent)
 
         def answered(yes: bool | None) -> None:

@@ -14,8 +14,9 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
-from omtui.core.newsletter import LEFT_OUT_REASONS, SendPlan
-from omtui.i18n import _
+from omtui.core import labels
+from omtui.core.newsletter import SendPlan
+from omtui.i18n import _, ngettext
 from omtui.tui.screens.confirm import TypeToConfirmDialog
 from omtui.tui.text import markup, plain
 
@@ -38,19 +39,21 @@ def humanize_duration(seconds: float) -> str:
 
 
 def plan_text(
-    subject: str,
-    plan: SendPlan,
-    now: datetime,
-    warnings: Sequence[str] = (),
-    problems: Sequence[str] = (),
+    subject: str, plan: SendPlan, now: datetime, warnings: Sequence[str] = ()
 ) -> Content:
-    """The plan: recipients, who is left out and why, the duration, and warnings about the
-    configuration (data as plain text)."""
+    """The plan: recipients, who is left out and why, the duration (data as plain text)."""
     duration = humanize_duration(plan.estimated_seconds)
     lines = [
         markup(_("Subject: [b]{subject}[/b]"), subject=subject),
         Content(""),
-        markup(_("Recipients: [b]{count:,}[/b] subscribed members"), count=plan.count),
+        markup(
+            ngettext(
+                "Recipients: [b]{count:,}[/b] subscribed member",
+                "Recipients: [b]{count:,}[/b] subscribed members",
+                plan.count,
+            ),
+            count=plan.count,
+        ),
         Content(""),
         plain(_("Left out:")),
         plain(_("  outside the audience: {count:,}").format(count=plan.outside_audience)),
@@ -58,7 +61,7 @@ def plan_text(
     for reason, emails in plan.left_out.items():
         if not emails:
             continue
-        label = _(LEFT_OUT_REASONS.get(reason, reason))
+        label = labels.left_out_reason(reason)
         line = markup("  {label}: {count:,}", label=label, count=len(emails))
         if reason != "unsubscribed":  # worth fixing: show which addresses
             shown = ", ".join(emails[:EXAMPLES_SHOWN])
@@ -75,8 +78,6 @@ def plan_text(
     ]
     for warning in warnings:
         lines += [Content(""), markup(_("[b]Warning[/b]: {warning}"), warning=warning)]
-    for problem in problems:
-        lines += [Content(""), markup(_("[b]Cannot send[/b]: {problem}"), problem=problem)]
     return Content("\n").join(lines)
 
 

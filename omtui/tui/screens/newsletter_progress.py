@@ -18,7 +18,7 @@ from textual.widgets import Footer, Label, ProgressBar, Static
 from omtui.context import ClubContext
 from omtui.core import outbox, sender
 from omtui.core.newsletter import get_newsletter
-from omtui.i18n import _
+from omtui.i18n import _, ngettext
 from omtui.tui.newsletter_sends import NewsletterSends, RunChanged, SendRun
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.newsletter_plan import humanize_duration, wrap
@@ -170,8 +170,7 @@ class SendProgressScreen(ModalScreen[None]):
         lines = [markup(_("[b]Failed ({count:,})[/b]:"), count=progress.failed)]
         lines += [plain(f"  {row.email}: {row.reply}") for row in rows]
         if progress.failed > len(rows):
-            more = progress.failed - len(rows)
-            lines.append(plain(_("  and {count:,} more").format(count=more)))
+            lines.append(plain(_("  and {count:,} more").format(count=progress.failed - len(rows))))
         kinds = outbox.failed_counts(self.club.db, self.run.newsletter_id)
         if kinds["temporary"] or kinds["permanent"]:
             lines.append(
@@ -192,12 +191,14 @@ class SendProgressScreen(ModalScreen[None]):
         )
         shown = ", ".join(row.email for row in rows)
         if progress.uncertain > len(rows):
-            shown += _(" and {count:,} more").format(count=progress.uncertain - len(rows))
+            shown += ngettext(
+                " and {count:,} more", " and {count:,} more", progress.uncertain - len(rows)
+            ).format(count=progress.uncertain - len(rows))
         return markup(
             _(
-                "[b]Uncertain ({count:,})[/b]: their message was handed over but no answer "
-                "came (the connection broke or the send stopped); they may or may not have "
-                "it, so they are not resent (u resends to them): {emails}"
+                "[b]Uncertain ({count:,})[/b]: their message was handed over but no answer came "
+                "(the connection broke or the send stopped); they may or may not have it, so they "
+                "are not resent (u resends to them): {emails}"
             ),
             count=progress.uncertain,
             emails=shown,
@@ -257,9 +258,12 @@ class SendProgressScreen(ModalScreen[None]):
         self.app.push_screen(
             ConfirmDialog(
                 wrap(
-                    _(
+                    ngettext(
+                        "Send again to the {count:,} uncertain recipient? They may then "
+                        "receive it twice.",
                         "Send again to the {count:,} uncertain recipients? Some of them may "
-                        "then receive it twice."
+                        "then receive it twice.",
+                        progress.uncertain,
                     ).format(count=progress.uncertain)
                 ),
                 yes=_("Resend"),
