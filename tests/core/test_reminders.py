@@ -319,3 +319,25 @@ def test_webinar_reminder_carries_the_link(db: Database, smtp_sink: SmtpSink) ->
     events.register(db, eid, ann, now=T0)
     assert send(db, config, start - timedelta(hours=2)).sent == 1
     assert "Online link: https://visio.example.org/rh-2027" in text_of(parsed(smtp_sink, 0))
+
+
+def test_one_call_for_help_per_volunteer_lists_every_open_shift(
+    db: Database, smtp_sink: SmtpSink
+) -> None:
+    config = config_for(smtp_sink, event=False, shift=False, change=False)
+    person(db, "vic@example.org", tags="volunteer")
+    start = datetime(2027, 3, 10, 8, 0, tzinfo=UTC)
+    eid = event(db, start)
+    for role, hour in (("set-up", 0), ("cloakroom", 4)):
+        rota.create_shift(
+            db,
+            eid,
+            role=role,
+            starts_at=start + timedelta(hours=hour),
+            ends_at=start + timedelta(hours=hour + 2),
+        )
+    assert send(db, config, start - timedelta(days=2)).sent == 1
+    body = text_of(parsed(smtp_sink, 0))
+    assert "The shift set-up at" in body and "The shift cloakroom at" in body
+    assert reminders.counts(db)["sent"] == 2  # one row per shift: neither is asked again
+    assert send(db, config, start - timedelta(days=1)).sent == 0

@@ -152,7 +152,7 @@ async def remind(
                 batch = reminders.claim(db, 1, now=clock())
             if not batch:
                 break
-            row = batch[0]
+            row, ids = batch[0], [r.id for r in batch]
             verdict = reminders.still_due(db, row, config.reminders, now=clock(), tz=config.tz)
             if verdict == reminders.WAIT:
                 reminders.forget(db, row.id)
@@ -168,35 +168,41 @@ async def remind(
                 lang=lang,
                 name="" if row.kind == "drop_notice" else name or "",
                 now=clock(),
+                also=tuple(r.shift_id for r in batch[1:] if r.shift_id is not None),
             )
 
-            async def before_data(row_id: int = row.id) -> None:
+            async def before_data(row_ids: list[int] = ids) -> None:
                 with db.transaction():
                     if not holds(db, holder, now=time.time()):
                         raise _LeaseLost
-                    reminders.mark_transmitting(db, row_id, now=clock())
+                    for row_id in row_ids:
+                        reminders.mark_transmitting(db, row_id, now=clock())
+
+            def settle(state: str, reply: str = "", message_id: str = "", ids=ids) -> None:
+                for row_id in ids:
+                    reminders.record(
+                        db, row_id, state, reply=reply, message_id=message_id, now=clock()
+                    )
 
             try:
                 result = await mailer.deliver(
                     conn, envelope_address(row.email), data, before_data=before_data
                 )
             except ServerDown as exc:
-                reminders.record(db, row.id, "queued", now=clock())
+                settle("queued")
                 report.stopped = str(exc)
                 break
             if result.state == "sent":
                 report.sent += 1
-                reminders.record(
-                    db, row.id, "sent", reply=result.reply, message_id=message_id, now=clock()
-                )
+                settle("sent", result.reply, message_id)
             elif result.state == "failed":
                 report.failed.append((row.email, result.reply))
-                reminders.record(db, row.id, "failed", reply=result.reply, now=clock())
+                settle("failed", result.reply)
             elif result.state == "uncertain":
                 report.uncertain.append((row.email, result.reply))
-                reminders.record(db, row.id, "uncertain", reply=result.reply, now=clock())
+                settle("uncertain", result.reply)
             else:
-                reminders.record(db, row.id, "queued", now=clock())
+                settle("queued")
     except _LeaseLost:
         report.stopped = _("another omtui remind took over; this one stopped")
     finally:

@@ -82,10 +82,17 @@ def _field_label(name: str) -> str:
 
 
 def subject_and_body(
-    db: Database, row: ReminderRow, config: Config, *, lang: str, name: str, now: datetime
+    db: Database,
+    row: ReminderRow,
+    config: Config,
+    *,
+    lang: str,
+    name: str,
+    now: datetime,
+    also: tuple[int, ...] = (),
 ) -> tuple[str, str, bytes | None]:
     """(subject, plain-text body, .ics bytes or None) for one reminder, in the current
-    language (call inside `language(lang)`)."""
+    language (call inside `language(lang)`). `also`: more shift ids for one call for help."""
     tz = config.tz
     event = events_core.get_event(db, row.event_id) if row.event_id else None
     shift = rota.get_shift(db, row.shift_id) if row.shift_id else None
@@ -150,15 +157,22 @@ def subject_and_body(
             subject = _("Volunteers wanted: {role} at {title}, {when}").format(
                 role=shift.role, title=event.title, when=start
             )
-            lines.append(
-                ngettext(
-                    "The shift {role} at {title} on {when} still needs {n} volunteer.",
-                    "The shift {role} at {title} on {when} still needs {n} volunteers.",
-                    shift.missing,
-                ).format(role=shift.role, title=event.title, when=start, n=shift.missing)
-            )
+            for other in [shift, *(rota.get_shift(db, i) for i in also)]:
+                other_event = events_core.get_event(db, other.event_id)
+                lines.append(
+                    ngettext(
+                        "The shift {role} at {title} on {when} still needs {n} volunteer.",
+                        "The shift {role} at {title} on {when} still needs {n} volunteers.",
+                        other.missing,
+                    ).format(
+                        role=other.role,
+                        title=other_event.title,
+                        when=when(other.starts_at, tz, lang),
+                        n=other.missing,
+                    )
+                )
+                lines += _place_lines(other_event)
             lines.append(_("If you can help, take it in the volunteer app or reply to this mail."))
-            lines += _place_lines(event)
         else:  # drop_notice
             who = db.query_one(
                 "SELECT first_name, last_name, email FROM members WHERE id = ?", (row.member_id,)
@@ -189,11 +203,21 @@ def subject_and_body(
 
 
 def build(
-    db: Database, row: ReminderRow, config: Config, *, lang: str, name: str, now: datetime
+    db: Database,
+    row: ReminderRow,
+    config: Config,
+    *,
+    lang: str,
+    name: str,
+    now: datetime,
+    also: tuple[int, ...] = (),
 ) -> tuple[str, bytes]:
-    """(Message-ID, the message as bytes) for one reminder row."""
+    """(Message-ID, the message as bytes) for one reminder row (and, for a call for help,
+    the other shifts `also` needing the same volunteer)."""
     with language(lang):
-        subject, body, attachment = subject_and_body(db, row, config, lang=lang, name=name, now=now)
+        subject, body, attachment = subject_and_body(
+            db, row, config, lang=lang, name=name, now=now, also=also
+        )
     smtp = config.smtp
     domain = smtp.from_address.rpartition("@")[2] or "localhost"
     message = EmailMessage(policy=policy.SMTP if row.email.isascii() else policy.SMTPUTF8)

@@ -454,7 +454,21 @@ def claim(db: Database, limit: int, *, now: datetime) -> list[ReminderRow]:
         " transmit_at = NULL WHERE id = ? AND state = 'queued'",
         [(stamp, r["id"]) for r in rows],
     )
-    return [ReminderRow.from_row({**r, "state": "sending"}) for r in rows]
+    claimed = [ReminderRow.from_row({**r, "state": "sending"}) for r in rows]
+    if len(claimed) == 1 and claimed[0].kind == "call_for_help":
+        # One call for help per volunteer and run, listing every shift that needs them.
+        more = db.query(
+            f"SELECT {_COLUMNS} FROM reminders WHERE state = 'queued' AND kind = 'call_for_help'"
+            " AND member_id = ? ORDER BY due_at, id",
+            (claimed[0].member_id,),
+        )
+        db.conn.executemany(
+            "UPDATE reminders SET state = 'sending', attempts = attempts + 1, updated_at = ?,"
+            " transmit_at = NULL WHERE id = ? AND state = 'queued'",
+            [(stamp, r["id"]) for r in more],
+        )
+        claimed += [ReminderRow.from_row({**r, "state": "sending"}) for r in more]
+    return claimed
 
 
 WAIT = "wait"
