@@ -341,3 +341,23 @@ def test_one_call_for_help_per_volunteer_lists_every_open_shift(
     assert "The shift set-up at" in body and "The shift cloakroom at" in body
     assert reminders.counts(db)["sent"] == 2  # one row per shift: neither is asked again
     assert send(db, config, start - timedelta(days=1)).sent == 0
+
+
+def test_reminders_config_table(tmp_path) -> None:
+    from omtui.config import load_config
+    from omtui.errors import ConfigError
+
+    path = tmp_path / "omtui.toml"
+    path.write_text(
+        'organiser_email = "orga@example.org"\n'
+        "[reminders]\nevent_lead_hours = 12\ncall_for_help = false\n",
+        encoding="utf-8",
+    )
+    config = load_config(path)
+    assert config.organiser_email == "orga@example.org"
+    assert config.reminders.event_lead_hours == 12.0 and not config.reminders.call_for_help
+    assert config.reminders.shift_lead_hours == 48.0 and config.reminders.shift
+    for bad in ("event_lead_hours = 0", "shift = 1", 'lead = "24h"'):
+        path.write_text(f"[reminders]\n{bad}\n", encoding="utf-8")
+        with pytest.raises(ConfigError):
+            load_config(path)
