@@ -39,6 +39,14 @@ def remind_group(
 
     if dry_run:
         due = remind_run.dry_run(club.db, club.config, now=clock())
+        if club.config.reminders.drop_notice and not club.config.organiser_email.strip():
+            echo(
+                _(
+                    "organiser_email is not set in the config: notices of shifts dropped"
+                    " at short notice are not sent"
+                ),
+                err=True,
+            )
         if as_json:
             echo_json(
                 [
