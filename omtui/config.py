@@ -49,14 +49,27 @@ class SmtpConfig:
 
 
 @dataclass(frozen=True)
+class NewsletterConfig:
+    """`[newsletter]`: what members receive."""
+
+    language: str | None = None
+    """The language of the mails ("fr" or "en"); default: the club's language."""
+    footer: str | None = None
+    """Markdown after every newsletter, with {club_name} and {unsubscribe}; default: a
+    sentence naming the club and an unsubscribe link, in the newsletter's language."""
+
+
+@dataclass(frozen=True)
 class Config:
-    club_name: str = "Office Managers Club"
+    club_name: str = ""
+    """Empty: not configured (the send plan warns; the database may hold the name)."""
     timezone: str = "Europe/Paris"
     db: str | None = None
     list_id: str = "newsletter.club.example.org"
     unsubscribe_mailto: str | None = None
     unsubscribe_url: str | None = None
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    newsletter: NewsletterConfig = field(default_factory=NewsletterConfig)
     path: Path | None = None
 
     @property
@@ -101,6 +114,8 @@ _SMTP_KEYS: dict[str, type | tuple[type, ...]] = {
     "timeout": (int, float),
     "cafile": str,
 }
+_NEWSLETTER_KEYS: dict[str, type | tuple[type, ...]] = {"language": str, "footer": str}
+NEWSLETTER_LANGUAGES = ("fr", "en")
 _SMTP_ENV = {
     "OMTUI_SMTP_HOST": ("host", str),
     "OMTUI_SMTP_PORT": ("port", int),
@@ -136,6 +151,16 @@ def load_config(path: Path | None) -> Config:
     smtp_raw = raw.pop("smtp", {})
     if not isinstance(smtp_raw, dict):
         raise ConfigError(_("config: [smtp] must be a table"))
+    newsletter_raw = raw.pop("newsletter", {})
+    if not isinstance(newsletter_raw, dict):
+        raise ConfigError(_("config: [newsletter] must be a table"))
+    newsletter = _parse_table("newsletter", newsletter_raw, _NEWSLETTER_KEYS)
+    if newsletter.get("language") not in (None, *NEWSLETTER_LANGUAGES):
+        raise ConfigError(
+            _("config: [newsletter] language must be one of {languages}, not {value!r}").format(
+                languages=", ".join(NEWSLETTER_LANGUAGES), value=newsletter["language"]
+            )
+        )
     club = _parse_table("top level", raw, _CLUB_KEYS)
     smtp = _parse_table("smtp", smtp_raw, _SMTP_KEYS)
     for env, (key, kind) in _SMTP_ENV.items():
@@ -156,7 +181,9 @@ def load_config(path: Path | None) -> Config:
         smtp["port"] = 465
     elif "port" not in smtp and smtp.get("tls") == "starttls":
         smtp["port"] = 587
-    config = Config(**club, smtp=SmtpConfig(**smtp), path=path)
+    config = Config(
+        **club, smtp=SmtpConfig(**smtp), newsletter=NewsletterConfig(**newsletter), path=path
+    )
     try:
         config.tz  # noqa: B018 - validate the zone name early
     except (ZoneInfoNotFoundError, ValueError) as exc:

@@ -16,7 +16,7 @@ import pytest
 from omtui.config import Config
 from omtui.context import ClubContext
 from omtui.core.db import Database, open_database
-from omtui.core.demo import DEMO_NOW, build_demo
+from omtui.core.demo import DEMO_CLUB_NAME, DEMO_NOW, build_demo
 from tests.smtp_sink import SmtpSink
 
 
@@ -54,7 +54,7 @@ def db(db_path: Path) -> Iterator[Database]:
 @pytest.fixture
 def club(db_path: Path) -> Iterator[ClubContext]:
     """An empty club on a fresh database, with time frozen at DEMO_NOW."""
-    ctx = ClubContext(config=Config(), db_path=db_path, fixed_now=DEMO_NOW)
+    ctx = ClubContext(config=Config(club_name=DEMO_CLUB_NAME), db_path=db_path, fixed_now=DEMO_NOW)
     yield ctx
     ctx.close()
 

@@ -13,13 +13,11 @@ from omtui.commands import pass_club
 from omtui.context import ClubContext
 from omtui.core import events as ev
 from omtui.core import partners as pt
-from omtui.core.dates import format_local, humanize_day
+from omtui.core.dates import format_day_time, format_local, format_time, humanize_day
 from omtui.core.events_import import import_registrations
 from omtui.core.ics import events_to_ical
 from omtui.errors import OmtuiError
 from omtui.i18n import _
-
-WHEN = "%Y-%m-%d %H:%M"
 
 
 def _seats(stats: ev.EventStats) -> str:
@@ -65,7 +63,7 @@ def list_cmd(club: ClubContext, as_json: bool, past: bool, show_all: bool) -> No
         status = "" if event.status == "confirmed" else f" [{event.status}]"
         waiting = f" +{stats.waiting} " + _("waiting") if stats.waiting else ""
         click.echo(
-            f"{event.id:>4}  {format_local(event.starts_at, club.tz, WHEN)}  "
+            f"{event.id:>4}  {format_day_time(event.starts_at, club.tz)}  "
             f"{event.kind:<7}  {event.title}{status}  ({event.city or _('online')}; "
             f"{_seats(stats)}{waiting}; {humanize_day(event.starts_at, now, club.tz)})"
         )
@@ -78,8 +76,8 @@ def _show(club: ClubContext, event: ev.Event) -> None:
         f"#{event.id} {event.title}",
         _("Kind: {kind}   Status: {status}").format(kind=event.kind, status=event.status),
         _("When: {start} - {end} ({tz}), {rel}").format(
-            start=format_local(event.starts_at, tz, WHEN),
-            end=format_local(event.ends_at, tz, "%H:%M"),
+            start=format_day_time(event.starts_at, tz, year=True),
+            end=format_time(event.ends_at, tz),
             tz=tz.key,
             rel=humanize_day(event.starts_at, club.now(), tz),
         ),
@@ -250,7 +248,7 @@ def checkin_cmd(club: ClubContext, event_id: int, email: str) -> None:
     before = ev.get_registration(club.db, event_id, member.id)
     reg = ev.check_in(club.db, event_id, member.id, now=club.now())
     if before and before.attended_at:
-        when = format_local(reg.attended_at or club.now(), club.tz, "%H:%M")
+        when = format_time(reg.attended_at or club.now(), club.tz)
         click.echo(
             _("{name} was already checked in at {when}.").format(name=member.full_name, when=when)
         )
@@ -266,7 +264,7 @@ def guests_cmd(club: ClubContext, event_id: int) -> None:
     event = ev.get_event(club.db, event_id)
     names = ev.guest_list(club.db, event_id)
     click.echo(
-        f"{event.title} - {format_local(event.starts_at, club.tz, WHEN)} "
+        f"{event.title} - {format_day_time(event.starts_at, club.tz, year=True)} "
         f"({len(names)} {_('guests')})"
     )
     for name in names:

@@ -10,10 +10,11 @@ import click
 from omtui.commands import pass_club
 from omtui.context import ClubContext
 from omtui.core import importer, members
-from omtui.core.dates import format_local, to_iso
+from omtui.core.dates import format_date_time, to_iso
 from omtui.core.members import MemberFilter
+from omtui.core.numbers import format_number
 from omtui.errors import NotFound
-from omtui.i18n import _
+from omtui.i18n import _, ngettext
 
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 
@@ -76,7 +77,11 @@ def import_cmd(club: ClubContext, file: Path, dry_run: bool) -> None:
 def export_cmd(club: ClubContext, file: Path, tag: str | None, city: str | None) -> None:
     """Export members to a CSV FILE (UTF-8, `;`-separated; imports back unchanged)."""
     count = importer.export_members(club.db, file, MemberFilter(tag=tag, city=city))
-    click.echo(_("Exported {count} members to {path}").format(count=count, path=file))
+    click.echo(
+        ngettext(
+            "Exported {count} member to {path}", "Exported {count} members to {path}", count
+        ).format(count=format_number(count), path=file)
+    )
 
 
 def _table(rows: list[list[str]]) -> str:
@@ -119,7 +124,11 @@ def list_cmd(
         for m in found
     ]
     click.echo(_table(rows))
-    click.echo(_("{count} members").format(count=len(found)))
+    click.echo(
+        ngettext("{count} member", "{count} members", len(found)).format(
+            count=format_number(len(found))
+        )
+    )
 
 
 def _member(club: ClubContext, email: str) -> members.Member:
@@ -160,7 +169,7 @@ def history_cmd(club: ClubContext, email: str, as_json: bool) -> None:
     click.echo(f"{member.full_name} <{member.email}>")
     rows = [[_("When"), _("Event"), _("Source")]] + [
         [
-            format_local(e.at, club.tz),
+            format_date_time(e.at, club.tz),
             _("subscribed") if e.subscribed else _("unsubscribed"),
             e.source + (f" ({e.detail})" if e.detail else ""),
         ]

@@ -9,12 +9,11 @@ import time
 from pathlib import Path
 
 import click
-import humanize
 
 from omtui.commands import pass_club
 from omtui.context import ClubContext
 from omtui.core import outbox, sender
-from omtui.core.dates import humanize_delta
+from omtui.core.dates import format_duration, humanize_delta
 from omtui.core.newsletter import (
     LEFT_OUT_REASONS,
     audience_size,
@@ -22,6 +21,7 @@ from omtui.core.newsletter import (
     get_newsletter,
     list_newsletters,
 )
+from omtui.core.numbers import format_decimal, format_number
 from omtui.errors import OmtuiError, UnusableInput
 from omtui.i18n import _
 
@@ -60,10 +60,12 @@ def list_command(club: ClubContext, as_json: bool) -> None:
         nl = s.newsletter
         if nl.status == "draft":
             size = audience_size(club.db, nl.audience_tags, nl.audience_city)
-            counts = _("{n} would receive it").format(n=size)
+            counts = _("{n} would receive it").format(n=format_number(size))
         else:
             counts = _("{sent}/{total} sent, {failed} failed").format(
-                sent=s.counts.get("sent", 0), total=s.recipients, failed=s.counts.get("failed", 0)
+                sent=format_number(s.counts.get("sent", 0)),
+                total=format_number(s.recipients),
+                failed=format_number(s.counts.get("failed", 0)),
             )
         when = nl.sent_at or nl.send_started_at or nl.updated_at
         state = nl.status
@@ -115,7 +117,7 @@ def test_command(club: ClubContext, newsletter_id: int, to: str) -> None:
 def _print_plan(plan, subject: str) -> None:
     click.echo(
         _('Newsletter {id} "{subject}" will go to {n} members.').format(
-            id=plan.newsletter_id, subject=subject, n=plan.count
+            id=plan.newsletter_id, subject=subject, n=format_number(plan.count)
         )
     )
     for reason, emails in plan.left_out.items():
@@ -123,19 +125,23 @@ def _print_plan(plan, subject: str) -> None:
             continue
         label = _(LEFT_OUT_REASONS[reason])
         shown = ", ".join(emails[:5]) + (" …" if len(emails) > 5 else "")
-        click.echo(_("  left out, {reason}: {n}").format(reason=label, n=len(emails)))
+        click.echo(
+            _("  left out, {reason}: {n}").format(reason=label, n=format_number(len(emails)))
+        )
         if reason != "unsubscribed":
             click.echo(f"    {shown}")
     if plan.outside_audience:
         click.echo(
             _("  left out, outside the audience: {n} subscribed members").format(
-                n=plan.outside_audience
+                n=format_number(plan.outside_audience)
             )
         )
+    for warning in plan.warnings:
+        click.echo(_("Warning: {warning}").format(warning=warning), err=True)
     if plan.rate > 0:
         click.echo(
-            _("At {rate:g} messages a second this takes about {duration}.").format(
-                rate=plan.rate, duration=humanize.precisedelta(plan.estimated_seconds)
+            _("At {rate} messages a second this takes about {duration}.").format(
+                rate=format_number(plan.rate), duration=format_duration(plan.estimated_seconds)
             )
         )
 
@@ -160,17 +166,17 @@ class _Reporter:
             return
         if time.monotonic() - self.last_line >= 2 or not p.running:
             self.last_line = time.monotonic()
-            eta = humanize.naturaldelta(p.eta_seconds) if p.eta_seconds else "?"
+            eta = format_duration(p.eta_seconds) if p.eta_seconds else "?"
             click.echo(
                 _(
                     "sent {sent}/{total}, failed {failed}, remaining {remaining}, "
-                    "{rate:.1f}/s, {eta} left"
+                    "{rate}/s, {eta} left"
                 ).format(
-                    sent=p.sent,
-                    total=p.total,
-                    failed=p.failed,
-                    remaining=p.remaining,
-                    rate=p.rate,
+                    sent=format_number(p.sent),
+                    total=format_number(p.total),
+                    failed=format_number(p.failed),
+                    remaining=format_number(p.remaining),
+                    rate=format_decimal(p.rate),
                     eta=eta,
                 )
             )
@@ -225,7 +231,9 @@ def send_command(club: ClubContext, newsletter_id: int, yes: bool, resend_uncert
             )
         click.echo(
             _("Resuming newsletter {id}: {sent} sent, {queued} still to send.").format(
-                id=newsletter_id, sent=before.sent, queued=before.queued
+                id=newsletter_id,
+                sent=format_number(before.sent),
+                queued=format_number(before.queued),
             )
         )
     start = sender.progress(db, newsletter_id)
@@ -255,7 +263,7 @@ def send_command(club: ClubContext, newsletter_id: int, yes: bool, resend_uncert
         click.echo(
             _(
                 "{n} messages were in flight when the previous send stopped: marked uncertain."
-            ).format(n=outcome.recovered_uncertain)
+            ).format(n=format_number(outcome.recovered_uncertain))
         )
     _print_status(club, newsletter_id)
     if outcome.state != "sent":
@@ -275,11 +283,11 @@ def _print_status(club: ClubContext, newsletter_id: int) -> None:
         ).format(
             id=newsletter_id,
             state=p.state,
-            sent=p.sent,
-            failed=p.failed,
-            uncertain=p.uncertain,
-            queued=p.queued + p.sending,
-            total=p.total,
+            sent=format_number(p.sent),
+            failed=format_number(p.failed),
+            uncertain=format_number(p.uncertain),
+            queued=format_number(p.queued + p.sending),
+            total=format_number(p.total),
         )
     )
     if p.message:

@@ -6,6 +6,7 @@ The same seed and `now` always give the same club, so snapshots do not drift.
 from __future__ import annotations
 
 import random
+import sqlite3
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,8 @@ from datetime import UTC, datetime, timedelta
 from omtui.core import demo_events, demo_newsletter, demo_rota, members
 from omtui.core.db import Database
 
+DEMO_CLUB_NAME = "Club des Office Managers"
+"""The demo club's name, as every screenshot shows it."""
 DEMO_NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 """The moment the demo club is built around (tests and screenshots freeze time here)."""
 
@@ -349,8 +352,20 @@ def seed_members(db: Database, count: int, *, now: datetime = DEMO_NOW) -> int:
     return members.insert_many(db, demo_member_rows(count, now=now), now=now, source="demo")
 
 
+def name_the_club(db: Database, name: str = DEMO_CLUB_NAME) -> bool:
+    """Store the demo club's name with the club (False on a database that keeps no club
+    settings: then only the config's `club_name` names it)."""
+    try:
+        with db.transaction():
+            db.execute("UPDATE club_settings SET name = ? WHERE id = 1", (name,))
+    except sqlite3.OperationalError:
+        return False
+    return True
+
+
 def build_demo(db: Database, *, members_count: int = 3000, now: datetime = DEMO_NOW) -> DemoSummary:
     """Fill an empty database with the demo club."""
+    name_the_club(db)
     created = seed_members(db, members_count, now=now)
     events = demo_events.seed(db, now=now)
     shifts = demo_rota.seed(db, now=now)

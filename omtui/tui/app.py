@@ -64,7 +64,7 @@ class OmtuiApp(App[None]):
         super().__init__()
         self.club = club
         self.poll = poll
-        self.title = club.config.club_name
+        self.title = club.config.club_name or "omtui"
         self.sub_title = str(club.db_path.name)
         self._data_version: int | None = None
 

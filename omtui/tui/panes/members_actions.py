@@ -14,8 +14,9 @@ from textual import work
 from omtui.core import members as core
 from omtui.core.db import open_database
 from omtui.core.members import Member
+from omtui.core.numbers import format_number, format_numbers
 from omtui.errors import OmtuiError
-from omtui.i18n import _
+from omtui.i18n import _, ngettext
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.import_preview import ImportPreviewScreen, PathPrompt
 from omtui.tui.screens.member_detail import MemberDetail, Outcome
@@ -130,8 +131,8 @@ class MemberActions(_Base):
             return
         finally:
             db.close()
-        message = _("Imported: {new:,} new, {updated:,} updated, {unchanged:,} unchanged.").format(
-            **result.counts
+        message = _("Imported: {new} new, {updated} updated, {unchanged} unchanged.").format(
+            **format_numbers(result.counts)
         )
         self.app.call_from_thread(self.notify, message)
         self.app.call_from_thread(self.changed)
@@ -167,5 +168,8 @@ class MemberActions(_Base):
         finally:
             db.close()
         self.app.call_from_thread(
-            self.notify, _("Exported {n:,} members to {path}.").format(n=count, path=path)
+            self.notify,
+            ngettext(
+                "Exported {n} member to {path}.", "Exported {n} members to {path}.", count
+            ).format(n=format_number(count), path=path),
         )

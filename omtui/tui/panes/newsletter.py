@@ -19,6 +19,7 @@ from omtui.context import ClubContext
 from omtui.core import newsletter as nl
 from omtui.core import sender
 from omtui.core.dates import humanize_delta
+from omtui.core.numbers import format_number
 from omtui.errors import OmtuiError
 from omtui.i18n import _
 from omtui.tui.messages import DataChanged
@@ -99,11 +100,11 @@ class NewsletterPane(ClubPane):
                 (
                     item.subject or _("(no subject)"),
                     self._state_label(item.id, item.status),
-                    f"{audience:,}",
-                    f"{counts.get('sent', 0):,}" if item.status != "draft" else "",
-                    f"{counts.get('failed', 0):,}" if counts.get("failed") else "",
+                    format_number(audience),
+                    format_number(counts.get("sent", 0)) if item.status != "draft" else "",
+                    format_number(counts.get("failed", 0)) if counts.get("failed") else "",
                     self._when(item, now)
-                    + (_(", {n} uncertain").format(n=problems) if problems else ""),
+                    + (_(", {n} uncertain").format(n=format_number(problems)) if problems else ""),
                     str(item.id),
                 )
             )
@@ -218,8 +219,8 @@ class NewsletterPane(ClubPane):
             self.notify(_("Another omtui is sending this newsletter right now."))
             return
         question = _(
-            "Resume this send? {remaining:,} recipients are left; {sent:,} already received it."
-        ).format(remaining=progress.remaining, sent=progress.sent)
+            "Resume this send? {remaining} recipients are left; {sent} already received it."
+        ).format(remaining=format_number(progress.remaining), sent=format_number(progress.sent))
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -283,8 +284,8 @@ class NewsletterPane(ClubPane):
         progress = run.progress
         if state == "sent" and progress is not None:
             self.notify(
-                _("Newsletter sent to {sent:,} recipients ({failed:,} failed).").format(
-                    sent=progress.sent, failed=progress.failed
+                _("Newsletter sent to {sent} recipients ({failed} failed).").format(
+                    sent=format_number(progress.sent), failed=format_number(progress.failed)
                 ),
                 severity="warning" if progress.failed else "information",
             )
@@ -302,8 +303,8 @@ class NewsletterPane(ClubPane):
         key = str(run.newsletter_id)
         if run.progress is not None and key in table.rows:
             failed = run.progress.failed
-            table.update_cell(key, "sent", f"{run.progress.sent:,}")
-            table.update_cell(key, "failed", f"{failed:,}" if failed else "")
+            table.update_cell(key, "sent", format_number(run.progress.sent))
+            table.update_cell(key, "failed", format_number(failed) if failed else "")
 
     # -- quitting ----------------------------------------------------------------------
     def running(self) -> list[SendRun]:

@@ -12,6 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, Static
 
+from omtui.core.numbers import format_number, format_numbers
 from omtui.i18n import _, ngettext
 
 DIALOG_CSS = """
@@ -106,14 +107,16 @@ class ImportPreviewScreen(ModalScreen[bool]):
             yield Static(self.summary(), id="summary")
             if p.rejected:
                 yield Label(
-                    _("Rejected rows (not imported): {n:,}").format(n=len(p.rejected)),
+                    _("Rejected rows (not imported): {n}").format(n=format_number(len(p.rejected))),
                     classes="error",
                 )
                 yield DataTable(id="rejected", cursor_type="row", zebra_stripes=True)
             with Horizontal(classes="buttons"):
                 yield Button(_("Cancel"), id="cancel")
                 yield Button(
-                    ngettext("Apply ({n:,} row)", "Apply ({n:,} rows)", accepted).format(n=accepted)
+                    ngettext("Apply ({n} row)", "Apply ({n} rows)", accepted).format(
+                        n=format_number(accepted)
+                    )
                     if accepted
                     else _("Nothing to apply"),
                     id="apply",
@@ -124,9 +127,11 @@ class ImportPreviewScreen(ModalScreen[bool]):
     def summary(self) -> str:
         p = self.preview
         lines = [
-            _("{new:,} new · {updated:,} updated · {unchanged:,} unchanged").format(**p.counts)
+            _("{new} new · {updated} updated · {unchanged} unchanged").format(
+                **format_numbers(p.counts)
+            )
             + " · "
-            + _("{rejected:,} rejected").format(rejected=len(p.rejected)),
+            + _("{rejected} rejected").format(rejected=format_number(len(p.rejected))),
             _("Encoding {encoding}, delimiter {delimiter}").format(
                 encoding=p.encoding, delimiter=_delimiter_name(p.delimiter)
             ),

@@ -21,6 +21,7 @@ from textual.widgets import Footer, Header, Input, Label, Markdown, Static, Text
 from omtui.context import ClubContext
 from omtui.core import newsletter as nl
 from omtui.core import sender
+from omtui.core.numbers import format_number
 from omtui.errors import OmtuiError
 from omtui.i18n import _
 from omtui.tui.messages import DataChanged
@@ -158,7 +159,7 @@ class NewsletterEditor(Screen[None]):
         db, config, now = self.club.db, self.club.config, self.club.now()
         size = nl.audience_size(db, fields["tags"], fields["city"])
         self.query_one("#nle-audience", Label).update(
-            _("Audience: {count:,} subscribed").format(count=size)
+            _("Audience: {count} subscribed").format(count=format_number(size))
         )
         self.problems = nl.check_placeholders(fields["subject"], "subject")
         self.problems += nl.check_placeholders(fields["body"], "body")
@@ -177,6 +178,12 @@ class NewsletterEditor(Screen[None]):
                 mailto=config.unsubscribe_mailto or config.smtp.from_address,
                 url=config.unsubscribe_url,
                 events_block=self.newsletter.events_block if self.read_only else None,
+                city=fields["city"],
+                lang=(
+                    nl.newsletter_language(db, self.newsletter, config)
+                    if self.newsletter
+                    else nl.mail_language(db, config)
+                ),
             )
         box = self.query_one("#nle-preview-box")
         box.border_title = _("Preview: {subject}").format(subject=subject) if subject else ""

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
-import humanize
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -14,8 +13,10 @@ from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
+from omtui.core.dates import format_duration
 from omtui.core.newsletter import LEFT_OUT_REASONS, SendPlan
-from omtui.i18n import _
+from omtui.core.numbers import format_number
+from omtui.i18n import _, ngettext
 from omtui.tui.screens.confirm import TypeToConfirmDialog
 
 EXAMPLES_SHOWN = 3
@@ -30,10 +31,7 @@ def humanize_duration(seconds: float) -> str:
     """ "about 13 seconds", "about 4 minutes and 30 seconds", "less than a second"."""
     if seconds < 1:
         return _("less than a second")
-    text = humanize.precisedelta(
-        timedelta(seconds=round(seconds)), minimum_unit="seconds", format="%0.0f"
-    )
-    return _("about {duration}").format(duration=text)
+    return _("about {duration}").format(duration=format_duration(seconds))
 
 
 def plan_text(subject: str, plan: SendPlan, now: datetime) -> str:
@@ -42,16 +40,20 @@ def plan_text(subject: str, plan: SendPlan, now: datetime) -> str:
     lines = [
         _("Subject: [b]{subject}[/b]").format(subject=escape(subject)),
         "",
-        _("Recipients: [b]{count:,}[/b] subscribed members").format(count=plan.count),
+        ngettext(
+            "Recipients: [b]{count}[/b] subscribed member",
+            "Recipients: [b]{count}[/b] subscribed members",
+            plan.count,
+        ).format(count=format_number(plan.count)),
         "",
         _("Left out:"),
-        _("  outside the audience: {count:,}").format(count=plan.outside_audience),
+        _("  outside the audience: {count}").format(count=format_number(plan.outside_audience)),
     ]
     for reason, emails in plan.left_out.items():
         if not emails:
             continue
         label = _(LEFT_OUT_REASONS.get(reason, reason))
-        line = f"  {escape(label)}: {len(emails):,}"
+        line = f"  {escape(label)}: {format_number(len(emails))}"
         if reason != "unsubscribed":  # worth fixing: show which addresses
             shown = ", ".join(emails[:EXAMPLES_SHOWN])
             shown += ", …" if len(emails) > EXAMPLES_SHOWN else ""
@@ -59,10 +61,12 @@ def plan_text(subject: str, plan: SendPlan, now: datetime) -> str:
         lines.append(line)
     lines += [
         "",
-        _("At {rate:g} messages/s this takes [b]{duration}[/b].").format(
-            rate=plan.rate, duration=duration
+        _("At {rate} messages/s this takes [b]{duration}[/b].").format(
+            rate=format_number(plan.rate), duration=duration
         ),
     ]
+    for warning in plan.warnings:
+        lines += ["", "[b]" + escape(_("Warning: {warning}").format(warning=warning)) + "[/b]"]
     return "\n".join(lines)
 
 

@@ -23,6 +23,7 @@ from textual.worker import Worker
 from omtui.context import ClubContext
 from omtui.core import outbox, sender
 from omtui.core.newsletter import get_newsletter
+from omtui.core.numbers import format_decimal, format_number
 from omtui.i18n import _
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.newsletter_plan import humanize_duration, wrap
@@ -164,16 +165,16 @@ class SendProgressScreen(ModalScreen[None]):
         eta = "—"
         if progress.remaining and eta_seconds:
             eta = humanize_duration(eta_seconds)
-        rate = _("{rate:.1f}/s").format(rate=progress.rate) if progress.rate else "—"
+        rate = _("{rate}/s").format(rate=format_decimal(progress.rate)) if progress.rate else "—"
         self.query_one("#nlp-counts", Static).update(
             _(
-                "Sent [b]{sent:,}[/b] of {total:,}   Failed [b]{failed:,}[/b]   "
-                "Remaining [b]{remaining:,}[/b]\nRate [b]{rate}[/b]   ETA [b]{eta}[/b]"
+                "Sent [b]{sent}[/b] of {total}   Failed [b]{failed}[/b]   "
+                "Remaining [b]{remaining}[/b]\nRate [b]{rate}[/b]   ETA [b]{eta}[/b]"
             ).format(
-                sent=progress.sent,
-                total=progress.total,
-                failed=progress.failed,
-                remaining=progress.remaining,
+                sent=format_number(progress.sent),
+                total=format_number(progress.total),
+                failed=format_number(progress.failed),
+                remaining=format_number(progress.remaining),
                 rate=rate,
                 eta=eta,
             )
@@ -214,11 +215,13 @@ class SendProgressScreen(ModalScreen[None]):
         )
         shown = ", ".join(escape(row.email) for row in rows)
         if progress.uncertain > len(rows):
-            shown += _(" and {count:,} more").format(count=progress.uncertain - len(rows))
+            shown += _(" and {count} more").format(
+                count=format_number(progress.uncertain - len(rows))
+            )
         return _(
-            "[b]Uncertain ({count:,})[/b]: in flight when an earlier send stopped; they may or "
+            "[b]Uncertain ({count})[/b]: in flight when an earlier send stopped; they may or "
             "may not have it, so they are not resent (u resends to them): {emails}"
-        ).format(count=progress.uncertain, emails=shown)
+        ).format(count=format_number(progress.uncertain), emails=shown)
 
     # -- keys ------------------------------------------------------------------------
     def action_pause(self) -> None:
@@ -279,9 +282,9 @@ class SendProgressScreen(ModalScreen[None]):
             ConfirmDialog(
                 wrap(
                     _(
-                        "Send again to the {count:,} uncertain recipients? Some of them may "
+                        "Send again to the {count} uncertain recipients? Some of them may "
                         "then receive it twice."
-                    ).format(count=progress.uncertain)
+                    ).format(count=format_number(progress.uncertain))
                 ),
                 yes=_("Resend"),
                 no=_("Leave them"),
