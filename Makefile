@@ -21,8 +21,9 @@ $(DEMO_DB): | $(STAMP)
 run: $(STAMP) $(DEMO_DB)  ## open the app on the demo club
 	$(BIN)/omtui --db $(DEMO_DB)
 
-test: $(STAMP)  ## the whole test suite (lint included)
+test: $(STAMP)  ## the whole test suite (lint and type check included)
 	$(BIN)/ruff check omtui tests screenshots
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 bench: $(STAMP)  ## speed benchmarks, printed as a table of medians and ratios

@@ -7,6 +7,8 @@ input is unusable (nothing written).
 
 from __future__ import annotations
 
+import collections.abc
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -26,12 +28,12 @@ class OmtuiGroup(click.Group):
     """
 
     @property
-    def commands(self) -> dict[str, click.Command]:
+    def commands(self) -> collections.abc.MutableMapping[str, click.Command]:
         _register_commands()
         return self._commands
 
     @commands.setter
-    def commands(self, value: dict[str, click.Command]) -> None:
+    def commands(self, value: collections.abc.MutableMapping[str, click.Command]) -> None:
         self._commands = value
 
     def invoke(self, ctx: click.Context):
@@ -40,6 +42,13 @@ class OmtuiGroup(click.Group):
         except OmtuiError as exc:
             click.echo(f"omtui: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except sqlite3.Error as exc:  # damaged, full, read-only, busy: one line, no traceback
+            from omtui.core.db import explain
+
+            club = ctx.obj if isinstance(ctx.obj, ClubContext) else None
+            error = explain(exc, club.db_path if club else Path("club.db"))
+            click.echo(f"omtui: {error}", err=True)
+            ctx.exit(error.exit_code)
 
 
 @click.group(cls=OmtuiGroup, invoke_without_command=True)
@@ -63,11 +72,16 @@ def cli(ctx: click.Context, db_path: Path | None, config_path: Path | None) -> N
     Without a command, opens the full-screen app.
     """
     ctx.obj = ClubContext.from_options(db=db_path, config=config_path)
+    ctx.obj.set_notifier(_say_waiting)  # the app replaces it with a notice on screen
     ctx.call_on_close(ctx.obj.close)
     if ctx.invoked_subcommand is None:
         from omtui.tui.app import run_app  # lazy: the CLI never imports Textual otherwise
 
         run_app(ctx.obj)
+
+
+def _say_waiting(message: str) -> None:
+    click.echo(f"omtui: {message}", err=True)
 
 
 _registered = False
@@ -91,4 +105,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    sys.exit(main())  # type: ignore[func-returns-value]  # click exits with the code itself

@@ -49,6 +49,12 @@ class SmtpConfig:
 
 
 @dataclass(frozen=True)
+class DatabaseConfig:
+    busy_timeout: float = 60.0
+    """Seconds a writer waits for another process's write to finish before giving up."""
+
+
+@dataclass(frozen=True)
 class NewsletterConfig:
     """`[newsletter]`: what members receive."""
 
@@ -69,6 +75,7 @@ class Config:
     unsubscribe_mailto: str | None = None
     unsubscribe_url: str | None = None
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
     newsletter: NewsletterConfig = field(default_factory=NewsletterConfig)
     path: Path | None = None
 
@@ -114,6 +121,7 @@ _SMTP_KEYS: dict[str, type | tuple[type, ...]] = {
     "timeout": (int, float),
     "cafile": str,
 }
+_DATABASE_KEYS: dict[str, type | tuple[type, ...]] = {"busy_timeout": (int, float)}
 _NEWSLETTER_KEYS: dict[str, type | tuple[type, ...]] = {"language": str, "footer": str}
 NEWSLETTER_LANGUAGES = ("fr", "en")
 _SMTP_ENV = {
@@ -151,6 +159,21 @@ def load_config(path: Path | None) -> Config:
     smtp_raw = raw.pop("smtp", {})
     if not isinstance(smtp_raw, dict):
         raise ConfigError(_("config: [smtp] must be a table"))
+    database_raw = raw.pop("database", {})
+    if not isinstance(database_raw, dict):
+        raise ConfigError(_("config: [database] must be a table"))
+    database = _parse_table("database", database_raw, _DATABASE_KEYS)
+    if "OMTUI_BUSY_TIMEOUT" in os.environ:
+        try:
+            database["busy_timeout"] = float(os.environ["OMTUI_BUSY_TIMEOUT"])
+        except ValueError as exc:
+            raise ConfigError(
+                _("environment: {env} must be a {type}").format(
+                    env="OMTUI_BUSY_TIMEOUT", type="float"
+                )
+            ) from exc
+    if database.get("busy_timeout", 60.0) < 0:
+        raise ConfigError(_("config: [database] busy_timeout must be 0 or more seconds"))
     newsletter_raw = raw.pop("newsletter", {})
     if not isinstance(newsletter_raw, dict):
         raise ConfigError(_("config: [newsletter] must be a table"))
@@ -182,7 +205,11 @@ def load_config(path: Path | None) -> Config:
     elif "port" not in smtp and smtp.get("tls") == "starttls":
         smtp["port"] = 587
     config = Config(
-        **club, smtp=SmtpConfig(**smtp), newsletter=NewsletterConfig(**newsletter), path=path
+        **club,
+        smtp=SmtpConfig(**smtp),
+        newsletter=NewsletterConfig(**newsletter),
+        database=DatabaseConfig(busy_timeout=float(database.get("busy_timeout", 60.0))),
+        path=path,
     )
     try:
         config.tz  # noqa: B018 - validate the zone name early

@@ -19,6 +19,22 @@ class DatabaseError(UnusableInput):
     """The database file cannot be opened safely (not SQLite, or a newer schema)."""
 
 
+class ForeignDatabase(DatabaseError):
+    """An SQLite file that belongs to another application; it was left untouched."""
+
+
+class DatabaseDamaged(DatabaseError):
+    """SQLite reports the file as damaged (corrupt pages, truncated file)."""
+
+
+class DatabaseUnwritable(DatabaseError):
+    """The file or its folder is read-only for this account, or the disk is full."""
+
+
+class DatabaseBusy(DatabaseError):
+    """Another process held the write lock past the configured wait; nothing was written."""
+
+
 class ConfigError(UnusableInput):
     """The config file is not valid TOML or has a wrong value."""
 

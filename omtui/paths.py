@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
+from typing import IO, Any
 
 import platformdirs
 
@@ -45,3 +47,77 @@ def ensure_parent(path: Path) -> Path:
     """Create the folder that will hold `path`, and return `path`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
+
+
+# -- private files ---------------------------------------------------------------------------
+# The database, its WAL and backups, exports and .ics files hold members' personal data.
+OWNER_ONLY = 0o600
+GROUP_SHARED = 0o660
+
+
+def private_file_mode(path: str | os.PathLike[str]) -> int:
+    """0600, or 0660 when `path`'s folder is setgid and group-writable.
+
+    A setgid, group-writable folder is the README's volunteer set-up: the organiser and the
+    volunteers' account share the database through a group, and never with other accounts.
+    """
+    try:
+        folder = os.stat(Path(path).absolute().parent)
+    except OSError:
+        return OWNER_ONLY
+    if folder.st_mode & stat.S_ISGID and folder.st_mode & stat.S_IWGRP:
+        return GROUP_SHARED
+    return OWNER_ONLY
+
+
+def create_private(path: str | os.PathLike[str]) -> bool:
+    """Create `path` empty with `private_file_mode`, whatever the umask; False if it exists.
+
+    Only for files that do not exist yet (an SQLite file is created this way before any
+    connection to it exists, so no lock can be lost).
+    """
+    mode = private_file_mode(path)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
+    except FileExistsError:
+        return False
+    try:
+        os.fchmod(fd, mode)
+    finally:
+        os.close(fd)
+    return True
+
+
+def restrict_mode(path: str | os.PathLike[str]) -> None:
+    """Take away every access by other accounts from a file we own (group access, maybe a
+    deliberate share, is kept)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return
+    current = stat.S_IMODE(st.st_mode)
+    if st.st_uid == os.getuid() and current & stat.S_IRWXO:
+        os.chmod(path, current & ~stat.S_IRWXO)
+
+
+def open_private(path: str | os.PathLike[str], mode: str = "w", **kwargs: Any) -> IO[Any]:
+    """`open(path, mode)` for a file of personal data (an export, an .ics): 0600, or 0660
+    in a setgid group-shared folder, whatever the umask; an existing file is tightened."""
+    flags = os.O_CREAT
+    if "a" in mode:
+        flags |= os.O_APPEND
+    elif "x" in mode:
+        flags |= os.O_EXCL
+    else:
+        flags |= os.O_TRUNC
+    flags |= os.O_RDWR if "+" in mode else os.O_WRONLY
+    file_mode = private_file_mode(path)
+    fd = os.open(path, flags, file_mode)
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISREG(st.st_mode) and st.st_uid == os.getuid():  # not /dev/stdout
+            os.fchmod(fd, file_mode)
+        return open(fd, mode.replace("x", "w"), **kwargs)
+    except BaseException:
+        os.close(fd)
+        raise

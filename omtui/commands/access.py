@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import shlex
+import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -64,7 +66,7 @@ def grant(
     except ValueError as exc:
         raise UnusableInput(_("--command: {reason}").format(reason=exc)) from exc
     if str(pubkey) == "-":
-        text = click.get_text_stream("stdin").read(sshkeys.MAX_KEY_FILE_BYTES + 1)
+        text = sys.stdin.read(sshkeys.MAX_KEY_FILE_BYTES + 1)
         if len(text) > sshkeys.MAX_KEY_FILE_BYTES:
             raise UnusableInput(_("standard input is too big to be a public key"))
         key = sshkeys.parse_public_key(text, source=_("standard input"))
@@ -136,7 +138,7 @@ def list_access(club: ClubContext, keys_path: Path | None, as_json: bool) -> Non
     """The volunteers' keys omtui granted: email, key type, SHA256 fingerprint."""
     path = _keys_path(keys_path)
     grants = access.list_grants(path)
-    rows = [{**g.as_dict(), "note": _note(club, g.email)} for g in grants]
+    rows: list[dict[str, Any]] = [{**g.as_dict(), "note": _note(club, g.email)} for g in grants]
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return

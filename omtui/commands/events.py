@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from omtui.core.events_import import import_registrations
 from omtui.core.ics import events_to_ical
 from omtui.errors import OmtuiError
 from omtui.i18n import _
+from omtui.paths import open_private
 
 
 def _seats(stats: ev.EventStats) -> str:
@@ -286,10 +288,11 @@ def ics_cmd(club: ClubContext, event_id: int | None, output: Path | None) -> Non
     chosen = [ev.get_event(club.db, event_id)] if event_id else ev.list_events(club.db, now=now)
     data = events_to_ical(chosen, tz=club.tz, now=now, calendar_name=club.config.club_name)
     if output is None:
-        click.get_binary_stream("stdout").write(data)
+        sys.stdout.buffer.write(data)
         return
     try:
-        output.write_bytes(data)
+        with open_private(output, "wb") as fh:  # 0600 (0660 shared): who attends what
+            fh.write(data)
     except OSError as exc:
         raise OmtuiError(_("cannot write {path}: {error}").format(path=output, error=exc)) from exc
     click.echo(_("Wrote {n} events to {path}").format(n=len(chosen), path=output), err=True)

@@ -335,6 +335,7 @@ def create_event(
     with db.transaction() as conn:
         cursor = conn.execute(f"INSERT INTO events ({names}) VALUES ({marks})", values)
         event_id = cursor.lastrowid
+        assert event_id is not None  # set by every INSERT
     return get_event(db, event_id)
 
 

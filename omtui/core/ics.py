@@ -122,7 +122,7 @@ def vtimezone(tz: ZoneInfo, first: date, last: date) -> icalendar.Timezone:
             observances[key].add("rdate", start)
             continue
         kind = icalendar.TimezoneDaylight if after.dst() else icalendar.TimezoneStandard
-        observance = kind()
+        observance: icalendar.Component = kind()
         observance.add("dtstart", start)
         observance.add("tzoffsetfrom", offset_from)
         observance.add("tzoffsetto", offset_to)
@@ -137,6 +137,6 @@ def vtimezone(tz: ZoneInfo, first: date, last: date) -> icalendar.Timezone:
         observance.add("tzoffsetto", offset)
         observance.add("tzname", at.tzname())
         observances[()] = observance
-    for observance in observances.values():
-        component.add_component(observance)
+    for each in observances.values():
+        component.add_component(each)
     return component

@@ -38,6 +38,7 @@ from omtui.core.members import MemberFilter
 from omtui.core.text import fold
 from omtui.errors import UnusableInput, ValidationError
 from omtui.i18n import _
+from omtui.paths import open_private
 
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "email": (
@@ -416,7 +417,7 @@ def export_members(
     path = Path(path)
     rows = members.query_members(db, filt, sort="name", limit=None)
     try:
-        with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        with open_private(path, "w", encoding="utf-8-sig", newline="") as fh:  # personal data
             writer = csv.writer(fh, delimiter=";", lineterminator="\r\n")
             writer.writerow([header for _name, header in EXPORT_HEADERS])
             for member in rows:

@@ -23,7 +23,7 @@ from omtui.core.text import fold
 from omtui.errors import NotFound, ValidationError
 from omtui.i18n import _
 
-EDITABLE_FIELDS = (
+EDITABLE_FIELDS: tuple[str, ...] = (
     "first_name",
     "last_name",
     "email",
@@ -566,6 +566,7 @@ def add_member(
             tuple(row.values()),
         )
         member_id = cursor.lastrowid
+        assert member_id is not None  # set by every INSERT
         index_new_members(db, member_id)
         append_consent(db, member_id, subscribed, now=now, source=source)
     return get_member(db, member_id)

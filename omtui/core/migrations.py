@@ -11,6 +11,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+APPLICATION_ID = 0x4F4D5455
+"""`PRAGMA application_id` of every omtui database: "OMTU" in the file header."""
+
 Step = Callable[[sqlite3.Connection], None]
 STEPS: list[Step] = []
 
@@ -244,6 +247,15 @@ def _003_newsletter(conn: sqlite3.Connection) -> None:
         CREATE INDEX outbox_state ON outbox(newsletter_id, state);
         """,
     )
+
+
+# ---------------------------------------------------------------------------------------
+# Step 4: mark the file as omtui's (owned by core/db.py), so a file of another application
+# is recognised and refused before anything is written to it.
+# ---------------------------------------------------------------------------------------
+@step
+def _004_application_id(conn: sqlite3.Connection) -> None:
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
 
 # ---------------------------------------------------------------------------------------

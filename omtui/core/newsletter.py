@@ -211,6 +211,7 @@ def create_draft(
             " created_at, updated_at) VALUES (?, ?, ?, ?, 'draft', ?, ?)",
             (subject.strip(), body, join_tags(split_tags(tags)), _clean_city(city), stamp, stamp),
         )
+    assert cursor.lastrowid is not None  # set by every INSERT
     return get_newsletter(db, cursor.lastrowid)
 
 
@@ -292,6 +293,7 @@ def duplicate(db: Database, newsletter_id: int, *, now: datetime) -> Newsletter:
                 stamp,
             ),
         )
+    assert cursor.lastrowid is not None  # set by every INSERT
     return get_newsletter(db, cursor.lastrowid)
 
 
@@ -304,7 +306,7 @@ def delete_draft(db: Database, newsletter_id: int) -> None:
 
 
 # -- audience ------------------------------------------------------------------------------
-def _audience_where(tags: Iterable[str], city: str) -> tuple[str, list[Any]]:
+def _audience_where(tags: Iterable[str], city: str) -> tuple[str, tuple[Any, ...]]:
     clauses = ["archived_at IS NULL"]
     params: list[Any] = []
     for tag in split_tags(tags):
@@ -313,7 +315,7 @@ def _audience_where(tags: Iterable[str], city: str) -> tuple[str, list[Any]]:
     if city.strip():
         clauses.append("city = ? COLLATE NOCASE")
         params.append(city.strip())
-    return " AND ".join(clauses), params
+    return " AND ".join(clauses), tuple(params)
 
 
 def audience_size(db: Database, tags: Iterable[str] | str = (), city: str = "") -> int:

@@ -70,6 +70,7 @@ def add_partner(db: Database, fields: Mapping[str, Any], *, now: datetime) -> Pa
             (values["company"], values["contact"], values["email"], values["notes"], to_iso(now)),
         )
         partner_id = cursor.lastrowid
+        assert partner_id is not None  # set by every INSERT
     return get_partner(db, partner_id)
 
 

@@ -193,7 +193,8 @@ def list_shifts(
     member_id: int | None = None,
 ) -> list[Shift]:
     """Shifts in start order; `since` keeps those not yet ended, `until` those starting before."""
-    clauses, params = [], []
+    clauses: list[str] = []
+    params: list[object] = []
     if event_id is not None:
         clauses.append("s.event_id = ?")
         params.append(event_id)
@@ -372,6 +373,7 @@ def create_shift(
             " VALUES (?, ?, ?, ?, ?, ?)",
             (event_id, *values),
         )
+    assert cursor.lastrowid is not None  # set by every INSERT
     return get_shift(db, cursor.lastrowid)
 
 

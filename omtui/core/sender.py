@@ -34,7 +34,7 @@ from pathlib import Path
 from omtui.config import Config
 from omtui.core import outbox
 from omtui.core.dates import to_iso, utcnow
-from omtui.core.db import Database, open_database
+from omtui.core.db import Database
 from omtui.core.mailer import Delivery, Mailer, RetryPolicy, ServerDown, send_one
 from omtui.core.newsletter import (
     Newsletter,
@@ -51,7 +51,7 @@ from omtui.core.newsletter import (
     upcoming_events_block,
 )
 from omtui.core.newsletter_mime import MessageTemplate, envelope_address
-from omtui.errors import OmtuiError, ValidationError
+from omtui.errors import DatabaseBusy, OmtuiError, ValidationError
 from omtui.i18n import _
 
 ProgressCallback = Callable[["SendProgress"], None]
@@ -280,7 +280,11 @@ async def send_newsletter(
     control = control or SendControl()
     with _send_lock(db_path, newsletter_id):
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="omtui-outbox")
-        db = await asyncio.get_running_loop().run_in_executor(executor, open_database, db_path)
+        # Only connect: the process checked and migrated the file at start.
+        timeout = config.database.busy_timeout
+        db = await asyncio.get_running_loop().run_in_executor(
+            executor, lambda: Database(db_path, busy_timeout=timeout)
+        )
         try:
             return await _send(
                 db,
@@ -367,7 +371,11 @@ async def _send(
     async def feeder() -> None:
         try:
             while not control.stopping:
-                items, skipped = await in_db(claim_and_build)
+                try:
+                    items, skipped = await in_db(claim_and_build)
+                except DatabaseBusy as exc:  # pause with the reason rather than die
+                    control.pause(_("database busy: {error}").format(error=exc))
+                    break
                 b = run.base
                 run.base = replace(
                     b,
@@ -423,7 +431,11 @@ async def _send(
     async def flush() -> None:
         sent, failed, released = run.sent, run.failed, run.released
         run.sent, run.failed, run.released = [], [], []
-        await in_db(outbox.record, db, sent=sent, failed=failed, released=released, now=clock())
+        try:
+            await in_db(outbox.record, db, sent=sent, failed=failed, released=released, now=clock())
+        except DatabaseBusy as exc:  # keep the outcomes for the next flush, and pause
+            run.sent[:0], run.failed[:0], run.released[:0] = sent, failed, released
+            control.pause(_("database busy: {error}").format(error=exc))
 
     def report(state: str, message: str = "", running: bool = True) -> None:
         if on_progress is not None:

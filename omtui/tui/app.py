@@ -12,6 +12,7 @@ from textual.widgets import Footer, Header, TabbedContent, TabPane
 
 from omtui.context import ClubContext
 from omtui.i18n import _
+from omtui.tui.dbwork import waiting_notifier
 from omtui.tui.messages import DataChanged
 from omtui.tui.panes.base import ClubPane
 from omtui.tui.screens.confirm import ConfirmDialog
@@ -67,6 +68,7 @@ class OmtuiApp(App[None]):
         self.title = club.config.club_name or "omtui"
         self.sub_title = str(club.db_path.name)
         self._data_version: int | None = None
+        club.set_notifier(waiting_notifier(self))  # a toast while a write waits its turn
 
     def compose(self) -> ComposeResult:
         yield Header()

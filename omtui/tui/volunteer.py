@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rich.text import Text
-from textual import events
+from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -21,7 +21,9 @@ from textual.widgets import DataTable, Footer, Header, Label, Static
 from omtui.context import ClubContext
 from omtui.core import rota
 from omtui.core.dates import humanize_day
+from omtui.errors import OmtuiError
 from omtui.i18n import _
+from omtui.tui.dbwork import waiting_notifier
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.volunteer_drop import DropReasonDialog
 
@@ -65,6 +67,7 @@ class VolunteerApp(App[None]):
         self._data_version: int | None = None
         self._shifts: dict[int, rota.Shift] = {}
         self._clashes: dict[int, str] = {}
+        club.set_notifier(waiting_notifier(self, also=self._show_waiting))
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -185,9 +188,9 @@ class VolunteerApp(App[None]):
 
     def _answer(self, message: str, ok: bool) -> None:
         status = self.query_one("#status", Static)
-        status.update(message)
+        status.update(Text(message))
         status.set_class(not ok, "refused")
-        self.notify(message, severity="information" if ok else "warning", timeout=4)
+        self.notify(message, severity="information" if ok else "warning", timeout=4, markup=False)
         self.load()
 
     # -- actions ---------------------------------------------------------------------
@@ -202,10 +205,8 @@ class VolunteerApp(App[None]):
         if shift_id is None:
             self._answer(_("There is no open shift to take."), ok=False)
             return
-        result = rota.take_shift(
-            self.club.db, shift_id, self.volunteer.id, now=self.club.now(), tz=self.club.tz
-        )
-        self._answer(result.message, result.ok)
+        now, tz, me = self.club.now(), self.club.tz, self.volunteer.id
+        self._write(lambda db: rota.take_shift(db, shift_id, me, now=now, tz=tz))
 
     def action_drop(self) -> None:
         shift_id = self._selected("#mine")
@@ -229,15 +230,23 @@ class VolunteerApp(App[None]):
             )
 
     def _drop(self, shift_id: int, reason: str) -> None:
-        result = rota.drop_shift(
-            self.club.db,
-            shift_id,
-            self.volunteer.id,
-            now=self.club.now(),
-            tz=self.club.tz,
-            reason=reason,
-        )
-        self._answer(result.message, result.ok)
+        now, tz, me = self.club.now(), self.club.tz, self.volunteer.id
+        self._write(lambda db: rota.drop_shift(db, shift_id, me, now=now, tz=tz, reason=reason))
+
+    @work(thread=True, group="volunteer-write", exit_on_error=False)
+    def _write(self, change) -> None:
+        """Take or drop off the UI thread: a write may wait for another process's."""
+        try:
+            result = self.club.in_worker(change)
+        except OmtuiError as exc:
+            self.call_from_thread(self._answer, str(exc), False)
+            return
+        self.call_from_thread(self._answer, result.message, result.ok)
+
+    def _show_waiting(self, message: str) -> None:
+        status = self.query_one("#status", Static)
+        status.update(Text(message))
+        status.set_class(True, "refused")
 
     def action_refresh(self) -> None:
         self.load()

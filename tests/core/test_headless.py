@@ -10,7 +10,7 @@ import pytest
 
 import omtui.core
 
-CORE_MODULES = sorted(f"omtui.core.{m.name}" for m in pkgutil.iter_modules(omtui.core.__path__)) + [
+CORE_MODULES = sorted(m.name for m in pkgutil.walk_packages(omtui.core.__path__, "omtui.core.")) + [
     "omtui",
     "omtui.config",
     "omtui.context",

@@ -13,7 +13,7 @@ from omtui.core import events, members, rota, rota_coverage
 from omtui.core.dates import to_iso
 from omtui.core.db import Database, open_database
 from omtui.core.rota import Drop, Take
-from omtui.errors import NotFound, UnusableInput, ValidationError
+from omtui.errors import DatabaseBusy, NotFound, UnusableInput, ValidationError
 
 TZ = ZoneInfo("Europe/Paris")
 H = timedelta(hours=1)
@@ -367,8 +367,8 @@ def test_two_connections_cannot_both_take_the_last_place(db, db_path, now, setup
             first = take(db, s.id, ids["Alice"], now)
             # The other connection waits for the lock (busy timeout) or gives up: it can
             # never read "1 place free" while this transaction holds the write lock.
-            other.conn.execute("PRAGMA busy_timeout = 50")
-            with pytest.raises(Exception, match="locked"):
+            other.busy_timeout = 0.05
+            with pytest.raises(DatabaseBusy, match="busy"):
                 take(other, s.id, ids["Chloé"], now)
         assert first.ok
         assert take(other, s.id, ids["Chloé"], now).outcome is Take.FULL

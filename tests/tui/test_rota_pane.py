@@ -77,6 +77,7 @@ async def test_assign_a_volunteer_by_typing_a_name(club, setup) -> None:
         await pilot.press("a")
         assert isinstance(app.screen, RotaPickDialog)
         await pilot.press(*"chlo", "enter")
+        await app.workers.wait_for_complete()
         await pilot.pause()
         assert "taken: set-up at Sommet de Lyon" in str(status(pane).render())
         assert "Chloé Yquem" in str(
@@ -100,6 +101,7 @@ async def test_a_double_booking_is_refused_naming_the_clash(club, setup) -> None
             "Alice Zebulon <alice.zebulon@example.org>  ⚠ busy",
         ]
         await pilot.press(*"alice", "enter")
+        await app.workers.wait_for_complete()
         await pilot.pause()
         message = str(status(pane).render())
         assert "clashes with your shift welcome desk at Sommet de Lyon" in message
@@ -117,12 +119,14 @@ async def test_unassign_and_delete(club, setup) -> None:
         await pilot.press("u")
         assert isinstance(app.screen, RotaPickDialog)
         await pilot.press("enter")
+        await app.workers.wait_for_complete()
         await pilot.pause()
         assert rota.get_shift(club.db, setup.desk).filled == 0
         pick_shift(pane, setup.teardown)
         await pilot.press("delete")
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.press("tab", "enter")
+        await app.workers.wait_for_complete()
         await pilot.pause()
         assert setup.teardown not in row_keys(pane.query_one("#rota-shifts", DataTable))
     assert [s.id for s in rota.list_shifts(club.db, event_id=setup.event_id)] == [
@@ -143,12 +147,14 @@ async def test_add_a_shift_with_the_form(club, setup) -> None:
         assert form.query_one("#starts_at", Input).value  # defaults to the event's start
         form.query_one("#ends_at", Input).value = "2020-01-01 00:00"
         await pilot.press(*"speaker liaison", "enter")
+        await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.screen is form  # refused inline, nothing written
         assert "end after it starts" in str(form.query_one("#form-error").render())
         assert form.focused is form.query_one("#ends_at", Input)
         form.query_one("#ends_at", Input).value = ""
         await pilot.press(*"2026-11-24 04:00", "enter")
+        await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.screen is not form
     [made] = [s for s in rota.list_shifts(club.db) if s.role == "speaker liaison"]
@@ -168,6 +174,7 @@ async def test_edit_a_shift(club, setup) -> None:
         form.query_one("#needed", Input).value = "3"
         form.query_one("#needed", Input).focus()
         await pilot.press("enter")
+        await app.workers.wait_for_complete()
         await pilot.pause()
     assert rota.get_shift(club.db, setup.soon).needed == 3
 

@@ -111,6 +111,7 @@ async def test_take_an_open_shift_with_the_keyboard(club, setup) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         app.query_one("#open", DataTable).focus()
         await pilot.press("down", "enter")  # the cloakroom
+        await app.workers.wait_for_complete()
         await pilot.pause()
         status = str(app.query_one("#status", Static).render())
         assert status.startswith("taken: cloakroom at Sommet de Lyon")
@@ -126,6 +127,7 @@ async def test_a_clash_is_refused_and_named(club, setup) -> None:
         detail = str(app.query_one("#detail", Static).render())
         assert "set-up · Sommet de Lyon" in detail and "clashes with your shift" in detail
         await pilot.press("t")  # set-up overlaps her welcome desk
+        await app.workers.wait_for_complete()
         await pilot.pause()
         status = app.query_one("#status", Static)
         assert "clashes with your shift welcome desk at Sommet de Lyon" in str(status.render())
@@ -142,6 +144,7 @@ async def test_drop_more_than_48h_ahead_asks_for_confirmation(club, setup) -> No
         await pilot.press("d")
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.press("tab", "enter")  # from "Keep" to "Drop"
+        await app.workers.wait_for_complete()
         await pilot.pause()
         assert table_keys(app, "#mine") == [setup.soon]
     assert rota.get_shift(club.db, setup.desk).filled == 0
@@ -157,6 +160,7 @@ async def test_drop_within_48h_needs_a_reason_the_organiser_sees(club, setup) ->
         assert isinstance(app.screen, DropReasonDialog)
         assert "required" in str(app.screen.query_one("#hint").render())
         await pilot.press(*"Flu", "enter")
+        await app.workers.wait_for_complete()
         await pilot.pause()
         assert not isinstance(app.screen, DropReasonDialog)
     [(shift, assignment)] = rota_coverage.dropped(club.db)
@@ -224,7 +228,35 @@ async def test_too_late_to_drop_a_started_shift(club, setup) -> None:
         mine.focus()
         mine.move_cursor(row=mine.get_row_index(str(setup.desk)))
         await pilot.press("d")
+        await app.workers.wait_for_complete()
         await pilot.pause()
         assert len(app.screen_stack) == 1
         assert "too late to drop" in str(app.query_one("#status", Static).render())
     assert rota.get_shift(club.db, setup.desk).filled == 1
+
+
+async def test_take_while_another_process_writes_waits_then_completes(club, setup) -> None:
+    """A busy database never crashes or freezes the volunteer view: it says it waits."""
+    import sqlite3
+
+    app = make_volunteer_app(club, ALICE, poll=False)
+    holder = sqlite3.connect(club.db_path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")  # another process writing (a long import)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.query_one("#open", DataTable).focus()
+            await pilot.press("down", "t")  # the cloakroom
+            status = app.query_one("#status", Static)
+            for _attempt in range(100):  # the notice comes after 2 s of waiting
+                await pilot.pause(0.1)
+                if "waiting for another omtui process" in str(status.render()):
+                    break
+            assert "waiting for another omtui process" in str(status.render())
+            await pilot.press("down")  # the screen still answers keys meanwhile
+            holder.execute("COMMIT")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert str(status.render()).startswith("taken: cloakroom at Sommet de Lyon")
+    finally:
+        holder.close()
+    assert rota.get_shift(club.db, setup.cloakroom).filled == 1

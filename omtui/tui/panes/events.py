@@ -68,7 +68,7 @@ class EventsPane(ClubPane):
         with Vertical(id="body"):
             with Vertical(id="list"):
                 yield Label("", id="caption")
-                table = DataTable(id="events", cursor_type="row", zebra_stripes=True)
+                table: DataTable = DataTable(id="events", cursor_type="row", zebra_stripes=True)
                 yield table
             with VerticalScroll(id="detail"):
                 yield Static("", id="info")

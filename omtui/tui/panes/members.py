@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult, SystemCommand
@@ -272,7 +273,7 @@ class MembersPane(MemberActions, ClubPane):
 
     @on(Select.Changed)
     def _select_changed(self, event: Select.Changed) -> None:
-        value = None if event.value is Select.NULL else event.value
+        value: Any = None if event.value is Select.NULL else event.value
         field = {"members-tag": "tag", "members-city": "city", "members-subscribed": "subscribed"}
         name = field.get(event.select.id or "")
         if name is not None and getattr(self.filt, name) != value:

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 
 from omtui.core import members as core
-from omtui.core.db import open_database
 from omtui.core.members import Member
 from omtui.core.numbers import format_number, format_numbers
 from omtui.errors import OmtuiError
@@ -22,16 +21,24 @@ from omtui.tui.screens.import_preview import ImportPreviewScreen, PathPrompt
 from omtui.tui.screens.member_detail import MemberDetail, Outcome
 from omtui.tui.screens.member_form import MemberForm
 
-if TYPE_CHECKING:
-    from omtui.tui.panes.members import MembersPane
+if TYPE_CHECKING:  # what the mixin needs, declared here so it does not import the pane
+    from omtui.core.members import MemberFilter
+    from omtui.tui.panes.base import ClubPane
 
-    _Base = MembersPane
+    _Base = ClubPane
 else:
     _Base = object
 
 
 class MemberActions(_Base):
     """Key and palette actions of the Members tab."""
+
+    if TYPE_CHECKING:  # provided by MembersPane
+        filt: MemberFilter
+
+        def selected_member(self) -> Member | None: ...
+
+        def changed(self, keep_id: int | None = None) -> None: ...
 
     # -- add / edit / delete ---------------------------------------------------------
     def action_add_member(self) -> None:
@@ -93,7 +100,11 @@ class MemberActions(_Base):
     # -- import -------------------------------------------------------------------------
     def action_import_csv(self) -> None:
         prompt = PathPrompt(_("Import members from a CSV file"), must_exist=True)
-        self.app.push_screen(prompt, lambda path: path and self.preview_import(path))
+        self.app.push_screen(prompt, self._import_chosen)
+
+    def _import_chosen(self, path: Path | None) -> None:
+        if path is not None:
+            self.preview_import(path)
 
     @work(thread=True, group="members-import", exit_on_error=False)
     def preview_import(self, path: Path) -> None:
@@ -101,7 +112,7 @@ class MemberActions(_Base):
         from omtui.core import importer
 
         self.app.call_from_thread(self.notify, _("Reading {path}…").format(path=path))
-        db = open_database(self.club.db_path)
+        db = self.club.worker_db()
         try:
             preview = importer.preview_import(db, path, now=self.club.now())
         except OmtuiError as exc:
@@ -123,7 +134,7 @@ class MemberActions(_Base):
         """Apply in one transaction on its own connection, then refresh."""
         from omtui.core import importer
 
-        db = open_database(self.club.db_path)
+        db = self.club.worker_db()
         try:
             result = importer.apply_import(db, preview, now=self.club.now())
         except OmtuiError as exc:
@@ -144,22 +155,27 @@ class MemberActions(_Base):
             must_exist=False,
             initial="members.csv",
         )
-        self.app.push_screen(prompt, lambda path: path and self._confirm_export(path))
+        self.app.push_screen(prompt, self._confirm_export)
 
-    def _confirm_export(self, path: Path) -> None:
+    def _confirm_export(self, path: Path | None) -> None:
+        if path is None:
+            return
         if not path.exists():
             self.export_csv(path)
             return
         question = _("{path} exists. Replace it?").format(path=path)
-        self.app.push_screen(
-            ConfirmDialog(question, yes=_("Replace")), lambda yes: yes and self.export_csv(path)
-        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.export_csv(path)
+
+        self.app.push_screen(ConfirmDialog(question, yes=_("Replace")), answered)
 
     @work(thread=True, group="members-export", exit_on_error=False)
     def export_csv(self, path: Path) -> None:
         from omtui.core import importer
 
-        db = open_database(self.club.db_path)
+        db = self.club.worker_db()
         try:
             count = importer.export_members(db, path, self.filt)
         except (OmtuiError, OSError) as exc:

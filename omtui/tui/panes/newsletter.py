@@ -1,21 +1,19 @@
 """The Newsletter tab: drafts and sent issues, the way into the editor, and running sends.
 
-The send runs here, in a worker owned by the pane (not by a screen), so closing the
-progress window or switching tabs never stops it.
+Sends run in the app's send service (omtui.tui.newsletter_sends), not in a screen, so
+closing the progress window or switching tabs never stops them.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
 from datetime import datetime
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from omtui.context import ClubContext
 from omtui.core import newsletter as nl
 from omtui.core import sender
 from omtui.core.dates import humanize_delta
@@ -23,11 +21,12 @@ from omtui.core.numbers import format_number
 from omtui.errors import OmtuiError
 from omtui.i18n import _
 from omtui.tui.messages import DataChanged
+from omtui.tui.newsletter_sends import NewsletterSends, RunChanged, SendRun, sends_of
 from omtui.tui.panes.base import ClubPane
 from omtui.tui.screens.confirm import ConfirmDialog
-from omtui.tui.screens.newsletter_editor import NewsletterEditor
+from omtui.tui.screens.newsletter_editor import EditorOutcome, NewsletterEditor
 from omtui.tui.screens.newsletter_plan import ask_to_send, wrap
-from omtui.tui.screens.newsletter_progress import RunChanged, SendProgressScreen, SendRun
+from omtui.tui.screens.newsletter_progress import SendProgressScreen
 
 STATE_LABELS = {
     "draft": _("draft"),
@@ -51,9 +50,17 @@ class NewsletterPane(ClubPane):
         Binding("p", "progress", _("Progress")),
     ]
 
-    def __init__(self, club: ClubContext, **kwargs) -> None:
-        super().__init__(club, **kwargs)
-        self.runs: dict[int, SendRun] = {}
+    @property
+    def sends(self) -> NewsletterSends:
+        return sends_of(self.app, self.club)
+
+    @property
+    def runs(self) -> dict[int, SendRun]:
+        return self.sends.runs
+
+    def on_mount(self) -> None:
+        if self not in self.sends.subscribers:
+            self.sends.subscribers.append(self)
 
     def compose(self) -> ComposeResult:
         yield Static(
@@ -148,13 +155,26 @@ class NewsletterPane(ClubPane):
 
     # -- actions ---------------------------------------------------------------------
     def action_new(self) -> None:
-        self.app.push_screen(NewsletterEditor(self.club, None, self))
+        self.open_editor(None)
+
+    def open_editor(self, newsletter_id: int | None) -> None:
+        self.app.push_screen(NewsletterEditor(self.club, newsletter_id), self._editor_closed)
+
+    def _editor_closed(self, outcome: EditorOutcome | None) -> None:
+        """The editor asked to send its newsletter, or to open a copy of it."""
+        if outcome is None:
+            return
+        action, newsletter_id = outcome
+        if action == "send":
+            self.send(newsletter_id)
+        elif action == "open":
+            self.open_editor(newsletter_id)
 
     @on(DataTable.RowSelected, "#nl-table")
     def open_selected(self) -> None:
         newsletter_id = self.selected_id()
         if newsletter_id is not None:
-            self.app.push_screen(NewsletterEditor(self.club, newsletter_id, self))
+            self.open_editor(newsletter_id)
 
     def action_duplicate(self) -> None:
         newsletter_id = self.selected_id()
@@ -162,7 +182,7 @@ class NewsletterPane(ClubPane):
             return
         copy = nl.duplicate(self.club.db, newsletter_id, now=self.club.now())
         self.post_message(DataChanged("newsletter"))
-        self.app.push_screen(NewsletterEditor(self.club, copy.id, self))
+        self.open_editor(copy.id)
         self.notify(_("Duplicated as draft #{id}.").format(id=copy.id))
 
     def action_send(self) -> None:
@@ -229,21 +249,9 @@ class NewsletterPane(ClubPane):
         dialog = ConfirmDialog(wrap(question), yes=_("Resume"), no=_("Not now"))
         self.app.push_screen(dialog, answered)
 
-    def start_run(
-        self, newsletter_id: int, *, resend_uncertain: bool = False, cancel: bool = False
-    ) -> SendRun:
-        """Run (or resume) a started send in a worker and show its progress. With `cancel`,
-        the sender only settles the outbox and marks the newsletter cancelled."""
-        run = self.runs.get(newsletter_id)
-        if run is None:
-            run = self.runs[newsletter_id] = SendRun(newsletter_id)
-        if self not in run.watchers:
-            run.watchers.append(self)
-        run.begin()
-        if cancel:
-            run.cancel()
-        run.worker = self._send_worker(run, resend_uncertain)
-        self.post_message(DataChanged("newsletter"))
+    def start_run(self, newsletter_id: int) -> SendRun:
+        """Run (or resume) a started send in the app's service and show its progress."""
+        run = self.sends.start(newsletter_id, watcher=self)
         if not isinstance(self.app.screen, SendProgressScreen):
             self.show_progress(newsletter_id)
         return run
@@ -253,44 +261,8 @@ class NewsletterPane(ClubPane):
         if newsletter_id not in self.runs and status == "draft":
             self.notify(_("This draft has not been sent yet: s shows its send plan."))
             return
-        run = self.runs.get(newsletter_id) or SendRun(newsletter_id)
-        self.app.push_screen(SendProgressScreen(self.club, run, pane=self))
-
-    @work(group="mail", exclusive=False, exit_on_error=False)
-    async def _send_worker(self, run: SendRun, resend_uncertain: bool) -> None:
-        """Await the async sender on the app's event loop: the UI stays responsive."""
-        try:
-            outcome = await sender.send_newsletter(
-                self.club.db_path,
-                run.newsletter_id,
-                self.club.config,
-                control=run.control,
-                on_progress=run.update,
-                resend_uncertain=resend_uncertain,
-                clock=self.club.now,
-            )
-            run.progress = outcome.progress
-            self._announce(run, outcome.state, outcome.reason)
-        except Exception as exc:  # show every failure; the outbox keeps what was sent
-            run.error = str(exc) or exc.__class__.__name__
-            self.notify(run.error, title=_("Newsletter send stopped"), severity="error")
-        finally:
-            run.running = False
-            run.changed()
-            self.post_message(DataChanged("newsletter"))
-
-    def _announce(self, run: SendRun, state: str, reason: str) -> None:
-        """A toast when a send ends, in case its window is hidden."""
-        progress = run.progress
-        if state == "sent" and progress is not None:
-            self.notify(
-                _("Newsletter sent to {sent} recipients ({failed} failed).").format(
-                    sent=format_number(progress.sent), failed=format_number(progress.failed)
-                ),
-                severity="warning" if progress.failed else "information",
-            )
-        elif state == "paused" and not run.asked:
-            self.notify(reason, title=_("Newsletter send paused"), severity="error")
+        run = self.sends.run(newsletter_id)
+        self.app.push_screen(SendProgressScreen(self.club, run, self.sends))
 
     @on(RunChanged)
     def _run_changed(self, message: RunChanged) -> None:
@@ -308,7 +280,7 @@ class NewsletterPane(ClubPane):
 
     # -- quitting ----------------------------------------------------------------------
     def running(self) -> list[SendRun]:
-        return [run for run in self.runs.values() if run.running]
+        return self.sends.running()
 
     def quit_warning(self) -> str | None:
         if not self.running():
@@ -321,15 +293,7 @@ class NewsletterPane(ClubPane):
         )
 
     async def before_quit(self) -> None:
-        runs = self.running()
-        for run in runs:
-            run.pause(_("the app was closed during the send"))
-        workers = [run.worker for run in runs if run.worker is not None]
-        if workers:
-            await asyncio.wait(
-                [asyncio.ensure_future(worker.wait()) for worker in workers],
-                timeout=QUIT_GRACE_SECONDS,
-            )
+        await self.sends.pause_all(_("the app was closed during the send"), QUIT_GRACE_SECONDS)
 
     def palette_commands(self) -> Iterable[SystemCommand]:
         yield SystemCommand(_("Newsletter: new draft"), _("Write a newsletter"), self.action_new)

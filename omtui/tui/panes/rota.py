@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -226,9 +227,9 @@ class RotaPane(ClubPane):
 
     def say(self, message: str, *, ok: bool) -> None:
         status = self.query_one("#rota-status", Static)
-        status.update(message)
+        status.update(Text(message))
         status.set_class(not ok, "refused")
-        self.notify(message, severity="information" if ok else "error", timeout=6)
+        self.notify(message, severity="information" if ok else "error", timeout=6, markup=False)
 
     def changed(self, message: str) -> None:
         self.say(message, ok=True)
@@ -250,24 +251,27 @@ class RotaPane(ClubPane):
             self.say(_("No volunteer left to assign: tag members volunteer first."), ok=False)
             return
         title = _("Assign a volunteer to {shift}").format(shift=shift.label(self.club.tz))
-        self.app.push_screen(
-            RotaPickDialog(title, choices),
-            lambda member_id: self._assign(shift.id, member_id) if member_id else None,
-        )
+        def picked(member_id: int | None) -> None:
+            if member_id:
+                self._assign(shift.id, member_id)
 
+        self.app.push_screen(RotaPickDialog(title, choices), picked)
+
+    @work(thread=True, group="rota-write", exit_on_error=False)
     def _assign(self, shift_id: int, member_id: int) -> None:
-        result = rota.take_shift(
-            self.club.db,
-            shift_id,
-            member_id,
-            now=self.club.now(),
-            tz=self.club.tz,
-            by="organiser",
-        )
+        """Off the UI thread (like every write here): it may wait for another process."""
+        now, tz = self.club.now(), self.club.tz
+        try:
+            result = self.club.in_worker(
+                lambda db: rota.take_shift(db, shift_id, member_id, now=now, tz=tz, by="organiser")
+            )
+        except OmtuiError as exc:
+            self.app.call_from_thread(self.say, str(exc), ok=False)
+            return
         if result.ok:
-            self.changed(result.message)
+            self.app.call_from_thread(self.changed, result.message)
         else:
-            self.say(result.message, ok=False)
+            self.app.call_from_thread(self.say, result.message, ok=False)
 
     def action_unassign(self) -> None:
         shift = self.selected_shift()
@@ -278,18 +282,22 @@ class RotaPane(ClubPane):
             self.say(_("Nobody is on this shift."), ok=False)
             return
         title = _("Take whom off {shift}?").format(shift=shift.label(self.club.tz))
-        self.app.push_screen(
-            RotaPickDialog(title, [(a.member_id, a.full_name) for a in held]),
-            lambda member_id: self._unassign(shift.id, member_id) if member_id else None,
-        )
+        def picked(member_id: int | None) -> None:
+            if member_id:
+                self._unassign(shift.id, member_id)
 
+        choices = [(a.member_id, a.full_name) for a in held]
+        self.app.push_screen(RotaPickDialog(title, choices), picked)
+
+    @work(thread=True, group="rota-write", exit_on_error=False)
     def _unassign(self, shift_id: int, member_id: int) -> None:
         try:
-            shift = rota.unassign(self.club.db, shift_id, member_id)
+            shift = self.club.in_worker(lambda db: rota.unassign(db, shift_id, member_id))
         except OmtuiError as exc:
-            self.say(str(exc), ok=False)
+            self.app.call_from_thread(self.say, str(exc), ok=False)
             return
-        self.changed(_("Unassigned from {shift}").format(shift=shift.label(self.club.tz)))
+        message = _("Unassigned from {shift}").format(shift=shift.label(self.club.tz))
+        self.app.call_from_thread(self.changed, message)
 
     def action_new_shift(self) -> None:
         self._sync_event()
@@ -298,8 +306,10 @@ class RotaPane(ClubPane):
             self.say(_("There is no upcoming event to add a shift to."), ok=False)
             return
 
-        def save(fields: ShiftFields) -> rota.Shift:
-            return rota.create_shift(self.club.db, cover.event_id, **vars(fields))
+        def save(fields: ShiftFields) -> rota.Shift:  # runs in the form's worker thread
+            return self.club.in_worker(
+                lambda db: rota.create_shift(db, cover.event_id, **vars(fields))
+            )
 
         self.app.push_screen(
             RotaShiftForm(
@@ -316,8 +326,8 @@ class RotaPane(ClubPane):
         if shift is None:
             return
 
-        def save(fields: ShiftFields) -> rota.Shift:
-            return rota.update_shift(self.club.db, shift.id, **vars(fields))
+        def save(fields: ShiftFields) -> rota.Shift:  # runs in the form's worker thread
+            return self.club.in_worker(lambda db: rota.update_shift(db, shift.id, **vars(fields)))
 
         title = _("Edit shift at {event}").format(event=shift.event_title)
         self.app.push_screen(RotaShiftForm(title, self.club.tz, save, shift), self._saved)
@@ -336,10 +346,19 @@ class RotaPane(ClubPane):
 
         def done(yes: bool | None) -> None:
             if yes:
-                rota.delete_shift(self.club.db, shift.id)
-                self.changed(_("Deleted {shift}").format(shift=shift.label(self.club.tz)))
+                self._delete(shift)
 
         self.app.push_screen(ConfirmDialog(question, yes=_("Delete")), done)
+
+    @work(thread=True, group="rota-write", exit_on_error=False)
+    def _delete(self, shift: rota.Shift) -> None:
+        try:
+            self.club.in_worker(lambda db: rota.delete_shift(db, shift.id))
+        except OmtuiError as exc:
+            self.app.call_from_thread(self.say, str(exc), ok=False)
+            return
+        message = _("Deleted {shift}").format(shift=shift.label(self.club.tz))
+        self.app.call_from_thread(self.changed, message)
 
     def action_toggle_who(self) -> None:
         switcher = self.query_one(ContentSwitcher)

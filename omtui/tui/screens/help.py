@@ -51,5 +51,5 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll():
             yield Markdown(HELP_TEXT + ("\n" + self.extra if self.extra else ""))
 
-    def action_dismiss(self, result: None = None) -> None:
+    async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(None)

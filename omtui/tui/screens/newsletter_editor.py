@@ -8,7 +8,7 @@ read-only; duplicating it gives an editable draft.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import Literal
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -28,15 +28,15 @@ from omtui.tui.messages import DataChanged
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.newsletter_plan import wrap
 
-if TYPE_CHECKING:
-    from omtui.tui.panes.newsletter import NewsletterPane
+EditorOutcome = tuple[Literal["send", "open"], int]
+"""What the editor asks of whoever opened it: send this newsletter, or open this copy."""
 
 NARROW = 100
 """Below this width the preview replaces the editor (F2) instead of sitting beside it."""
 PREVIEW_DEBOUNCE = 0.15
 
 
-class NewsletterEditor(Screen[None]):
+class NewsletterEditor(Screen[EditorOutcome | None]):
     """Edit one newsletter (None: a new draft, created on the first save)."""
 
     BINDINGS = [
@@ -48,12 +48,9 @@ class NewsletterEditor(Screen[None]):
         Binding("f4", "duplicate", _("Duplicate")),
     ]
 
-    def __init__(
-        self, club: ClubContext, newsletter_id: int | None, pane: NewsletterPane | None = None
-    ) -> None:
+    def __init__(self, club: ClubContext, newsletter_id: int | None) -> None:
         super().__init__()
         self.club = club
-        self.pane = pane
         self.newsletter_id = newsletter_id
         self.newsletter: nl.Newsletter | None = (
             nl.get_newsletter(club.db, newsletter_id) if newsletter_id is not None else None
@@ -177,7 +174,9 @@ class NewsletterEditor(Screen[None]):
                 tz=config.tz,
                 mailto=config.unsubscribe_mailto or config.smtp.from_address,
                 url=config.unsubscribe_url,
-                events_block=self.newsletter.events_block if self.read_only else None,
+                events_block=self.newsletter.events_block
+                if self.newsletter is not None and self.read_only
+                else None,
                 city=fields["city"],
                 lang=(
                     nl.newsletter_language(db, self.newsletter, config)
@@ -223,8 +222,7 @@ class NewsletterEditor(Screen[None]):
             return
         copy = nl.duplicate(self.club.db, self.newsletter.id, now=self.club.now())
         self.app.post_message(DataChanged("newsletter"))
-        self.action_close()
-        self.app.push_screen(NewsletterEditor(self.club, copy.id, self.pane))
+        self.dismiss(("open", copy.id))
         self.app.notify(_("Duplicated as draft #{id}.").format(id=copy.id))
 
     def action_test_send(self) -> None:
@@ -265,10 +263,7 @@ class NewsletterEditor(Screen[None]):
             return
         if not self.save() or self.newsletter is None:
             return
-        newsletter_id = self.newsletter.id
-        self.action_close()
-        if self.pane is not None:
-            self.pane.send(newsletter_id)
+        self.dismiss(("send", self.newsletter.id))
 
     def action_close(self) -> None:
         """Close, saving changes; if they cannot be saved, ask before dropping them."""

@@ -1,86 +1,31 @@
 """The send progress window: a bar, sent/failed/remaining, rate, ETA; pause, resume, cancel.
 
-A `SendRun` is the TUI's handle on one send started from this app (the Newsletter pane
-owns it and runs the worker). The window only shows it: closing it does not stop the send.
+A `SendRun` is the TUI's handle on one send started from this app (the app's send
+service owns it and runs the worker). The window only shows it and asks the service to
+pause, resume or cancel: closing it does not stop the send.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.markup import escape
-from textual.message import Message
-from textual.message_pump import MessagePump
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, ProgressBar, Static
-from textual.worker import Worker
 
 from omtui.context import ClubContext
 from omtui.core import outbox, sender
 from omtui.core.newsletter import get_newsletter
 from omtui.core.numbers import format_decimal, format_number
 from omtui.i18n import _
+from omtui.tui.newsletter_sends import NewsletterSends, RunChanged, SendRun
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.newsletter_plan import humanize_duration, wrap
 
-if TYPE_CHECKING:
-    from omtui.tui.panes.newsletter import NewsletterPane
-
 UNCERTAIN_SHOWN = 6
 POLL_SECONDS = 1.0
-
-
-class RunChanged(Message):
-    """A send made progress, paused, finished or failed (posted to whoever watches it)."""
-
-    def __init__(self, run: SendRun) -> None:
-        super().__init__()
-        self.run = run
-
-
-@dataclass(eq=False)
-class SendRun:
-    """One send started from this app: its switches, worker and latest progress."""
-
-    newsletter_id: int
-    running: bool = False
-    error: str = ""
-    progress: sender.SendProgress | None = None
-    control: sender.SendControl = field(default_factory=sender.SendControl)
-    asked: str = ""
-    """What the organiser asked of this run ("pause", "cancel"); empty if it stopped by
-    itself (server down, too many errors), which the window shows as bad news."""
-    worker: Worker | None = None
-    watchers: list[MessagePump] = field(default_factory=list)
-
-    def begin(self) -> None:
-        """Reset for a new (or resumed) run."""
-        self.control = sender.SendControl()
-        self.running = True
-        self.error = ""
-        self.asked = ""
-
-    def pause(self, reason: str = "") -> None:
-        self.asked = "pause"
-        self.control.pause(reason)
-
-    def cancel(self) -> None:
-        self.asked = "cancel"
-        self.control.cancel()
-
-    def update(self, progress: sender.SendProgress) -> None:
-        """The sender's progress callback (thread-safe: it only posts messages)."""
-        self.progress = progress
-        self.changed()
-
-    def changed(self) -> None:
-        for watcher in list(self.watchers):
-            watcher.post_message(RunChanged(self))
 
 
 class SendProgressScreen(ModalScreen[None]):
@@ -94,11 +39,11 @@ class SendProgressScreen(ModalScreen[None]):
         Binding("escape", "close", _("Close")),
     ]
 
-    def __init__(self, club: ClubContext, run: SendRun, pane: NewsletterPane) -> None:
+    def __init__(self, club: ClubContext, run: SendRun, sends: NewsletterSends) -> None:
         super().__init__()
         self.club = club
         self.run = run
-        self.pane = pane
+        self.sends = sends
         self.subject = get_newsletter(club.db, run.newsletter_id).subject
         self.state = ""
         """The send's state as last shown (sending, paused, sent, cancelled)."""
@@ -125,7 +70,7 @@ class SendProgressScreen(ModalScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.run.watchers.append(self)
+        self.run.watch(self)
         self.show()
         self.set_interval(POLL_SECONDS, self._poll)
 
@@ -234,10 +179,7 @@ class SendProgressScreen(ModalScreen[None]):
             return
         progress = sender.progress(self.club.db, self.run.newsletter_id)
         if progress.state in ("paused", "sending") and progress.remaining:
-            self.pane.start_run(self.run.newsletter_id)
-            self.run = self.pane.runs[self.run.newsletter_id]
-            if self not in self.run.watchers:
-                self.run.watchers.append(self)
+            self.run = self.sends.start(self.run.newsletter_id, watcher=self)
             self.show()
         else:
             self.notify(_("Nothing to resume."))
@@ -251,10 +193,7 @@ class SendProgressScreen(ModalScreen[None]):
             if not yes:
                 return
             if stopped:  # settle a paused or interrupted send as cancelled
-                self.pane.start_run(self.run.newsletter_id, cancel=True)
-                self.run = self.pane.runs[self.run.newsletter_id]
-                if self not in self.run.watchers:
-                    self.run.watchers.append(self)
+                self.run = self.sends.start(self.run.newsletter_id, cancel=True, watcher=self)
             else:
                 self.run.cancel()
             self.show()
@@ -275,7 +214,9 @@ class SendProgressScreen(ModalScreen[None]):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.pane.start_run(self.run.newsletter_id, resend_uncertain=True)
+                self.run = self.sends.start(
+                    self.run.newsletter_id, resend_uncertain=True, watcher=self
+                )
                 self.show()
 
         self.app.push_screen(

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -135,16 +137,27 @@ class RotaShiftForm(ModalScreen[rota.Shift | None]):
                 needed=int(self._value("needed") or 0),
                 notes=self._value("notes"),
             )
+        except (ValidationError, ValueError) as exc:
+            self._refused(exc)
+            return
+        error.update(_("Saving…"))
+        self._save(fields)
+
+    @work(thread=True, group="shift-form-save", exit_on_error=False)
+    def _save(self, fields: ShiftFields) -> None:
+        """Save off the UI thread: the write may wait for another process's."""
+        try:
             saved = self.save(fields)
-        except ValidationError as exc:
-            error.update(str(exc))
-            if exc.field and self.query(f"#{exc.field}"):
-                self.query_one(f"#{exc.field}", Input).focus()
-            return
         except (OmtuiError, ValueError) as exc:
-            error.update(str(exc))
+            self.app.call_from_thread(self._refused, exc)
             return
-        self.dismiss(saved)
+        self.app.call_from_thread(self.dismiss, saved)
+
+    def _refused(self, exc: Exception) -> None:
+        self.query_one("#form-error", Label).update(Text(str(exc)))
+        field = getattr(exc, "field", None)
+        if field and self.query(f"#{field}"):
+            self.query_one(f"#{field}", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.submit()
