@@ -15,12 +15,13 @@ import pytest
 from omtui.config import Config, NewsletterConfig, SmtpConfig, load_config
 from omtui.core import migrations
 from omtui.core.db import Database
-from omtui.core.demo import DEMO_CLUB_NAME
+from omtui.core.demo import DEMO_CLUB_NAME, build_demo
 from omtui.core.newsletter import (
     Recipient,
     club_name,
     create_draft,
     get_newsletter,
+    list_newsletters,
     mail_language,
     plan_warnings,
     upcoming_events_block,
@@ -219,8 +220,23 @@ def test_send_plan_warns_without_a_club_name(db: Database, now: datetime) -> Non
     assert prepare(db, nl.id, BASE).warnings == ()
 
 
-def test_demo_names_its_club_in_french() -> None:
+def test_demo_names_its_club_in_french(db: Database) -> None:
     assert DEMO_CLUB_NAME == "Club des Office Managers"
+    # The club's name lives in its settings row (the `club_settings` table of the language
+    # work); made here if this database has none, so the test runs on either schema.
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS club_settings (id INTEGER PRIMARY KEY,"
+        " name TEXT NOT NULL DEFAULT '', language TEXT NOT NULL DEFAULT 'fr')"
+    )
+    db.execute("INSERT OR IGNORE INTO club_settings (id) VALUES (1)")
+    assert club_name(db, Config()) == ""
+    build_demo(db, members_count=20)
+    assert club_name(db, Config()) == "Club des Office Managers"
+    assert plan_warnings(db, Config()) == []
+    assert club_name(db, replace(BASE, club_name="Club de Lyon")) == "Club de Lyon"  # config wins
+    sent = [n for n in list_newsletters(db) if n.newsletter.status == "sent"]
+    assert [n.newsletter.language for n in sent] == ["fr"]
+    assert "jeudi 29 octobre, 18:30, Paris" in sent[0].newsletter.events_block
 
 
 # -- migration ---------------------------------------------------------------------------
