@@ -17,6 +17,7 @@ from omtui.core import partners as pt
 from omtui.core.dates import format_day_time, format_local, format_time, humanize_day
 from omtui.core.events_import import import_registrations
 from omtui.core.ics import events_to_ical
+from omtui.core.numbers import format_percent
 from omtui.errors import OmtuiError
 from omtui.i18n import _
 from omtui.paths import open_private
@@ -102,7 +103,9 @@ def _show(club: ClubContext, event: ev.Event) -> None:
         )
     )
     if stats.attendance_rate is not None and event.is_past(club.now()):
-        lines.append(_("Attendance rate: {rate:.0%}").format(rate=stats.attendance_rate))
+        lines.append(
+            _("Attendance rate: {rate}").format(rate=format_percent(stats.attendance_rate))
+        )
     linked = pt.event_partners(db, event.id)
     if linked:
         lines.append(

@@ -24,3 +24,10 @@ def format_decimal(value: float, digits: int = 1, *, lang: str | None = None) ->
 def format_numbers(values: dict[str, int], *, lang: str | None = None) -> dict[str, str]:
     """Every count of `values` formatted, for `_("{new} new").format(**...)`."""
     return {key: format_number(value, lang=lang) for key, value in values.items()}
+
+
+def format_percent(ratio: float, *, lang: str | None = None) -> str:
+    """ "85 %" (no-break space) / "85%": a ratio of 0.853 as a whole percentage."""
+    from babel.numbers import format_percent as babel_format_percent
+
+    return babel_format_percent(ratio, locale=babel_locale(lang))

@@ -155,3 +155,10 @@ def test_babel_is_loaded_lazily() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_percentages() -> None:
+    from omtui.core.numbers import format_percent
+
+    assert format_percent(0.853, lang="fr") == "85\u00a0%"
+    assert format_percent(0.853, lang="en") == "85%"

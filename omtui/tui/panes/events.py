@@ -17,6 +17,7 @@ from omtui.core import events as ev
 from omtui.core import members
 from omtui.core import partners as pt
 from omtui.core.dates import format_day_time, format_numeric, format_time, humanize_day
+from omtui.core.numbers import format_percent
 from omtui.errors import OmtuiError
 from omtui.i18n import _
 from omtui.tui.messages import DataChanged
@@ -217,7 +218,9 @@ class EventsPane(ClubPane):
             ).format(reg=stats.registered, left=left, wait=stats.waiting, att=stats.attended)
         )
         if event.is_past(now) and stats.attendance_rate is not None:
-            lines.append(_("Attendance rate: {rate:.0%}").format(rate=stats.attendance_rate))
+            lines.append(
+                _("Attendance rate: {rate}").format(rate=format_percent(stats.attendance_rate))
+            )
         linked = pt.event_partners(db, event.id)
         if linked:
             names = ", ".join(f"{p.partner.company} ({_(p.role)})" for p in linked)
