@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gettext
 import os
 from pathlib import Path
@@ -39,7 +40,9 @@ def set_language(code: str) -> None:
     _language = code
 
 
+@functools.lru_cache(maxsize=4)
 def translator(code: str) -> gettext.NullTranslations:
     """The catalogue of one language, for text written in a language other than the
     interface's (what members receive is in the club's language)."""
-    return gettext.translation("omtui", localedir=_LOCALE_DIR, languages=[code], fallback=True)
+    locale_dir = Path(__file__).parent / "locale"
+    return gettext.translation("omtui", localedir=locale_dir, languages=[code], fallback=True)
