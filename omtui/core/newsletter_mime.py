@@ -164,8 +164,8 @@ class MessageTemplate:
         # Text part: the Markdown source itself, per-member fields left as slots.
         self._text = self._slots(body_segments, shared)
         lang = language or newsletter.language or config.newsletter.language
-        name = config.club_name if club is None else club
-        footer = footer_segments(config, lang=lang or DEFAULT_MAIL_LANGUAGE, name=name)
+        club_name = config.club_name if club is None else club
+        footer = footer_segments(config, lang=lang or DEFAULT_MAIL_LANGUAGE, name=club_name)
         self._text.append(("\n\n-- \n", None))
         self._text.extend(footer)
         self._text.append(("\n", None))
@@ -173,7 +173,7 @@ class MessageTemplate:
         marker = f"omtuislot{secrets.token_hex(6)}n"
         marked = {name: f"{marker}{i}e" for i, name in enumerate(MEMBER_FIELDS)}
         page = _HTML.format(
-            club=html.escape(name),
+            club=html.escape(club_name),
             content=markdown_to_html(_fill_for_html(body_segments, marked, shared)),
             footer=markdown_to_html(_fill_for_html(footer, marked, {})),
         )
@@ -191,9 +191,9 @@ class MessageTemplate:
             else encode_header("Subject", fill(subject_segments, {}))
         )
         self.boundary = f"=_omtui_{secrets.token_hex(12)}"
-        from_name = smtp.from_name or name
+        from_name = smtp.from_name or club_name
         head = encode_header("From", format_mailbox(from_name, smtp.from_address))
-        head += encode_header("List-Id", f"{name} <{config.list_id}>".strip())
+        head += encode_header("List-Id", f"{club_name} <{config.list_id}>".strip())
         self._shared_head = head
         part = 'Content-Type: text/{kind}; charset="utf-8"\r\n'
         part += "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
