@@ -16,6 +16,7 @@ import click
 
 from omtui import __version__
 from omtui.context import ClubContext
+from omtui.core.text import visible
 from omtui.errors import OmtuiError
 from omtui.i18n import _
 
@@ -40,7 +41,7 @@ class OmtuiGroup(click.Group):
         try:
             return super().invoke(ctx)
         except OmtuiError as exc:
-            click.echo(f"omtui: {exc}", err=True)
+            click.echo(visible(f"omtui: {exc}"), err=True)  # no control char reaches the tty
             ctx.exit(exc.exit_code)
         except sqlite3.Error as exc:  # damaged, full, read-only, busy: one line, no traceback
             from omtui.core.db import explain

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shlex
 import sys
 from pathlib import Path
@@ -10,7 +9,7 @@ from typing import Any
 
 import click
 
-from omtui.commands import pass_club
+from omtui.commands import echo, echo_json, pass_club
 from omtui.context import ClubContext
 from omtui.core import access, sshkeys
 from omtui.core.members import find_by_email
@@ -83,7 +82,7 @@ def grant(
     path = _keys_path(keys_path)
     outcome = access.grant_access(path, member.email, key, forced)
     verb = _("Granted") if outcome == "added" else _("Renewed")
-    click.echo(
+    echo(
         _("{verb} SSH access to {name} <{email}> ({kind} {fp}) in {path}").format(
             verb=verb,
             name=member.full_name,
@@ -106,7 +105,7 @@ def revoke(email: str, fingerprint: str | None, keys_path: Path | None) -> None:
     path = _keys_path(keys_path)
     removed = access.revoke_access(path, email, fingerprint)
     for grant in removed:
-        click.echo(
+        echo(
             _("Revoked {email}: {kind} {fp}").format(
                 email=grant.email, kind=grant.key_type, fp=grant.fingerprint
             )
@@ -140,17 +139,17 @@ def list_access(club: ClubContext, keys_path: Path | None, as_json: bool) -> Non
     grants = access.list_grants(path)
     rows: list[dict[str, Any]] = [{**g.as_dict(), "note": _note(club, g.email)} for g in grants]
     if as_json:
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        echo_json(rows, indent=2)
         return
     if not rows:
-        click.echo(_("No volunteer has SSH access in {path}.").format(path=path))
+        echo(_("No volunteer has SSH access in {path}.").format(path=path))
         return
     width = max(len(r["email"]) for r in rows)
     kind_width = max(len(r["key_type"]) for r in rows)
     for r in rows:
         line = f"{r['email']:<{width}}  {r['key_type']:<{kind_width}}  {r['fingerprint']}"
         extra = "  ".join(x for x in (r["comment"], f"({r['note']})" if r["note"] else "") if x)
-        click.echo(f"{line}  {extra}".rstrip())
+        echo(f"{line}  {extra}".rstrip())
 
 
 COMMANDS: list[click.Command] = [access_group]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from omtui.commands import pass_club
+from omtui.commands import echo, pass_club
 from omtui.context import ClubContext
 from omtui.core.demo import build_demo
 from omtui.core.numbers import format_number
@@ -33,7 +33,7 @@ def demo(club: ClubContext, db_path: str | None, members_count: int) -> None:
             )
         )
     summary = build_demo(club.db, members_count=members_count)
-    click.echo(
+    echo(
         _("Demo club created in {path}: {m} members, {e} events, {s} shifts, {n} drafts.").format(
             path=club.db_path,
             m=format_number(summary.members),

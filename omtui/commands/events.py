@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from omtui.commands import pass_club
+from omtui.commands import echo, echo_json, pass_club
 from omtui.context import ClubContext
 from omtui.core import events as ev
 from omtui.core import partners as pt
@@ -56,16 +55,16 @@ def list_cmd(club: ClubContext, as_json: bool, past: bool, show_all: bool) -> No
                     "attended": stats.attended,
                 }
             )
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        echo_json(rows, indent=2)
         return
     if not found:
-        click.echo(_("No past events.") if past else _("No upcoming events."))
+        echo(_("No past events.") if past else _("No upcoming events."))
         return
     for event in found:
         stats = ev.event_stats(club.db, event.id)
         status = "" if event.status == "confirmed" else f" [{event.status}]"
         waiting = f" +{stats.waiting} " + _("waiting") if stats.waiting else ""
-        click.echo(
+        echo(
             f"{event.id:>4}  {format_day_time(event.starts_at, club.tz)}  "
             f"{event.kind:<7}  {event.title}{status}  ({event.city or _('online')}; "
             f"{_seats(stats)}{waiting}; {humanize_day(event.starts_at, now, club.tz)})"
@@ -124,7 +123,7 @@ def _show(club: ClubContext, event: ev.Event) -> None:
             lines.append(f"  {mark} {reg.full_name} <{reg.email}>")
     for number, reg in enumerate((r for r in regs if r.status == "waiting"), start=1):
         lines.append(f"  {_('waiting')} #{number}: {reg.full_name} <{reg.email}>")
-    click.echo("\n".join(lines))
+    echo("\n".join(lines))
 
 
 @events_group.command("show")
@@ -194,7 +193,7 @@ def add_cmd(club: ClubContext, **options: Any) -> None:
     """Add an event; times are typed in the club's timezone."""
     fields = _fields_from(club, options, None)
     event = ev.create_event(club.db, fields, now=club.now())
-    click.echo(_("Added event {id}: {title}").format(id=event.id, title=event.title))
+    echo(_("Added event {id}: {title}").format(id=event.id, title=event.title))
 
 
 @events_group.command("edit")
@@ -208,7 +207,7 @@ def edit_cmd(club: ClubContext, event_id: int, **options: Any) -> None:
     if not fields:
         raise click.UsageError(_("nothing to change: give at least one option"))
     event = ev.update_event(club.db, event_id, fields, now=club.now())
-    click.echo(_("Updated event {id}: {title}").format(id=event.id, title=event.title))
+    echo(_("Updated event {id}: {title}").format(id=event.id, title=event.title))
 
 
 @events_group.command("register")
@@ -220,10 +219,10 @@ def register_cmd(club: ClubContext, event_id: int, email: str) -> None:
     member = ev.member_by_email(club.db, email)
     reg = ev.register(club.db, event_id, member.id, now=club.now(), source="cli")
     if reg.status == "registered":
-        click.echo(_("{name} is registered.").format(name=member.full_name))
+        echo(_("{name} is registered.").format(name=member.full_name))
     else:
         place = len(ev.waiting_list(club.db, event_id))
-        click.echo(
+        echo(
             _("The event is full: {name} is number {n} on the waiting list.").format(
                 name=member.full_name, n=place
             )
@@ -238,9 +237,9 @@ def cancel_registration_cmd(club: ClubContext, event_id: int, email: str) -> Non
     """Cancel a member's registration; the first on the waiting list takes the seat."""
     member = ev.member_by_email(club.db, email)
     promoted = ev.cancel_registration(club.db, event_id, member.id, now=club.now())
-    click.echo(_("Cancelled {name}'s registration.").format(name=member.full_name))
+    echo(_("Cancelled {name}'s registration.").format(name=member.full_name))
     if promoted:
-        click.echo(_("{name} moved up from the waiting list.").format(name=promoted.full_name))
+        echo(_("{name} moved up from the waiting list.").format(name=promoted.full_name))
 
 
 @events_group.command("checkin")
@@ -254,11 +253,11 @@ def checkin_cmd(club: ClubContext, event_id: int, email: str) -> None:
     reg = ev.check_in(club.db, event_id, member.id, now=club.now())
     if before and before.attended_at:
         when = format_time(reg.attended_at or club.now(), club.tz)
-        click.echo(
+        echo(
             _("{name} was already checked in at {when}.").format(name=member.full_name, when=when)
         )
     else:
-        click.echo(_("{name} checked in.").format(name=member.full_name))
+        echo(_("{name} checked in.").format(name=member.full_name))
 
 
 @events_group.command("guests")
@@ -268,12 +267,12 @@ def guests_cmd(club: ClubContext, event_id: int) -> None:
     """Names-only guest list for the host's reception (no emails or phones)."""
     event = ev.get_event(club.db, event_id)
     names = ev.guest_list(club.db, event_id)
-    click.echo(
+    echo(
         f"{event.title} - {format_day_time(event.starts_at, club.tz, year=True)} "
         f"({len(names)} {_('guests')})"
     )
     for name in names:
-        click.echo(name)
+        echo(name)
 
 
 @events_group.command("ics")
@@ -298,7 +297,7 @@ def ics_cmd(club: ClubContext, event_id: int | None, output: Path | None) -> Non
             fh.write(data)
     except OSError as exc:
         raise OmtuiError(_("cannot write {path}: {error}").format(path=output, error=exc)) from exc
-    click.echo(_("Wrote {n} events to {path}").format(n=len(chosen), path=output), err=True)
+    echo(_("Wrote {n} events to {path}").format(n=len(chosen), path=output), err=True)
 
 
 @events_group.command("import-registrations")
@@ -314,9 +313,9 @@ def import_registrations_cmd(club: ClubContext, event_id: int, file: Path, dry_r
     """
     report = import_registrations(club.db, event_id, file, now=club.now(), dry_run=dry_run)
     for warning in report.warnings:
-        click.echo(_("warning: {text}").format(text=warning), err=True)
+        echo(_("warning: {text}").format(text=warning), err=True)
     verb = _("Would register") if dry_run else _("Registered")
-    click.echo(
+    echo(
         _("{verb} {n} for {title}; {w} on the waiting list; {a} already there.").format(
             verb=verb,
             n=len(report.registered),
@@ -326,13 +325,13 @@ def import_registrations_cmd(club: ClubContext, event_id: int, file: Path, dry_r
         )
     )
     if report.unknown:
-        click.echo(_("Not members (not added; check the address or add them first):"))
+        echo(_("Not members (not added; check the address or add them first):"))
         for line, email in report.unknown:
-            click.echo(f"  {_('line')} {line}: {email}")
+            echo(f"  {_('line')} {line}: {email}")
     if report.invalid:
-        click.echo(_("Rows not used:"))
+        echo(_("Rows not used:"))
     for line, _value, why in report.invalid:
-        click.echo(f"  {_('line')} {line}: {why}")
+        echo(f"  {_('line')} {line}: {why}")
     if report.problems:
         raise click.exceptions.Exit(1)
 
@@ -347,7 +346,7 @@ def partners_group() -> None:
 def partners_list(club: ClubContext) -> None:
     """Every partner."""
     for partner in pt.list_partners(club.db):
-        click.echo(f"{partner.id:>4}  {partner.company}  {partner.contact}  {partner.email}")
+        echo(f"{partner.id:>4}  {partner.company}  {partner.contact}  {partner.email}")
 
 
 @partners_group.command("add")
@@ -359,7 +358,7 @@ def partners_add(club: ClubContext, company: str, contact: str, email: str) -> N
     """Add a partner company."""
     fields = {"company": company, "contact": contact, "email": email}
     partner = pt.add_partner(club.db, fields, now=club.now())
-    click.echo(_("Added partner {id}: {company}").format(id=partner.id, company=partner.company))
+    echo(_("Added partner {id}: {company}").format(id=partner.id, company=partner.company))
 
 
 @partners_group.command("link")
@@ -371,7 +370,7 @@ def partners_link(club: ClubContext, event_id: int, partner: str, role: str) -> 
     """Link a partner (id or company name) to an event."""
     found = pt.find_partner(club.db, partner)
     pt.link_partner(club.db, event_id, found.id, role)
-    click.echo(
+    echo(
         _("{company} is {role} of event {id}.").format(
             company=found.company, role=role, id=event_id
         )
@@ -389,7 +388,7 @@ def partners_unlink(club: ClubContext, event_id: int, partner: str) -> None:
         raise OmtuiError(
             _("{company} is not linked to event {id}").format(company=found.company, id=event_id)
         )
-    click.echo(_("{company} removed from event {id}.").format(company=found.company, id=event_id))
+    echo(_("{company} removed from event {id}.").format(company=found.company, id=event_id))
 
 
 COMMANDS: list[click.Command] = [events_group, partners_group]

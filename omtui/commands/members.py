@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
-from omtui.commands import pass_club
+from omtui.commands import echo, echo_json, pass_club
 from omtui.context import ClubContext
 from omtui.core import importer, members
 from omtui.core.dates import format_date_time, to_iso
 from omtui.core.members import MemberFilter
-from omtui.core.numbers import format_number
+from omtui.core.numbers import format_number, format_numbers
 from omtui.errors import NotFound
 from omtui.i18n import _, ngettext
 
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+SHOWN_LINES = 20  # rejected rows (and row warnings) printed before "... and N more"
 
 
 @click.group("members")
@@ -26,45 +26,73 @@ def members_group() -> None:
 
 def _summary(counts: dict[str, int]) -> str:
     return _("{new} new, {updated} updated, {unchanged} unchanged, {rejected} rejected").format(
-        **counts
+        **format_numbers(counts)
     )
 
 
+def _echo_lines(rows: list[importer.RejectedRow], total: int, template: str) -> None:
+    """The first SHOWN_LINES rows on stderr, then one line for the rest."""
+    for row in rows[:SHOWN_LINES]:
+        email = f" ({row.email})" if row.email else ""
+        echo(template.format(line=row.line, email=email, reason=row.reason), err=True)
+    if total > SHOWN_LINES:
+        echo(_("... and {count} more").format(count=format_number(total - SHOWN_LINES)), err=True)
+
+
 @members_group.command("import")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
 @click.option("--dry-run", is_flag=True, help=_("Show what would change; write nothing."))
+@click.option(
+    "--rejects",
+    "rejects_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=_("Write the rejected rows, with a reason column, to this CSV file."),
+)
 @pass_club
-def import_cmd(club: ClubContext, file: Path, dry_run: bool) -> None:
+def import_cmd(club: ClubContext, file: Path, dry_run: bool, rejects_path: Path | None) -> None:
     """Import members from a CSV FILE (upsert by email).
 
-    Exit 0 when every row was accepted, 1 when some rows were rejected (listed on
-    stderr; the good rows are imported), 2 when the file is unusable (nothing written).
+    Exit 0 when every row was accepted, 1 when some rows were rejected (the first ones
+    on stderr, all of them in the --rejects file; the good rows are imported), 2 when
+    the file is unusable (nothing written).
     """
+    _notice_duplicates(club)
     preview = importer.preview_import(club.db, file, now=club.now())
     delimiter = DELIMITER_NAMES.get(preview.delimiter, preview.delimiter)
-    click.echo(
+    echo(
         _("{path}: {encoding}, {delimiter}-separated").format(
             path=preview.path, encoding=preview.encoding, delimiter=delimiter
         )
     )
     mapped = ", ".join(f"{header} -> {name}" for header, name in preview.columns.items())
-    click.echo(_("Columns: {mapped}").format(mapped=mapped))
+    echo(_("Columns: {mapped}").format(mapped=mapped))
     for warning in preview.warnings:
-        click.echo(_("warning: {warning}").format(warning=warning), err=True)
+        echo(_("warning: {warning}").format(warning=warning), err=True)
+    _echo_lines(
+        preview.row_warnings,
+        preview.row_warning_count,
+        _("line {line}{email}: warning: {reason}"),
+    )
+    outcome: importer.ImportPreview | importer.ImportResult
     if dry_run:
         summary = _summary(preview.counts)
-        click.echo(_("Dry run, nothing written: {summary}").format(summary=summary))
-        rejected = preview.rejected
+        echo(_("Dry run, nothing written: {summary}").format(summary=summary))
+        outcome = preview
     else:
-        result = importer.apply_import(club.db, preview, now=club.now())
-        click.echo(_("Imported: {summary}").format(summary=_summary(result.counts)))
-        rejected = result.rejected
-    for row in rejected:
-        email = f" ({row.email})" if row.email else ""
-        click.echo(
-            _("line {line}{email}: {reason}").format(line=row.line, email=email, reason=row.reason),
+        outcome = importer.apply_import(club.db, preview, now=club.now())
+        echo(_("Imported: {summary}").format(summary=_summary(outcome.counts)))
+    rejected = outcome.counts["rejected"]
+    _echo_lines(outcome.rejected, rejected, _("line {line}{email}: {reason}"))
+    if rejects_path is not None:
+        count = outcome.save_rejects(rejects_path)
+        echo(
+            _("{count} rejected rows written to {path}").format(
+                count=format_number(count), path=rejects_path
+            ),
             err=True,
         )
+    elif rejected > SHOWN_LINES:
+        echo(_("(--rejects FILE writes every rejected row with its reason)"), err=True)
     if rejected:
         click.get_current_context().exit(1)
 
@@ -77,7 +105,7 @@ def import_cmd(club: ClubContext, file: Path, dry_run: bool) -> None:
 def export_cmd(club: ClubContext, file: Path, tag: str | None, city: str | None) -> None:
     """Export members to a CSV FILE (UTF-8, `;`-separated; imports back unchanged)."""
     count = importer.export_members(club.db, file, MemberFilter(tag=tag, city=city))
-    click.echo(
+    echo(
         ngettext(
             "Exported {count} member to {path}", "Exported {count} members to {path}", count
         ).format(count=format_number(count), path=file)
@@ -102,14 +130,15 @@ def list_cmd(
     club: ClubContext, tag: str | None, city: str | None, text: str, as_json: bool
 ) -> None:
     """Print every matching member (no paging), sorted by name."""
+    _notice_duplicates(club)
     found = members.query_members(
         club.db, MemberFilter(text=text, tag=tag, city=city), sort="name", limit=None
     )
     if as_json:
-        click.echo(json.dumps([m.as_dict() for m in found], ensure_ascii=False, indent=1))
+        echo_json([m.as_dict() for m in found], indent=1)
         return
     if not found:
-        click.echo(_("No member matches."))
+        echo(_("No member matches."))
         return
     header = [_("Name"), _("Email"), _("Company"), _("City"), _("Tags"), _("Newsletter")]
     rows = [header] + [
@@ -123,8 +152,8 @@ def list_cmd(
         ]
         for m in found
     ]
-    click.echo(_table(rows))
-    click.echo(
+    echo(_table(rows))
+    echo(
         ngettext("{count} member", "{count} members", len(found)).format(
             count=format_number(len(found))
         )
@@ -138,17 +167,48 @@ def _member(club: ClubContext, email: str) -> members.Member:
     return member
 
 
+def _notice_duplicates(club: ClubContext) -> None:
+    notice = members.duplicate_notice(club.db)
+    if notice:
+        echo(_("notice: {notice}").format(notice=notice), err=True)
+
+
+@members_group.command("duplicates")
+@pass_club
+def duplicates_cmd(club: ClubContext) -> None:
+    """List members whose emails differ only by case, for you to merge.
+
+    They were stored before omtui compared emails this way; they are never merged
+    automatically. Merge each group: edit the member to keep, delete the others.
+    """
+    groups = members.duplicate_emails(club.db)
+    if not groups:
+        echo(_("No two members share an email."))
+        return
+    rows = [[_("Member"), _("Email"), _("Name"), _("Newsletter")]]
+    for group in groups:
+        if len(rows) > 1:
+            rows.append(["", "", "", ""])
+        rows += [
+            [f"#{m.id}", m.email, m.full_name, _("yes") if m.subscribed else _("no")] for m in group
+        ]
+    echo(_table(rows))
+    echo(members.duplicate_notice(club.db))
+
+
 @members_group.command("unsubscribe")
 @click.argument("email")
 @pass_club
 def unsubscribe_cmd(club: ClubContext, email: str) -> None:
     """Unsubscribe EMAIL from the newsletter (recorded with source "cli")."""
     member = _member(club, email)
-    changed = members.set_subscription(club.db, member.id, False, now=club.now(), source="cli")
+    changed = False
+    for same in members.find_all_by_email(club.db, email):  # twins awaiting a merge too
+        changed |= members.set_subscription(club.db, same.id, False, now=club.now(), source="cli")
     if changed:
-        click.echo(_("{email} is unsubscribed.").format(email=member.email))
+        echo(_("{email} is unsubscribed.").format(email=member.email))
     else:
-        click.echo(_("{email} was already unsubscribed.").format(email=member.email))
+        echo(_("{email} was already unsubscribed.").format(email=member.email))
 
 
 @members_group.command("history")
@@ -164,9 +224,9 @@ def history_cmd(club: ClubContext, email: str, as_json: bool) -> None:
             {"subscribed": e.subscribed, "at": to_iso(e.at), "source": e.source, "detail": e.detail}
             for e in events
         ]
-        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+        echo_json(data, indent=1)
         return
-    click.echo(f"{member.full_name} <{member.email}>")
+    echo(f"{member.full_name} <{member.email}>")
     rows = [[_("When"), _("Event"), _("Source")]] + [
         [
             format_date_time(e.at, club.tz),
@@ -175,7 +235,7 @@ def history_cmd(club: ClubContext, email: str, as_json: bool) -> None:
         ]
         for e in events
     ]
-    click.echo(_table(rows))
+    echo(_table(rows))
 
 
 @members_group.command("restore")
@@ -185,7 +245,7 @@ def restore_cmd(club: ClubContext, email: str) -> None:
     """Bring an archived (deleted) member back; they stay unsubscribed."""
     member = _member(club, email)
     members.restore_member(club.db, member.id, now=club.now())
-    click.echo(_("{email} is restored (still unsubscribed).").format(email=member.email))
+    echo(_("{email} is restored (still unsubscribed).").format(email=member.email))
 
 
 COMMANDS: list[click.Command] = [members_group]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import signal
 import sys
 import time
@@ -10,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from omtui.commands import pass_club
+from omtui.commands import echo, echo_json, pass_club
 from omtui.context import ClubContext
 from omtui.core import outbox, sender
 from omtui.core.dates import format_duration, humanize_delta
@@ -50,10 +49,10 @@ def list_command(club: ClubContext, as_json: bool) -> None:
             if nl.status == "draft":
                 item["audience_size"] = audience_size(club.db, nl.audience_tags, nl.audience_city)
             out.append(item)
-        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+        echo_json(out, indent=2)
         return
     if not summaries:
-        click.echo(_("No newsletters yet: create one with `omtui newsletter new`."))
+        echo(_("No newsletters yet: create one with `omtui newsletter new`."))
         return
     now = club.now()
     for s in summaries:
@@ -71,7 +70,7 @@ def list_command(club: ClubContext, as_json: bool) -> None:
         state = nl.status
         if state == "sending" and not sender.is_running(club.db_path, nl.id):
             state = _("interrupted")
-        click.echo(
+        echo(
             f"{nl.id:>4}  {state:<11}  {nl.subject[:40]:<40}  "
             f"{_audience_text(nl.audience_tags, nl.audience_city)}  {counts}  "
             f"{humanize_delta(when, now) if when else ''}"
@@ -101,7 +100,7 @@ def new_command(
             _("{path} is not UTF-8 text; save it as UTF-8 and try again").format(path=body_file)
         ) from exc
     nl = create_draft(club.db, subject=subject, body=body, tags=tags, city=city, now=club.now())
-    click.echo(nl.id)
+    echo(nl.id)
 
 
 @newsletter.command("test")
@@ -111,11 +110,11 @@ def new_command(
 def test_command(club: ClubContext, newsletter_id: int, to: str) -> None:
     """Send one test message (subject prefixed [TEST]) to one address."""
     message_id = sender.send_test(club.db, newsletter_id, club.config, to, now=club.now())
-    click.echo(_("Test message sent to {to} ({id}).").format(to=to, id=message_id))
+    echo(_("Test message sent to {to} ({id}).").format(to=to, id=message_id))
 
 
 def _print_plan(plan, subject: str) -> None:
-    click.echo(
+    echo(
         _('Newsletter {id} "{subject}" will go to {n} members.').format(
             id=plan.newsletter_id, subject=subject, n=format_number(plan.count)
         )
@@ -125,21 +124,21 @@ def _print_plan(plan, subject: str) -> None:
             continue
         label = _(LEFT_OUT_REASONS[reason])
         shown = ", ".join(emails[:5]) + (" …" if len(emails) > 5 else "")
-        click.echo(
+        echo(
             _("  left out, {reason}: {n}").format(reason=label, n=format_number(len(emails)))
         )
         if reason != "unsubscribed":
-            click.echo(f"    {shown}")
+            echo(f"    {shown}")
     if plan.outside_audience:
-        click.echo(
+        echo(
             _("  left out, outside the audience: {n} subscribed members").format(
                 n=format_number(plan.outside_audience)
             )
         )
     for warning in plan.warnings:
-        click.echo(_("Warning: {warning}").format(warning=warning), err=True)
+        echo(_("Warning: {warning}").format(warning=warning), err=True)
     if plan.rate > 0:
-        click.echo(
+        echo(
             _("At {rate} messages a second this takes about {duration}.").format(
                 rate=format_number(plan.rate), duration=format_duration(plan.estimated_seconds)
             )
@@ -167,7 +166,7 @@ class _Reporter:
         if time.monotonic() - self.last_line >= 2 or not p.running:
             self.last_line = time.monotonic()
             eta = format_duration(p.eta_seconds) if p.eta_seconds else "?"
-            click.echo(
+            echo(
                 _(
                     "sent {sent}/{total}, failed {failed}, remaining {remaining}, "
                     "{rate}/s, {eta} left"
@@ -200,7 +199,7 @@ def send_command(club: ClubContext, newsletter_id: int, yes: bool, resend_uncert
     db = club.db
     nl = get_newsletter(db, newsletter_id)
     if nl.status == "sent" and not resend_uncertain:
-        click.echo(_("Newsletter {id} was already sent.").format(id=nl.id))
+        echo(_("Newsletter {id} was already sent.").format(id=nl.id))
         _print_status(club, newsletter_id)
         return
     if nl.status == "cancelled":
@@ -229,7 +228,7 @@ def send_command(club: ClubContext, newsletter_id: int, yes: bool, resend_uncert
                     id=newsletter_id
                 )
             )
-        click.echo(
+        echo(
             _("Resuming newsletter {id}: {sent} sent, {queued} still to send.").format(
                 id=newsletter_id,
                 sent=format_number(before.sent),
@@ -260,7 +259,7 @@ def send_command(club: ClubContext, newsletter_id: int, yes: bool, resend_uncert
         signal.signal(signal.SIGINT, previous)
         reporter.close()
     if outcome.recovered_uncertain:
-        click.echo(
+        echo(
             _(
                 "{n} messages were in flight when the previous send stopped: marked uncertain."
             ).format(n=format_number(outcome.recovered_uncertain))
@@ -276,7 +275,7 @@ def send_command(club: ClubContext, newsletter_id: int, yes: bool, resend_uncert
 
 def _print_status(club: ClubContext, newsletter_id: int) -> None:
     p = sender.progress(club.db, newsletter_id)
-    click.echo(
+    echo(
         _(
             "Newsletter {id}: {state}. {sent} sent, {failed} failed, {uncertain} uncertain, "
             "{queued} queued (of {total})."
@@ -291,19 +290,19 @@ def _print_status(club: ClubContext, newsletter_id: int) -> None:
         )
     )
     if p.message:
-        click.echo(_("Reason: {reason}").format(reason=p.message))
+        echo(_("Reason: {reason}").format(reason=p.message))
     for row in outbox.rows_in_state(club.db, newsletter_id, "failed", limit=20):
-        click.echo(_("  failed: {email}: {reply}").format(email=row.email, reply=row.reply))
+        echo(_("  failed: {email}: {reply}").format(email=row.email, reply=row.reply))
     uncertain = outbox.rows_in_state(club.db, newsletter_id, "uncertain")
     if uncertain:
-        click.echo(
+        echo(
             _(
                 "Uncertain (in flight at an interruption; maybe received, not resent unless "
                 "you run `omtui newsletter send {id} --resend-uncertain`):"
             ).format(id=newsletter_id)
         )
         for row in uncertain:
-            click.echo(f"  {row.email}")
+            echo(f"  {row.email}")
 
 
 @newsletter.command("status")
@@ -324,7 +323,7 @@ def status_command(club: ClubContext, newsletter_id: int, as_json: bool) -> None
     data["uncertain_recipients"] = [
         r.as_dict() for r in outbox.rows_in_state(club.db, newsletter_id, "uncertain")
     ]
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    echo_json(data, indent=2)
 
 
 COMMANDS: list[click.Command] = [newsletter]

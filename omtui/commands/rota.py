@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
 
-from omtui.commands import pass_club
+from omtui.commands import echo, echo_json, pass_club
 from omtui.context import ClubContext
 from omtui.core import rota
 from omtui.core.dates import format_local, parse_local, to_iso
@@ -64,25 +63,25 @@ def rota_group(ctx: click.Context, email: str | None, as_json: bool, past: bool)
     held, gone = rota.assignments(db, ids), rota.assignments(db, ids, dropped=True)
     if as_json:
         rows = [_shift_dict(club, s, held.get(s.id, []), gone.get(s.id, [])) for s in shifts]
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        echo_json(rows, indent=2)
         return
     if not shifts:
-        click.echo(_("No shifts for this volunteer.") if email else _("No upcoming shifts."))
+        echo(_("No shifts for this volunteer.") if email else _("No upcoming shifts."))
         return
     event_id = None
     for shift in shifts:
         if shift.event_id != event_id:
-            click.echo(("" if event_id is None else "\n") + shift.event_title)
+            echo(("" if event_id is None else "\n") + shift.event_title)
             event_id = shift.event_id
         names = ", ".join(a.full_name for a in held.get(shift.id, [])) or "-"
         gap = "  " + _("GAP: {n} missing").format(n=shift.missing) if shift.missing else ""
-        click.echo(
+        echo(
             f"{shift.id:>5}  {shift.when(club.tz):<24}  {shift.role:<16} "
             f"{shift.filled}/{shift.needed}  {names}{gap}"
         )
         for a in gone.get(shift.id, []):
             reason = a.drop_reason or _("no reason given")
-            click.echo(
+            echo(
                 "       " + _("dropped by {name}: {reason}").format(name=a.full_name, reason=reason)
             )
 
@@ -99,7 +98,7 @@ def assign_cmd(club: ClubContext, shift_id: int, email: str) -> None:
     )
     if not result.ok:
         raise OmtuiError(result.message)
-    click.echo(_("{name}: {message}").format(name=volunteer.full_name, message=result.message))
+    echo(_("{name}: {message}").format(name=volunteer.full_name, message=result.message))
 
 
 @rota_group.command("unassign")
@@ -110,9 +109,7 @@ def unassign_cmd(club: ClubContext, shift_id: int, email: str) -> None:
     """Take a volunteer off a shift."""
     volunteer = rota.require_volunteer(club.db, email)
     shift = rota.unassign(club.db, shift_id, volunteer.id)
-    click.echo(
-        _("{name} is off {shift}").format(name=volunteer.full_name, shift=shift.label(club.tz))
-    )
+    echo(_("{name} is off {shift}").format(name=volunteer.full_name, shift=shift.label(club.tz)))
 
 
 def _when(club: ClubContext, text: str, field: str):
@@ -147,7 +144,7 @@ def add_cmd(
         needed=needed,
         notes=notes,
     )
-    click.echo(_("Shift {id}: {shift}").format(id=shift.id, shift=shift.label(club.tz)))
+    echo(_("Shift {id}: {shift}").format(id=shift.id, shift=shift.label(club.tz)))
 
 
 @rota_group.command("delete")
@@ -164,7 +161,7 @@ def delete_cmd(club: ClubContext, shift_id: int, yes: bool) -> None:
     ):
         raise click.Abort()
     rota.delete_shift(club.db, shift_id)
-    click.echo(_("Deleted {shift}").format(shift=shift.label(club.tz)))
+    echo(_("Deleted {shift}").format(shift=shift.label(club.tz)))
 
 
 COMMANDS: list[click.Command] = [rota_group]

@@ -9,7 +9,8 @@ import click
 from omtui.commands import pass_club
 from omtui.context import ClubContext
 from omtui.core import rota
-from omtui.errors import UnusableInput
+from omtui.crashlog import crash_line, log_error
+from omtui.errors import OmtuiError, UnusableInput
 from omtui.i18n import _
 
 
@@ -28,9 +29,19 @@ def volunteer(club: ClubContext, email: str) -> None:
         raise UnusableInput(
             _("omtui volunteer needs a terminal: connect with `ssh -t` (or from a terminal)")
         )
-    from omtui.tui.volunteer import VolunteerApp  # lazy: the CLI never imports Textual otherwise
+    try:
+        from omtui.tui.volunteer import VolunteerApp  # lazy: the CLI never imports Textual
 
-    VolunteerApp(club, volunteer).run()
+        app = VolunteerApp(club, volunteer)
+        app.run()  # an error inside the app: one line on screen, details in the log
+    except OmtuiError:
+        raise
+    except Exception as exc:  # outside the app: the volunteer still gets one line only
+        log_error(exc, db_path=club.db_path, who=volunteer.email)
+        click.echo(crash_line(), err=True)
+        raise SystemExit(1) from None
+    if app.return_code:
+        raise SystemExit(app.return_code)
 
 
 COMMANDS: list[click.Command] = [volunteer]

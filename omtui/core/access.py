@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from omtui.core.db import Database
-from omtui.core.members import Member, find_by_email, normalise_email
+from omtui.core.members import Member, email_key, find_by_email, normalise_email
 from omtui.core.sshkeys import KEY_TYPES, PublicKey
 from omtui.errors import NotFound, UnusableInput, ValidationError
 from omtui.i18n import _
@@ -337,7 +337,7 @@ def grant_access(path: Path, email: str, key: PublicKey, command: str) -> str:
                         "write; ask the volunteer for another key"
                     ).format(n=number, path=path)
                 )
-            if owner.lower() != email.lower():
+            if email_key(owner) != email_key(email):
                 raise AccessError(
                     _(
                         "this key is already granted to {other}; revoke it first "
@@ -357,7 +357,7 @@ def grant_access(path: Path, email: str, key: PublicKey, command: str) -> str:
 
 def revoke_access(path: Path, email: str, fingerprint: str | None = None) -> list[Grant]:
     """Remove the volunteer's lines (only the key with `fingerprint` if given)."""
-    wanted = email.strip().lower()
+    wanted = email_key(email)
     path = _target(path)
     if not path.exists():
         raise NotFound(_("{path} does not exist; nobody has access").format(path=path))
@@ -369,7 +369,7 @@ def revoke_access(path: Path, email: str, fingerprint: str | None = None) -> lis
             grant = grants.get(number)
             if (
                 grant is not None
-                and grant.email.lower() == wanted
+                and email_key(grant.email) == wanted
                 and (fingerprint is None or grant.fingerprint == fingerprint)
             ):
                 removed.append(grant)

@@ -1,8 +1,13 @@
 """Read a CSV file as a person's spreadsheet writes it, whatever its encoding and delimiter.
 
-Generic: the members import and the event registrations import both use it.
+Generic: the members import and the event registrations import both use it. Files are
+read as a stream (`open_csv`), so a 600,000-row file never sits in memory.
 
-- Encoding: UTF-8 with a BOM, UTF-8, or cp1252 (French Excel's "CSV (séparateur : point-virgule)").
+- Only regular files are read: a folder, a FIFO or a device (`/dev/zero`) is refused
+  before reading, and a line longer than MAX_LINE_CHARS stops the reading.
+- Encoding: UTF-8 with a BOM, UTF-8, or cp1252 (French Excel's "CSV (séparateur : point-virgule)"),
+  UTF-16 with or without BOM (detected by its NUL bytes), each decoded strictly. A file
+  mixing UTF-8 and cp1252 lines is refused, naming a line of each.
 - Delimiter: `,`, `;` or tab, guessed from the header line (quotes respected).
 - Headers are matched to fields through aliases, ignoring case, accents, spaces and
   punctuation ("Prénom", "PRENOM", "first name", "First_Name" are all the same key).
@@ -14,20 +19,52 @@ A file that is binary, empty, or has no header raises UnusableInput.
 
 from __future__ import annotations
 
+import codecs
 import csv
+import hashlib
 import io
+import os
 import re
-from collections.abc import Mapping
+import stat
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
+from typing import BinaryIO
 
+from omtui.core.numbers import format_number
 from omtui.core.text import fold
 from omtui.errors import UnusableInput
-from omtui.i18n import _
+from omtui.i18n import _, ngettext
 
 DELIMITERS = (",", ";", "\t")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet run a cell (OWASP's CSV injection list)."""
+_PHONE = re.compile(r"[+0-9 .()-]*[0-9][+0-9 .()-]*")
 MAX_BYTES = 200 * 1024 * 1024
+MAX_LINE_CHARS = 1024 * 1024
+"""A longer line (a header of 10,000 columns is ~150 kB) means this is no spreadsheet."""
+CHUNK_BYTES = 1024 * 1024
+LISTED_UNKNOWN = 3  # up to this many unknown columns get a warning each, more get one line
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+def neutralise(value: str) -> str:
+    """A cell value a spreadsheet shows as text: a leading apostrophe before `=`, `+`, `-`,
+    `@`, tab or CR (OWASP), except phone numbers (only `+`, digits, spaces, dots, dashes,
+    parentheses). Values that already start with apostrophes before such a character get
+    one more, so `restore()` gives every value back exactly."""
+    if value.lstrip("'").startswith(FORMULA_STARTS) and not _PHONE.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def restore(cell: str) -> str:
+    """The value `neutralise()` protected: one leading apostrophe removed when what follows
+    it (after any further apostrophes) starts like a formula."""
+    if cell.startswith("'") and cell.lstrip("'").startswith(FORMULA_STARTS):
+        return cell[1:]
+    return cell
 
 
 def header_key(header: str) -> str:
@@ -41,6 +78,7 @@ class CsvRow:
 
     line: int
     values: dict[str, str]
+    cells: list[str] = field(default_factory=list)  # the row as written in the file
 
 
 @dataclass
@@ -55,46 +93,155 @@ class CsvTable:
     unknown: list[str]  # headers that map to no field (ignored)
     rows: list[CsvRow] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    digest: str = ""  # sha256 of the file's bytes
+
+
+def _not_text(path: Path) -> UnusableInput:
+    return UnusableInput(
+        _("{path} is not a CSV file (it contains binary data); nothing was imported").format(
+            path=path
+        )
+    )
+
+
+def _open_regular(path: Path) -> BinaryIO:
+    """Open `path` for reading if it is a regular file of acceptable size; never blocks.
+
+    Checked on the open file (not on the name), so a FIFO or a device swapped in after a
+    check is refused as well.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise UnusableInput(
+            _("cannot read {path}: {error}").format(path=path, error=exc.strerror or exc)
+        ) from exc
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise UnusableInput(
+            _(
+                "{path} is not a regular file (a folder, a pipe or a device); "
+                "give the path of a CSV file; nothing was imported"
+            ).format(path=path)
+        )
+    if info.st_size > MAX_BYTES:
+        os.close(fd)
+        raise UnusableInput(_("{path} is too large for a CSV import").format(path=path))
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
+
+
+def _utf16_order(sample: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' when NUL bytes sit at every other position, as in text
+    saved as UTF-16 without a BOM; None otherwise."""
+    sample = sample[: len(sample) // 2 * 2]
+    even, odd = sample[0::2], sample[1::2]
+    if len(odd) < 2:
+        return None
+    even_nul, odd_nul = even.count(0) / len(even), odd.count(0) / len(odd)
+    if odd_nul > 0.7 and even_nul < 0.05:
+        order = "utf-16-le"
+    elif even_nul > 0.7 and odd_nul < 0.05:
+        order = "utf-16-be"
+    else:
+        return None
+    text = sample.decode(order, errors="replace")
+    if any(ch < " " and ch not in "\t\r\n" for ch in text):
+        return None  # control characters: binary data with NULs, not text
+    return order
+
+
+def _survey(fh: BinaryIO, path: Path) -> tuple[str, str]:
+    """(encoding, sha256) of the whole file, read in chunks: every byte is checked to
+    decode strictly in the encoding returned, so the rows never hold mojibake."""
+    digest = hashlib.sha256()
+    head = fh.read(CHUNK_BYTES)
+    digest.update(head)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    elif head.startswith(b"\xef\xbb\xbf"):
+        encoding = "utf-8-sig"
+    elif b"\x00" in head[:65536]:
+        encoding = _utf16_order(head[:65536]) or ""
+        if not encoding:
+            raise _not_text(path)
+    else:
+        encoding = "utf-8"
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    chunk = head
+    failed = False
+    while chunk:
+        if not failed:
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                failed = True
+        chunk = fh.read(CHUNK_BYTES)
+        digest.update(chunk)
+    if not failed:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            failed = True
+    if not failed:
+        return encoding, digest.hexdigest()
+    if encoding == "utf-8":
+        fh.seek(0)
+        return _utf8_or_cp1252(fh, path), digest.hexdigest()
+    if encoding.startswith("utf-16"):
+        raise UnusableInput(
+            _(
+                "{path} looks like UTF-16 text but does not decode as such; save it as "
+                '"CSV UTF-8" and try again; nothing was imported'
+            ).format(path=path)
+        )
+    raise UnusableInput(
+        _(
+            '{path} starts like UTF-8 but is not; save it as "CSV UTF-8" and try again; '
+            "nothing was imported"
+        ).format(path=path)
+    )
+
+
+def _utf8_or_cp1252(fh: BinaryIO, path: Path) -> str:
+    """A file that is not all UTF-8: cp1252 if every line is, else say which line is what."""
+    utf8_line = bad_line = 0
+    number = 0
+    while line := fh.readline(MAX_LINE_CHARS * 4):
+        number += 1
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            bad_line = bad_line or number
+        else:
+            utf8_line = utf8_line or number
+        try:
+            line.decode("cp1252")
+        except UnicodeDecodeError:
+            raise UnusableInput(
+                _(
+                    "{path}: line {line} is neither UTF-8 nor Windows (cp1252) text; save the "
+                    'file as "CSV UTF-8" and try again; nothing was imported'
+                ).format(path=path, line=number)
+            ) from None
+        if utf8_line and bad_line:
+            raise UnusableInput(
+                _(
+                    "{path} mixes encodings: line {utf8} is UTF-8 but line {other} is not "
+                    '(Windows cp1252?); save the file as "CSV UTF-8" and try again; '
+                    "nothing was imported"
+                ).format(path=path, utf8=utf8_line, other=bad_line)
+            )
+    return "cp1252"
 
 
 def decode(data: bytes, path: Path) -> tuple[str, str]:
-    """(text, encoding name): UTF-8 with BOM, UTF-8, else cp1252; UnusableInput if binary.
-
-    UTF-16 with a BOM (Excel's "Unicode text") is read too.
-    """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError:
-            pass  # not text after all: the binary check below says so
-    if b"\x00" in data[:65536]:
-        raise UnusableInput(
-            _("{path} is not a CSV file (it contains binary data); nothing was imported").format(
-                path=path
-            )
-        )
-    if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return data[3:].decode("utf-8"), "utf-8-sig"
-        except UnicodeDecodeError as exc:
-            raise UnusableInput(
-                _("{path} starts like UTF-8 but is not ({error}); nothing was imported").format(
-                    path=path, error=exc
-                )
-            ) from exc
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError as exc:
-        raise UnusableInput(
-            _(
-                "{path} is neither UTF-8 nor Windows (cp1252) text; save it as "
-                '"CSV UTF-8" and try again'
-            ).format(path=path)
-        ) from exc
+    """(text, encoding name) of a whole file's bytes, by the rules of `open_csv`."""
+    encoding, _digest = _survey(io.BytesIO(data), path)
+    return data.decode(encoding), encoding
 
 
 def sniff_delimiter(first_line: str) -> str:
@@ -110,74 +257,154 @@ def sniff_delimiter(first_line: str) -> str:
     return best if counts[best] else ","
 
 
-def read_csv(path: Path | str, aliases: Mapping[str, str]) -> CsvTable:
-    """Read `path`, mapping headers to fields with `aliases` (header_key -> field name).
+class CsvReader:
+    """An open CSV file: `table` describes it (rows empty), iterating yields its CsvRows.
 
-    Keys of `aliases` are compared through `header_key`, so they may be written naturally
-    ("prénom", "e-mail"). When two headers map to the same field, the first wins and a
-    warning says so. Raises UnusableInput for unreadable, binary or empty files.
+    Use as a context manager (`with open_csv(path, aliases) as reader:`). Raises
+    UnusableInput for unreadable, binary, empty or oversized files and lines.
     """
-    path = Path(path)
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            raise UnusableInput(_("{path} is too large for a CSV import").format(path=path))
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UnusableInput(
-            _("cannot read {path}: {error}").format(path=path, error=exc.strerror or exc)
-        ) from exc
-    text, encoding = decode(data, path)
-    first_line = next((ln for ln in io.StringIO(text) if ln.strip()), "")
-    if not first_line:
-        raise UnusableInput(_("{path} is empty; nothing was imported").format(path=path))
-    delimiter = sniff_delimiter(first_line)
-    keyed = {header_key(k): v for k, v in aliases.items()}
 
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
-    headers: list[str] | None = None
-    table: CsvTable | None = None
-    positions: list[tuple[int, str]] = []
-    last_index = -1
-    previous_end = 0
-    try:
-        for cells in reader:
-            start = previous_end + 1
-            previous_end = reader.line_num
-            if not "".join(cells).strip():
-                continue  # blank line (or a row of empty cells)
-            if headers is None:
-                headers = [c.strip() for c in cells]
-                table = CsvTable(path, encoding, delimiter, headers, {}, [])
-                for index, header in enumerate(headers):
-                    name = keyed.get(header_key(header))
-                    if name is None:
-                        if header:
-                            table.unknown.append(header)
-                    elif name in table.columns.values():
-                        table.warnings.append(
-                            _("column {header!r} repeats {field!r}; it was ignored").format(
-                                header=header, field=name
-                            )
-                        )
-                    else:
-                        table.columns[header] = name
-                        positions.append((index, name))
-                last_index = max((i for i, _name in positions), default=-1)
-                continue
-            assert table is not None
+    def __init__(self, path: Path | str, aliases: Mapping[str, str]) -> None:
+        self.path = Path(path)
+        self._raw = _open_regular(self.path)
+        try:
+            encoding, digest = _survey(self._raw, self.path)
+            self._raw.seek(0)
+            self._text = io.TextIOWrapper(self._raw, encoding=encoding, newline="")
+            self._line = 0
+            self._start_table(aliases, encoding, digest)
+        except BaseException:
+            self._raw.close()
+            raise
+
+    def _physical_lines(self) -> Iterator[str]:
+        """The file's lines, each at most MAX_LINE_CHARS long (else UnusableInput)."""
+        while line := self._text.readline(MAX_LINE_CHARS):
+            self._line += 1
+            if len(line) >= MAX_LINE_CHARS and not line.endswith("\n"):
+                raise UnusableInput(
+                    _(
+                        "{path}: line {line} is longer than {limit} characters; "
+                        "is it a CSV file? nothing was imported"
+                    ).format(path=self.path, line=self._line, limit=format_number(MAX_LINE_CHARS))
+                )
+            yield line
+
+    def _start_table(self, aliases: Mapping[str, str], encoding: str, digest: str) -> None:
+        lines = self._physical_lines()
+        try:
+            first = next(ln for ln in lines if ln.strip())
+        except StopIteration:
+            raise UnusableInput(
+                _("{path} is empty; nothing was imported").format(path=self.path)
+            ) from None
+        except UnicodeDecodeError as exc:
+            raise _not_text(self.path) from exc
+        self.delimiter = sniff_delimiter(first)
+        first_number = self._line
+
+        def source() -> Iterator[str]:
+            yield first
+            yield from lines
+
+        self._reader = csv.reader(source(), delimiter=self.delimiter, strict=False)
+        self._previous_end = first_number - 1
+        cells = self._next_cells()
+        assert cells is not None  # the first line is not blank
+        headers = [c.strip() for c in cells]
+        keyed = {header_key(k): v for k, v in aliases.items()}
+        table = CsvTable(self.path, encoding, self.delimiter, headers, {}, [], digest=digest)
+        self._positions: list[tuple[int, str]] = []
+        for index, header in enumerate(headers):
+            name = keyed.get(header_key(header))
+            if name is None:
+                if header:
+                    table.unknown.append(header)
+            elif name in table.columns.values():
+                table.warnings.append(
+                    _("column {header!r} repeats {field!r}; it was ignored").format(
+                        header=header, field=name
+                    )
+                )
+            else:
+                table.columns[header] = name
+                self._positions.append((index, name))
+        self._last_index = max((i for i, _name in self._positions), default=-1)
+        unknown = table.unknown
+        if len(unknown) <= LISTED_UNKNOWN:
+            for header in unknown:
+                table.warnings.append(
+                    _("unknown column {header!r} was ignored").format(header=header)
+                )
+        else:
+            shown = ", ".join(repr(h) for h in unknown[:LISTED_UNKNOWN])
+            table.warnings.append(
+                ngettext(
+                    "{count} unknown column was ignored: {shown} ...",
+                    "{count} unknown columns were ignored: {shown} ...",
+                    len(unknown),
+                ).format(count=format_number(len(unknown)), shown=shown)
+            )
+        self.table = table
+
+    def _next_cells(self) -> list[str] | None:
+        """The next non-blank record's cells (self._start set to its first line), or None."""
+        try:
+            for cells in self._reader:
+                self._start = self._previous_end + 1
+                self._previous_end = self._line
+                if "".join(cells).strip():
+                    return cells
+        except csv.Error as exc:
+            raise UnusableInput(
+                _("{path} is not a readable CSV file (line {line}: {error})").format(
+                    path=self.path, line=self._line, error=exc
+                )
+            ) from exc
+        except UnicodeDecodeError as exc:  # the file changed since it was surveyed
+            raise UnusableInput(
+                _("{path} changed while it was read; nothing was imported").format(path=self.path)
+            ) from exc
+        return None
+
+    def __iter__(self) -> Iterator[CsvRow]:
+        positions, last_index = self._positions, self._last_index
+        while (cells := self._next_cells()) is not None:
             if len(cells) > last_index:
                 values = {name: cells[index] for index, name in positions}
             else:  # a short row: missing cells are empty
                 values = {name: cells[i] if i < len(cells) else "" for i, name in positions}
-            table.rows.append(CsvRow(start, values))
-    except csv.Error as exc:
-        raise UnusableInput(
-            _("{path} is not a readable CSV file (line {line}: {error})").format(
-                path=path, line=reader.line_num, error=exc
-            )
-        ) from exc
-    if table is None:
-        raise UnusableInput(_("{path} is empty; nothing was imported").format(path=path))
-    for header in table.unknown:
-        table.warnings.append(_("unknown column {header!r} was ignored").format(header=header))
+            for name, value in values.items():
+                if value[:1] == "'":
+                    values[name] = restore(value)
+            yield CsvRow(self._start, values, cells)
+
+    def close(self) -> None:
+        self._raw.close()
+
+    def __enter__(self) -> CsvReader:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def open_csv(path: Path | str, aliases: Mapping[str, str]) -> CsvReader:
+    """Open `path` for streaming, mapping headers to fields with `aliases` (header_key ->
+    field name). Keys of `aliases` are compared through `header_key`, so they may be
+    written naturally ("prénom", "e-mail"). When two headers map to the same field, the
+    first wins and a warning says so."""
+    return CsvReader(path, aliases)
+
+
+def read_csv(path: Path | str, aliases: Mapping[str, str]) -> CsvTable:
+    """The whole of `path` in memory (small files: event registrations); see open_csv."""
+    with open_csv(path, aliases) as reader:
+        table = reader.table
+        table.rows = list(reader)
     return table

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from omtui.core import members
 from omtui.core.dates import from_iso, parse_local, to_iso
 from omtui.core.db import Database
-from omtui.core.text import fold
+from omtui.core.text import clean_text, fold
 from omtui.errors import NotFound, OmtuiError, ValidationError
 from omtui.i18n import _
 
@@ -213,9 +213,9 @@ def clean_event(db: Database, fields: Mapping[str, Any]) -> dict[str, Any]:
         elif name in _TIME_FIELDS:
             out[name] = value
         elif name in ("description", "access_notes"):
-            out[name] = str(value or "").strip()
+            out[name] = clean_text(value, multiline=True).strip()  # no control characters
         else:
-            out[name] = " ".join(str(value or "").split())
+            out[name] = " ".join(clean_text(value).split())
     out["kind"] = out["kind"].lower() or "meetup"
     out["status"] = out["status"].lower() or "planned"
     if out["kind"] not in KINDS:

@@ -114,10 +114,10 @@ def _import_row(
     except ValidationError as exc:
         report.invalid.append((line, raw.strip(), str(exc)))
         return
-    if email.lower() in seen:
+    if members.email_key(email) in seen:
         report.already.append(email)
         return
-    seen.add(email.lower())
+    seen.add(members.email_key(email))
     member = members.find_by_email(db, email)
     if member is None:
         report.unknown.append((line, email))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import re
 import secrets
+import unicodedata
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,9 +20,9 @@ from typing import Any
 
 from omtui.core.dates import from_iso, to_iso
 from omtui.core.db import Database
-from omtui.core.text import fold
+from omtui.core.text import clean_text, fold
 from omtui.errors import NotFound, ValidationError
-from omtui.i18n import _
+from omtui.i18n import _, ngettext
 
 EDITABLE_FIELDS: tuple[str, ...] = (
     "first_name",
@@ -177,6 +178,15 @@ def normalise_email(raw: str) -> str:
     return result.normalized
 
 
+def email_key(address: str) -> str:
+    """What two addresses must share to be the same member's: the whole address case-folded
+    (Unicode, not only ASCII like SQLite's NOCASE) and in NFC: "ÉLISE@x" is "élise@x"."""
+    address = (address or "").strip()
+    if address.isascii():
+        return address.lower()
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", address).casefold())
+
+
 def split_tags(raw: str | Iterable[str] | None) -> tuple[str, ...]:
     """ "Volunteer, speaker;partner" -> ("partner", "speaker", "volunteer")."""
     if not raw:
@@ -200,6 +210,9 @@ def clean_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
         raise ValidationError(_("unknown member fields: {names}").format(names=sorted(unknown)))
     out: dict[str, Any] = {}
     for name, value in fields.items():
+        if name == "tags" and value and not isinstance(value, str):
+            value = ",".join(value)
+        value = clean_text(value, multiline=name == "notes")  # no control chars; NFC
         if name == "email":
             out[name] = normalise_email(value)
         elif name == "tags":
@@ -245,9 +258,61 @@ def get_member(db: Database, member_id: int) -> Member:
     return Member.from_row(row)
 
 
+_PREFERRED = "archived_at IS NOT NULL, email != ?, id"
+"""Among members sharing an email key (pairs older than the key): live, exact, oldest."""
+
+
 def find_by_email(db: Database, email: str) -> Member | None:
-    row = db.query_one("SELECT * FROM members WHERE email = ? COLLATE NOCASE", (email.strip(),))
+    """The member with this address, compared through email_key (case folded, NFC)."""
+    row = db.query_one(
+        f"SELECT * FROM members WHERE email_key = ? ORDER BY {_PREFERRED} LIMIT 1",
+        (email_key(email), email.strip()),
+    )
     return Member.from_row(row) if row else None
+
+
+def find_all_by_email(db: Database, email: str) -> list[Member]:
+    """Every member whose address has this email key (more than one only for pairs that
+    existed before keys did: see duplicate_emails)."""
+    rows = db.query(
+        f"SELECT * FROM members WHERE email_key = ? ORDER BY {_PREFERRED}",
+        (email_key(email), email.strip()),
+    )
+    return [Member.from_row(r) for r in rows]
+
+
+def duplicate_emails(db: Database) -> list[list[Member]]:
+    """Groups of live members whose addresses differ only by case or Unicode form.
+
+    They were stored before addresses were compared through email_key; they are never
+    merged silently: the organiser merges them (edit one, delete the other).
+    """
+    keys = [  # through the partial index members_email_twins: instant
+        r[0] for r in db.execute("SELECT DISTINCT email_key FROM members WHERE email_twin != 0")
+    ]
+    groups = []
+    for key in sorted(keys):
+        rows = db.query(
+            "SELECT * FROM members WHERE email_key = ? AND archived_at IS NULL ORDER BY id",
+            (key,),
+        )
+        if len(rows) > 1:
+            groups.append([Member.from_row(r) for r in rows])
+    return groups
+
+
+def duplicate_notice(db: Database) -> str:
+    """One line telling the organiser about members to merge (see duplicate_emails), or ""."""
+    count = len(duplicate_emails(db))
+    if not count:
+        return ""
+    return ngettext(
+        "{count} email is shared by members whose addresses differ only by case; "
+        "merge them (omtui members duplicates)",
+        "{count} emails are shared by members whose addresses differ only by case; "
+        "merge them (omtui members duplicates)",
+        count,
+    ).format(count=count)
 
 
 MIN_FTS_TERM = 3  # the trigram index answers terms of 3+ characters
@@ -526,8 +591,9 @@ def consent_history(db: Database, member_id: int) -> list[ConsentEvent]:
 
 # -- writes --------------------------------------------------------------------------------
 def _duplicate_error(db: Database, email: str, exclude_id: int | None = None) -> None:
-    other = find_by_email(db, email)
-    if other is not None and other.id != exclude_id:
+    others = [m for m in find_all_by_email(db, email) if m.id != exclude_id]
+    if others:
+        other = others[0]
         raise ValidationError(
             _("{email} already belongs to {name} (member #{id})").format(
                 email=other.email, name=other.full_name or other.email, id=other.id
@@ -554,6 +620,7 @@ def add_member(
         row = {k: clean.get(k, "") for k in EDITABLE_FIELDS}
         stamp = to_iso(now)
         row.update(
+            email_key=email_key(clean["email"]),
             joined_at=to_iso(joined_at or now),
             unsubscribe_token=new_token(),
             search=search_text(row),
@@ -586,6 +653,8 @@ def update_member(
         search = search_text(merged)
         if search != search_text(current.as_dict() | {"tags": join_tags(current.tags)}):
             clean["search"] = search
+        if "email" in clean:  # no other member has this key now: not a twin any more
+            clean.update(email_key=email_key(clean["email"]), email_twin=0)
         clean["updated_at"] = to_iso(now)
         sets = ", ".join(f"{k} = ?" for k in clean)
         db.execute(f"UPDATE members SET {sets} WHERE id = ?", (*clean.values(), member_id))
@@ -626,12 +695,17 @@ def set_subscription(
 
 
 def unsubscribe_email(db: Database, email: str, *, now: datetime, source: str = "cli") -> Member:
-    """Unsubscribe the member with `email` (idempotent); NotFound if nobody has it."""
-    member = find_by_email(db, email)
-    if member is None:
+    """Unsubscribe the member with `email` (idempotent); NotFound if nobody has it.
+
+    Members whose addresses differ from it only by case (pairs awaiting a merge) are
+    unsubscribed too: it is the same mailbox asking.
+    """
+    found = find_all_by_email(db, email)
+    if not found:
         raise NotFound(_("no member with email {email}").format(email=email))
-    set_subscription(db, member.id, False, now=now, source=source)
-    return get_member(db, member.id)
+    for member in found:
+        set_subscription(db, member.id, False, now=now, source=source)
+    return get_member(db, found[0].id)
 
 
 def archive_member(db: Database, member_id: int, *, now: datetime) -> Member:
@@ -681,39 +755,78 @@ BULK_ROWS = 10_000
 BULK_CACHE_KIB = -65536  # a 64 MiB page cache while a big batch is written
 
 
+class BulkInsert:
+    """Insert prepared member rows in batches, in the caller's transaction, with
+    consecutive ids from `first`; on leaving, index them for search.
+
+    With `rebuild`, the members indexes are dropped first and rebuilt once at the end,
+    several times faster than updating them row by row (a unique index rebuilt over a
+    duplicate still fails, and the caller's transaction rolls back). Rows get their
+    email_key from their email column unless `columns` has one.
+    """
+
+    def __init__(self, db: Database, columns: Sequence[str], *, rebuild: bool) -> None:
+        self.db = db
+        self.columns = tuple(columns)
+        self.rebuild = rebuild
+        self.first = 0
+        self.count = 0
+        self._email = -1 if "email_key" in self.columns else self.columns.index("email")
+        names = self.columns if self._email < 0 else (*self.columns, "email_key")
+        self._sql = (
+            f"INSERT INTO members (id, {', '.join(names)}) "
+            f"VALUES ({', '.join('?' * (len(names) + 1))})"
+        )
+        self._indexes: list[dict[str, Any]] = []
+
+    def __enter__(self) -> BulkInsert:
+        db = self.db
+        self.first = db.scalar("SELECT coalesce(max(id), 0) FROM members") + 1
+        self._cache = db.scalar("PRAGMA cache_size")
+        db.execute(f"PRAGMA cache_size = {BULK_CACHE_KIB}")
+        if self.rebuild:
+            self._indexes = db.query(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                "AND tbl_name = 'members' AND sql IS NOT NULL"
+            )
+            for index in self._indexes:
+                db.execute(f'DROP INDEX "{index["name"]}"')
+        return self
+
+    def add(self, records: Sequence[tuple]) -> None:
+        """Insert `records` (values of `columns`, no id)."""
+        start, email = self.first + self.count, self._email
+        rows = (
+            ((start + i, *r) for i, r in enumerate(records))
+            if email < 0
+            else ((start + i, *r, email_key(r[email])) for i, r in enumerate(records))
+        )
+        self.db.conn.executemany(self._sql, rows)
+        self.count += len(records)
+
+    def __exit__(self, exc_type: type[BaseException] | None, *_exc: object) -> None:
+        try:
+            if exc_type is None:
+                for index in self._indexes:
+                    self.db.execute(index["sql"])
+                if self.count:
+                    index_new_members(self.db, self.first)
+        finally:
+            self.db.execute(f"PRAGMA cache_size = {int(self._cache)}")
+
+
 def insert_rows(db: Database, columns: Sequence[str], records: Sequence[tuple]) -> int:
     """Insert prepared member rows and index them for search; return the first new id.
 
     `records` hold the values of `columns` (no id); the new ids are consecutive. Runs in
-    the caller's transaction. A big batch goes into bare tables and the indexes are
-    rebuilt once after, several times faster than updating them row by row; a unique
-    index rebuilt over a duplicate still fails, and the caller's transaction rolls back.
+    the caller's transaction; a big batch rebuilds the indexes once (see BulkInsert).
     """
     if not records:
         return 0
-    first = db.scalar("SELECT coalesce(max(id), 0) FROM members") + 1
-    indexes = []
-    if len(records) >= max(BULK_ROWS, db.scalar("SELECT count(*) FROM members")):
-        indexes = db.query(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'members' "
-            "AND sql IS NOT NULL"
-        )
-    cache = db.scalar("PRAGMA cache_size")
-    db.execute(f"PRAGMA cache_size = {BULK_CACHE_KIB}")
-    try:
-        for index in indexes:
-            db.execute(f'DROP INDEX "{index["name"]}"')
-        placeholders = ", ".join("?" * len(columns))
-        db.conn.executemany(
-            f"INSERT INTO members (id, {', '.join(columns)}) VALUES (?, {placeholders})",
-            ((first + i, *record) for i, record in enumerate(records)),
-        )
-        for index in indexes:
-            db.execute(index["sql"])
-        index_new_members(db, first)
-    finally:
-        db.execute(f"PRAGMA cache_size = {int(cache)}")
-    return first
+    rebuild = len(records) >= max(BULK_ROWS, db.scalar("SELECT count(*) FROM members"))
+    with BulkInsert(db, columns, rebuild=rebuild) as inserter:
+        inserter.add(records)
+    return inserter.first
 
 
 def insert_many(

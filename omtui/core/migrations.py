@@ -259,6 +259,33 @@ def _004_application_id(conn: sqlite3.Connection) -> None:
 
 
 # ---------------------------------------------------------------------------------------
+# Step 5: one email key compared everywhere (owned by core/members.py)
+# ---------------------------------------------------------------------------------------
+@step
+def _005_email_key(conn: sqlite3.Connection) -> None:
+    """members.email_key: the address case-folded (Unicode) and in NFC, unique.
+
+    SQLite's NOCASE folds ASCII only, so "ÉLISE@x" and "élise@x" may both be stored. Such
+    pairs are kept (never merged silently): every member but the first of a pair gets
+    email_twin = its id, so the unique index (email_key, email_twin) holds, and
+    members.duplicate_emails() lists them for the organiser to merge.
+    """
+    from omtui.core.members import email_key
+
+    conn.execute("ALTER TABLE members ADD COLUMN email_key TEXT")
+    conn.execute("ALTER TABLE members ADD COLUMN email_twin INTEGER NOT NULL DEFAULT 0")
+    seen: set[str] = set()
+    keys = []
+    for member_id, email in conn.execute("SELECT id, email FROM members ORDER BY id"):
+        key = email_key(email)
+        keys.append((key, member_id if key in seen else 0, member_id))
+        seen.add(key)
+    conn.executemany("UPDATE members SET email_key = ?, email_twin = ? WHERE id = ?", keys)
+    conn.execute("CREATE UNIQUE INDEX members_email_key ON members(email_key, email_twin)")
+    conn.execute("CREATE INDEX members_email_twins ON members(email_key) WHERE email_twin != 0")
+
+
+# ---------------------------------------------------------------------------------------
 # Step 9: the language a newsletter is written in for its members (core/newsletter.py)
 # ---------------------------------------------------------------------------------------
 @step

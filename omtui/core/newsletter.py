@@ -31,7 +31,8 @@ from email_validator import EmailNotValidError, validate_email
 from omtui.config import Config
 from omtui.core.dates import format_long, from_iso, to_iso
 from omtui.core.db import Database
-from omtui.core.members import join_tags, split_tags
+from omtui.core.members import email_key, join_tags, split_tags
+from omtui.core.text import clean_text
 from omtui.errors import NotFound, ValidationError
 from omtui.i18n import _, translator
 
@@ -209,7 +210,14 @@ def create_draft(
         cursor = db.execute(
             "INSERT INTO newsletters (subject, body, audience_tags, audience_city, status,"
             " created_at, updated_at) VALUES (?, ?, ?, ?, 'draft', ?, ?)",
-            (subject.strip(), body, join_tags(split_tags(tags)), _clean_city(city), stamp, stamp),
+            (
+                clean_text(subject).strip(),
+                clean_text(body, multiline=True),
+                join_tags(split_tags(tags)),
+                _clean_city(city),
+                stamp,
+                stamp,
+            ),
         )
     assert cursor.lastrowid is not None  # set by every INSERT
     return get_newsletter(db, cursor.lastrowid)
@@ -240,10 +248,10 @@ def update_draft(
             if "\n" in subject:
                 raise ValidationError(_("the subject must be one line"), field="subject")
             parse_template(subject, "subject")
-            changes["subject"] = subject.strip()
+            changes["subject"] = clean_text(subject).strip()
         if body is not None:
             parse_template(body, "body")
-            changes["body"] = body
+            changes["body"] = clean_text(body, multiline=True)
         if tags is not None:
             changes["audience_tags"] = join_tags(split_tags(tags))
         if city is not None:
@@ -416,7 +424,7 @@ def send_plan(db: Database, newsletter: Newsletter, *, rate: float) -> SendPlan:
         if not _valid_address(email):
             left_out["invalid"].append(email)
             continue
-        key = email.lower()
+        key = email_key(email)  # as members compare them: "ÉLISE@" is "élise@"
         if key in seen:
             left_out["duplicate"].append(email)
             continue

@@ -11,6 +11,7 @@ from omtui.core import events
 from omtui.core.dates import to_iso
 from omtui.core.db import Database
 from omtui.core.members import normalise_email
+from omtui.core.text import clean_text
 from omtui.errors import NotFound, ValidationError
 from omtui.i18n import _
 
@@ -41,8 +42,8 @@ def _clean(fields: Mapping[str, Any]) -> dict[str, str]:
     unknown = set(fields) - set(FIELDS)
     if unknown:
         raise ValidationError(_("unknown partner fields: {names}").format(names=sorted(unknown)))
-    out = {k: " ".join(str(fields.get(k) or "").split()) for k in FIELDS}
-    out["notes"] = str(fields.get("notes") or "").strip()
+    out = {k: " ".join(clean_text(fields.get(k)).split()) for k in FIELDS}
+    out["notes"] = clean_text(fields.get("notes"), multiline=True).strip()
     if not out["company"]:
         raise ValidationError(_("a partner needs a company name"), field="company")
     if out["email"]:

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 from omtui.core.dates import format_span, from_iso, to_iso
 from omtui.core.db import Database
+from omtui.core.members import email_key
+from omtui.core.text import clean_text
 from omtui.errors import NotFound, UnusableInput, ValidationError
 from omtui.i18n import _
 
@@ -247,8 +249,8 @@ def find_volunteer(db: Database, email: str) -> Volunteer | None:
     """The volunteer with this email, or None when unknown or not tagged volunteer."""
     row = db.query_one(
         "SELECT id, first_name, last_name, email FROM members m"
-        f" WHERE m.email = ? COLLATE NOCASE AND {_VOLUNTEER_SQL}",
-        (email.strip(),),
+        f" WHERE m.email_key = ? AND {_VOLUNTEER_SQL} ORDER BY m.id LIMIT 1",
+        (email_key(email),),
     )
     return Volunteer(**row) if row else None
 
@@ -259,8 +261,8 @@ def require_volunteer(db: Database, email: str) -> Volunteer:
     if volunteer is not None:
         return volunteer
     known = db.scalar(
-        "SELECT 1 FROM members WHERE email = ? COLLATE NOCASE AND archived_at IS NULL",
-        (email.strip(),),
+        "SELECT 1 FROM members WHERE email_key = ? AND archived_at IS NULL",
+        (email_key(email),),
     )
     if known:
         raise UnusableInput(
@@ -333,7 +335,7 @@ def find_clash(db: Database, shift: Shift, member_id: int, tz: ZoneInfo) -> str 
 def _clean_shift(
     role: str, starts_at: datetime, ends_at: datetime, needed: int, notes: str
 ) -> tuple[str, str, str, int, str]:
-    role = " ".join(str(role or "").split())
+    role = " ".join(clean_text(role).split())  # no control characters, NFC
     if not role:
         raise ValidationError(_("a shift needs a role, e.g. welcome desk"), field="role")
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
@@ -350,7 +352,7 @@ def _clean_shift(
         ) from None
     if needed < 1:
         raise ValidationError(_("a shift needs at least 1 volunteer"), field="needed")
-    return role, to_iso(starts_at), to_iso(ends_at), needed, str(notes or "").strip()
+    return role, to_iso(starts_at), to_iso(ends_at), needed, clean_text(notes).strip()
 
 
 def create_shift(
@@ -506,7 +508,7 @@ def drop_shift(
     reason: str = "",
 ) -> DropResult:
     """A volunteer gives a shift back; under 48 h before the start a reason is required."""
-    reason = " ".join(str(reason or "").split())
+    reason = " ".join(clean_text(reason).split())
     with db.transaction() as conn:
         shift = get_shift(db, shift_id)
         row = db.query_one(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterable
 
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, TabbedContent, TabPane
@@ -16,6 +16,7 @@ from omtui.tui.dbwork import waiting_notifier
 from omtui.tui.messages import DataChanged
 from omtui.tui.panes.base import ClubPane
 from omtui.tui.screens.confirm import ConfirmDialog
+from omtui.tui.text import PlainTextApp
 
 POLL_SECONDS = 1.0
 INITIAL_TAB = "members"
@@ -47,7 +48,7 @@ class ClubTabs(TabbedContent):
         event.prevent_default()
 
 
-class OmtuiApp(App[None]):
+class OmtuiApp(PlainTextApp):
     """Members, Events, Rota and Newsletter tabs over one club database."""
 
     CSS_PATH = "app.tcss"

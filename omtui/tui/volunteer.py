@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from rich.text import Text
 from textual import events, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
@@ -21,11 +21,13 @@ from textual.widgets import DataTable, Footer, Header, Label, Static
 from omtui.context import ClubContext
 from omtui.core import rota
 from omtui.core.dates import humanize_day
+from omtui.crashlog import crash_line, log_error
 from omtui.errors import OmtuiError
 from omtui.i18n import _
 from omtui.tui.dbwork import waiting_notifier
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.volunteer_drop import DropReasonDialog
+from omtui.tui.text import PlainTextApp, cell, plain
 
 POLL_SECONDS = 1.0
 REDRAW_SECONDS = 60.0
@@ -36,7 +38,7 @@ def _short(title: str) -> str:
     return title if len(title) <= EVENT_WIDTH else title[: EVENT_WIDTH - 1] + "…"
 
 
-class VolunteerApp(App[None]):
+class VolunteerApp(PlainTextApp):
     """My upcoming shifts and the open shifts I may take; take and drop."""
 
     TITLE = "omtui volunteer"
@@ -105,10 +107,14 @@ class VolunteerApp(App[None]):
                 (
                     s.id,
                     s.when(tz),
-                    s.role,
-                    _short(s.event_title),
-                    ", ".join(a.first_name for a in with_whom.get(s.id, []) if a.member_id != me)
-                    or "—",
+                    cell(s.role),
+                    cell(_short(s.event_title)),
+                    cell(
+                        ", ".join(
+                            a.first_name for a in with_whom.get(s.id, []) if a.member_id != me
+                        )
+                        or "—"
+                    ),
                 )
                 for s in mine
             ],
@@ -123,8 +129,8 @@ class VolunteerApp(App[None]):
                 (
                     s.id,
                     s.when(tz),
-                    s.role,
-                    _short(s.event_title),
+                    cell(s.role),
+                    cell(_short(s.event_title)),
                     Text(f"{s.missing}/{s.needed}", style="bold")
                     + (Text(" " + _("clash"), style="yellow") if s.id in self._clashes else ""),
                 )
@@ -170,7 +176,7 @@ class VolunteerApp(App[None]):
             parts.append(_("clashes with {what}").format(what=self._clashes[shift.id]))
         if shift.notes:
             parts.append(shift.notes)
-        detail.update(" · ".join(parts))
+        detail.update(plain(" · ".join(parts)))
 
     def check_for_outside_changes(self) -> None:
         """The organiser (another process) changed something: show it."""
@@ -188,7 +194,7 @@ class VolunteerApp(App[None]):
 
     def _answer(self, message: str, ok: bool) -> None:
         status = self.query_one("#status", Static)
-        status.update(Text(message))
+        status.update(plain(message))
         status.set_class(not ok, "refused")
         self.notify(message, severity="information" if ok else "warning", timeout=4, markup=False)
         self.load()
@@ -250,6 +256,20 @@ class VolunteerApp(App[None]):
 
     def action_refresh(self) -> None:
         self.load()
+
+    # -- an unexpected error: one line for the volunteer, the details for the organiser ----
+    def _handle_exception(self, error: Exception) -> None:
+        """Replaces Textual's crash screen (source and local variables) with one line.
+
+        The traceback goes to a log file only the organiser can read (omtui.crashlog).
+        """
+        self._return_code = 1
+        if self._exception is None:  # run_test() re-raises it, as Textual does
+            self._exception = error
+            self._exception_event.set()
+        log_error(error, db_path=self.club.db_path, who=self.volunteer.email)
+        self._exit_renderables.append(Text(crash_line(), end="", no_wrap=True, overflow="ignore"))
+        self._close_messages_no_wait()
 
     # -- command palette: only the volunteer's own actions ------------------------------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 GOOD = (
@@ -154,3 +155,55 @@ def test_archived_member_rejected_until_restored(run_cli, tmp_path: Path, db_pat
     assert restored.returncode == 0 and "still unsubscribed" in restored.stdout
     assert [m["subscribed"] for m in listed(run_cli, "--city", "Lyon")] == [False]
     assert run_cli("members", "import", str(path)).returncode == 0
+
+
+def test_many_rejected_rows_are_summarised_and_written_with_rejects(
+    run_cli, tmp_path: Path
+) -> None:
+    lines = ["email;nom;newsletter", "good@example.com;Good;oui"]
+    lines += [f"bad{i}@;Bad {i};oui" for i in range(200_000)]
+    path = write(tmp_path, ("\r\n".join(lines) + "\r\n").encode())
+    out = tmp_path / "rejected.csv"
+    result = run_cli("members", "import", str(path), "--rejects", str(out), timeout=300)
+    assert result.returncode == 1
+    # Numbers in the interface language (French by default): narrow no-break spaces.
+    assert "1 new, 0 updated, 0 unchanged, 200\u202f000 rejected" in result.stdout
+    errors = result.stderr.splitlines()
+    assert len(errors) == 22, errors[-3:]  # 20 rows, "... and N more", the file written
+    assert errors[0].startswith("line 3 (bad0@): ")
+    assert errors[20] == "... and 199\u202f980 more"
+    assert errors[21] == f"200\u202f000 rejected rows written to {out}"
+    assert out.read_bytes().count(b"\r\n") == 200_001
+
+
+def test_a_fifo_or_a_folder_is_refused_at_once(run_cli, tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    for path in (fifo, tmp_path, Path("/dev/zero")):
+        result = run_cli("members", "import", str(path), timeout=30)
+        assert result.returncode == 2
+        assert "is not a regular file" in result.stderr
+        assert result.stderr.count("\n") == 1
+
+
+def test_members_differing_only_by_case_are_listed_never_merged(
+    run_cli, db_path: Path, tmp_path: Path
+) -> None:
+    from tests.core.test_email_key import _old_database
+
+    _old_database(db_path)
+    result = run_cli("members", "duplicates")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[1].split()[:2] == ["#1", "élise@example.com"]
+    assert lines[2].split()[:2] == ["#2", "ÉLISE@example.com"]
+    assert "#4" in result.stdout and "#5" in result.stdout
+    listed = run_cli("members", "list")
+    assert listed.stderr.splitlines() == [
+        "notice: 2 emails are shared by members whose addresses differ only by case; "
+        "merge them (omtui members duplicates)"
+    ]
+    assert run_cli("members", "unsubscribe", "ÉLISE@EXAMPLE.COM").returncode == 0
+    assert [m["subscribed"] for m in json.loads(run_cli("members", "list", "--json").stdout)][
+        :2
+    ] == [False, False]

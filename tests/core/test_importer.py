@@ -15,6 +15,7 @@ from omtui.core.importer import (
     RejectedRow,
     apply_import,
     export_members,
+    parse_joined,
     parse_newsletter,
     preview_import,
 )
@@ -244,11 +245,67 @@ def test_joined_dates_are_read(db: Database, tmp_path: Path, now) -> None:
         b"c@example.com;soon\r\n"
     )
     preview, _ = run(db, write(tmp_path, data), now)
-    assert "unreadable joined date 'soon'" in preview.rejected[0].reason
+    # a bad optional value is a warning on its line; the member comes in without it
+    assert preview.rejected == []
+    [warning] = preview.row_warnings
+    assert warning.line == 4 and "unreadable joined date 'soon'" in warning.reason
     a = members.find_by_email(db, "a@example.com")
     b = members.find_by_email(db, "b@example.com")
+    c = members.find_by_email(db, "c@example.com")
     assert a is not None and a.joined_at == datetime(2024, 3, 31, tzinfo=UTC)
     assert b is not None and b.joined_at == datetime(2023, 1, 2, tzinfo=UTC)
+    assert c is not None and c.joined_at == now
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("31/03/2024", datetime(2024, 3, 31, tzinfo=UTC)),
+        ("2024/03/31", datetime(2024, 3, 31, tzinfo=UTC)),  # Gnumeric's default
+        ("2024-03-31", datetime(2024, 3, 31, tzinfo=UTC)),
+        ("31/03/2024 14:30", datetime(2024, 3, 31, 14, 30, tzinfo=UTC)),
+        ("2024/03/31 14:30:05", datetime(2024, 3, 31, 14, 30, 5, tzinfo=UTC)),
+        ("2024-03-31 14:30", datetime(2024, 3, 31, 14, 30, tzinfo=UTC)),
+        ("2024-03-31T14:30:00", datetime(2024, 3, 31, 14, 30, tzinfo=UTC)),
+        ("2024-03-31T14:30:00+02:00", datetime(2024, 3, 31, 12, 30, tzinfo=UTC)),
+        (" 1/3/2024 ", datetime(2024, 3, 1, tzinfo=UTC)),
+    ],
+)
+def test_dates_spreadsheets_write(raw: str, expected: datetime) -> None:
+    assert parse_joined(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "9999-12-31T23:59:59-05:00",  # OverflowError in Python's own conversion
+        "0001-01-01T00:00:00+05:00",
+        "31/02/2024",
+        "12/31/2024",
+        "99999-01-01",
+        "2024-03-31 25:00",
+        "soon",
+        "1066-10-14",
+    ],
+)
+def test_out_of_range_or_unreadable_dates_warn_never_crash(
+    db: Database, tmp_path: Path, now, raw: str
+) -> None:
+    with pytest.raises(ValueError):
+        parse_joined(raw)
+    preview, result = run(
+        db, write(tmp_path, f"email;joined\r\na@example.com;{raw}\r\n".encode()), now
+    )
+    assert result.counts["new"] == 1 and preview.row_warning_count == 1
+
+
+def test_newsletter_column_still_rejects_what_it_cannot_read(
+    db: Database, tmp_path: Path, now
+) -> None:
+    data = b"email;newsletter;joined\r\na@example.com;peut-etre;31/03/2024\r\n"
+    preview, result = run(db, write(tmp_path, data), now)
+    assert result.counts == {"new": 0, "updated": 0, "unchanged": 0, "rejected": 1}
+    assert "unknown newsletter value 'peut-etre'" in preview.rejected[0].reason
 
 
 def test_apply_is_one_transaction(db: Database, tmp_path: Path, now) -> None:

@@ -89,7 +89,7 @@ async def test_detail_shows_waiting_list_and_partners(demo_club: ClubContext) ->
         regs = pane.query_one("#regs", DataTable)
         statuses = [regs.get_row_at(i)[2] for i in range(regs.row_count)]
         assert "waiting #1" in statuses and "registered" in statuses
-        assert "0[/b] seats left" in pane.describe(ev.get_event(demo_club.db, FULL_MEETUP))
+        assert "0[/b] seats left" in pane.describe(ev.get_event(demo_club.db, FULL_MEETUP)).markup
         summit = next(
             e for e in ev.list_events(demo_club.db, now=demo_club.now()) if e.kind == "summit"
         )

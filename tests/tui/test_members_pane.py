@@ -348,6 +348,16 @@ async def test_import_previews_then_applies_a_french_excel_file(
         rejected = preview.query_one("#rejected", DataTable)
         assert [str(c) for c in rejected.get_row_at(0)[:2]] == ["4", "not-an-email"]
         assert members.find_by_email(demo_club.db, "gaelle.lefevre@example.fr") is None
+        await pilot.press("s")  # save the rejected rows, to fix and import again
+        assert isinstance(app.screen, PathPrompt)
+        app.screen.query_one("#path", Input).value = str(tmp_path / "rejected.csv")
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await settle(app, pilot)
+        assert app.screen is preview
+        saved = (tmp_path / "rejected.csv").read_text(encoding="utf-8-sig").splitlines()
+        assert saved[0] == "Prénom;Nom;Courriel;Ville;Newsletter;Fax;rejected line;rejected reason"
+        assert saved[1].startswith("Bad;Row;not-an-email;Paris;non;;4;")
         await pilot.press("a")
         await settle(app, pilot)
         assert not isinstance(app.screen, ImportPreviewScreen)
@@ -403,3 +413,28 @@ async def test_a_failing_query_is_reported(demo_club: ClubContext) -> None:
         await type_filter(app, pilot, "lyon")
         await pilot.pause()
         assert any("Members:" in str(n.message) for n in app._notifications)
+
+
+async def test_members_to_merge_are_announced_once(demo_club: ClubContext) -> None:
+    db = demo_club.db
+    first = members.query_members(db, limit=1)[0]
+    members.update_member(db, first.id, {"email": "élise.demo@example.com"}, now=demo_club.now())
+    db.execute(  # a pair stored before emails compared through email_key
+        "INSERT INTO members (email, email_key, email_twin, joined_at, unsubscribe_token,"
+        " created_at, updated_at) SELECT 'ÉLISE.DEMO@example.com', email_key, 999999,"
+        " joined_at, 'twin', created_at, updated_at FROM members WHERE id = ?",
+        (first.id,),
+    )
+    members.index_new_members(db, db.scalar("SELECT max(id) FROM members"))
+    app = make_app(demo_club, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        notices = [
+            str(n.message) for n in app._notifications if "members duplicates" in str(n.message)
+        ]
+        assert notices == [
+            "1 email is shared by members whose addresses differ only by case; "
+            "merge them (omtui members duplicates)"
+        ]

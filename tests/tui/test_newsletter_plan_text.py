@@ -17,17 +17,21 @@ def test_counts_rate_and_duration_in_each_language() -> None:
     before = current_language()
     try:
         set_language("fr")
-        text = plan_text("Sujet", plan(3000), DEMO_NOW)
-        assert "[b]3\u202f000[/b]" in text and "1\u202f500" in text and "2,5" in text
+        text = plan_text("Sujet", plan(3000), DEMO_NOW).plain
+        assert (
+            "Recipients: 3\u202f000 subscribed members" in text
+            and "1\u202f500" in text
+            and "2,5" in text
+        )
         assert "20 minutes" in text
         set_language("en")
-        text = plan_text("Subject", plan(3000), DEMO_NOW)
-        assert "[b]3,000[/b]" in text and "1,500" in text and "2.5" in text
+        text = plan_text("Subject", plan(3000), DEMO_NOW).plain
+        assert "Recipients: 3,000 subscribed members" in text and "1,500" in text and "2.5" in text
         assert "20 minutes" in text
     finally:
         set_language(before)
 
 
-def test_warnings_are_shown_escaped() -> None:
+def test_warnings_are_shown_as_plain_text() -> None:
     text = plan_text("S", plan(1, ("No club name [b]x[/b]",)), DEMO_NOW)
-    assert "No club name \\[b]x\\[/b]" in text
+    assert "Warning: No club name [b]x[/b]" in text.plain

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
 from textual.events import Resize
 from textual.widgets import DataTable, Label, Static
 
@@ -27,6 +27,7 @@ from omtui.tui.screens.event_checkin import CheckInScreen
 from omtui.tui.screens.event_form import EventForm
 from omtui.tui.screens.event_partner import PartnerDialog
 from omtui.tui.screens.event_register import RegisterDialog
+from omtui.tui.text import cell, markup, plain
 
 NARROW = 110
 """Below this width the details go under the table instead of beside it."""
@@ -115,8 +116,8 @@ class EventsPane(ClubPane):
                     humanize_day(event.starts_at, now, tz),
                     event.kind,
                     f"{seats} +{stats.waiting}" if stats.waiting else seats,
-                    title,
-                    event.city or _("online"),
+                    cell(title),
+                    cell(event.city or _("online")),
                 )
             )
         for event, row in zip(found, rows, strict=True):
@@ -184,48 +185,52 @@ class EventsPane(ClubPane):
             else:
                 status = _("registered")
             mark = "✓" if reg.attended_at else ""
-            regs_table.add_row(mark, reg.full_name, status, reg.email, key=str(reg.member_id))
+            regs_table.add_row(
+                mark, cell(reg.full_name), status, cell(reg.email), key=str(reg.member_id)
+            )
 
-    def describe(self, event: ev.Event) -> str:
+    def describe(self, event: ev.Event) -> Content:
         db, tz, now = self.club.db, self.club.tz, self.club.now()
         stats = ev.event_stats(db, event.id)
         start = format_day_time(event.starts_at, tz, year=True)
         end = format_time(event.ends_at, tz)
         countdown = humanize_day(event.starts_at, now, tz)
         lines = [
-            f"[b]{escape(event.title)}[/b]",
-            f"{event.kind} · {event.status} · {start}-{end} ({countdown})",
-            escape(event.location or "-"),
+            plain(event.title, style="bold"),
+            plain(f"{event.kind} · {event.status} · {start}-{end} ({countdown})"),
+            plain(event.location or "-"),
         ]
         if event.host_member_id:
             try:
                 host = members.get_member(db, event.host_member_id)
-                lines.append(_("Host: {name}").format(name=escape(host.full_name)))
+                lines.append(plain(_("Host: {name}").format(name=host.full_name)))
             except OmtuiError:
                 pass
         if event.room_capacity or event.access_notes:
             room = _("room holds {n}").format(n=event.room_capacity) if event.room_capacity else ""
-            lines.append(
-                _("Access: {notes}").format(
-                    notes=escape(" · ".join(p for p in (room, event.access_notes) if p))
-                )
-            )
+            notes = " · ".join(p for p in (room, event.access_notes) if p)
+            lines.append(plain(_("Access: {notes}").format(notes=notes)))
         left = _("no limit") if stats.seats_left is None else str(stats.seats_left)
         lines.append(
-            _(
-                "[b]{reg}[/b] registered · [b]{left}[/b] seats left · "
-                "[b]{wait}[/b] waiting · {att} checked in"
-            ).format(reg=stats.registered, left=left, wait=stats.waiting, att=stats.attended)
+            markup(
+                _(
+                    "[b]{reg}[/b] registered · [b]{left}[/b] seats left · "
+                    "[b]{wait}[/b] waiting · {att} checked in"
+                ),
+                reg=stats.registered,
+                left=left,
+                wait=stats.waiting,
+                att=stats.attended,
+            )
         )
         if event.is_past(now) and stats.attendance_rate is not None:
-            lines.append(
-                _("Attendance rate: {rate}").format(rate=format_percent(stats.attendance_rate))
-            )
+            rate = format_percent(stats.attendance_rate)
+            lines.append(plain(_("Attendance rate: {rate}").format(rate=rate)))
         linked = pt.event_partners(db, event.id)
         if linked:
             names = ", ".join(f"{p.partner.company} ({_(p.role)})" for p in linked)
-            lines.append(_("Partners: {names}").format(names=escape(names)))
-        return "\n".join(lines)
+            lines.append(plain(_("Partners: {names}").format(names=names)))
+        return Content("\n").join(lines)
 
     # -- actions ---------------------------------------------------------------------
     def changed(self) -> None:

@@ -26,6 +26,7 @@ from omtui.i18n import _, ngettext
 from omtui.tui.messages import DataChanged
 from omtui.tui.panes.base import ClubPane
 from omtui.tui.panes.members_actions import MemberActions
+from omtui.tui.text import plain
 from omtui.tui.widgets.member_table import COLUMNS, Cells, MemberTable, member_cells
 
 WINDOW = 100
@@ -243,6 +244,13 @@ class MembersPane(MemberActions, ClubPane):
         cities = core.all_cities(self.club.db)
         self.app.call_from_thread(self._set_options, "#members-tag", tags)
         self.app.call_from_thread(self._set_options, "#members-city", cities)
+        if not getattr(self, "_duplicates_told", False):  # once: members to merge
+            self._duplicates_told = True
+            notice = core.duplicate_notice(self.club.db)
+            if notice:
+                self.app.call_from_thread(
+                    self.notify, notice, severity="warning", timeout=15, markup=False
+                )
 
     def _set_options(self, selector: str, values: list[str]) -> None:
         self._select_options[selector] = values
@@ -250,7 +258,7 @@ class MembersPane(MemberActions, ClubPane):
             return  # _mount_filter_selects applies them
         select = self.query_one(selector, Select)
         current = select.value
-        select.set_options((v, v) for v in values)
+        select.set_options((plain(v), v) for v in values)
         if current in values:
             with select.prevent(Select.Changed):
                 select.value = current

@@ -27,6 +27,7 @@ from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.newsletter_editor import EditorOutcome, NewsletterEditor
 from omtui.tui.screens.newsletter_plan import ask_to_send, wrap
 from omtui.tui.screens.newsletter_progress import SendProgressScreen
+from omtui.tui.text import cell
 
 STATE_LABELS = {
     "draft": _("draft"),
@@ -105,7 +106,7 @@ class NewsletterPane(ClubPane):
             problems = counts.get("uncertain", 0)
             rows.append(
                 (
-                    item.subject or _("(no subject)"),
+                    cell(item.subject or _("(no subject)")),
                     self._state_label(item.id, item.status),
                     format_number(audience),
                     format_number(counts.get("sent", 0)) if item.status != "draft" else "",

@@ -22,6 +22,7 @@ from omtui.tui.panes.base import ClubPane
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.rota_pick import RotaPickDialog
 from omtui.tui.screens.rota_shift_form import RotaShiftForm, ShiftFields
+from omtui.tui.text import cell, plain
 
 WHO_DAYS = 30
 GAP = "bold red"
@@ -106,7 +107,7 @@ class RotaPane(ClubPane):
                 _filled(c.filled, c.needed) if c.shifts else "",
                 _gap(c.missing) if c.shifts else "",
                 str(len(c.shifts)) if c.shifts else Text(_("none yet"), style="dim"),
-                c.title + (f" [{c.status}]" if c.status == "cancelled" else ""),
+                cell(c.title + (f" [{c.status}]" if c.status == "cancelled" else "")),
             )
             for c in cover
         ]
@@ -143,11 +144,13 @@ class RotaPane(ClubPane):
             dropped_box.update("")
             return
         heading.update(
-            _("Shifts of {event}: {filled}/{needed} places filled").format(
-                event=cover.title, filled=cover.filled, needed=cover.needed
+            plain(
+                _("Shifts of {event}: {filled}/{needed} places filled").format(
+                    event=cover.title, filled=cover.filled, needed=cover.needed
+                )
+                if cover.shifts
+                else _("{event} has no shifts yet: n adds one").format(event=cover.title)
             )
-            if cover.shifts
-            else _("{event} has no shifts yet: n adds one").format(event=cover.title)
         )
         db, tz = self.club.db, self.club.tz
         held = rota.assignments(db, [s.id for s in cover.shifts])
@@ -155,25 +158,27 @@ class RotaPane(ClubPane):
             (
                 s.id,
                 s.when(tz),
-                s.role,
+                cell(s.role),
                 _filled(s.filled, s.needed),
-                ", ".join(a.full_name for a in held.get(s.id, []))
+                cell(", ".join(a.full_name for a in held.get(s.id, [])))
                 or Text(_("nobody yet"), style=GAP),
-                s.notes,
+                cell(s.notes),
             )
             for s in cover.shifts
         ]
         self._refill(shifts, rows)
         gone = rota_coverage.dropped(db, event_id=cover.event_id)
         dropped_box.update(
-            "\n".join(
-                _("Dropped: {name} left {role} ({when}): {reason}").format(
-                    name=a.full_name,
-                    role=s.role,
-                    when=format_day_time(a.dropped_at, tz) if a.dropped_at else "",
-                    reason=a.drop_reason or _("no reason given"),
+            plain(
+                "\n".join(
+                    _("Dropped: {name} left {role} ({when}): {reason}").format(
+                        name=a.full_name,
+                        role=s.role,
+                        when=format_day_time(a.dropped_at, tz) if a.dropped_at else "",
+                        reason=a.drop_reason or _("no reason given"),
+                    )
+                    for s, a in gone
                 )
-                for s, a in gone
             )
         )
 
@@ -183,10 +188,10 @@ class RotaPane(ClubPane):
             (
                 s.id,
                 s.when(tz),
-                s.role,
-                ", ".join(a.full_name for a in people) or Text(_("nobody"), style=GAP),
+                cell(s.role),
+                cell(", ".join(a.full_name for a in people)) or Text(_("nobody"), style=GAP),
                 _gap(s.missing),
-                s.event_title,
+                cell(s.event_title),
             )
             for s, people in rota_coverage.who_is_on(self.club.db, now=now, days=WHO_DAYS)
         ]
@@ -227,7 +232,7 @@ class RotaPane(ClubPane):
 
     def say(self, message: str, *, ok: bool) -> None:
         status = self.query_one("#rota-status", Static)
-        status.update(Text(message))
+        status.update(plain(message))
         status.set_class(not ok, "refused")
         self.notify(message, severity="information" if ok else "error", timeout=6, markup=False)
 

@@ -9,6 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
 from omtui.i18n import _
+from omtui.tui.text import plain
 
 DIALOG_CSS = """
 {name} { align: center middle; }
@@ -36,7 +37,7 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.question)
+            yield Label(plain(self.question))
             with Horizontal():
                 yield Button(self.no_label, id="no")
                 yield Button(self.yes_label, id="yes", variant="error")
@@ -64,7 +65,7 @@ class TypeToConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.message)
+            yield Label(plain(self.message))
             yield Input(placeholder=self.expected, id="typed")
             yield Label("", id="mismatch", classes="error")
 
@@ -73,8 +74,10 @@ class TypeToConfirmDialog(ModalScreen[bool]):
             self.dismiss(True)
         else:
             self.query_one("#mismatch", Label).update(
-                _("Type exactly {expected} to confirm, or Esc to cancel.").format(
-                    expected=self.expected
+                plain(
+                    _("Type exactly {expected} to confirm, or Esc to cancel.").format(
+                        expected=self.expected
+                    )
                 )
             )
 

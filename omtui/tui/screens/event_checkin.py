@@ -3,7 +3,6 @@ marks the highlighted one attended. Made for 80x24, e.g. a phone's SSH client.""
 
 from __future__ import annotations
 
-from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,6 +17,7 @@ from omtui.core.dates import format_time
 from omtui.errors import OmtuiError
 from omtui.i18n import _
 from omtui.tui.messages import DataChanged
+from omtui.tui.text import markup, plain
 
 
 class CheckInScreen(ModalScreen[None]):
@@ -52,10 +52,7 @@ class CheckInScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(
-                _("Check-in: [b]{title}[/b]").format(title=escape(self.event.title)),
-                id="heading",
-            )
+            yield Label(markup(_("Check-in: [b]{title}[/b]"), title=self.event.title), id="heading")
             yield Label("", id="count")
             yield Input(placeholder=_("type a few letters of a name"), id="typed")
             yield OptionList(id="attendees")
@@ -72,7 +69,7 @@ class CheckInScreen(ModalScreen[None]):
         options = []
         for reg in found:
             mark = f"✓ {format_time(reg.attended_at, tz)}" if reg.attended_at else "     "
-            options.append(Option(f"{mark}  {escape(reg.full_name)}", id=str(reg.member_id)))
+            options.append(Option(plain(f"{mark}  {reg.full_name}"), id=str(reg.member_id)))
         attendees = self.query_one("#attendees", OptionList)
         attendees.clear_options()
         attendees.add_options(options)
@@ -97,7 +94,7 @@ class CheckInScreen(ModalScreen[None]):
 
     def _say(self, text: str, ok: bool) -> None:
         last = self.query_one("#last", Label)
-        last.update(text)
+        last.update(plain(text))
         last.set_class(ok, "-ok")
         last.set_class(not ok, "-error")
 

@@ -18,8 +18,10 @@ from omtui.context import ClubContext
 from omtui.core import events as ev
 from omtui.core import members
 from omtui.core.dates import format_local
+from omtui.core.text import clean_text
 from omtui.errors import OmtuiError, ValidationError
 from omtui.i18n import _
+from omtui.tui.text import plain
 
 WHEN = "%Y-%m-%d %H:%M"
 TEXT_FIELDS: tuple[tuple[str, str, str], ...] = (
@@ -92,7 +94,8 @@ class EventForm(ModalScreen[ev.Event | None]):
         }
 
     def compose(self) -> ComposeResult:
-        initial = self._initial()
+        # an Input shows what saving would store: no control characters
+        initial = {k: clean_text(v, multiline=True) for k, v in self._initial().items()}
         heading = _("Edit event {id}").format(id=self.event.id) if self.event else _("New event")
         with Vertical():
             yield Label(f"[b]{heading}[/b]  [dim]{_('ctrl+s save · Esc cancel')}[/dim]")
@@ -187,7 +190,7 @@ class EventForm(ModalScreen[ev.Event | None]):
             else:
                 saved = ev.update_event(self.club.db, self.event.id, fields, now=now)
         except ValidationError as exc:
-            error.update(str(exc))
+            error.update(plain(str(exc)))
             field = "host" if exc.field == "host_member_id" else exc.field
             if field:
                 widgets = self.query(f"#{field}")
@@ -195,7 +198,7 @@ class EventForm(ModalScreen[ev.Event | None]):
                     widgets.first().focus()
             return
         except OmtuiError as exc:
-            error.update(str(exc))
+            error.update(plain(str(exc)))
             return
         self.dismiss(saved)
 

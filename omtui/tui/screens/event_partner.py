@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -14,6 +13,7 @@ from omtui.core import events as ev
 from omtui.core import partners as pt
 from omtui.errors import OmtuiError
 from omtui.i18n import _
+from omtui.tui.text import markup, plain
 
 
 class PartnerDialog(ModalScreen[pt.Partner | None]):
@@ -43,9 +43,9 @@ class PartnerDialog(ModalScreen[pt.Partner | None]):
         self.event = event
 
     def compose(self) -> ComposeResult:
-        known = [(p.company, p.id) for p in pt.list_partners(self.club.db)]
+        known = [(plain(p.company), p.id) for p in pt.list_partners(self.club.db)]
         with Vertical():
-            yield Label(_("Partner of [b]{title}[/b]").format(title=escape(self.event.title)))
+            yield Label(markup(_("Partner of [b]{title}[/b]"), title=self.event.title))
             with Horizontal(classes="row"):
                 yield Label(_("Partner"))
                 yield Select(
@@ -92,7 +92,7 @@ class PartnerDialog(ModalScreen[pt.Partner | None]):
             with self.club.db.transaction():  # a new partner is kept only if linked
                 partner = self._link(company, chosen, role)
         except OmtuiError as exc:
-            self.query_one("#error", Label).update(str(exc))
+            self.query_one("#error", Label).update(plain(str(exc)))
             return
         self.dismiss(partner)
 

@@ -14,6 +14,7 @@ from omtui.context import ClubContext
 from omtui.core import events as ev
 from omtui.errors import OmtuiError
 from omtui.i18n import _
+from omtui.tui.text import markup, plain
 
 MATCHES = 30
 
@@ -43,9 +44,7 @@ class RegisterDialog(ModalScreen[ev.Registration | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(
-                _("Register for [b]{title}[/b]").format(title=self.event.title), markup=True
-            )
+            yield Label(markup(_("Register for [b]{title}[/b]"), title=self.event.title))
             yield Input(placeholder=_("part of a name or email"), id="search")
             yield OptionList(id="matches")
             yield Label(_("↑↓ choose · Enter register · Esc cancel"), classes="hint")
@@ -66,7 +65,8 @@ class RegisterDialog(ModalScreen[ev.Registration | None]):
         for member in found:
             note = f"  [{_(taken[member.id])}]" if member.id in taken else ""
             details = " · ".join(p for p in (member.email, member.city) if p)
-            options.append(Option(f"{member.full_name} — {details}{note}", id=str(member.id)))
+            option = plain(f"{member.full_name} — {details}{note}")
+            options.append(Option(option, id=str(member.id)))
         matches = self.query_one("#matches", OptionList)
         matches.clear_options()
         matches.add_options(options)
@@ -98,7 +98,7 @@ class RegisterDialog(ModalScreen[ev.Registration | None]):
                 self.club.db, self.event.id, member_id, now=self.club.now(), source="tui"
             )
         except OmtuiError as exc:
-            self.query_one("#error", Label).update(str(exc))
+            self.query_one("#error", Label).update(plain(str(exc)))
             return
         self.dismiss(reg)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -13,7 +13,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, Static
 
 from omtui.core.numbers import format_number, format_numbers
+from omtui.errors import OmtuiError
 from omtui.i18n import _, ngettext
+from omtui.tui.text import cell, plain
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
@@ -42,7 +44,7 @@ class PathPrompt(ModalScreen[Path | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text, classes="title")
+            yield Label(plain(self.title_text), classes="title")
             yield Input(self.initial, placeholder=_("path/to/members.csv"), id="path")
             yield Label("", id="path-error", classes="error")
             with Horizontal(classes="buttons"):
@@ -60,10 +62,10 @@ class PathPrompt(ModalScreen[Path | None]):
             return
         path = Path(raw).expanduser()
         if self.must_exist and not path.is_file():
-            error.update(_("{path} is not a file; check the path.").format(path=path))
+            error.update(plain(_("{path} is not a file; check the path.").format(path=path)))
             return
         if not self.must_exist and not path.parent.is_dir():
-            error.update(_("The folder {folder} does not exist.").format(folder=path.parent))
+            error.update(plain(_("The folder {folder} does not exist.").format(folder=path.parent)))
             return
         self.dismiss(path)
 
@@ -93,6 +95,7 @@ class ImportPreviewScreen(ModalScreen[bool]):
     BINDINGS = [
         Binding("escape", "cancel", _("Cancel")),
         Binding("a", "apply", _("Apply")),
+        Binding("s", "save_rejects", _("Save rejected rows")),
     ]
 
     def __init__(self, preview: Any) -> None:
@@ -103,15 +106,20 @@ class ImportPreviewScreen(ModalScreen[bool]):
         p = self.preview
         accepted = p.counts["new"] + p.counts["updated"]
         with Vertical():
-            yield Label(_("Import {name}").format(name=Path(p.path).name), classes="title")
-            yield Static(self.summary(), id="summary")
-            if p.rejected:
-                yield Label(
-                    _("Rejected rows (not imported): {n}").format(n=format_number(len(p.rejected))),
-                    classes="error",
-                )
+            yield Label(plain(_("Import {name}").format(name=Path(p.path).name)), classes="title")
+            yield Static(plain(self.summary()), id="summary")
+            rejected = p.counts["rejected"]
+            if rejected:
+                text = _("Rejected rows (not imported): {n}").format(n=format_number(rejected))
+                if rejected > len(p.rejected):
+                    text += " " + _("(the first {shown} below)").format(
+                        shown=format_number(len(p.rejected))
+                    )
+                yield Label(text, classes="error")
                 yield DataTable(id="rejected", cursor_type="row", zebra_stripes=True)
             with Horizontal(classes="buttons"):
+                if rejected:
+                    yield Button(_("Save rejected rows…"), id="save-rejects")
                 yield Button(_("Cancel"), id="cancel")
                 yield Button(
                     ngettext("Apply ({n} row)", "Apply ({n} rows)", accepted).format(
@@ -131,12 +139,19 @@ class ImportPreviewScreen(ModalScreen[bool]):
                 **format_numbers(p.counts)
             )
             + " · "
-            + _("{rejected} rejected").format(rejected=format_number(len(p.rejected))),
+            + _("{rejected} rejected").format(rejected=format_number(p.counts["rejected"])),
             _("Encoding {encoding}, delimiter {delimiter}").format(
                 encoding=p.encoding, delimiter=_delimiter_name(p.delimiter)
             ),
         ]
         lines += [_("Warning: {w}").format(w=w) for w in p.warnings]
+        for row in p.row_warnings[:3]:
+            lines.append(
+                _("Warning, line {line}: {reason}").format(line=row.line, reason=row.reason)
+            )
+        if p.row_warning_count > 3:
+            more = p.row_warning_count - 3
+            lines.append(_("... and {count} more row warnings").format(count=format_number(more)))
         return "\n".join(lines)
 
     def on_mount(self) -> None:
@@ -144,10 +159,37 @@ class ImportPreviewScreen(ModalScreen[bool]):
             table = self.query_one("#rejected", DataTable)
             table.add_columns(_("Line"), _("Email"), _("Reason"))
             for row in self.preview.rejected:
-                table.add_row(str(row.line), Text(row.email or ""), Text(row.reason))
+                table.add_row(str(row.line), cell(row.email or ""), cell(row.reason))
         apply = self.query_one("#apply", Button)
         if not apply.disabled:
             apply.focus()
+
+    def action_save_rejects(self) -> None:
+        if not self.preview.counts["rejected"]:
+            return
+        prompt = PathPrompt(
+            _("Save the rejected rows, with their reasons, to a CSV file"),
+            must_exist=False,
+            initial=str(Path(self.preview.path).with_name("rejected.csv")),
+        )
+
+        def chosen(path: Path | None) -> None:
+            if path:
+                self.save_rejects(path)
+
+        self.app.push_screen(prompt, chosen)
+
+    @work(thread=True, group="import-rejects", exit_on_error=False)
+    def save_rejects(self, path: Path) -> None:
+        try:
+            count = self.preview.save_rejects(path)
+        except (OmtuiError, OSError) as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+            return
+        message = _("Saved {count} rejected rows to {path}.").format(
+            count=format_number(count), path=path
+        )
+        self.app.call_from_thread(self.notify, message, markup=False)
 
     def action_apply(self) -> None:
         if not self.query_one("#apply", Button).disabled:
@@ -159,6 +201,8 @@ class ImportPreviewScreen(ModalScreen[bool]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "apply":
             self.action_apply()
+        elif event.button.id == "save-rejects":
+            self.action_save_rejects()
         else:
             self.action_cancel()
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from rich.markup import escape
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Label, Static
 
@@ -16,6 +15,7 @@ from omtui.context import ClubContext
 from omtui.core import members as core
 from omtui.core.dates import format_date, format_date_time, humanize_delta
 from omtui.i18n import _
+from omtui.tui.text import cell, markup, plain
 
 Outcome = Literal["edit", "changed"] | None
 """What the pane should do next: open the form, refresh, or nothing."""
@@ -66,7 +66,7 @@ class MemberDetail(ModalScreen[Outcome]):
         now, tz = self.club.now(), self.club.tz
         state = _("subscribed") if member.subscribed else _("not subscribed")
         self.query_one("#detail-title", Label).update(
-            f"{member.full_name or member.email} <{member.email}> · {state}"
+            plain(f"{member.full_name or member.email} <{member.email}> · {state}")
         )
         joined = (
             f"{format_date(member.joined_at, tz)} "
@@ -84,7 +84,7 @@ class MemberDetail(ModalScreen[Outcome]):
             (_("Notes"), member.notes),
         ]
         self.query_one("#detail-fields", Static).update(
-            "\n".join(f"[b]{escape(k)}:[/b] {escape(v)}" for k, v in lines if v)
+            Content("\n").join(markup("[b]{k}:[/b] {v}", k=k, v=v) for k, v in lines if v)
         )
         table = self.query_one("#consent-history", DataTable)
         table.clear()
@@ -92,8 +92,8 @@ class MemberDetail(ModalScreen[Outcome]):
             table.add_row(
                 f"{format_date_time(event.at, tz)} ({humanize_delta(event.at, now)})",
                 _("subscribed") if event.subscribed else _("unsubscribed"),
-                Text(event.source),
-                Text(event.detail),
+                cell(event.source),
+                cell(event.detail),
             )
         if table.row_count:
             table.move_cursor(row=table.row_count - 1)

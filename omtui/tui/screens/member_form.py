@@ -12,8 +12,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label
 
 from omtui.core.members import Member
+from omtui.core.text import clean_text
 from omtui.errors import OmtuiError, ValidationError
 from omtui.i18n import _
+from omtui.tui.text import plain
 
 FIELDS: tuple[tuple[str, str], ...] = (
     ("first_name", _("First name")),
@@ -71,7 +73,8 @@ class MemberForm(ModalScreen[Member | None]):
             return {}
         data = self.member.as_dict()
         data["tags"] = ", ".join(self.member.tags)
-        return {name: str(data.get(name) or "") for name, _label in FIELDS}
+        # an Input shows what saving would store: no control characters
+        return {name: clean_text(data.get(name), multiline=True) for name, _label in FIELDS}
 
     def compose(self) -> ComposeResult:
         values = self.initial()
@@ -81,7 +84,7 @@ class MemberForm(ModalScreen[Member | None]):
             else _("New member")
         )
         with Vertical():
-            yield Label(title, id="form-title")
+            yield Label(plain(title), id="form-title")
             yield Label(_("Enter or Ctrl+S saves, Esc cancels."), id="form-hint")
             with VerticalScroll():
                 for name, label in FIELDS:
@@ -118,11 +121,11 @@ class MemberForm(ModalScreen[Member | None]):
         field = getattr(error, "field", None)
         if field and self.query(f"#error-{field}"):
             label = self.query_one(f"#error-{field}", Label)
-            label.update(str(error))
+            label.update(plain(str(error)))
             label.add_class("shown")
             self.query_one(f"#field-{field}", Input).focus()
         else:
-            self.query_one("#form-error", Label).update(str(error))
+            self.query_one("#form-error", Label).update(plain(str(error)))
 
     def clear_errors(self) -> None:
         for label in self.query(".field-error"):

@@ -14,7 +14,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Markdown, Static, TextArea
 
@@ -22,11 +21,13 @@ from omtui.context import ClubContext
 from omtui.core import newsletter as nl
 from omtui.core import sender
 from omtui.core.numbers import format_number
+from omtui.core.text import clean_text
 from omtui.errors import OmtuiError
 from omtui.i18n import _
 from omtui.tui.messages import DataChanged
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.newsletter_plan import wrap
+from omtui.tui.text import plain
 
 EditorOutcome = tuple[Literal["send", "open"], int]
 """What the editor asks of whoever opened it: send this newsletter, or open this copy."""
@@ -74,7 +75,7 @@ class NewsletterEditor(Screen[EditorOutcome | None]):
         with Vertical(id="nle-form"):
             with Horizontal(classes="nle-row"):
                 yield Label(_("Subject"), classes="nle-label")
-                yield Input(item.subject if item else "", id="nle-subject")
+                yield Input(clean_text(item.subject) if item else "", id="nle-subject")
             with Horizontal(classes="nle-row"):
                 yield Label(_("Tags"), classes="nle-label")
                 yield Input(
@@ -83,11 +84,15 @@ class NewsletterEditor(Screen[EditorOutcome | None]):
                     id="nle-tags",
                 )
                 yield Label(_("City"), classes="nle-label")
-                yield Input(item.audience_city if item else "", placeholder=_("all"), id="nle-city")
+                yield Input(
+                    clean_text(item.audience_city) if item else "",
+                    placeholder=_("all"),
+                    id="nle-city",
+                )
                 yield Label("", id="nle-audience")
         with Horizontal(id="nle-panes"):
             yield TextArea(
-                item.body if item else "",
+                clean_text(item.body, multiline=True) if item else "",
                 language="markdown",
                 soft_wrap=True,
                 id="nle-body",
@@ -161,7 +166,7 @@ class NewsletterEditor(Screen[EditorOutcome | None]):
         self.problems = nl.check_placeholders(fields["subject"], "subject")
         self.problems += nl.check_placeholders(fields["body"], "body")
         problems = self.query_one("#nle-problems", Static)
-        problems.update(escape("\n".join(self.problems)))
+        problems.update(plain("\n".join(self.problems)))
         problems.set_class(bool(self.problems), "-error")
         if self.problems:
             subject, body = fields["subject"], fields["body"]
@@ -185,7 +190,11 @@ class NewsletterEditor(Screen[EditorOutcome | None]):
                 ),
             )
         box = self.query_one("#nle-preview-box")
-        box.border_title = _("Preview: {subject}").format(subject=subject) if subject else ""
+        box.border_title = (
+            plain(_("Preview: {subject}").format(subject=subject), multiline=False)
+            if subject
+            else ""
+        )
         await self.query_one("#nle-preview", Markdown).update(body)
 
     # -- save, duplicate, test send, send --------------------------------------------
@@ -248,7 +257,7 @@ class NewsletterEditor(Screen[EditorOutcome | None]):
 
     def _show_test_result(self, text: str, error: bool) -> None:
         result = self.query_one("#nle-test-result", Label)
-        result.update(escape(text))
+        result.update(plain(text))
         result.set_class(error, "-error")
 
     def action_send(self) -> None:

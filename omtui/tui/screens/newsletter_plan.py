@@ -9,7 +9,7 @@ from datetime import datetime
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.markup import escape
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
@@ -18,6 +18,7 @@ from omtui.core.newsletter import LEFT_OUT_REASONS, SendPlan
 from omtui.core.numbers import format_number
 from omtui.i18n import _, ngettext
 from omtui.tui.screens.confirm import TypeToConfirmDialog
+from omtui.tui.text import markup, plain
 
 EXAMPLES_SHOWN = 3
 
@@ -34,40 +35,47 @@ def humanize_duration(seconds: float) -> str:
     return _("about {duration}").format(duration=format_duration(seconds))
 
 
-def plan_text(subject: str, plan: SendPlan, now: datetime) -> str:
-    """The plan as console markup: recipients, who is left out and why, the duration."""
+def plan_text(subject: str, plan: SendPlan, now: datetime) -> Content:
+    """The plan: recipients, who is left out and why, the duration (data as plain text)."""
     duration = humanize_duration(plan.estimated_seconds)
     lines = [
-        _("Subject: [b]{subject}[/b]").format(subject=escape(subject)),
-        "",
-        ngettext(
-            "Recipients: [b]{count}[/b] subscribed member",
-            "Recipients: [b]{count}[/b] subscribed members",
-            plan.count,
-        ).format(count=format_number(plan.count)),
-        "",
-        _("Left out:"),
-        _("  outside the audience: {count}").format(count=format_number(plan.outside_audience)),
+        markup(_("Subject: [b]{subject}[/b]"), subject=subject),
+        Content(""),
+        markup(
+            ngettext(
+                "Recipients: [b]{count}[/b] subscribed member",
+                "Recipients: [b]{count}[/b] subscribed members",
+                plan.count,
+            ),
+            count=format_number(plan.count),
+        ),
+        Content(""),
+        plain(_("Left out:")),
+        plain(
+            _("  outside the audience: {count}").format(count=format_number(plan.outside_audience))
+        ),
     ]
     for reason, emails in plan.left_out.items():
         if not emails:
             continue
         label = _(LEFT_OUT_REASONS.get(reason, reason))
-        line = f"  {escape(label)}: {format_number(len(emails))}"
+        line = markup("  {label}: {count}", label=label, count=format_number(len(emails)))
         if reason != "unsubscribed":  # worth fixing: show which addresses
             shown = ", ".join(emails[:EXAMPLES_SHOWN])
             shown += ", …" if len(emails) > EXAMPLES_SHOWN else ""
-            line += f"  [dim]({escape(shown)})[/dim]"
+            line += markup("  [dim]({shown})[/dim]", shown=shown)
         lines.append(line)
     lines += [
-        "",
-        _("At {rate} messages/s this takes [b]{duration}[/b].").format(
-            rate=format_number(plan.rate), duration=duration
+        Content(""),
+        markup(
+            _("At {rate} messages/s this takes [b]{duration}[/b]."),
+            rate=format_number(plan.rate),
+            duration=duration,
         ),
     ]
     for warning in plan.warnings:
-        lines += ["", "[b]" + escape(_("Warning: {warning}").format(warning=warning)) + "[/b]"]
-    return "\n".join(lines)
+        lines += [Content(""), plain(_("Warning: {warning}").format(warning=warning), style="bold")]
+    return Content("\n").join(lines)
 
 
 class SendPlanScreen(ModalScreen[bool]):

@@ -11,7 +11,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.markup import escape
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, ProgressBar, Static
 
@@ -23,6 +23,7 @@ from omtui.i18n import _
 from omtui.tui.newsletter_sends import NewsletterSends, RunChanged, SendRun
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.newsletter_plan import humanize_duration, wrap
+from omtui.tui.text import markup, plain
 
 UNCERTAIN_SHOWN = 6
 POLL_SECONDS = 1.0
@@ -61,7 +62,7 @@ class SendProgressScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="nlp-box"):
             yield Label(
-                _("Newsletter “{subject}”").format(subject=escape(self.subject)), id="nlp-title"
+                plain(_("Newsletter “{subject}”").format(subject=self.subject)), id="nlp-title"
             )
             yield ProgressBar(total=None, show_eta=False, id="nlp-bar")
             yield Static("", id="nlp-counts")
@@ -126,15 +127,15 @@ class SendProgressScreen(ModalScreen[None]):
         )
         text, alarming = self._state_text(progress)
         state = self.query_one("#nlp-state", Static)
-        state.update(text)
+        state.update(plain(text))  # holds server replies: text, not markup
         state.set_class(alarming, "-error")
         self.query_one("#nlp-uncertain", Static).update(self._uncertain_text(progress))
 
     def _state_text(self, progress: sender.SendProgress) -> tuple[str, bool]:
         """What is happening and what the organiser can do, and whether it is bad news."""
-        reason = escape(progress.message or self.run.control.reason or "")
+        reason = progress.message or self.run.control.reason or ""
         if self.run.error:
-            return _("Stopped: {error}").format(error=escape(self.run.error)), True
+            return _("Stopped: {error}").format(error=self.run.error), True
         if self.run.running and self.run.control.stopping:
             return _("Stopping after the messages in flight…"), False
         if self.run.running:
@@ -152,21 +153,25 @@ class SendProgressScreen(ModalScreen[None]):
             return _("Finished."), bool(progress.failed)
         return "", False
 
-    def _uncertain_text(self, progress: sender.SendProgress) -> str:
+    def _uncertain_text(self, progress: sender.SendProgress) -> Content:
         if not progress.uncertain:
-            return ""
+            return Content("")
         rows = outbox.rows_in_state(
             self.club.db, self.run.newsletter_id, "uncertain", limit=UNCERTAIN_SHOWN
         )
-        shown = ", ".join(escape(row.email) for row in rows)
+        shown = ", ".join(row.email for row in rows)
         if progress.uncertain > len(rows):
             shown += _(" and {count} more").format(
                 count=format_number(progress.uncertain - len(rows))
             )
-        return _(
-            "[b]Uncertain ({count})[/b]: in flight when an earlier send stopped; they may or "
-            "may not have it, so they are not resent (u resends to them): {emails}"
-        ).format(count=format_number(progress.uncertain), emails=shown)
+        return markup(
+            _(
+                "[b]Uncertain ({count})[/b]: in flight when an earlier send stopped; they may "
+                "or may not have it, so they are not resent (u resends to them): {emails}"
+            ),
+            count=format_number(progress.uncertain),
+            emails=shown,
+        )
 
     # -- keys ------------------------------------------------------------------------
     def action_pause(self) -> None:

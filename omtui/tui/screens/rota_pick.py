@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 from omtui.core.text import fold
 from omtui.i18n import _
 from omtui.tui.screens.confirm import DIALOG_CSS
+from omtui.tui.text import plain
 
 
 class RotaPickDialog(ModalScreen[int | None]):
@@ -33,7 +34,7 @@ class RotaPickDialog(ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text, id="pick-title")
+            yield Label(plain(self.title_text), id="pick-title")
             yield Input(placeholder=_("type a few letters of the name"), id="pick-filter")
             yield OptionList(*self._options(""), id="pick-list")
             yield Label(_("↓ to the list, Enter to pick, Esc to cancel."), id="pick-hint")
@@ -41,7 +42,7 @@ class RotaPickDialog(ModalScreen[int | None]):
     def _options(self, text: str) -> list[Option]:
         words = fold(text).split()
         return [
-            Option(label, id=str(key))
+            Option(plain(label), id=str(key))
             for key, label in self.choices
             if all(w in fold(label) for w in words)
         ]

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,9 +17,11 @@ from textual.widgets import Button, Input, Label
 
 from omtui.core import rota
 from omtui.core.dates import format_local, parse_local
+from omtui.core.text import clean_text
 from omtui.errors import OmtuiError, ValidationError
 from omtui.i18n import _
 from omtui.tui.screens.confirm import DIALOG_CSS
+from omtui.tui.text import plain
 
 WHEN = "%Y-%m-%d %H:%M"
 DEFAULT_LENGTH = timedelta(hours=2)
@@ -77,11 +78,11 @@ class RotaShiftForm(ModalScreen[rota.Shift | None]):
         start = s.starts_at if s else self.default_start
         end = s.ends_at if s else (start + DEFAULT_LENGTH if start else None)
         with Vertical():
-            yield Label(self.title_text, id="form-title")
+            yield Label(plain(self.title_text), id="form-title")
             with Horizontal(classes="row"):
                 yield Label(_("Role"))
                 yield Input(
-                    s.role if s else "",
+                    clean_text(s.role) if s else "",
                     placeholder=_("welcome desk, set-up, host, tear-down…"),
                     suggester=SuggestFromList(rota.ROLES, case_sensitive=False),
                     id="role",
@@ -105,7 +106,7 @@ class RotaShiftForm(ModalScreen[rota.Shift | None]):
                 yield Input(str(s.needed) if s else "1", id="needed", type="integer")
             with Horizontal(classes="row"):
                 yield Label(_("Notes"))
-                yield Input(s.notes if s else "", id="notes")
+                yield Input(clean_text(s.notes) if s else "", id="notes")
             yield Label(
                 _("Times are club time ({tz}). Enter saves, Esc cancels.").format(tz=self.tz.key),
                 classes="hint",
@@ -154,7 +155,7 @@ class RotaShiftForm(ModalScreen[rota.Shift | None]):
         self.app.call_from_thread(self.dismiss, saved)
 
     def _refused(self, exc: Exception) -> None:
-        self.query_one("#form-error", Label).update(Text(str(exc)))
+        self.query_one("#form-error", Label).update(plain(str(exc)))
         field = getattr(exc, "field", None)
         if field and self.query(f"#{field}"):
             self.query_one(f"#{field}", Input).focus()

@@ -10,6 +10,7 @@ from textual.widgets import Input, Label
 
 from omtui.i18n import _
 from omtui.tui.screens.confirm import DIALOG_CSS
+from omtui.tui.text import plain
 
 
 class DropReasonDialog(ModalScreen[str | None]):
@@ -24,7 +25,9 @@ class DropReasonDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(_("{shift} starts in less than 48 hours.").format(shift=self.shift_label))
+            yield Label(
+                plain(_("{shift} starts in less than 48 hours.").format(shift=self.shift_label))
+            )
             yield Label(_("Why are you dropping it? The organiser will see your answer."))
             yield Input(placeholder=_("reason"), id="reason")
             yield Label(_("Enter to drop, Esc to keep the shift."), id="hint")

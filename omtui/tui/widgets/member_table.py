@@ -16,6 +16,7 @@ from textual.widgets import DataTable
 from omtui.core.dates import humanize_delta
 from omtui.core.members import Member
 from omtui.i18n import _
+from omtui.tui.text import visible
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("name", _("Name")),
@@ -75,6 +76,7 @@ Cells = tuple[Cell, ...]
 
 
 def _cut(text: str, column: str) -> str:
+    text = visible(text, multiline=False)  # Cell sends its text as is: no ESC may pass
     width = WIDTHS[column]
     return text if cell_len(text) <= width else set_cell_size(text, width - 1) + "…"
 
