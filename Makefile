@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_DB ?= demo.db
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench screenshots lint format clean
+.PHONY: run test bench screenshots lint format clean messages catalogue
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,20 @@ bench: $(STAMP)  ## speed benchmarks, printed as a table of medians and ratios
 
 screenshots: $(STAMP)  ## regenerate screenshots/*.svg from the demo club
 	$(BIN)/python screenshots/make.py
+
+# Translations (Babel): `make messages` extracts every _()/ngettext() and CLI docstring into
+# omtui/locale/omtui.pot and merges it into each omtui.po (new strings arrive untranslated);
+# translate them, then `make catalogue` compiles the .mo files that ship in the wheel.
+POT := omtui/locale/omtui.pot
+BABEL_EXTRACT := -F babel.cfg -k N_ --add-location=file --sort-output --no-wrap \
+	--project=omtui --copyright-holder="omtui contributors"
+
+messages: $(STAMP)  ## extract the strings and update omtui/locale/*/LC_MESSAGES/omtui.po
+	$(BIN)/pybabel extract $(BABEL_EXTRACT) -o $(POT) omtui
+	$(BIN)/pybabel update -i $(POT) -d omtui/locale -D omtui --no-fuzzy-matching --ignore-obsolete --no-wrap
+
+catalogue: $(STAMP)  ## compile the .po catalogues into the .mo files omtui loads
+	$(BIN)/pybabel compile -d omtui/locale -D omtui --statistics
 
 lint: $(STAMP)
 	$(BIN)/ruff check omtui tests screenshots

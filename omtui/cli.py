@@ -10,15 +10,18 @@ from __future__ import annotations
 import collections.abc
 import sqlite3
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
 
-from omtui import __version__
+from omtui import __version__, click_words
 from omtui.context import ClubContext
 from omtui.core.text import visible
 from omtui.errors import OmtuiError
-from omtui.i18n import _
+from omtui.i18n import _, translate_docstring, use_language
+
+click_words.install()
 
 
 class OmtuiGroup(click.Group):
@@ -65,7 +68,7 @@ class OmtuiGroup(click.Group):
     type=click.Path(dir_okay=False, path_type=Path),
     help=_("TOML config file (default: the user config dir's omtui/config.toml)."),
 )
-@click.version_option(__version__, prog_name="omtui")
+@click.version_option(__version__, prog_name="omtui", help=_("Show the version and exit."))
 @click.pass_context
 def cli(ctx: click.Context, db_path: Path | None, config_path: Path | None) -> None:
     """Run a professional members' club: members, events, rota and newsletter.
@@ -75,6 +78,7 @@ def cli(ctx: click.Context, db_path: Path | None, config_path: Path | None) -> N
     ctx.obj = ClubContext.from_options(db=db_path, config=config_path)
     ctx.obj.set_notifier(_say_waiting)  # the app replaces it with a notice on screen
     ctx.call_on_close(ctx.obj.close)
+    use_language(ctx.obj.config.language, ctx.obj.db_path)
     if ctx.invoked_subcommand is None:
         from omtui.tui.app import run_app  # lazy: the CLI never imports Textual otherwise
 
@@ -93,15 +97,80 @@ def _register_commands() -> None:
     if _registered:
         return
     _registered = True
-    from omtui.commands import access, demo, events, members, newsletter, rota, volunteer
+    from omtui.commands import access, club, demo, events, members, newsletter, rota, volunteer
 
-    for module in (members, events, rota, newsletter, volunteer, access, demo):
+    for module in (members, events, rota, newsletter, volunteer, access, club, demo):
         for command in module.COMMANDS:
             cli.add_command(command)
+            _translate_docstrings(command)
+
+
+def _translate_docstrings(command: click.Command) -> None:
+    """Translate a command's help, which click takes from its docstring.
+
+    Docstrings are not `_()` calls: omtui/babel_extract.py extracts them and they are
+    looked up here once, when the commands are registered (after `main()` chose the
+    language).
+    """
+    if command.help:
+        command.help = translate_docstring(command.help)
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _translate_docstrings(sub)
+
+
+def _root_help() -> None:
+    """The root group's texts, translated again once the language is chosen."""
+    if cli.callback is not None and cli.callback.__doc__:
+        cli.help = translate_docstring(cli.callback.__doc__)
+    helps = {
+        "db_path": _(
+            "SQLite database file (default: env OMTUI_DB, then the config, then the data dir)."
+        ),
+        "config_path": _("TOML config file (default: the user config dir's omtui/config.toml)."),
+        "version": _("Show the version and exit."),
+    }
+    for param in cli.params:
+        if isinstance(param, click.Option) and param.name in helps:
+            param.help = helps[param.name]
+
+
+def _peek_option(argv: Sequence[str], name: str) -> str | None:
+    """The value of a root option such as `--db PATH` or `--db=PATH`, before click parses."""
+    for index, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg == name and index + 1 < len(argv):
+            return argv[index + 1]
+        if arg.startswith(name + "="):
+            return arg.partition("=")[2]
+    return None
+
+
+def choose_language_from_argv(argv: Sequence[str]) -> str:
+    """Settle the language before the command tree and the TUI are imported.
+
+    Reads `--config` and `--db` ahead of click; a config error here is ignored (click's
+    run reports it properly a moment later).
+    """
+    from omtui.config import load_config
+    from omtui.errors import OmtuiError
+    from omtui.paths import resolve_config_path, resolve_db_path
+
+    config_language = db_setting = None
+    try:
+        config = load_config(resolve_config_path(_peek_option(argv, "--config")))
+        config_language, db_setting = config.language, config.db
+    except (OmtuiError, OSError):
+        pass
+    db_path = resolve_db_path(_peek_option(argv, "--db"), db_setting)
+    return use_language(config_language, db_path)
 
 
 def main() -> None:
     """Console-script entry point."""
+    choose_language_from_argv(sys.argv[1:])
+    _root_help()
     cli(prog_name="omtui")
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from omtui.errors import ConfigError
-from omtui.i18n import _
+from omtui.i18n import LANGUAGES, _
 
 TLS_MODES = ("none", "starttls", "tls")
 
@@ -26,12 +26,18 @@ class SmtpConfig:
     tls: str = "none"
     username: str | None = None
     password_env: str | None = None
-    from_address: str = "newsletter@example.org"
+    from_address: str = ""
+    """The club's sending address; nothing is sent until it is set."""
     from_name: str = ""
     concurrency: int = 4
     rate: float = 10.0
     max_consecutive_errors: int = 20
     timeout: float = 30.0
+    """Seconds to wait for the server's reply to each command."""
+    data_timeout: float = 600.0
+    """Seconds to wait for the reply after the end of a message (RFC 5321 4.5.3.2: 10 min)."""
+    helo_name: str = ""
+    """The name given in EHLO; empty: this machine's full name, or from_address's domain."""
     cafile: str | None = None
     """A CA bundle to trust for tls/starttls (a relay with a private certificate)."""
 
@@ -71,6 +77,8 @@ class Config:
     """Empty: not configured (the send plan warns; the database may hold the name)."""
     timezone: str = "Europe/Paris"
     db: str | None = None
+    language: str | None = None
+    """The interface language, "fr" or "en" (`OMTUI_LANG` beats it; default: the locale)."""
     list_id: str = "newsletter.club.example.org"
     unsubscribe_mailto: str | None = None
     unsubscribe_url: str | None = None
@@ -103,6 +111,7 @@ _CLUB_KEYS: dict[str, type | tuple[type, ...]] = {
     "club_name": str,
     "timezone": str,
     "db": str,
+    "language": str,
     "list_id": str,
     "unsubscribe_mailto": str,
     "unsubscribe_url": str,
@@ -119,6 +128,8 @@ _SMTP_KEYS: dict[str, type | tuple[type, ...]] = {
     "rate": (int, float),
     "max_consecutive_errors": int,
     "timeout": (int, float),
+    "data_timeout": (int, float),
+    "helo_name": str,
     "cafile": str,
 }
 _DATABASE_KEYS: dict[str, type | tuple[type, ...]] = {"busy_timeout": (int, float)}
@@ -184,7 +195,7 @@ def load_config(path: Path | None) -> Config:
                 languages=", ".join(NEWSLETTER_LANGUAGES), value=newsletter["language"]
             )
         )
-    club = _parse_table("top level", raw, _CLUB_KEYS)
+    club = _parse_table(_("top level"), raw, _CLUB_KEYS)
     smtp = _parse_table("smtp", smtp_raw, _SMTP_KEYS)
     for env, (key, kind) in _SMTP_ENV.items():
         if env in os.environ:
@@ -197,6 +208,12 @@ def load_config(path: Path | None) -> Config:
     if smtp.get("tls", "none") not in TLS_MODES:
         raise ConfigError(
             _("config: [smtp] tls must be one of {modes}").format(modes=", ".join(TLS_MODES))
+        )
+    if club.get("language") not in (None, *LANGUAGES):
+        raise ConfigError(
+            _("config: language must be one of {languages}, not {language!r}").format(
+                languages=", ".join(LANGUAGES), language=club["language"]
+            )
         )
     if "rate" in smtp:
         smtp["rate"] = float(smtp["rate"])

@@ -1,16 +1,22 @@
 """Regenerate screenshots/*.svg from the deterministic demo club (`make screenshots`).
 
 Each scene opens the real app (the same factory the CLI uses) on a fresh demo database at
-a fixed size with time frozen, drives it with Pilot, and saves an SVG.
+a fixed size with time frozen, drives it with Pilot, and saves an SVG. The app is shown in
+French, the club's language; `members-en.svg` shows it once in English (a second process,
+since the language is chosen before the app's modules are imported).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+
+os.environ.setdefault("OMTUI_LANG", "fr")  # before omtui's modules are imported
 
 from textual.app import App
 from textual.pilot import Pilot
@@ -21,6 +27,9 @@ from omtui.core.demo import DEMO_NOW, build_demo
 from omtui.tui.app import make_app
 
 HERE = Path(__file__).parent
+LANGUAGE = os.environ["OMTUI_LANG"]
+SUFFIX = "" if LANGUAGE == "fr" else f"-{LANGUAGE}"
+ENGLISH_SCENES = ["members"]
 SIZE = (120, 40)
 
 Scene = Callable[[Pilot], Awaitable[None]]
@@ -75,10 +84,11 @@ def _seed_interrupted_send(club: ClubContext) -> None:
     rows = outbox.claim(db, lyon.id, 12, now=started)
     outbox.record(
         db,
-        sent=[(row.id, f"<{row.id}@demo>") for row in rows[:9]],
-        failed=[(rows[9].id, "550 5.1.1 mailbox unavailable")],
+        sent=[(row.id, f"<{row.id}@demo>", "250 2.0.0 Ok") for row in rows[:9]],
+        failed=[(rows[9].id, "550 5.1.1 mailbox unavailable", True)],
         now=started,
     )
+    outbox.mark_transmitting(db, [row.id for row in rows[10:]], now=started)
     outbox.recover(db, lyon.id, now=started)
 
 
@@ -135,7 +145,7 @@ async def shoot(name: str, kind: str, scene: Scene, workdir: Path) -> Path:
     )
     build_demo(club.db, members_count=3000)
     app = build_app(kind, club)
-    out = HERE / f"{name}.svg"
+    out = HERE / f"{name}{SUFFIX}.svg"
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await scene(pilot)
@@ -152,6 +162,9 @@ async def main(names: list[str]) -> None:
             kind, scene = SCENES[name]
             out = await shoot(name, kind, scene, Path(tmp))
             print(f"wrote {out.relative_to(HERE.parent)}")
+    if not names and LANGUAGE == "fr":
+        english = {**os.environ, "OMTUI_LANG": "en"}
+        subprocess.run([sys.executable, __file__, *ENGLISH_SCENES], env=english, check=True)
 
 
 if __name__ == "__main__":

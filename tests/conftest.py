@@ -13,6 +13,12 @@ from pathlib import Path
 
 import pytest
 
+# Existing tests read English text: pin English before omtui's modules are imported (key
+# descriptions and help texts are translated then). French tests choose French explicitly,
+# in a subprocess where the language must be chosen before the imports.
+os.environ["OMTUI_LANG"] = "en"
+
+from omtui import i18n
 from omtui.config import Config
 from omtui.context import ClubContext
 from omtui.core.db import Database, open_database
@@ -31,6 +37,8 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in list(os.environ):
         if name.startswith("OMTUI_"):
             monkeypatch.delenv(name)
+    monkeypatch.setenv("OMTUI_LANG", "en")
+    i18n.set_language("en")  # a test that switched language must not leak it
     return home
 
 
@@ -95,6 +103,7 @@ def run_cli(db_path: Path, isolated_dirs: Path):
     ) -> CliResult:
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("OMTUI_")}
         full_env.update(
+            OMTUI_LANG="en",
             HOME=str(isolated_dirs),
             XDG_CONFIG_HOME=str(isolated_dirs / ".config"),
             XDG_DATA_HOME=str(isolated_dirs / ".local" / "share"),

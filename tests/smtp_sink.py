@@ -2,7 +2,7 @@
 
 It records every message it accepts and can be told to misbehave: answer a code for a
 given recipient, answer 451 a number of times first, wait before answering, or drop the
-connection after some messages.
+connection after some messages (before or after accepting them), or at RCPT.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ class Received:
     data: bytes
     at: float = 0.0
     """time.monotonic() when the server accepted it (for rate checks)."""
+    helo: str = ""
+    """The name the client gave in EHLO/HELO."""
 
     @property
     def message(self) -> Message:
@@ -48,6 +50,11 @@ class SinkBehaviour:
     """Answer "451 try again later" to this many DATA commands before accepting."""
     drop_after: int | None = None
     """Close the connection instead of answering after this many accepted messages."""
+    drop_after_accepting: set[int] = field(default_factory=set)
+    """Keep the Nth message (counting from 1) and close the connection without replying:
+    the client cannot know it was accepted."""
+    drop_at_rcpt: int = 0
+    """Close the connection at this many RCPT commands (before any DATA)."""
 
 
 class _Handler:
@@ -62,6 +69,13 @@ class _Handler:
         address: str,
         rcpt_options: list[str],
     ) -> str:
+        with self.sink.lock:
+            drop = self.sink.behaviour.drop_at_rcpt > 0
+            if drop:
+                self.sink.behaviour.drop_at_rcpt -= 1
+        if drop:
+            server.transport.close()
+            return "421 closing"
         reply = self.sink.behaviour.reject.get(address.lower())
         if reply:
             return reply
@@ -79,6 +93,17 @@ class _Handler:
             if behaviour.drop_after is not None and len(self.sink.messages) >= behaviour.drop_after:
                 behaviour.drop_after = None
                 drop = True
+            elif len(self.sink.messages) + 1 in behaviour.drop_after_accepting:
+                drop = True
+                self.sink.messages.append(
+                    Received(
+                        envelope.mail_from,
+                        list(envelope.rcpt_tos),
+                        envelope.content,
+                        time.monotonic(),
+                        session.host_name or "",
+                    )
+                )
             else:
                 drop = False
                 self.sink.messages.append(
@@ -87,6 +112,7 @@ class _Handler:
                         list(envelope.rcpt_tos),
                         envelope.content,
                         time.monotonic(),
+                        session.host_name or "",
                     )
                 )
         if drop:
@@ -122,3 +148,60 @@ class SmtpSink:
     def recipients(self) -> list[str]:
         with self.lock:
             return [r for m in self.messages for r in m.rcpt_tos]
+
+
+class HangingServer:
+    """A server that greets, answers as told, then never replies again (a hung relay).
+
+    `hang_at`: "greeting" (says 220, then silence), or "data" (answers EHLO, MAIL and RCPT,
+    then never answers the DATA command)."""
+
+    def __init__(self, hang_at: str = "greeting") -> None:
+        self.hang_at = hang_at
+        self.host = "127.0.0.1"
+        self.port = free_port()
+        self.connections = 0
+        self._sock = socket.socket()
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind((self.host, self.port))
+        self._sock.listen()
+        self._open: list[socket.socket] = []
+        self._stop = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _addr = self._sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            self._open.append(conn)
+            threading.Thread(target=self._talk, args=(conn,), daemon=True).start()
+
+    def _talk(self, conn: socket.socket) -> None:
+        try:
+            conn.sendall(b"220 hung.example ESMTP\r\n")
+            buffer = b""
+            while not self._stop.is_set():
+                chunk = conn.recv(4096)
+                if not chunk:
+                    return
+                buffer += chunk
+                while b"\r\n" in buffer:
+                    line, buffer = buffer.split(b"\r\n", 1)
+                    verb = line[:4].upper()
+                    if self.hang_at == "greeting" or verb == b"DATA":
+                        continue  # silence
+                    if verb == b"EHLO":
+                        conn.sendall(b"250-hung.example\r\n250 8BITMIME\r\n")
+                    else:
+                        conn.sendall(b"250 OK\r\n")
+        except OSError:
+            return
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._sock.close()
+        for conn in self._open:
+            conn.close()

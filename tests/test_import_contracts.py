@@ -4,6 +4,8 @@
   omtui module (test_headless.py proves the Textual/Rich half at run time too);
 - screens never import panes: a screen returns its result with dismiss() or posts a
   message, and work that outlives it lives in an app-level service;
+- a pane never imports another pane (only `panes.base` and its own `<pane>_*` helpers):
+  it posts a message and the app refreshes who needs it;
 - no import cycle inside `omtui.tui`.
 
 Every import counts, including those inside functions and under `TYPE_CHECKING`: a lazy or
@@ -170,6 +172,22 @@ def test_core_imports_no_ui() -> None:
 
 def test_screens_do_not_import_panes() -> None:
     assert forbidden("omtui.tui.screens", ("omtui.tui.panes",)) == []
+
+
+def test_panes_do_not_import_each_other() -> None:
+    panes = "omtui.tui.panes"
+
+    def pane(module: str) -> str:  # members_actions belongs to members
+        return module.removeprefix(panes + ".").split("_")[0]
+
+    assert [
+        str(imp)
+        for imp in IMPORTS
+        if within(imp.source, panes)
+        and within(imp.target, panes)
+        and imp.target not in (panes, f"{panes}.base")
+        and pane(imp.source) != pane(imp.target)
+    ] == []
 
 
 def test_no_import_cycle_in_the_tui() -> None:

@@ -12,13 +12,14 @@ import click
 from omtui.commands import echo, echo_json, pass_club
 from omtui.context import ClubContext
 from omtui.core import events as ev
+from omtui.core import labels
 from omtui.core import partners as pt
-from omtui.core.dates import format_day_time, format_local, format_time, humanize_day
+from omtui.core.dates import format_day_time, format_time, humanize_day
 from omtui.core.events_import import import_registrations
 from omtui.core.ics import events_to_ical
-from omtui.core.numbers import format_percent
+from omtui.core.numbers import format_number, format_percent
 from omtui.errors import OmtuiError
-from omtui.i18n import _
+from omtui.i18n import _, ngettext
 from omtui.paths import open_private
 
 
@@ -62,11 +63,12 @@ def list_cmd(club: ClubContext, as_json: bool, past: bool, show_all: bool) -> No
         return
     for event in found:
         stats = ev.event_stats(club.db, event.id)
-        status = "" if event.status == "confirmed" else f" [{event.status}]"
+        status = "" if event.status == "confirmed" else f" [{labels.event_status(event.status)}]"
         waiting = f" +{stats.waiting} " + _("waiting") if stats.waiting else ""
+        kind, where = labels.event_kind(event.kind), event.city or _("online")
         echo(
             f"{event.id:>4}  {format_day_time(event.starts_at, club.tz)}  "
-            f"{event.kind:<7}  {event.title}{status}  ({event.city or _('online')}; "
+            f"{kind:<7}  {event.title}{status}  ({where}; "
             f"{_seats(stats)}{waiting}; {humanize_day(event.starts_at, now, club.tz)})"
         )
 
@@ -76,7 +78,9 @@ def _show(club: ClubContext, event: ev.Event) -> None:
     stats = ev.event_stats(db, event.id)
     lines = [
         f"#{event.id} {event.title}",
-        _("Kind: {kind}   Status: {status}").format(kind=event.kind, status=event.status),
+        _("Kind: {kind}   Status: {status}").format(
+            kind=labels.event_kind(event.kind), status=labels.event_status(event.status)
+        ),
         _("When: {start} - {end} ({tz}), {rel}").format(
             start=format_day_time(event.starts_at, tz, year=True),
             end=format_time(event.ends_at, tz),
@@ -175,14 +179,12 @@ def _fields_from(club: ClubContext, options: dict[str, Any], base: ev.Event | No
             fields[name] = options[name]
     if options.get("host_email"):
         fields["host_member_id"] = ev.member_by_email(club.db, options["host_email"]).id
+    now = club.now()
     if options.get("start"):
-        fields["starts_at"] = ev.parse_when(options["start"], club.tz, "starts_at")
+        fields["starts_at"] = ev.parse_when(options["start"], club.tz, "starts_at", now=now)
     start = fields.get("starts_at") or (base.starts_at if base else None)
-    end = options.get("end")
-    if end:
-        if len(end.strip()) <= 5 and start is not None:  # "14:00": same day as the start
-            end = f"{format_local(start, club.tz, '%Y-%m-%d')} {end.strip()}"
-        fields["ends_at"] = ev.parse_when(end, club.tz, "ends_at")
+    if options.get("end"):
+        fields["ends_at"] = ev.parse_when(options["end"], club.tz, "ends_at", now=now, start=start)
     return fields
 
 
@@ -253,9 +255,7 @@ def checkin_cmd(club: ClubContext, event_id: int, email: str) -> None:
     reg = ev.check_in(club.db, event_id, member.id, now=club.now())
     if before and before.attended_at:
         when = format_time(reg.attended_at or club.now(), club.tz)
-        echo(
-            _("{name} was already checked in at {when}.").format(name=member.full_name, when=when)
-        )
+        echo(_("{name} was already checked in at {when}.").format(name=member.full_name, when=when))
     else:
         echo(_("{name} checked in.").format(name=member.full_name))
 
@@ -268,8 +268,13 @@ def guests_cmd(club: ClubContext, event_id: int) -> None:
     event = ev.get_event(club.db, event_id)
     names = ev.guest_list(club.db, event_id)
     echo(
-        f"{event.title} - {format_day_time(event.starts_at, club.tz, year=True)} "
-        f"({len(names)} {_('guests')})"
+        ngettext(
+            "{title} - {when} ({n} guest)", "{title} - {when} ({n} guests)", len(names)
+        ).format(
+            title=event.title,
+            when=format_day_time(event.starts_at, club.tz, year=True),
+            n=format_number(len(names)),
+        )
     )
     for name in names:
         echo(name)
@@ -297,7 +302,12 @@ def ics_cmd(club: ClubContext, event_id: int | None, output: Path | None) -> Non
             fh.write(data)
     except OSError as exc:
         raise OmtuiError(_("cannot write {path}: {error}").format(path=output, error=exc)) from exc
-    echo(_("Wrote {n} events to {path}").format(n=len(chosen), path=output), err=True)
+    echo(
+        ngettext("Wrote {n} event to {path}", "Wrote {n} events to {path}", len(chosen)).format(
+            n=len(chosen), path=output
+        ),
+        err=True,
+    )
 
 
 @events_group.command("import-registrations")
@@ -327,11 +337,11 @@ def import_registrations_cmd(club: ClubContext, event_id: int, file: Path, dry_r
     if report.unknown:
         echo(_("Not members (not added; check the address or add them first):"))
         for line, email in report.unknown:
-            echo(f"  {_('line')} {line}: {email}")
+            echo(_("  line {line}: {text}").format(line=line, text=email))
     if report.invalid:
         echo(_("Rows not used:"))
     for line, _value, why in report.invalid:
-        echo(f"  {_('line')} {line}: {why}")
+        echo(_("  line {line}: {text}").format(line=line, text=why))
     if report.problems:
         raise click.exceptions.Exit(1)
 
@@ -372,7 +382,7 @@ def partners_link(club: ClubContext, event_id: int, partner: str, role: str) -> 
     pt.link_partner(club.db, event_id, found.id, role)
     echo(
         _("{company} is {role} of event {id}.").format(
-            company=found.company, role=role, id=event_id
+            company=found.company, role=labels.partner_role(role), id=event_id
         )
     )
 

@@ -11,10 +11,9 @@ import click
 
 from omtui.commands import echo, echo_json, pass_club
 from omtui.context import ClubContext
-from omtui.core import outbox, sender
+from omtui.core import labels, outbox, sender
 from omtui.core.dates import format_duration, humanize_delta
 from omtui.core.newsletter import (
-    LEFT_OUT_REASONS,
     audience_size,
     create_draft,
     get_newsletter,
@@ -22,7 +21,7 @@ from omtui.core.newsletter import (
 )
 from omtui.core.numbers import format_decimal, format_number
 from omtui.errors import OmtuiError, UnusableInput
-from omtui.i18n import _
+from omtui.i18n import _, ngettext
 
 
 @click.group("newsletter")
@@ -59,7 +58,9 @@ def list_command(club: ClubContext, as_json: bool) -> None:
         nl = s.newsletter
         if nl.status == "draft":
             size = audience_size(club.db, nl.audience_tags, nl.audience_city)
-            counts = _("{n} would receive it").format(n=format_number(size))
+            counts = ngettext("{n} would receive it", "{n} would receive it", size).format(
+                n=format_number(size)
+            )
         else:
             counts = _("{sent}/{total} sent, {failed} failed").format(
                 sent=format_number(s.counts.get("sent", 0)),
@@ -68,7 +69,7 @@ def list_command(club: ClubContext, as_json: bool) -> None:
             )
         when = nl.sent_at or nl.send_started_at or nl.updated_at
         state = nl.status
-        if state == "sending" and not sender.is_running(club.db_path, nl.id):
+        if state == "sending" and not sender.is_running(club.db, nl.id):
             state = _("interrupted")
         echo(
             f"{nl.id:>4}  {state:<11}  {nl.subject[:40]:<40}  "
@@ -113,27 +114,34 @@ def test_command(club: ClubContext, newsletter_id: int, to: str) -> None:
     echo(_("Test message sent to {to} ({id}).").format(to=to, id=message_id))
 
 
+def _print_warnings(club: ClubContext) -> None:
+    for warning in sender.plan_warnings(club.config):
+        echo(_("Warning: {warning}").format(warning=warning))
+
+
 def _print_plan(plan, subject: str) -> None:
     echo(
-        _('Newsletter {id} "{subject}" will go to {n} members.').format(
-            id=plan.newsletter_id, subject=subject, n=format_number(plan.count)
-        )
+        ngettext(
+            'Newsletter {id} "{subject}" will go to {n} member.',
+            'Newsletter {id} "{subject}" will go to {n} members.',
+            plan.count,
+        ).format(id=plan.newsletter_id, subject=subject, n=format_number(plan.count))
     )
     for reason, emails in plan.left_out.items():
         if not emails:
             continue
-        label = _(LEFT_OUT_REASONS[reason])
+        label = labels.left_out_reason(reason)
         shown = ", ".join(emails[:5]) + (" …" if len(emails) > 5 else "")
-        echo(
-            _("  left out, {reason}: {n}").format(reason=label, n=format_number(len(emails)))
-        )
+        echo(_("  left out, {reason}: {n}").format(reason=label, n=format_number(len(emails))))
         if reason != "unsubscribed":
             echo(f"    {shown}")
     if plan.outside_audience:
         echo(
-            _("  left out, outside the audience: {n} subscribed members").format(
-                n=format_number(plan.outside_audience)
-            )
+            ngettext(
+                "  left out, outside the audience: {n} subscribed member",
+                "  left out, outside the audience: {n} subscribed members",
+                plan.outside_audience,
+            ).format(n=format_number(plan.outside_audience))
         )
     for warning in plan.warnings:
         echo(_("Warning: {warning}").format(warning=warning), err=True)
@@ -187,28 +195,53 @@ class _Reporter:
 
 @newsletter.command("send")
 @click.argument("newsletter_id", type=int)
-@click.option("--yes", is_flag=True, help=_("Do not ask to type the number of recipients."))
+@click.option("--yes", is_flag=True, help=_("Do not ask to confirm."))
 @click.option(
     "--resend-uncertain",
     is_flag=True,
     help=_("Also resend to recipients whose message was in flight when a send was interrupted."),
 )
+@click.option(
+    "--retry-failed",
+    is_flag=True,
+    help=_("Send again to recipients whose delivery failed temporarily (4xx, connection)."),
+)
+@click.option(
+    "--include-permanent",
+    is_flag=True,
+    help=_("With --retry-failed, also retry permanent refusals (5xx)."),
+)
 @pass_club
-def send_command(club: ClubContext, newsletter_id: int, yes: bool, resend_uncertain: bool) -> None:
-    """Send a draft (after showing the send plan), or resume an interrupted send."""
+def send_command(
+    club: ClubContext,
+    newsletter_id: int,
+    yes: bool,
+    resend_uncertain: bool,
+    retry_failed: bool,
+    include_permanent: bool,
+) -> None:
+    """Send a draft (after showing the send plan), resume an interrupted send, or retry
+    the recipients it failed to reach."""
     db = club.db
+    if include_permanent and not retry_failed:
+        raise UnusableInput(_("--include-permanent only makes sense with --retry-failed"))
     nl = get_newsletter(db, newsletter_id)
-    if nl.status == "sent" and not resend_uncertain:
-        echo(_("Newsletter {id} was already sent.").format(id=nl.id))
-        _print_status(club, newsletter_id)
-        return
     if nl.status == "cancelled":
         raise OmtuiError(
             _("newsletter {id} was cancelled; duplicate it to send it again").format(id=nl.id)
         )
+    if retry_failed and nl.status != "draft":
+        if not _plan_retry(club, newsletter_id, include_permanent, yes):
+            return
+    elif nl.status == "sent" and not resend_uncertain:
+        echo(_("Newsletter {id} was already sent.").format(id=nl.id))
+        _print_status(club, newsletter_id)
+        return
     if nl.status == "draft":
+        sender.ensure_sendable_config(club.config)
         plan = sender.prepare(db, newsletter_id, club.config)
         _print_plan(plan, nl.subject)
+        _print_warnings(club)
         if plan.count == 0:
             raise OmtuiError(_("nobody would receive this newsletter; nothing was sent"))
         if not yes:
@@ -221,6 +254,7 @@ def send_command(club: ClubContext, newsletter_id: int, yes: bool, resend_uncert
                 raise OmtuiError(_("not confirmed; nothing was sent"))
         sender.start_send(db, newsletter_id, club.config, plan, now=club.now())
     else:
+        sender.ensure_sendable_config(club.config)
         before = sender.progress(db, newsletter_id)
         if before.running:
             raise OmtuiError(
@@ -228,13 +262,14 @@ def send_command(club: ClubContext, newsletter_id: int, yes: bool, resend_uncert
                     id=newsletter_id
                 )
             )
-        echo(
-            _("Resuming newsletter {id}: {sent} sent, {queued} still to send.").format(
-                id=newsletter_id,
-                sent=format_number(before.sent),
-                queued=format_number(before.queued),
+        if not retry_failed:
+            echo(
+                _("Resuming newsletter {id}: {sent} sent, {queued} still to send.").format(
+                    id=newsletter_id,
+                    sent=format_number(before.sent),
+                    queued=format_number(before.queued),
+                )
             )
-        )
     start = sender.progress(db, newsletter_id)
     reporter = _Reporter(start.total, start.done)
     control = sender.SendControl()
@@ -253,6 +288,8 @@ def send_command(club: ClubContext, newsletter_id: int, yes: bool, resend_uncert
             control=control,
             on_progress=reporter,
             resend_uncertain=resend_uncertain,
+            retry_failed=retry_failed,
+            include_permanent=include_permanent,
             clock=club.now,
         )
     finally:
@@ -260,17 +297,63 @@ def send_command(club: ClubContext, newsletter_id: int, yes: bool, resend_uncert
         reporter.close()
     if outcome.recovered_uncertain:
         echo(
-            _(
-                "{n} messages were in flight when the previous send stopped: marked uncertain."
+            ngettext(
+                "{n} message was being transmitted when the previous send stopped: "
+                "marked uncertain.",
+                "{n} messages were being transmitted when the previous send stopped: "
+                "marked uncertain.",
+                outcome.recovered_uncertain,
             ).format(n=format_number(outcome.recovered_uncertain))
         )
     _print_status(club, newsletter_id)
     if outcome.state != "sent":
         raise OmtuiError(
-            _("the send is {state}: {reason}").format(state=outcome.state, reason=outcome.reason)
+            _("the send is {state}: {reason}").format(
+                state=labels.newsletter_status(outcome.state), reason=outcome.reason
+            )
         )
     if outcome.progress.failed:
         sys.exit(1)
+
+
+def _plan_retry(club: ClubContext, newsletter_id: int, include_permanent: bool, yes: bool) -> bool:
+    """Show who `--retry-failed` would send to again, with the server's last reply; ask
+    before retrying permanent refusals. False when there is nothing to do."""
+    sender.ensure_sendable_config(club.config)
+    kinds = ("temporary", "permanent") if include_permanent else ("temporary",)
+    rows = outbox.rows_in_state(club.db, newsletter_id, "failed", fail_kinds=kinds)
+    left = outbox.failed_counts(club.db, newsletter_id)
+    if not rows:
+        echo(_("No failed recipient to retry for newsletter {id}.").format(id=newsletter_id))
+        if left["permanent"] and not include_permanent:
+            echo(
+                _(
+                    "{n} were refused permanently (5xx); add --include-permanent to retry them."
+                ).format(n=left["permanent"])
+            )
+        return False
+    echo(
+        _("Newsletter {id}: {n} failed recipients will be sent it again:").format(
+            id=newsletter_id, n=len(rows)
+        )
+    )
+    for row in rows:
+        echo(_("  {email}: {reply}").format(email=row.email, reply=row.reply))
+    if left["permanent"] and not include_permanent:
+        echo(
+            _(
+                "{n} refused permanently (5xx) are left out; --include-permanent retries them."
+            ).format(n=left["permanent"])
+        )
+    _print_warnings(club)
+    if include_permanent and left["permanent"] and not yes:
+        question = _(
+            "{n} of them were refused permanently (5xx): a server that said no may say no "
+            "again, and repeated attempts hurt the club's reputation. Retry them?"
+        ).format(n=left["permanent"])
+        if not click.confirm(question, default=False):
+            raise OmtuiError(_("not confirmed; nothing was sent"))
+    return True
 
 
 def _print_status(club: ClubContext, newsletter_id: int) -> None:
@@ -281,7 +364,7 @@ def _print_status(club: ClubContext, newsletter_id: int) -> None:
             "{queued} queued (of {total})."
         ).format(
             id=newsletter_id,
-            state=p.state,
+            state=labels.newsletter_status(p.state),
             sent=format_number(p.sent),
             failed=format_number(p.failed),
             uncertain=format_number(p.uncertain),
@@ -293,16 +376,25 @@ def _print_status(club: ClubContext, newsletter_id: int) -> None:
         echo(_("Reason: {reason}").format(reason=p.message))
     for row in outbox.rows_in_state(club.db, newsletter_id, "failed", limit=20):
         echo(_("  failed: {email}: {reply}").format(email=row.email, reply=row.reply))
+    kinds = outbox.failed_counts(club.db, newsletter_id)
+    if kinds["temporary"] or kinds["permanent"]:
+        echo(
+            _(
+                "Failed: {temporary} temporarily (`omtui newsletter send {id} --retry-failed` "
+                "retries them), {permanent} permanently (add --include-permanent)."
+            ).format(id=newsletter_id, temporary=kinds["temporary"], permanent=kinds["permanent"])
+        )
     uncertain = outbox.rows_in_state(club.db, newsletter_id, "uncertain")
     if uncertain:
         echo(
             _(
-                "Uncertain (in flight at an interruption; maybe received, not resent unless "
-                "you run `omtui newsletter send {id} --resend-uncertain`):"
+                "Uncertain (the message was handed over but the server's answer never came: "
+                "maybe received, not resent unless you run "
+                "`omtui newsletter send {id} --resend-uncertain`):"
             ).format(id=newsletter_id)
         )
         for row in uncertain:
-            echo(f"  {row.email}")
+            echo(_("  {email}: {reply}").format(email=row.email, reply=row.reply))
 
 
 @newsletter.command("status")
@@ -310,7 +402,8 @@ def _print_status(club: ClubContext, newsletter_id: int) -> None:
 @click.option("--json", "as_json", is_flag=True, help=_("Print JSON."))
 @pass_club
 def status_command(club: ClubContext, newsletter_id: int, as_json: bool) -> None:
-    """Counts per state, and the failed and uncertain recipients."""
+    """Counts per state, the failed and uncertain recipients; with --json every recipient
+    the server accepted, with its reply."""
     if not as_json:
         _print_status(club, newsletter_id)
         return
@@ -320,8 +413,12 @@ def status_command(club: ClubContext, newsletter_id: int, as_json: bool) -> None
     data["failed_recipients"] = [
         r.as_dict() for r in outbox.rows_in_state(club.db, newsletter_id, "failed")
     ]
+    data["failed_by_kind"] = outbox.failed_counts(club.db, newsletter_id)
     data["uncertain_recipients"] = [
         r.as_dict() for r in outbox.rows_in_state(club.db, newsletter_id, "uncertain")
+    ]
+    data["sent_recipients"] = [
+        r.as_dict() for r in outbox.rows_in_state(club.db, newsletter_id, "sent")
     ]
     echo_json(data, indent=2)
 

@@ -1,18 +1,19 @@
 """CLI: `omtui rota` prints the shifts (organiser view, or one volunteer's with --member);
-`omtui rota assign|unassign|add|delete` change them through the same core as the Rota tab."""
+`omtui rota assign|unassign|add|edit|delete` change them through the same core as the Rota tab."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import click
 
 from omtui.commands import echo, echo_json, pass_club
 from omtui.context import ClubContext
-from omtui.core import rota
-from omtui.core.dates import format_local, parse_local, to_iso
+from omtui.core import dateparse, rota
+from omtui.core.dates import format_local, to_iso
 from omtui.errors import OmtuiError, UnusableInput
-from omtui.i18n import _
+from omtui.i18n import _, ngettext
 
 WHEN = "%Y-%m-%d %H:%M"
 
@@ -74,7 +75,14 @@ def rota_group(ctx: click.Context, email: str | None, as_json: bool, past: bool)
             echo(("" if event_id is None else "\n") + shift.event_title)
             event_id = shift.event_id
         names = ", ".join(a.full_name for a in held.get(shift.id, [])) or "-"
-        gap = "  " + _("GAP: {n} missing").format(n=shift.missing) if shift.missing else ""
+        gap = (
+            "  "
+            + ngettext("GAP: {n} missing", "GAP: {n} missing", shift.missing).format(
+                n=shift.missing
+            )
+            if shift.missing
+            else ""
+        )
         echo(
             f"{shift.id:>5}  {shift.when(club.tz):<24}  {shift.role:<16} "
             f"{shift.filled}/{shift.needed}  {names}{gap}"
@@ -112,22 +120,31 @@ def unassign_cmd(club: ClubContext, shift_id: int, email: str) -> None:
     echo(_("{name} is off {shift}").format(name=volunteer.full_name, shift=shift.label(club.tz)))
 
 
-def _when(club: ClubContext, text: str, field: str):
+def _when(club: ClubContext, text: str, field: str, start: datetime | None = None) -> datetime:
+    """A start, or with `start` an end (a time alone is on the start's day)."""
     try:
-        return parse_local(text, club.tz)
-    except ValueError:
+        if start is not None:
+            return dateparse.parse_end(text, start=start, tz=club.tz, now=club.now())
+        return dateparse.parse_datetime(text, tz=club.tz, now=club.now())
+    except dateparse.UnreadableDate:
         raise UnusableInput(
             _("{field}: {text!r} is not a date and time; write it like 2026-12-03 18:30").format(
                 field=field, text=text
             )
         ) from None
+    except dateparse.DateParseError as exc:
+        raise UnusableInput(_("{field}: {reason}").format(field=field, reason=str(exc))) from None
 
 
 @rota_group.command("add")
 @click.argument("event_id", type=int)
 @click.option("--role", required=True, help=_("welcome desk, set-up, host, tear-down, ..."))
 @click.option("--start", required=True, help=_("Start, club time: 2026-12-03 18:00"))
-@click.option("--end", required=True, help=_("End, club time: 2026-12-03 20:00"))
+@click.option(
+    "--end",
+    required=True,
+    help=_('End, club time: "2026-12-03 20:00" or "20:00" (same day as the start).'),
+)
 @click.option("--needed", default=1, show_default=True, type=int, help=_("Volunteers needed."))
 @click.option("--notes", default="", help=_("What the volunteers should know."))
 @pass_club
@@ -135,14 +152,51 @@ def add_cmd(
     club: ClubContext, event_id: int, role: str, start: str, end: str, needed: int, notes: str
 ) -> None:
     """Add a shift to an event."""
+    starts_at = _when(club, start, "--start")
     shift = rota.create_shift(
         club.db,
         event_id,
         role=role,
-        starts_at=_when(club, start, "--start"),
-        ends_at=_when(club, end, "--end"),
+        starts_at=starts_at,
+        ends_at=_when(club, end, "--end", starts_at),
         needed=needed,
         notes=notes,
+    )
+    echo(_("Shift {id}: {shift}").format(id=shift.id, shift=shift.label(club.tz)))
+
+
+@rota_group.command("edit")
+@click.argument("shift_id", type=int)
+@click.option("--role", help=_("welcome desk, set-up, host, tear-down, ..."))
+@click.option("--start", help=_("Start, club time: 2026-12-03 18:00"))
+@click.option(
+    "--end", help=_('End, club time: "2026-12-03 20:00" or "20:00" (same day as the start).')
+)
+@click.option("--needed", type=int, help=_("Volunteers needed."))
+@click.option("--notes", help=_("What the volunteers should know."))
+@pass_club
+def edit_cmd(
+    club: ClubContext,
+    shift_id: int,
+    role: str | None,
+    start: str | None,
+    end: str | None,
+    needed: int | None,
+    notes: str | None,
+) -> None:
+    """Change some fields of a shift (the others stay as they are)."""
+    if all(v is None for v in (role, start, end, needed, notes)):
+        raise click.UsageError(_("nothing to change: give at least one option"))
+    shift = rota.get_shift(club.db, shift_id)
+    starts_at = _when(club, start, "--start") if start else shift.starts_at
+    shift = rota.update_shift(
+        club.db,
+        shift_id,
+        role=shift.role if role is None else role,
+        starts_at=starts_at,
+        ends_at=_when(club, end, "--end", starts_at) if end else shift.ends_at,
+        needed=shift.needed if needed is None else needed,
+        notes=shift.notes if notes is None else notes,
     )
     echo(_("Shift {id}: {shift}").format(id=shift.id, shift=shift.label(club.tz)))
 
@@ -155,9 +209,11 @@ def delete_cmd(club: ClubContext, shift_id: int, yes: bool) -> None:
     """Delete a shift and its assignments."""
     shift = rota.get_shift(club.db, shift_id)
     if not yes and not click.confirm(
-        _("Delete {shift} ({n} volunteers on it)?").format(
-            shift=shift.label(club.tz), n=shift.filled
-        )
+        ngettext(
+            "Delete {shift} ({n} volunteer on it)?",
+            "Delete {shift} ({n} volunteers on it)?",
+            shift.filled,
+        ).format(shift=shift.label(club.tz), n=shift.filled)
     ):
         raise click.Abort()
     rota.delete_shift(club.db, shift_id)

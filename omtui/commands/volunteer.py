@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from omtui.commands import pass_club
+from omtui.commands import echo, pass_club
 from omtui.context import ClubContext
 from omtui.core import rota
 from omtui.crashlog import crash_line, log_error
@@ -38,7 +38,7 @@ def volunteer(club: ClubContext, email: str) -> None:
         raise
     except Exception as exc:  # outside the app: the volunteer still gets one line only
         log_error(exc, db_path=club.db_path, who=volunteer.email)
-        click.echo(crash_line(), err=True)
+        echo(crash_line(), err=True)
         raise SystemExit(1) from None
     if app.return_code:
         raise SystemExit(app.return_code)

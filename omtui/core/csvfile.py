@@ -196,11 +196,19 @@ def _survey(fh: BinaryIO, path: Path) -> tuple[str, str]:
                 '"CSV UTF-8" and try again; nothing was imported'
             ).format(path=path)
         )
+    fh.seek(0)
+    number = 0
+    while line := fh.readline(MAX_LINE_CHARS * 4):
+        number += 1
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            break
     raise UnusableInput(
         _(
-            '{path} starts like UTF-8 but is not; save it as "CSV UTF-8" and try again; '
-            "nothing was imported"
-        ).format(path=path)
+            '{path} starts like UTF-8 but line {line} is not; save it as "CSV UTF-8" and '
+            "try again; nothing was imported"
+        ).format(path=path, line=number)
     )
 
 

@@ -6,12 +6,12 @@ The same seed and `now` always give the same club, so snapshots do not drift.
 from __future__ import annotations
 
 import random
-import sqlite3
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from omtui.core import demo_events, demo_newsletter, demo_rota, members
+from omtui.core.club import set_settings
 from omtui.core.db import Database
 
 DEMO_CLUB_NAME = "Club des Office Managers"
@@ -352,15 +352,9 @@ def seed_members(db: Database, count: int, *, now: datetime = DEMO_NOW) -> int:
     return members.insert_many(db, demo_member_rows(count, now=now), now=now, source="demo")
 
 
-def name_the_club(db: Database, name: str = DEMO_CLUB_NAME) -> bool:
-    """Store the demo club's name with the club (False on a database that keeps no club
-    settings: then only the config's `club_name` names it)."""
-    try:
-        with db.transaction():
-            db.execute("UPDATE club_settings SET name = ? WHERE id = 1", (name,))
-    except sqlite3.OperationalError:
-        return False
-    return True
+def name_the_club(db: Database, name: str = DEMO_CLUB_NAME) -> None:
+    """Store the demo club's name with the club (the config's `club_name` overrides it)."""
+    set_settings(db, name=name)
 
 
 def build_demo(db: Database, *, members_count: int = 3000, now: datetime = DEMO_NOW) -> DemoSummary:

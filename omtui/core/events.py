@@ -17,12 +17,12 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from omtui.core import members
-from omtui.core.dates import from_iso, parse_local, to_iso
+from omtui.core import dateparse, members
+from omtui.core.dates import from_iso, to_iso
 from omtui.core.db import Database
 from omtui.core.text import clean_text, fold
 from omtui.errors import NotFound, OmtuiError, ValidationError
-from omtui.i18n import _
+from omtui.i18n import _, ngettext
 
 KINDS = ("meetup", "webinar", "lunch", "summit")
 STATUSES = ("planned", "confirmed", "cancelled")
@@ -173,17 +173,27 @@ class EventStats:
 
 
 # -- validation ----------------------------------------------------------------------------
-def parse_when(text: str, tz: ZoneInfo, field: str) -> datetime:
-    """A time typed in the club's timezone ("2026-12-03 12:30") -> aware UTC datetime."""
+def parse_when(
+    text: str, tz: ZoneInfo, field: str, *, now: datetime, start: datetime | None = None
+) -> datetime:
+    """A time typed in the club's timezone -> aware UTC datetime (see core.dateparse).
+
+    With `start` (for an end), a time alone ("14:00", "14h") is on the start's day.
+    """
     try:
-        return parse_local(text, tz)
-    except (ValueError, AttributeError) as exc:
+        if start is not None:
+            return dateparse.parse_end(text, start=start, tz=tz, now=now)
+        return dateparse.parse_datetime(text, tz=tz, now=now)
+    except dateparse.UnreadableDate as exc:
         raise ValidationError(
             _("{field}: {text!r} is not a date and time; type it like 2026-12-03 12:30").format(
                 field=field.replace("_", " "), text=text
             ),
             field=field,
         ) from exc
+    except dateparse.DateParseError as exc:
+        exc.field = field
+        raise
 
 
 def _int_or_none(name: str, value: Any) -> int | None:
@@ -350,9 +360,12 @@ def update_event(db: Database, event_id: int, fields: Mapping[str, Any], *, now:
         taken = _count(db, event_id, "registered")
         if cleaned["capacity"] is not None and cleaned["capacity"] < taken:
             raise ValidationError(
-                _(
+                ngettext(
+                    "capacity {cap} is less than the {n} member already registered; "
+                    "cancel registrations first",
                     "capacity {cap} is less than the {n} members already registered; "
-                    "cancel registrations first"
+                    "cancel registrations first",
+                    taken,
                 ).format(cap=cleaned["capacity"], n=taken),
                 field="capacity",
             )
@@ -400,8 +413,7 @@ def registrations(db: Database, event_id: int, *, status: str | None = None) -> 
         params.append(status)
     order = (
         " ORDER BY CASE r.status WHEN 'registered' THEN 0 WHEN 'waiting' THEN 1 ELSE 2 END, "
-        "CASE WHEN r.status = 'registered' THEN m.last_name END COLLATE NOCASE, "
-        "CASE WHEN r.status = 'registered' THEN m.first_name END COLLATE NOCASE, r.id"
+        "CASE WHEN r.status = 'registered' THEN m.name_key END, r.id"
     )
     return [Registration.from_row(r) for r in db.query(_REG_SELECT + where + order, tuple(params))]
 
@@ -580,10 +592,9 @@ def guest_list(db: Database, event_id: int) -> list[str]:
     rows = db.query(
         "SELECT m.first_name, m.last_name FROM registrations r "
         "JOIN members m ON m.id = r.member_id "
-        "WHERE r.event_id = ? AND r.status = 'registered'",
+        "WHERE r.event_id = ? AND r.status = 'registered' ORDER BY m.name_key, m.id",
         (event_id,),
     )
-    rows.sort(key=lambda r: (fold(r["last_name"]), fold(r["first_name"])))
     return [f"{r['first_name']} {r['last_name']}".strip() for r in rows]
 
 

@@ -379,8 +379,16 @@ def _clean_row(
     return fields, subscribed, joined, warning
 
 
-_STORED: tuple[str, ...] = ("id", "email", "email_key", *COMPARED, "subscribed", "joined_at")
-_STORED += ("archived_at", "search")
+_STORED = (
+    "id",
+    "email",
+    "email_key",
+    *COMPARED,
+    "subscribed",
+    "joined_at",
+    "archived_at",
+    "search",
+)
 
 
 def _lookup(
@@ -389,17 +397,17 @@ def _lookup(
     """The stored members whose email key is one of `keys`, by key: through the email key
     index, or through `ids` (key -> member ids) while a bulk insert has dropped it."""
     found: dict[str, list[dict[str, Any]]] = {}
+    wanted: list[Any] = keys
+    column = "email_key"
     if ids is not None:
         wanted = [i for key in keys for i in ids.get(key, ())]
-        column, keys = "id", wanted  # type: ignore[assignment]
-    else:
-        column = "email_key"
-    if not keys:
+        column = "id"
+    if not wanted:
         return found
     rows = db.query(
         f"SELECT {', '.join(_STORED)} FROM members WHERE {column} IN "
-        f"({', '.join('?' * len(keys))}) ORDER BY archived_at IS NOT NULL, id",
-        tuple(keys),
+        f"({', '.join('?' * len(wanted))}) ORDER BY archived_at IS NOT NULL, id",
+        tuple(wanted),
     )
     for row in rows:
         found.setdefault(row["email_key"], []).append(row)
@@ -544,7 +552,7 @@ def preview_import(db: Database, path: Path | str, *, now: datetime) -> ImportPr
             counts["updated"] += len(updated)
             counts["unchanged"] += len(unchanged)
             preview.updated += updated[: KEEP_ROWS - len(preview.updated)]
-            cells = {row.line: row.cells for row in (chunk if rejected else [])}
+            cells = {row.line: row.cells for row in chunk} if rejected else {}
             for reject in rejected:  # by the database: the row stays, for apply to check
                 preview.rejects.found.add(reject, cells[reject.line])
             for row in new:  # their cells are needed only if apply finds them taken
@@ -564,8 +572,11 @@ def _keys(chunk: list[ImportRow]) -> list[str]:
 
 
 # -- apply ---------------------------------------------------------------------------------
-_NEW_COLUMNS = (*members.EDITABLE_FIELDS, "subscribed", "joined_at", "unsubscribe_token")
-_NEW_COLUMNS += ("search", "created_at", "updated_at", "email_key")
+_NEW_COLUMNS = (
+    *members.EDITABLE_FIELDS,
+    *("subscribed", "joined_at", "unsubscribe_token", "search", "created_at", "updated_at"),
+    "email_key",
+)
 
 
 def _records(rows: list[ImportRow], stamp: str) -> list[tuple]:
@@ -598,6 +609,8 @@ def _update(
     search = members.search_text(current | sets)
     if search != current["search"]:
         sets["search"] = search  # only then does the search index need its update trigger
+    if members.SORT_SOURCES & sets.keys():
+        sets.update(members.sort_keys(current | sets))
     sets["updated_at"] = to_iso(now)
     db.execute(
         f"UPDATE members SET {', '.join(f'{k} = ?' for k in sets)} WHERE id = ?",
@@ -637,10 +650,10 @@ def apply_import(db: Database, preview: ImportPreview, *, now: datetime) -> Impo
                 result.new += len(new)
                 result.updated += len(updated)
                 result.unchanged += len(unchanged)
-                by_line = {row.line: row for row in (chunk if rejected else [])}
+                by_line = {row.line: row for row in chunk} if rejected else {}
                 for reject in rejected:
-                    row = by_line[reject.line]
-                    rejects.found.add(reject, row.cells or _cells_of(row, preview, rejects))
+                    taken = by_line[reject.line]
+                    rejects.found.add(reject, taken.cells or _cells_of(taken, preview, rejects))
         if inserter.count:
             db.execute(
                 "INSERT INTO consent_events (member_id, subscribed, at, source, detail) "

@@ -1,10 +1,20 @@
 """SMTP delivery: reusable aiosmtplib connections, a rate limit, bounded retries.
 
 Knows nothing of members or newsletters: it delivers bytes from one address to another
-and says how it went. 4xx replies and dropped connections are retried with bounded
-exponential backoff (a server that dropped the connection before its 250 has not accepted
-the message, RFC 5321 §4.1.1.4 and 6.1); 5xx is final for that recipient; a server that
-refuses connections several times in a row raises `ServerDown`.
+and says how it went. A mail transaction has an unambiguous part (MAIL, RCPT, DATA up to
+the server's 354) and an ambiguous one: once the end of the message has been sent, the
+server may have accepted it even if its reply never arrives. So:
+
+- 4xx replies and connections lost before the end of the message are retried with
+  bounded exponential backoff (the server has not accepted anything, RFC 5321 §4.1.1.4);
+  a connection that keeps breaking before any reply raises `ServerDown` (pause, nobody
+  failed);
+- 5xx is final for that recipient;
+- a connection lost, or no reply within `data_timeout` (10 minutes by default, RFC 5321
+  §4.5.3.2), after the end of the message is `uncertain`: never retried here.
+
+EHLO is sent right after connecting, so the server's extensions (SMTPUTF8, SIZE) are
+known before the first MAIL command.
 """
 
 from __future__ import annotations
@@ -12,15 +22,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+import re
+import socket
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import aiosmtplib
 
 from omtui.config import SmtpConfig
-from omtui.i18n import _
+from omtui.i18n import _, ngettext
 
 
 @dataclass(frozen=True)
@@ -41,7 +54,12 @@ class ServerDown(Exception):
 
 
 class ConnectionLost(Exception):
-    """The connection broke before the server answered."""
+    """The connection broke (or timed out) before the end of the message was sent: the
+    server cannot have accepted it."""
+
+
+class Ambiguous(Exception):
+    """The end of the message was sent but no reply came: it may have been accepted."""
 
 
 class SmtpReply(Exception):
@@ -59,12 +77,32 @@ class SmtpReply(Exception):
 
 @dataclass(frozen=True)
 class Delivery:
-    """The outcome for one message: `sent`, `failed` (final) or `released` (not sent now,
-    safe to try again later: the send was stopped while retrying)."""
+    """The outcome for one message: `sent` (reply is the server's "250 ..."), `failed`
+    (final; `permanent` for a 5xx), `uncertain` (the message may have been accepted: never
+    resend it without asking) or `released` (not sent now, safe to try again later)."""
 
     state: str
     reply: str = ""
     attempts: int = 0
+    permanent: bool = False
+
+
+@lru_cache(maxsize=32)
+def helo_name(configured: str, from_address: str) -> str:
+    """The EHLO name: the configured one, else this machine's fully qualified name, else
+    (when that is `localhost` or has no dot, which relays refuse) from_address's domain."""
+    if configured.strip():
+        return configured.strip()
+    fqdn = socket.getfqdn()
+    if "." in fqdn and not fqdn.startswith("localhost") and fqdn.isascii():
+        return fqdn
+    domain = from_address.rpartition("@")[2].strip()
+    if domain:
+        try:
+            return domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            pass
+    return fqdn or "localhost"
 
 
 class RateLimiter:
@@ -78,15 +116,20 @@ class RateLimiter:
     """
 
     def __init__(self, rate: float, *, window: float = 1.0) -> None:
-        self.rate = rate
         self.window = window
-        self.interval = 1 / rate if rate > 0 else 0.0
-        self.capacity = max(1, math.floor(rate * window)) if rate > 0 else 0
+        self.set_rate(rate)
         self._next = 0.0
         self._open = 0
         self._ends: deque[float] = deque()
         self._lock = asyncio.Lock()
         self._ended = asyncio.Event()
+
+    def set_rate(self, rate: float) -> None:
+        """Change the limit (a share of the club's rate when other senders run); slots
+        already counted in the window still count against the new capacity."""
+        self.rate = rate
+        self.interval = 1 / rate if rate > 0 else 0.0
+        self.capacity = max(1, math.floor(rate * self.window)) if rate > 0 else 0
 
     @contextlib.asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
@@ -122,8 +165,11 @@ class RateLimiter:
             self._next = max(now, self._next) + self.interval
 
 
+_DOT_AT_LINE_START = re.compile(rb"^\.", re.MULTILINE)
+
+
 class Connection:
-    """One SMTP session, opened on first use and reopened after a drop."""
+    """One SMTP session, opened (with EHLO) on first use and reopened after a drop."""
 
     def __init__(self, settings: SmtpConfig, policy: RetryPolicy) -> None:
         self.settings = settings
@@ -143,10 +189,20 @@ class Connection:
             start_tls=s.tls == "starttls",
             timeout=s.timeout,
             cert_bundle=s.cafile,
+            local_hostname=helo_name(s.helo_name, s.from_address),
         )
         await smtp.connect()
-        if s.username:
-            await smtp.login(s.username, s.password or "")
+        try:
+            if smtp.is_ehlo_or_helo_needed:  # plain connection: STARTTLS/login did not EHLO
+                try:
+                    await smtp.ehlo()
+                except aiosmtplib.SMTPHeloError:
+                    await smtp.helo()
+            if s.username:
+                await smtp.login(s.username, s.password or "")
+        except BaseException:
+            smtp.close()
+            raise
         return smtp
 
     async def ensure(self, should_stop: Callable[[], bool] = lambda: False) -> None:
@@ -165,6 +221,8 @@ class Connection:
                         where=self.where, reply=f"{exc.code} {exc.message}"
                     )
                 ) from exc
+            except aiosmtplib.SMTPResponseException as exc:
+                last = f"{exc.code} {exc.message}"
             except (aiosmtplib.SMTPException, OSError) as exc:
                 last = str(exc) or type(exc).__name__
             if attempt < self.policy.connect_attempts and not should_stop():
@@ -175,33 +233,78 @@ class Connection:
             )
         )
 
-    async def send(self, sender: str, recipient: str, data: bytes) -> str:
-        """One mail transaction; the server's reply text on 250, else SmtpReply or
-        ConnectionLost. The caller must `ensure()` first."""
-        assert self._smtp is not None
-        options = []
-        if not (recipient.isascii() and sender.isascii()):
-            if not self._smtp.supports_extension("smtputf8"):
-                raise SmtpReply(
-                    553, _("5.6.7 this server does not accept non-ASCII addresses (no SMTPUTF8)")
-                )
-            options.append("SMTPUTF8")
-        try:
-            _errors, reply = await self._smtp.sendmail(
-                sender, [recipient], data, mail_options=options
+    def supports(self, extension: str) -> bool:
+        return self._smtp is not None and self._smtp.supports_extension(extension)
+
+    async def send(
+        self,
+        sender: str,
+        recipient: str,
+        data: bytes,
+        *,
+        before_data: Callable[[], Awaitable[None]] | None = None,
+    ) -> str:
+        """One mail transaction; the server's "250 ..." reply when it accepted the message.
+
+        Raises SmtpReply (a refusal), ConnectionLost (nothing can have been accepted) or
+        Ambiguous (the end of the message went out, no reply came). `before_data` is
+        awaited after RCPT and before DATA (the caller records that transmission starts).
+        The caller must `ensure()` first."""
+        smtp = self._smtp
+        assert smtp is not None
+        utf8 = not (recipient.isascii() and sender.isascii())
+        if utf8 and not smtp.supports_extension("smtputf8"):
+            raise SmtpReply(
+                553, _("5.6.7 this server does not accept non-ASCII addresses (no SMTPUTF8)")
             )
-        except aiosmtplib.SMTPRecipientsRefused as exc:
-            refused = exc.recipients[0]
-            raise SmtpReply(refused.code, refused.message) from exc
-        except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, OSError) as exc:
-            await self.close()
-            raise ConnectionLost(str(exc) or type(exc).__name__) from exc
+        options = ["SMTPUTF8"] if utf8 else []
+        payload = _DOT_AT_LINE_START.sub(b"..", data)
+        if not payload.endswith(b"\r\n"):
+            payload += b"\r\n"
+        if smtp.supports_extension("size"):
+            options.insert(0, f"SIZE={len(payload)}")
+        encoding = "utf-8" if utf8 else "ascii"
+        try:
+            await smtp.mail(sender, options=options, encoding=encoding)
+            await smtp.rcpt(recipient, encoding=encoding)
+            if before_data is not None:
+                await before_data()
+            start = await smtp.execute_command(b"DATA")
+            if start.code != 354:
+                raise aiosmtplib.SMTPDataError(start.code, start.message)
         except aiosmtplib.SMTPResponseException as exc:
             if exc.code == 421:  # the server is closing the session
                 await self.close()
                 raise ConnectionLost(f"{exc.code} {exc.message}") from exc
+            await self._reset()
             raise SmtpReply(exc.code, exc.message) from exc
-        return reply
+        except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, OSError) as exc:
+            await self.close()
+            raise ConnectionLost(str(exc) or type(exc).__name__) from exc
+        # From here on the server may accept the message whatever we see.
+        protocol = smtp.protocol
+        try:
+            if protocol is None:
+                raise aiosmtplib.SMTPServerDisconnected("Connection lost")
+            protocol.write(payload + b".\r\n")
+            reply = await protocol.read_response(timeout=self.settings.data_timeout)
+        except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, OSError) as exc:
+            await self.close()
+            raise Ambiguous(str(exc) or type(exc).__name__) from exc
+        if reply.code == 421:
+            await self.close()
+        if reply.code != 250:
+            raise SmtpReply(reply.code, reply.message)
+        return f"{reply.code} {reply.message}"
+
+    async def _reset(self) -> None:
+        """RSET after a refusal, so the next transaction starts clean."""
+        if self._smtp is None or not self._smtp.is_connected:
+            return
+        try:
+            await self._smtp.rset()
+        except (aiosmtplib.SMTPException, OSError):
+            await self.close()
 
     async def close(self) -> None:
         smtp, self._smtp = self._smtp, None
@@ -239,35 +342,55 @@ class Mailer:
         *,
         on_error: Callable[[str], None] = lambda reply: None,
         should_stop: Callable[[], bool] = lambda: False,
+        before_data: Callable[[], Awaitable[None]] | None = None,
     ) -> Delivery:
-        """Send `data` to `recipient` over `conn`, retrying 4xx and drops with backoff.
+        """Send `data` to `recipient` over `conn`, retrying 4xx and early drops with backoff.
 
         `on_error` hears every failed attempt (for "too many errors in a row");
-        `should_stop` is checked before each retry. ServerDown propagates."""
+        `should_stop` is checked before each retry; `before_data` is awaited before each
+        DATA command. ServerDown propagates: the server cannot be reached, or it drops
+        every attempt before replying (nothing was sent, nobody is marked failed)."""
         reply = ""
+        refused = False
         for attempt in range(1, self.policy.max_attempts + 1):
             await conn.ensure(should_stop)
             try:
                 async with self.limiter.slot():
-                    answer = await conn.send(self.settings.from_address, recipient, data)
+                    answer = await conn.send(
+                        self.settings.from_address, recipient, data, before_data=before_data
+                    )
                 return Delivery("sent", answer, attempt)
             except SmtpReply as exc:
-                reply = str(exc)
+                reply, refused = str(exc), True
                 on_error(reply)
                 if exc.permanent:
-                    return Delivery("failed", reply, attempt)
+                    return Delivery("failed", reply, attempt, permanent=True)
+            except Ambiguous as exc:
+                reply = _(
+                    "no reply after the end of the message ({error}); it may have been accepted"
+                ).format(error=exc)
+                on_error(reply)
+                return Delivery("uncertain", reply, attempt)
             except ConnectionLost as exc:
-                reply = _("connection lost: {error}").format(error=exc)
+                reply, refused = _("connection lost: {error}").format(error=exc), False
                 on_error(reply)
             if should_stop():
                 return Delivery("released", reply, attempt)
             if attempt < self.policy.max_attempts:
                 await asyncio.sleep(self.policy.delay(attempt))
+        if not refused:  # the server never answered: pause, do not blame the recipient
+            raise ServerDown(
+                _("the SMTP server {where} keeps breaking the connection ({error})").format(
+                    where=conn.where, error=reply
+                )
+            )
         return Delivery(
             "failed",
-            _("gave up after {n} attempts: {reply}").format(
-                n=self.policy.max_attempts, reply=reply
-            ),
+            ngettext(
+                "gave up after {n} attempt: {reply}",
+                "gave up after {n} attempts: {reply}",
+                self.policy.max_attempts,
+            ).format(n=self.policy.max_attempts, reply=reply),
             self.policy.max_attempts,
         )
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from omtui.core.dates import from_iso, to_iso
 from omtui.core.db import Database
-from omtui.core.text import clean_text, fold
+from omtui.core.text import clean_text, fold, sort_key, sort_key_parts
 from omtui.errors import NotFound, ValidationError
 from omtui.i18n import _, ngettext
 
@@ -37,10 +37,11 @@ EDITABLE_FIELDS: tuple[str, ...] = (
 )
 KNOWN_TAGS = ("volunteer", "partner", "freelance", "speaker", "host", "board")
 SORTABLE = {  # each ends with the id in the same direction, so an index serves both ways
-    "name": "last_name COLLATE NOCASE {dir}, first_name COLLATE NOCASE {dir}, id {dir}",
+    # names, companies and cities in French alphabetical order, through stored keys
+    "name": "name_key {dir}, id {dir}",
     "email": "email COLLATE NOCASE {dir}, id {dir}",
-    "company": "company COLLATE NOCASE {dir}, id {dir}",
-    "city": "city COLLATE NOCASE {dir}, id {dir}",
+    "company": "company_key {dir}, id {dir}",
+    "city": "city_key {dir}, id {dir}",
     "tags": "tags {dir}, id {dir}",
     "subscribed": "subscribed {dir}, id {dir}",
     "joined": "joined_at {dir}, id {dir}",
@@ -240,6 +241,22 @@ def search_text(row: Mapping[str, Any]) -> str:
     return " ".join([p.lower() if p.isascii() else _fold_cached(p) for p in parts])
 
 
+SORT_KEYS = {  # stored column -> the fields it orders by (see text.sort_key)
+    "name_key": ("last_name", "first_name"),
+    "company_key": ("company",),
+    "city_key": ("city",),
+}
+SORT_SOURCES = frozenset(f for fields in SORT_KEYS.values() for f in fields)
+
+
+def sort_keys(row: Mapping[str, Any]) -> dict[str, str]:
+    """The stored sort keys of a member row (every column of SORT_KEYS)."""
+    return {
+        column: sort_key(*(str(row.get(f) or "") for f in fields))
+        for column, fields in SORT_KEYS.items()
+    }
+
+
 def new_token() -> str:
     return secrets.token_urlsafe(18)
 
@@ -424,7 +441,7 @@ def _live_list(db: Database) -> _LiveList:
     key = (db.data_version(), db.conn.total_changes)
     live = _LIVE_LISTS.get(db)
     if live is None or live.key != key:
-        rows = db.execute(  # reads the covering index members_live_name alone
+        rows = db.execute(  # reads the covering index members_live_name_key alone
             "SELECT id, search FROM members WHERE archived_at IS NULL "
             f"ORDER BY {SORTABLE['name'].format(dir='ASC')}"
         ).fetchall()
@@ -566,14 +583,25 @@ def all_tags(db: Database) -> list[str]:
     tags: set[str] = set()
     for (raw,) in db.execute("SELECT DISTINCT tags FROM members WHERE tags != ''"):
         tags.update(split_tags(raw))
-    return sorted(tags)
+    return sorted(tags, key=sort_key)
+
+
+def tag_options(db: Database) -> list[str]:
+    """The tags a filter offers (the known ones and every one in use), alphabetically."""
+    return sorted(set(KNOWN_TAGS) | set(all_tags(db)), key=sort_key)
 
 
 def all_cities(db: Database) -> list[str]:
+    """Every city spelling among the members shown, in French alphabetical order.
+
+    Read from the index of the stored key alone (the key ends with the city as typed).
+    """
     return [
-        r[0]
+        sort_key_parts(r[0])[0]
         for r in db.execute(
-            "SELECT DISTINCT city FROM members WHERE city != '' ORDER BY city COLLATE NOCASE"
+            "SELECT DISTINCT city_key FROM members WHERE archived_at IS NULL AND city_key > ?"
+            " ORDER BY city_key",
+            (sort_key(""),),
         )
     ]
 
@@ -624,6 +652,7 @@ def add_member(
             joined_at=to_iso(joined_at or now),
             unsubscribe_token=new_token(),
             search=search_text(row),
+            **sort_keys(row),
             created_at=stamp,
             updated_at=stamp,
             subscribed=int(subscribed),
@@ -655,6 +684,8 @@ def update_member(
             clean["search"] = search
         if "email" in clean:  # no other member has this key now: not a twin any more
             clean.update(email_key=email_key(clean["email"]), email_twin=0)
+        if SORT_SOURCES & clean.keys():
+            clean.update(sort_keys(merged))
         clean["updated_at"] = to_iso(now)
         sets = ", ".join(f"{k} = ?" for k in clean)
         db.execute(f"UPDATE members SET {sets} WHERE id = ?", (*clean.values(), member_id))
@@ -772,7 +803,9 @@ class BulkInsert:
         self.first = 0
         self.count = 0
         self._email = -1 if "email_key" in self.columns else self.columns.index("email")
-        names = self.columns if self._email < 0 else (*self.columns, "email_key")
+        self._sort_keys = "name_key" not in self.columns
+        names = _with_sort_keys(self.columns, [])[0] if self._sort_keys else self.columns
+        names = names if self._email < 0 else (*names, "email_key")
         self._sql = (
             f"INSERT INTO members (id, {', '.join(names)}) "
             f"VALUES ({', '.join('?' * (len(names) + 1))})"
@@ -796,6 +829,8 @@ class BulkInsert:
     def add(self, records: Sequence[tuple]) -> None:
         """Insert `records` (values of `columns`, no id)."""
         start, email = self.first + self.count, self._email
+        if self._sort_keys:
+            records = _with_sort_keys(self.columns, records)[1]
         rows = (
             ((start + i, *r) for i, r in enumerate(records))
             if email < 0
@@ -827,6 +862,29 @@ def insert_rows(db: Database, columns: Sequence[str], records: Sequence[tuple]) 
     with BulkInsert(db, columns, rebuild=rebuild) as inserter:
         inserter.add(records)
     return inserter.first
+
+
+def _with_sort_keys(
+    columns: Sequence[str], records: Sequence[tuple]
+) -> tuple[Sequence[str], Sequence[tuple]]:
+    """`columns` and `records` with the stored sort keys added (unless the caller gave them)."""
+    if "name_key" in columns:
+        return columns, records
+    blank = len(columns)  # the index of an empty string appended to each record
+    at = {name: columns.index(name) if name in columns else blank for name in SORT_SOURCES}
+    last, first, company, city = (at[n] for n in ("last_name", "first_name", "company", "city"))
+    keyed = []
+    for record in records:
+        values = (*record, "")
+        keyed.append(
+            (
+                *record,
+                sort_key(values[last] or "", values[first] or ""),
+                sort_key(values[company] or ""),
+                sort_key(values[city] or ""),
+            )
+        )
+    return (*columns, "name_key", "company_key", "city_key"), keyed
 
 
 def insert_many(

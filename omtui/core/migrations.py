@@ -286,6 +286,98 @@ def _005_email_key(conn: sqlite3.Connection) -> None:
 
 
 # ---------------------------------------------------------------------------------------
+# Step 6: what happened to each message (owned by core/outbox.py, core/send_lease.py)
+# ---------------------------------------------------------------------------------------
+@step
+def _006_outbox_delivery(conn: sqlite3.Connection) -> None:
+    run_script(
+        conn,
+        """
+        -- Set just before a row's DATA command: only such rows can have reached the server.
+        ALTER TABLE outbox ADD COLUMN transmit_at TEXT;
+        -- A failed row's kind: 'temporary' (4xx, connection), 'permanent' (5xx), 'unsubscribed'.
+        ALTER TABLE outbox ADD COLUMN fail_kind TEXT NOT NULL DEFAULT '';
+        UPDATE outbox SET fail_kind = CASE
+            WHEN reply LIKE 'not sent: the member unsubscribed%' THEN 'unsubscribed'
+            WHEN reply GLOB '5[0-9][0-9]*' THEN 'permanent'
+            ELSE 'temporary' END
+        WHERE state = 'failed';
+        -- Rows in flight before this step: whether their DATA started is unknown.
+        UPDATE outbox SET transmit_at = updated_at WHERE state = 'sending';
+        -- One sender per newsletter: a lease renewed every few seconds by the process
+        -- sending it, taken over when not renewed for 30 s. Live leases also share the
+        -- club's rate between concurrent senders.
+        CREATE TABLE send_leases (
+            newsletter_id INTEGER PRIMARY KEY REFERENCES newsletters(id) ON DELETE CASCADE,
+            holder TEXT NOT NULL,
+            renewed_at REAL NOT NULL
+        );
+        """,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Step 7: French alphabetical order and œ/æ in search (owned by core/members.py, text.py)
+# ---------------------------------------------------------------------------------------
+@step
+def _007_sort_keys(conn: sqlite3.Connection) -> None:
+    """Stored sort keys (text.sort_key) for names, companies and cities, so lists sort in
+    French alphabetical order through plain indexes; and the search text refolded, now
+    that fold() spells œ as oe (the FTS index follows through its update triggers)."""
+    from omtui.core.text import fold, sort_key
+
+    for column in ("name_key", "company_key", "city_key"):
+        conn.execute(f"ALTER TABLE members ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
+    rows = conn.execute(
+        "SELECT id, last_name, first_name, company, city, search FROM members"
+    ).fetchall()
+    conn.executemany(
+        "UPDATE members SET name_key = ?, company_key = ?, city_key = ? WHERE id = ?",
+        ((sort_key(r[1], r[2]), sort_key(r[3]), sort_key(r[4]), r[0]) for r in rows),
+    )
+    # fold() of the old folded text is the new folded text; only changed rows are
+    # written, so the search index is touched for them alone.
+    conn.executemany(
+        "UPDATE members SET search = ? WHERE id = ?",
+        [(fold(r[5]), r[0]) for r in rows if not r[5].isascii() and fold(r[5]) != r[5]],
+    )
+    run_script(
+        conn,
+        """
+        DROP INDEX members_live_name;
+        DROP INDEX members_company;
+        -- Live members in name order with their folded search text (see _001_members).
+        CREATE INDEX members_live_name_key ON members(name_key, id, search)
+            WHERE archived_at IS NULL;
+        -- Partial like the name index: a deep page (OFFSET 50000) steps through the index
+        -- alone, with no table lookup per skipped row to test archived_at.
+        CREATE INDEX members_live_company_key ON members(company_key)
+            WHERE archived_at IS NULL;
+        CREATE INDEX members_live_city_key ON members(city_key) WHERE archived_at IS NULL;
+        """,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Step 8: the club's own settings, one row (owned by core/club.py)
+# ---------------------------------------------------------------------------------------
+@step
+def _008_club_settings(conn: sqlite3.Connection) -> None:
+    """The club's name and language, kept with its data (French for a new club)."""
+    run_script(
+        conn,
+        """
+        CREATE TABLE club_settings (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            name TEXT NOT NULL DEFAULT '',
+            language TEXT NOT NULL DEFAULT 'fr' CHECK (language IN ('fr', 'en'))
+        );
+        INSERT INTO club_settings (id, name, language) VALUES (1, '', 'fr');
+        """,
+    )
+
+
+# ---------------------------------------------------------------------------------------
 # Step 9: the language a newsletter is written in for its members (core/newsletter.py)
 # ---------------------------------------------------------------------------------------
 @step
@@ -297,6 +389,27 @@ def _009_newsletter_language(conn: sqlite3.Connection) -> None:
         """
         ALTER TABLE newsletters ADD COLUMN language TEXT NOT NULL DEFAULT '';
         UPDATE newsletters SET language = 'en' WHERE status != 'draft';
+        """,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Step 10: what each cron job did last (owned by core/runs.py)
+# ---------------------------------------------------------------------------------------
+@step
+def _010_automation_runs(conn: sqlite3.Connection) -> None:
+    run_script(
+        conn,
+        """
+        CREATE TABLE automation_runs (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT NOT NULL,
+            ok INTEGER NOT NULL,
+            detail TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX automation_runs_kind ON automation_runs(kind, id);
         """,
     )
 

@@ -18,8 +18,8 @@ test prefix. It is frozen on the newsletter when its send starts, so a send resu
 from __future__ import annotations
 
 import re
-import sqlite3
 import string
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,6 +29,8 @@ from zoneinfo import ZoneInfo
 from email_validator import EmailNotValidError, validate_email
 
 from omtui.config import Config
+from omtui.core import labels
+from omtui.core.club import get_settings
 from omtui.core.dates import format_long, from_iso, to_iso
 from omtui.core.db import Database
 from omtui.core.members import email_key, join_tags, split_tags
@@ -163,14 +165,28 @@ def check_placeholders(text: str, where: str = "body") -> list[str]:
     return []
 
 
+def check_subject_text(subject: str) -> None:
+    """A subject is one line of text: no CR, LF, tab or other control character (they
+    could forge headers or garble the subject line in mail clients)."""
+    for char in subject:
+        if unicodedata.category(char) in ("Cc", "Zl", "Zp"):
+            if char in "\r\n\u2028\u2029\x85":
+                raise ValidationError(_("the subject must be one line"), field="subject")
+            raise ValidationError(
+                _("the subject contains a control character ({code}); remove it").format(
+                    code=f"U+{ord(char):04X}"
+                ),
+                field="subject",
+            )
+
+
 def ensure_valid(subject: str, body: str) -> None:
     """Raise ValidationError if the subject or body cannot be sent as it is."""
     if not subject.strip():
         raise ValidationError(_("a newsletter needs a subject"), field="subject")
     if not body.strip():
         raise ValidationError(_("a newsletter needs a body"), field="body")
-    if "\n" in subject or "\r" in subject:
-        raise ValidationError(_("the subject must be one line"), field="subject")
+    check_subject_text(subject)
     parse_template(subject, "subject")
     for _literal, name in parse_template(subject, "subject"):
         if name == "upcoming_events":
@@ -201,8 +217,7 @@ def create_draft(
 ) -> Newsletter:
     """Insert a new draft and return it. Placeholders are checked; the subject may be empty
     while drafting but not when sending."""
-    if "\n" in subject:
-        raise ValidationError(_("the subject must be one line"), field="subject")
+    check_subject_text(subject)
     parse_template(subject, "subject")
     parse_template(body, "body")
     stamp = to_iso(now)
@@ -240,13 +255,12 @@ def update_draft(
         if current.read_only:
             raise ValidationError(
                 _("newsletter {id} is {status} and can no longer be edited; duplicate it").format(
-                    id=newsletter_id, status=current.status
+                    id=newsletter_id, status=labels.newsletter_status(current.status)
                 )
             )
         changes: dict[str, Any] = {}
         if subject is not None:
-            if "\n" in subject:
-                raise ValidationError(_("the subject must be one line"), field="subject")
+            check_subject_text(subject)
             parse_template(subject, "subject")
             changes["subject"] = clean_text(subject).strip()
         if body is not None:
@@ -453,15 +467,11 @@ FOOTER_PLACEHOLDERS = ("club_name", "unsubscribe")
 
 
 def _club_setting(db: Database | None, column: str) -> str:
-    """A value of the club's settings row, when this database has one (the club's name and
-    language are kept there; older databases have no such table)."""
+    """The club's name or language as stored with the club (core/club.py)."""
     if db is None:
         return ""
-    try:
-        value = db.scalar(f"SELECT {column} FROM club_settings WHERE id = 1")
-    except sqlite3.Error:
-        return ""
-    return value or ""
+    settings = get_settings(db)
+    return str(getattr(settings, column) or "")
 
 
 def club_name(db: Database | None, config: Config) -> str:
@@ -522,7 +532,7 @@ def subject_prefix_for_test(lang: str) -> str:
     return translator(lang).gettext("[TEST]") + " "
 
 
-def plan_warnings(db: Database | None, config: Config) -> list[str]:
+def club_warnings(db: Database | None, config: Config) -> list[str]:
     """Things to fix before sending that do not stop a send (shown with the send plan)."""
     warnings = []
     if not club_name(db, config):

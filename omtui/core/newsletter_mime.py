@@ -40,6 +40,7 @@ from omtui.core.newsletter import (
 )
 
 CRLF = b"\r\n"
+PREVIEW_FROM = "newsletter@example.org"
 _STYLES = {
     "<h1>": '<h1 style="font-size:24px;line-height:1.25;margin:0 0 16px;color:#111827">',
     "<h2>": '<h2 style="font-size:20px;line-height:1.3;margin:24px 0 12px;color:#111827">',
@@ -78,24 +79,70 @@ def markdown_to_html(source: str) -> str:
 
 
 def encode_header(name: str, value: str) -> bytes:
-    """`Name: value` folded to 78 columns, RFC 2047-encoded when not ASCII, CRLF-ended."""
-    charset = "us-ascii" if value.isascii() else "utf-8"
+    """`Name: value` folded to 78 columns, RFC 2047-encoded when not ASCII (or when it
+    merely looks like an encoded word, so no client decodes it into something else),
+    CRLF-ended."""
+    looks_encoded = "=?" in value
+    charset = "us-ascii" if value.isascii() and not looks_encoded else "utf-8"
     if charset == "us-ascii" and len(name) + len(value) + 2 <= 78:
         return f"{name}: {value}\r\n".encode()
     encoded = Header(value, charset, header_name=name).encode(linesep="\r\n")
     return f"{name}: {encoded}\r\n".encode("ascii")
 
 
+_WORD_BYTES = 45
+"""UTF-8 bytes per encoded word: base64 makes 60 characters, 72 with `=?utf-8?b?...?=`,
+within RFC 2047's 75."""
+
+
+def _encoded_words(text: str) -> list[str]:
+    """`text` as RFC 2047 base64 encoded words of whole characters, each at most 75
+    characters; a decoder joins adjacent ones without the folding whitespace."""
+    chunks: list[str] = []
+    chunk = ""
+    size = 0
+    for char in text:
+        width = len(char.encode())
+        if size + width > _WORD_BYTES:
+            chunks.append(chunk)
+            chunk, size = "", 0
+        chunk += char
+        size += width
+    if chunk:
+        chunks.append(chunk)
+    return [
+        f"=?utf-8?b?{binascii.b2a_base64(c.encode(), newline=False).decode()}?=" for c in chunks
+    ]
+
+
+def _printable(text: str) -> str:
+    """One line of text without control characters (whitespace runs become one space)."""
+    text = " ".join(text.split())
+    if text.isprintable():
+        return text
+    return "".join(c for c in text if c.isprintable())
+
+
 def format_mailbox(display_name: str, address: str) -> str:
-    """`"Hélène Dupré" <h@x.fr>` as header text: quoted or RFC 2047-encoded as needed."""
-    display_name = " ".join(display_name.split())
+    """`"Hélène Dupré" <h@x.fr>` as header text: quoted, or RFC 2047-encoded when not ASCII
+    or when it merely looks like an encoded word. A long name becomes several encoded words
+    on folded lines (no word over 75 characters, no line over 78 but the address's)."""
+    display_name = _printable(display_name)
     if not display_name:
         return address
-    if display_name.isascii():
-        return formataddr((display_name, address))
-    # One encoded-word: email's parser mis-joins a phrase split across several words.
-    encoded = binascii.b2a_base64(display_name.encode(), newline=False).decode()
-    return f"=?utf-8?b?{encoded}?= <{address}>"
+    if display_name.isascii() and "=?" not in display_name:
+        plain = formataddr((display_name, address))
+        if len(plain) <= 72:
+            return plain
+    words = _encoded_words(display_name)
+    if len(words) == 1:
+        return f"{words[0]} <{address}>"
+    return "\r\n ".join(words) + f"\r\n <{address}>"
+
+
+def mailbox_header(name: str, display_name: str, address: str) -> bytes:
+    """`Name: mailbox` ready to send (UTF-8 only in a non-ASCII address, for SMTPUTF8)."""
+    return f"{name}: {format_mailbox(display_name, address)}\r\n".encode()
 
 
 @lru_cache(maxsize=4096)
@@ -153,9 +200,10 @@ class MessageTemplate:
         """`language`: the members' language (default: the one frozen on `newsletter`);
         `club`: the club's name (default: the config's)."""
         smtp = config.smtp
-        self.from_address = smtp.from_address
-        self.domain = smtp.from_address.rpartition("@")[2] or "localhost"
-        self.mailto = config.unsubscribe_mailto or smtp.from_address
+        # Previews may be built before from_address is set; sending refuses without it.
+        self.from_address = smtp.from_address or PREVIEW_FROM
+        self.domain = self.from_address.rpartition("@")[2] or "localhost"
+        self.mailto = config.unsubscribe_mailto or self.from_address
         self.url = config.unsubscribe_url
         self.clock = clock
         self._id_prefix = f"nl{newsletter.id}."
@@ -192,7 +240,7 @@ class MessageTemplate:
         )
         self.boundary = f"=_omtui_{secrets.token_hex(12)}"
         from_name = smtp.from_name or club_name
-        head = encode_header("From", format_mailbox(from_name, smtp.from_address))
+        head = mailbox_header("From", from_name, self.from_address)
         head += encode_header("List-Id", f"{club_name} <{config.list_id}>".strip())
         self._shared_head = head
         part = 'Content-Type: text/{kind}; charset="utf-8"\r\n'
@@ -242,9 +290,7 @@ class MessageTemplate:
         head = b"".join(
             (
                 self._shared_head,
-                b"To: "
-                + format_mailbox(recipient.full_name, envelope_address(recipient.email)).encode()
-                + CRLF,
+                mailbox_header("To", recipient.full_name, envelope_address(recipient.email)),
                 subject,
                 f"Date: {format_datetime(self.clock())}\r\nMessage-ID: {message_id}\r\n".encode(),
                 self.list_unsubscribe(recipient.token),

@@ -11,7 +11,7 @@ from omtui.core import events
 from omtui.core.dates import to_iso
 from omtui.core.db import Database
 from omtui.core.members import normalise_email
-from omtui.core.text import clean_text
+from omtui.core.text import clean_text, sort_key
 from omtui.errors import NotFound, ValidationError
 from omtui.i18n import _
 
@@ -94,10 +94,8 @@ def find_partner(db: Database, name_or_id: str) -> Partner:
 
 
 def list_partners(db: Database) -> list[Partner]:
-    return [
-        Partner.from_row(r)
-        for r in db.query("SELECT * FROM partners ORDER BY company COLLATE NOCASE")
-    ]
+    rows = db.query("SELECT * FROM partners ORDER BY id")
+    return sorted((Partner.from_row(r) for r in rows), key=lambda p: sort_key(p.company))
 
 
 def link_partner(db: Database, event_id: int, partner_id: int, role: str) -> None:
@@ -131,7 +129,10 @@ def event_partners(db: Database, event_id: int) -> list[EventPartner]:
     """The partners of an event, sponsors first, then by company."""
     rows = db.query(
         "SELECT p.*, ep.role FROM event_partners ep JOIN partners p ON p.id = ep.partner_id "
-        "WHERE ep.event_id = ? ORDER BY ep.role DESC, p.company COLLATE NOCASE",
+        "WHERE ep.event_id = ? ORDER BY p.id",
         (event_id,),
     )
-    return [EventPartner(Partner.from_row(r), r["role"]) for r in rows]
+    found = [EventPartner(Partner.from_row(r), r["role"]) for r in rows]
+    found.sort(key=lambda ep: sort_key(ep.partner.company))
+    found.sort(key=lambda ep: ep.role, reverse=True)  # stable: by company within a role
+    return found

@@ -17,7 +17,7 @@ from omtui.core.db import Database
 from omtui.core.members import email_key
 from omtui.core.text import clean_text
 from omtui.errors import NotFound, UnusableInput, ValidationError
-from omtui.i18n import _
+from omtui.i18n import _, ngettext
 
 VOLUNTEER_TAG = "volunteer"
 DROP_NOTICE = timedelta(hours=48)
@@ -240,7 +240,7 @@ def volunteers(db: Database) -> list[Volunteer]:
     """Members tagged volunteer (not archived), by name."""
     rows = db.query(
         f"SELECT id, first_name, last_name, email FROM members m WHERE {_VOLUNTEER_SQL}"
-        " ORDER BY last_name COLLATE NOCASE, first_name COLLATE NOCASE, id"
+        " ORDER BY name_key, id"  # French alphabetical order (members.SORT_KEYS)
     )
     return [Volunteer(**r) for r in rows]
 
@@ -395,9 +395,11 @@ def update_shift(
         shift = get_shift(db, shift_id)
         if values[3] < shift.filled:
             raise ValidationError(
-                _("{filled} volunteers already hold this shift: unassign some first").format(
-                    filled=shift.filled
-                ),
+                ngettext(
+                    "{filled} volunteer already holds this shift: unassign them first",
+                    "{filled} volunteers already hold this shift: unassign some first",
+                    shift.filled,
+                ).format(filled=shift.filled),
                 field="needed",
             )
         conn.execute(
@@ -471,9 +473,11 @@ def take_shift(
         if shift.missing == 0:
             return result(
                 Take.FULL,
-                _("full: all {needed} places are taken on {shift}").format(
-                    needed=shift.needed, shift=shift.label(tz)
-                ),
+                ngettext(
+                    "full: the only place is taken on {shift}",
+                    "full: all {needed} places are taken on {shift}",
+                    shift.needed,
+                ).format(needed=shift.needed, shift=shift.label(tz)),
             )
         clash = find_clash(db, shift, member_id, tz)
         if clash:

@@ -20,19 +20,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
+import functools
 import math
+import sqlite3
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
 from omtui.config import Config
-from omtui.core import outbox
+from omtui.core import labels, outbox, send_lease
 from omtui.core.dates import to_iso, utcnow
 from omtui.core.db import Database
 from omtui.core.mailer import Delivery, Mailer, RetryPolicy, ServerDown, send_one
@@ -41,18 +42,18 @@ from omtui.core.newsletter import (
     Recipient,
     SendPlan,
     club_name,
+    club_warnings,
     ensure_valid,
     get_newsletter,
     mail_language,
     newsletter_language,
-    plan_warnings,
     send_plan,
     subject_prefix_for_test,
     upcoming_events_block,
 )
 from omtui.core.newsletter_mime import MessageTemplate, envelope_address
-from omtui.errors import DatabaseBusy, OmtuiError, ValidationError
-from omtui.i18n import _
+from omtui.errors import ConfigError, DatabaseBusy, OmtuiError, ValidationError
+from omtui.i18n import _, ngettext
 
 ProgressCallback = Callable[["SendProgress"], None]
 
@@ -142,12 +143,60 @@ class SendOutcome:
 
 
 # -- before a send -------------------------------------------------------------------------
+def ensure_sendable_config(config: Config) -> None:
+    """Refuse to send from an address nobody chose: ConfigError naming the setting."""
+    if not config.smtp.from_address.strip():
+        where = str(config.path) if config.path else _("the config file")
+        raise ConfigError(
+            _(
+                "no sending address is configured: set from_address in the [smtp] table of "
+                "{where} (or the OMTUI_FROM environment variable); nothing was sent"
+            ).format(where=where)
+        )
+
+
+_UNREAD_LOCAL_PARTS = ("noreply", "no-reply", "no_reply", "donotreply", "do-not-reply",
+                       "mailer-daemon", "bounce", "bounces", "nobody")  # fmt: skip
+_UNREAD_DOMAINS = ("example.org", "example.com", "example.net", "localhost")
+_UNREAD_SUFFIXES = (".example", ".invalid", ".test", ".local", ".localhost", ".localdomain")
+
+
+def plan_warnings(config: Config) -> list[str]:
+    """What in the configuration would mislead members (shown with the send plan)."""
+    warnings: list[str] = []
+    mailto = (config.unsubscribe_mailto or "").strip()
+    if not mailto:
+        warnings.append(
+            _(
+                "unsubscribe_mailto is not set: members who unsubscribe by mail write to "
+                "{address}; make sure someone reads it, or set unsubscribe_mailto"
+            ).format(address=config.smtp.from_address or "?")
+        )
+        return warnings
+    local, _at, domain = mailto.lower().rpartition("@")
+    if (
+        not local
+        or local in _UNREAD_LOCAL_PARTS
+        or domain in _UNREAD_DOMAINS
+        or domain.endswith(_UNREAD_SUFFIXES)
+        or "." not in domain
+    ):
+        warnings.append(
+            _(
+                "unsubscribe_mailto {address} looks like a mailbox nobody reads: unsubscribe "
+                "requests sent there would be lost"
+            ).format(address=mailto)
+        )
+    return warnings
+
+
 def prepare(db: Database, newsletter_id: int, config: Config) -> SendPlan:
-    """Validate a draft and compute its send plan (nothing is written)."""
+    """Validate a draft and compute its send plan (nothing is written). Callers about to
+    send check the configuration first with `ensure_sendable_config`."""
     nl = get_newsletter(db, newsletter_id)
     ensure_valid(nl.subject, nl.body)
     plan = send_plan(db, nl, rate=config.smtp.rate)
-    return replace(plan, warnings=tuple(plan_warnings(db, config)))
+    return replace(plan, warnings=tuple(club_warnings(db, config)))
 
 
 def start_send(
@@ -159,7 +208,9 @@ def start_send(
         nl = get_newsletter(db, newsletter_id)
         if nl.read_only:
             raise ValidationError(
-                _("newsletter {id} is already {status}").format(id=nl.id, status=nl.status)
+                _("newsletter {id} is already {status}").format(
+                    id=nl.id, status=labels.newsletter_status(nl.status)
+                )
             )
         ensure_valid(nl.subject, nl.body)
         if not plan.recipients:
@@ -192,47 +243,20 @@ def progress(db: Database, newsletter_id: int) -> SendProgress:
         queued=counts["queued"],
         sending=counts["sending"],
         message=nl.pause_reason,
-        running=is_running(db.path, newsletter_id),
+        running=is_running(db, newsletter_id),
     )
 
 
 # -- one process per send --------------------------------------------------------------------
-def _lock_path(db_path: Path, newsletter_id: int) -> Path:
-    return db_path.with_name(f"{db_path.name}.newsletter-{newsletter_id}.lock")
-
-
-@contextlib.contextmanager
-def _send_lock(db_path: Path, newsletter_id: int) -> Iterator[None]:
-    """An OS lock (released by the kernel even on kill -9) so two processes never send the
-    same newsletter at once."""
-    path = _lock_path(db_path, newsletter_id)
-    with path.open("a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise OmtuiError(
-                _("newsletter {id} is being sent by another process right now").format(
-                    id=newsletter_id
-                )
-            ) from exc
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def is_running(db_path: Path, newsletter_id: int) -> bool:
-    """Whether some process is sending this newsletter now."""
-    path = _lock_path(Path(db_path), newsletter_id)
-    if not path.exists():
-        return False
-    with path.open("a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(handle, fcntl.LOCK_UN)
-    return False
+def is_running(db: Database | Path | str, newsletter_id: int) -> bool:
+    """Whether some process is sending this newsletter now (its lease is live)."""
+    if isinstance(db, Database):
+        return send_lease.is_held(db, newsletter_id, now=time.time())
+    database = Database(db)  # only connects: the process checked the file at start
+    try:
+        return send_lease.is_held(database, newsletter_id, now=time.time())
+    finally:
+        database.close()
 
 
 # -- the loop ------------------------------------------------------------------------------------
@@ -241,11 +265,13 @@ class _Run:
     """The mutable state of one send loop (all touched from the event loop thread only)."""
 
     base: SendProgress
-    sent: list[tuple[int, str]] = field(default_factory=list)
-    failed: list[tuple[int, str]] = field(default_factory=list)
+    sent: list[tuple[int, str, str]] = field(default_factory=list)
+    failed: list[tuple[int, str, bool]] = field(default_factory=list)
+    uncertain: list[tuple[int, str]] = field(default_factory=list)
     released: list[int] = field(default_factory=list)
     done_times: deque = field(default_factory=lambda: deque(maxlen=200))
     consecutive_errors: int = 0
+    lease_lost: bool = False
 
     def snapshot(self, state: str, message: str, running: bool, rate_cap: float) -> SendProgress:
         b = self.base
@@ -267,40 +293,59 @@ async def send_newsletter(
     control: SendControl | None = None,
     on_progress: ProgressCallback | None = None,
     resend_uncertain: bool = False,
+    retry_failed: bool = False,
+    include_permanent: bool = False,
     clock: Callable[[], datetime] = utcnow,
     policy: RetryPolicy | None = None,
     progress_interval: float = 0.25,
 ) -> SendOutcome:
     """Send (or resume) a newsletter already started with `start_send`.
 
-    Rows left `sending` by a previous, dead process become `uncertain` and are not resent
-    unless `resend_uncertain`. Returns when every row is done, or the send paused (asked,
-    server down, too many errors in a row) or was cancelled."""
+    Claimed rows a dead process never transmitted go back to the queue; rows whose DATA
+    had started become `uncertain` and are not resent unless `resend_uncertain`. Failed
+    rows are queued again with `retry_failed` (the temporary failures; the permanent ones
+    too with `include_permanent`). Returns when every row is done, or the send paused
+    (asked, server down, too many errors in a row) or was cancelled. One process at a time
+    sends a newsletter (a lease in the database; OmtuiError if another one holds it)."""
+    ensure_sendable_config(config)
     db_path = Path(db_path)
     control = control or SendControl()
-    with _send_lock(db_path, newsletter_id):
-        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="omtui-outbox")
+    loop = asyncio.get_running_loop()
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="omtui-outbox")
+    holder = send_lease.new_holder()
+    db: Database | None = None
+    acquired = False
+    try:
         # Only connect: the process checked and migrated the file at start.
         timeout = config.database.busy_timeout
-        db = await asyncio.get_running_loop().run_in_executor(
-            executor, lambda: Database(db_path, busy_timeout=timeout)
+        db = await loop.run_in_executor(executor, lambda: Database(db_path, busy_timeout=timeout))
+        await loop.run_in_executor(
+            executor,
+            lambda: send_lease.acquire(db, newsletter_id, holder, now=time.time()),
         )
-        try:
-            return await _send(
-                db,
-                executor,
-                newsletter_id,
-                config,
-                control=control,
-                on_progress=on_progress,
-                resend_uncertain=resend_uncertain,
-                clock=clock,
-                policy=policy or RetryPolicy(),
-                progress_interval=progress_interval,
-            )
-        finally:
-            await asyncio.get_running_loop().run_in_executor(executor, db.close)
-            executor.shutdown(wait=True)
+        acquired = True
+        return await _send(
+            db,
+            executor,
+            newsletter_id,
+            config,
+            holder=holder,
+            control=control,
+            on_progress=on_progress,
+            requeue=(resend_uncertain, retry_failed, include_permanent),
+            clock=clock,
+            policy=policy or RetryPolicy(),
+            progress_interval=progress_interval,
+        )
+    finally:
+        if db is not None:
+            if acquired:
+                with contextlib.suppress(Exception):
+                    await loop.run_in_executor(
+                        executor, send_lease.release, db, newsletter_id, holder
+                    )
+            await loop.run_in_executor(executor, db.close)
+        executor.shutdown(wait=True)
 
 
 async def _send(
@@ -309,9 +354,10 @@ async def _send(
     newsletter_id: int,
     config: Config,
     *,
+    holder: str,
     control: SendControl,
     on_progress: ProgressCallback | None,
-    resend_uncertain: bool,
+    requeue: tuple[bool, bool, bool],
     clock: Callable[[], datetime],
     policy: RetryPolicy,
     progress_interval: float,
@@ -327,8 +373,13 @@ async def _send(
     if nl.status == "cancelled":
         raise ValidationError(_("newsletter {id} was cancelled").format(id=nl.id))
     recovered = await in_db(outbox.recover, db, nl.id, now=clock())
+    resend_uncertain, retry_failed, include_permanent = requeue
     if resend_uncertain:
         await in_db(outbox.requeue_uncertain, db, nl.id, now=clock())
+    if retry_failed:
+        await in_db(
+            outbox.requeue_failed, db, nl.id, include_permanent=include_permanent, now=clock()
+        )
     await in_db(_set_status, db, nl.id, "sending", "", clock())
     run = _Run(base=await in_db(progress, db, nl.id))
     settings = config.smtp
@@ -341,7 +392,8 @@ async def _send(
     )
     mailer = Mailer(settings, policy=policy)
     size = len(mailer.connections)
-    # Claim little ahead: every claimed row would be `uncertain` after a kill -9.
+    # Claim little ahead: claimed rows are cheap to give back, but each is a row another
+    # process cannot take while this one lives.
     batch = max(1, min(size, math.ceil(settings.rate / 4) if settings.rate > 0 else size))
     low_water = max(1, size // 2)
     queue: asyncio.Queue = asyncio.Queue()
@@ -349,22 +401,93 @@ async def _send(
     results_ready = asyncio.Event()
     finished = asyncio.Event()
     limit = max(1, settings.max_consecutive_errors)
+    lease_reason = _("another process took over this send; this one stopped")
+
+    def share_rate(senders: int) -> None:
+        if settings.rate > 0:
+            mailer.limiter.set_rate(settings.rate / max(1, senders))
+
+    def lost_lease() -> None:
+        run.lease_lost = True
+        control.pause(lease_reason)
+
+    # The club's rate is shared with the other sends running now. When some already run,
+    # wait until each has renewed its lease (and so lowered its share) and its last
+    # second of messages has passed before sending.
+    senders = await in_db(send_lease.live_senders, db, now=time.time())
+    share_rate(senders)
+    if senders > 1 and settings.rate > 0:
+        await asyncio.sleep(send_lease.RENEW_EVERY + mailer.limiter.window)
 
     def claim_and_build() -> tuple[list[tuple[Recipient, str, bytes]], int]:
         skipped: list[int] = []
-        rows = outbox.claim(db, nl.id, batch, now=clock(), skipped=skipped)
+        with db.transaction():
+            if not send_lease.holds(db, nl.id, holder):
+                raise send_lease.LeaseLost(nl.id)
+            rows = outbox.claim(db, nl.id, batch, now=clock(), skipped=skipped)
         return [(r.recipient(), *template.build(r.recipient())) for r in rows], len(skipped)
+
+    # Rows about to start DATA, written together (one commit for several connections).
+    to_mark: list[tuple[int, asyncio.Future]] = []
+    mark_wanted = asyncio.Event()
+
+    def write_marks(ids: list[int]) -> bool:
+        with db.transaction():
+            if not send_lease.holds(db, nl.id, holder):
+                return False
+            outbox.mark_transmitting(db, ids, now=clock())
+        return True
+
+    async def marker() -> None:
+        while True:
+            await mark_wanted.wait()
+            mark_wanted.clear()
+            pending = to_mark[:]
+            to_mark.clear()
+            if not pending:
+                continue
+            try:
+                ok = await in_db(write_marks, [rid for rid, _f in pending])
+            except Exception as exc:  # hand the error to each waiting worker
+                for _rid, fut in pending:
+                    if not fut.done():
+                        fut.set_exception(exc)
+                continue
+            for _rid, fut in pending:
+                if fut.done():
+                    continue
+                if ok:
+                    fut.set_result(None)
+                else:
+                    fut.set_exception(send_lease.LeaseLost(nl.id))
+
+    async def mark_transmitting(row_id: int) -> None:
+        if control.stopping and run.lease_lost:
+            raise send_lease.LeaseLost(nl.id)
+        fut = loop.create_future()
+        to_mark.append((row_id, fut))
+        mark_wanted.set()
+        await fut
 
     def on_error(reply: str) -> None:
         run.consecutive_errors += 1
         if run.consecutive_errors >= limit:
             control.pause(
-                _("{n} errors in a row, the last one: {reply}").format(n=limit, reply=reply)
+                ngettext(
+                    "{n} error in a row, the last one: {reply}",
+                    "{n} errors in a row, the last one: {reply}",
+                    limit,
+                ).format(n=limit, reply=reply)
             )
 
     def count(delivery_state: str) -> None:
         b = run.base
-        moved = {"sent": "sent", "failed": "failed", "released": "queued"}[delivery_state]
+        moved = {
+            "sent": "sent",
+            "failed": "failed",
+            "uncertain": "uncertain",
+            "released": "queued",
+        }[delivery_state]
         values = {moved: getattr(b, moved) + 1, "sending": max(0, b.sending - 1)}
         run.base = replace(b, **values)
 
@@ -373,6 +496,9 @@ async def _send(
             while not control.stopping:
                 try:
                     items, skipped = await in_db(claim_and_build)
+                except send_lease.LeaseLost:
+                    lost_lease()
+                    break
                 except DatabaseBusy as exc:  # pause with the reason rather than die
                     control.pause(_("database busy: {error}").format(error=exc))
                     break
@@ -400,8 +526,9 @@ async def _send(
             if queue.qsize() < low_water:
                 want_more.set()
             recipient, message_id, data = item
+            row_id = recipient.outbox_id
             if control.stopping:
-                run.released.append(recipient.outbox_id)
+                run.released.append(row_id)
                 count("released")
                 continue
             try:
@@ -411,30 +538,51 @@ async def _send(
                     data,
                     on_error=on_error,
                     should_stop=lambda: control.stopping,
+                    before_data=functools.partial(mark_transmitting, row_id),
                 )
             except ServerDown as exc:
                 control.pause(
                     _("{error}; the send is paused, run it again to resume").format(error=exc)
                 )
                 result = Delivery("released")
+            except send_lease.LeaseLost:
+                lost_lease()
+                await conn.close()  # mid-transaction, before DATA: nothing was sent
+                result = Delivery("released")
             if result.state == "sent":
                 run.consecutive_errors = 0
-                run.sent.append((recipient.outbox_id, message_id))
+                run.sent.append((row_id, message_id, result.reply))
                 run.done_times.append(time.monotonic())
             elif result.state == "failed":
-                run.failed.append((recipient.outbox_id, result.reply))
+                run.failed.append((row_id, result.reply, result.permanent))
+            elif result.state == "uncertain":
+                run.uncertain.append((row_id, result.reply))
             else:
-                run.released.append(recipient.outbox_id)
+                run.released.append(row_id)
             count(result.state)
             results_ready.set()
 
+    def write_outcomes(sent, failed, uncertain, released) -> None:
+        with db.transaction():
+            if not send_lease.holds(db, nl.id, holder):
+                raise send_lease.LeaseLost(nl.id)
+            outbox.record(
+                db, sent=sent, failed=failed, uncertain=uncertain, released=released, now=clock()
+            )
+
     async def flush() -> None:
-        sent, failed, released = run.sent, run.failed, run.released
-        run.sent, run.failed, run.released = [], [], []
+        if run.lease_lost:  # the rows belong to the process that took over
+            run.sent, run.failed, run.uncertain, run.released = [], [], [], []
+            return
+        batch_ = (run.sent, run.failed, run.uncertain, run.released)
+        run.sent, run.failed, run.uncertain, run.released = [], [], [], []
         try:
-            await in_db(outbox.record, db, sent=sent, failed=failed, released=released, now=clock())
+            await in_db(write_outcomes, *batch_)
+        except send_lease.LeaseLost:
+            lost_lease()
         except DatabaseBusy as exc:  # keep the outcomes for the next flush, and pause
-            run.sent[:0], run.failed[:0], run.released[:0] = sent, failed, released
+            run.sent[:0], run.failed[:0] = batch_[0], batch_[1]
+            run.uncertain[:0], run.released[:0] = batch_[2], batch_[3]
             control.pause(_("database busy: {error}").format(error=exc))
 
     def report(state: str, message: str = "", running: bool = True) -> None:
@@ -452,8 +600,20 @@ async def _send(
                 last_report = time.monotonic()
                 report("sending")
 
+    async def renewer() -> None:
+        while True:
+            await asyncio.sleep(send_lease.RENEW_EVERY)
+            try:
+                share_rate(await in_db(send_lease.renew, db, nl.id, holder, now=time.time()))
+            except send_lease.LeaseLost:
+                lost_lease()
+                return
+            except sqlite3.Error:  # busy for now: try at the next round (the lease lasts 30 s)
+                continue
+
     report("sending")
     flushing = asyncio.create_task(flusher())
+    helpers = [asyncio.create_task(marker()), asyncio.create_task(renewer())]
     tasks = [asyncio.create_task(feeder()), *(asyncio.create_task(worker(i)) for i in range(size))]
     try:
         await asyncio.gather(*tasks)
@@ -470,8 +630,15 @@ async def _send(
                 run.released.append(item[0].outbox_id)
                 count("released")
         await flush()
+        for helper in helpers:
+            helper.cancel()
+        await asyncio.gather(*helpers, return_exceptions=True)
         await mailer.close()
-    outcome = await in_db(_finish, db, nl.id, control, clock(), recovered)
+    if run.lease_lost:
+        final = await in_db(progress, db, nl.id)
+        outcome = SendOutcome("paused", lease_reason, replace(final, running=False), recovered)
+    else:
+        outcome = await in_db(_finish, db, nl.id, control, clock(), recovered)
     if on_progress is not None:  # on the event loop's thread, like every other report
         on_progress(outcome.progress)
     return outcome
@@ -552,12 +719,19 @@ async def send_test_async(
     db: Database, newsletter_id: int, config: Config, to: str, *, now: datetime
 ) -> str:
     """Send one test message to `to`; return its Message-ID or raise OmtuiError."""
+    ensure_sendable_config(config)
     message_id, data = build_test_message(db, newsletter_id, config, to, now=now)
     policy = RetryPolicy(max_attempts=2, base_delay=0.2, connect_attempts=2)
     try:
         result = await send_one(config.smtp, envelope_address(to), data, policy=policy)
     except ServerDown as exc:
         raise OmtuiError(str(exc)) from exc
+    if result.state == "uncertain":
+        raise OmtuiError(
+            _("the test message was sent but the server never answered: {reply}").format(
+                reply=result.reply
+            )
+        )
     if result.state != "sent":
         raise OmtuiError(_("the test message was refused: {reply}").format(reply=result.reply))
     return message_id

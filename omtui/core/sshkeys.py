@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from omtui.errors import UnusableInput
-from omtui.i18n import _
+from omtui.i18n import _, ngettext
 
 MAX_KEY_FILE_BYTES = 64 * 1024
 MIN_RSA_BITS = 2048
@@ -64,8 +64,9 @@ def _wire_strings(blob: bytes) -> list[bytes]:
     return out
 
 
-def parse_public_key(text: str, source: str = "the key file") -> PublicKey:
+def parse_public_key(text: str, source: str | None = None) -> PublicKey:
     """Exactly one OpenSSH public key from `text` (a .pub file), or BadPublicKey saying why."""
+    source = source or _("the key file")
     if "PRIVATE KEY" in text or "PuTTY-User-Key-File" in text:
         raise BadPublicKey(
             _(
@@ -86,9 +87,11 @@ def parse_public_key(text: str, source: str = "the key file") -> PublicKey:
         raise BadPublicKey(_("{source} holds no public key").format(source=source))
     if len(lines) > 1:
         raise BadPublicKey(
-            _("{source} holds {n} lines; give a file with exactly one public key").format(
-                source=source, n=len(lines)
-            )
+            ngettext(
+                "{source} holds {n} line; give a file with exactly one public key",
+                "{source} holds {n} lines; give a file with exactly one public key",
+                len(lines),
+            ).format(source=source, n=len(lines))
         )
     parts = lines[0].split(None, 2)
     key_type = parts[0]

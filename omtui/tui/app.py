@@ -17,6 +17,7 @@ from omtui.tui.messages import DataChanged
 from omtui.tui.panes.base import ClubPane
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.text import PlainTextApp
+from omtui.tui.textual_words import TranslatedApp
 
 POLL_SECONDS = 1.0
 INITIAL_TAB = "members"
@@ -48,7 +49,7 @@ class ClubTabs(TabbedContent):
         event.prevent_default()
 
 
-class OmtuiApp(PlainTextApp):
+class OmtuiApp(PlainTextApp, TranslatedApp):
     """Members, Events, Rota and Newsletter tabs over one club database."""
 
     CSS_PATH = "app.tcss"

@@ -94,6 +94,8 @@ class NewsletterSends:
         *,
         resend_uncertain: bool = False,
         cancel: bool = False,
+        retry_failed: bool = False,
+        include_permanent: bool = False,
         watcher: MessagePump | None = None,
     ) -> SendRun:
         """Run (or resume) a started send in a worker. With `cancel`, the sender only
@@ -107,7 +109,7 @@ class NewsletterSends:
         if cancel:
             run.cancel()
         run.worker = self.app.run_worker(
-            self._send(run, resend_uncertain),
+            self._send(run, resend_uncertain, (retry_failed, include_permanent)),
             name=f"newsletter-{newsletter_id}",
             group="mail",
             exclusive=False,
@@ -116,7 +118,9 @@ class NewsletterSends:
         self.app.post_message(DataChanged("newsletter"))
         return run
 
-    async def _send(self, run: SendRun, resend_uncertain: bool) -> None:
+    async def _send(
+        self, run: SendRun, resend_uncertain: bool, retry: tuple[bool, bool] = (False, False)
+    ) -> None:
         """Await the async sender on the app's event loop: the UI stays responsive."""
         try:
             outcome = await sender.send_newsletter(
@@ -126,6 +130,8 @@ class NewsletterSends:
                 control=run.control,
                 on_progress=run.update,
                 resend_uncertain=resend_uncertain,
+                retry_failed=retry[0],
+                include_permanent=retry[1],
                 clock=self.club.now,
             )
             run.progress = outcome.progress

@@ -28,6 +28,7 @@ from omtui.tui.dbwork import waiting_notifier
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.volunteer_drop import DropReasonDialog
 from omtui.tui.text import PlainTextApp, cell, plain
+from omtui.tui.textual_words import TranslatedApp
 
 POLL_SECONDS = 1.0
 REDRAW_SECONDS = 60.0
@@ -38,7 +39,7 @@ def _short(title: str) -> str:
     return title if len(title) <= EVENT_WIDTH else title[: EVENT_WIDTH - 1] + "…"
 
 
-class VolunteerApp(PlainTextApp):
+class VolunteerApp(PlainTextApp, TranslatedApp):
     """My upcoming shifts and the open shifts I may take; take and drop."""
 
     TITLE = "omtui volunteer"

@@ -38,7 +38,7 @@ def event_id(db_path: Path) -> str:
 @pytest.mark.parametrize(
     ("lang", "when", "row"),
     [
-        ("fr", "mer. 19 nov. 2036, 10:00 - 12:00", "mer. 19 nov., 10:00  lunch"),
+        ("fr", "mer. 19 nov. 2036, 10:00 - 12:00", "mer. 19 nov., 10:00  déjeuner"),
         ("en", "Wed, 19 Nov 2036, 10:00 - 12:00", "Wed 19 Nov, 10:00  lunch"),
     ],
 )
@@ -59,10 +59,12 @@ def test_send_plan_warns_when_no_club_name_is_configured(
 ) -> None:
     seed(db_path)
     nid = new_draft(run_cli, tmp_path)
-    result = run_cli("newsletter", "send", nid, input="no\n")
+    config = tmp_path / "omtui.toml"
+    smtp = '[smtp]\nfrom_address = "lettre@club.example.org"\n'
+    config.write_text(smtp, encoding="utf-8")
+    result = run_cli("--config", str(config), "newsletter", "send", nid, input="no\n")
     assert result.returncode == 1 and "not confirmed" in result.stderr
     assert "No club name is configured" in result.stderr and "club_name" in result.stderr
-    config = tmp_path / "omtui.toml"
-    config.write_text('club_name = "Club des Office Managers"\n', encoding="utf-8")
+    config.write_text('club_name = "Club des Office Managers"\n' + smtp, encoding="utf-8")
     named = run_cli("--config", str(config), "newsletter", "send", nid, input="no\n")
     assert "not confirmed" in named.stderr and "No club name" not in named.stderr

@@ -58,3 +58,16 @@ def test_control_characters_already_stored_are_shown_not_obeyed(db_path: Path, n
     history = runner.invoke(cli, ["--db", str(db_path), "members", "history", "eve@example.org"])
     no_controls(history.output)
     assert "Eve␛]2;PWNED␇" in history.output
+
+
+def test_commands_print_through_the_sanitising_echo() -> None:
+    """A new `click.echo(...)` in a command would print data unsanitised: use `echo`."""
+    commands = Path(__file__).parents[2] / "omtui" / "commands"
+    offenders = [
+        f"{path.name}:{number}"
+        for path in sorted(commands.glob("*.py"))
+        if path.name != "__init__.py"
+        for number, line in enumerate(path.read_text("utf-8").splitlines(), 1)
+        if "click.echo(" in line or "print(" in line
+    ]
+    assert not offenders, "use omtui.commands.echo / echo_json: " + ", ".join(offenders)

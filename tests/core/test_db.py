@@ -349,3 +349,22 @@ def test_a_writer_gives_up_past_the_limit_and_writes_nothing(db_path: Path) -> N
     assert db.scalar("SELECT count(*) FROM partners") == 0
     assert db.scalar("PRAGMA busy_timeout") == 300
     db.close()
+
+
+def test_config_and_environment_set_the_wait(tmp_path: Path, monkeypatch) -> None:
+    from omtui.config import load_config
+    from omtui.errors import ConfigError
+
+    path = tmp_path / "config.toml"
+    assert load_config(path).database.busy_timeout == 60
+    path.write_text("[database]\nbusy_timeout = 5\n")
+    assert load_config(path).database.busy_timeout == 5
+    monkeypatch.setenv("OMTUI_BUSY_TIMEOUT", "0.5")
+    assert load_config(path).database.busy_timeout == 0.5
+    monkeypatch.setenv("OMTUI_BUSY_TIMEOUT", "soon")
+    with pytest.raises(ConfigError, match="OMTUI_BUSY_TIMEOUT"):
+        load_config(path)
+    monkeypatch.delenv("OMTUI_BUSY_TIMEOUT")
+    path.write_text("[database]\nbusy_timeout = -1\n")
+    with pytest.raises(ConfigError, match="busy_timeout"):
+        load_config(path)

@@ -186,7 +186,7 @@ def test_short_terms_match_an_sql_scan(demo_db: Database) -> None:
         where = " AND ".join("instr(search, ?) > 0" for _ in words)
         expected = demo_db.query(
             f"SELECT id FROM members WHERE archived_at IS NULL AND {where} "
-            "ORDER BY last_name COLLATE NOCASE, first_name COLLATE NOCASE, id LIMIT 50 OFFSET 5",
+            "ORDER BY name_key, id LIMIT 50 OFFSET 5",  # French alphabetical order
             tuple(words),
         )
         page = members.query_members(demo_db, MemberFilter(text=text), limit=50, offset=5)

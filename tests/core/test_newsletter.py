@@ -216,7 +216,8 @@ def test_preview_fills_placeholders_for_a_sample_member(db: Database, now: datet
     )  # fmt: skip
     assert subject == "Hi Hélène"
     assert body.startswith("Hélène Dupré in Lyon: mailto:") and body.endswith("{x}")
-    assert "No upcoming events" in render_preview(db, "s", "{upcoming_events}", now=now,
+    # What members read is in the club's language (French by default), whatever the interface's.
+    assert "Aucun événement à venir" in render_preview(db, "s", "{upcoming_events}", now=now,
                                                   tz=Config().tz)[1]  # fmt: skip
 
 

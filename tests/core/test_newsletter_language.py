@@ -19,11 +19,11 @@ from omtui.core.demo import DEMO_CLUB_NAME, build_demo
 from omtui.core.newsletter import (
     Recipient,
     club_name,
+    club_warnings,
     create_draft,
     get_newsletter,
     list_newsletters,
     mail_language,
-    plan_warnings,
     upcoming_events_block,
 )
 from omtui.core.newsletter_mime import MessageTemplate
@@ -214,7 +214,7 @@ def test_send_plan_warns_without_a_club_name(db: Database, now: datetime) -> Non
     nl = create_draft(db, subject="S", body="B", now=now)
     assert Config().club_name == ""
     assert club_name(db, Config()) == ""
-    [warning] = plan_warnings(db, Config())
+    [warning] = club_warnings(db, Config())
     assert "club_name" in warning
     assert prepare(db, nl.id, Config()).warnings == (warning,)
     assert prepare(db, nl.id, BASE).warnings == ()
@@ -232,7 +232,7 @@ def test_demo_names_its_club_in_french(db: Database) -> None:
     assert club_name(db, Config()) == ""
     build_demo(db, members_count=20)
     assert club_name(db, Config()) == "Club des Office Managers"
-    assert plan_warnings(db, Config()) == []
+    assert club_warnings(db, Config()) == []
     assert club_name(db, replace(BASE, club_name="Club de Lyon")) == "Club de Lyon"  # config wins
     sent = [n for n in list_newsletters(db) if n.newsletter.status == "sent"]
     assert [n.newsletter.language for n in sent] == ["fr"]

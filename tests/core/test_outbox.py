@@ -33,28 +33,54 @@ def test_claim_marks_sending_in_order_and_never_twice(db: Database, now: datetim
 def test_record_only_moves_rows_that_are_sending(db: Database, now: datetime) -> None:
     nid = filled(db, now)
     a, b, c = outbox.claim(db, nid, 3, now=now)
-    outbox.record(db, sent=[(a.id, "<m1@x>")], failed=[(b.id, "550 no")], released=[c.id], now=now)
+    ok = "250 2.0.0 Ok: queued as 4F1A2B"
+    outbox.record(
+        db, sent=[(a.id, "<m1@x>", ok)], failed=[(b.id, "550 no", True)], released=[c.id], now=now
+    )
     # A repeated or late write cannot turn a failed row into sent, or re-queue a sent one.
-    outbox.record(db, sent=[(b.id, "<m2@x>")], released=[a.id], now=now)
+    outbox.record(db, sent=[(b.id, "<m2@x>", ok)], released=[a.id], now=now)
     states = {r["email"]: (r["state"], r["reply"], r["message_id"]) for r in db.query(
         "SELECT email, state, reply, message_id FROM outbox")}  # fmt: skip
-    assert states["u0@example.org"] == ("sent", "", "<m1@x>")
+    assert states["u0@example.org"] == ("sent", ok, "<m1@x>")  # the server's reply is kept
     assert states["u1@example.org"] == ("failed", "550 no", "")
     assert states["u2@example.org"][0] == "queued"
+    [failed] = outbox.rows_in_state(db, nid, "failed")
+    assert failed.fail_kind == "permanent" and failed.as_dict()["failure"] == "permanent"
 
 
-def test_recover_turns_in_flight_rows_uncertain_and_requeue_on_request(
+def test_recover_requeues_claimed_rows_and_makes_transmitted_ones_uncertain(
+    db: Database, now: datetime
+) -> None:
+    """After a crash only rows whose DATA had started may have been sent."""
+    nid = filled(db, now)
+    claimed = outbox.claim(db, nid, 3, now=now)
+    outbox.mark_transmitting(db, [claimed[1].id], now=now)
+    assert outbox.recover(db, nid, now=now) == 1
+    assert [r.email for r in outbox.rows_in_state(db, nid, "uncertain")] == ["u1@example.org"]
+    assert outbox.counts(db, nid)["queued"] == 4 and outbox.counts(db, nid)["sending"] == 0
+    again = outbox.claim(db, nid, 10, now=now)
+    assert [r.email for r in again] == ["u0@example.org", "u2@example.org", "u3@example.org",
+                                        "u4@example.org"]  # fmt: skip
+    assert outbox.recover(db, nid, now=now) == 0  # a fresh claim clears the old mark
+    assert outbox.requeue_uncertain(db, nid, now=now) == 1
+    assert outbox.counts(db, nid)["queued"] == 5
+
+
+def test_requeue_failed_temporary_then_permanent_never_unsubscribed(
     db: Database, now: datetime
 ) -> None:
     nid = filled(db, now)
-    outbox.claim(db, nid, 2, now=now)
-    assert outbox.recover(db, nid, now=now) == 2
-    assert [r.email for r in outbox.rows_in_state(db, nid, "uncertain")] == [
-        "u0@example.org", "u1@example.org",
-    ]  # fmt: skip
-    assert outbox.claim(db, nid, 10, now=now)[0].email == "u2@example.org"  # not resent
-    assert outbox.requeue_uncertain(db, nid, now=now) == 2
-    assert outbox.counts(db, nid)["queued"] == 2
+    a, b, c = outbox.claim(db, nid, 3, now=now)
+    outbox.record(
+        db, failed=[(a.id, "451 4.3.0 later", False), (b.id, "550 5.1.1 no", True)], now=now
+    )
+    db.execute(  # as claim() leaves a member who unsubscribed mid-send
+        "UPDATE outbox SET state = 'failed', fail_kind = 'unsubscribed' WHERE id = ?", (c.id,)
+    )
+    assert outbox.failed_counts(db, nid) == {"temporary": 1, "permanent": 1, "unsubscribed": 1}
+    assert outbox.requeue_failed(db, nid, now=now) == 1
+    assert outbox.requeue_failed(db, nid, include_permanent=True, now=now) == 1
+    assert outbox.counts(db, nid)["failed"] == 1 and outbox.counts(db, nid)["queued"] == 4
 
 
 def test_one_row_per_recipient_per_send(db: Database, now: datetime) -> None:

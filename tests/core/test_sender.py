@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -16,7 +17,7 @@ from omtui.core.mailer import RetryPolicy
 from omtui.core.newsletter import create_draft, get_newsletter
 from omtui.errors import OmtuiError
 from tests.core.test_newsletter import add_many, add_people, parse
-from tests.smtp_sink import SinkBehaviour, SmtpSink, free_port
+from tests.smtp_sink import HangingServer, SinkBehaviour, SmtpSink, free_port
 
 FAST = RetryPolicy(max_attempts=4, base_delay=0.01, max_delay=0.05, connect_attempts=2)
 
@@ -105,16 +106,58 @@ async def test_550_fails_that_recipient_with_the_reply_others_sent(
     assert "user0003@example.org" not in smtp_sink.recipients()
 
 
-async def test_connection_dropped_mid_send_is_retried(
+async def test_connection_dropped_before_data_is_retried_and_delivered_once(
     db: Database, db_path: Path, now: datetime, smtp_sink: SmtpSink
 ) -> None:
     add_many(db, 12, now)
-    smtp_sink.behaviour.drop_after = 5
+    smtp_sink.behaviour.drop_at_rcpt = 2
     config = make_config(smtp_sink.host, smtp_sink.port, concurrency=2)
     nid = started(db, config, now)
     outcome = await sender.send_newsletter(db_path, nid, config, policy=FAST)
     assert outcome.state == "sent" and outcome.progress.sent == 12
     assert sorted(Counter(smtp_sink.recipients()).values()) == [1] * 12
+
+
+async def test_connection_dropped_after_the_message_is_uncertain_never_resent(
+    db: Database, db_path: Path, now: datetime, smtp_sink: SmtpSink
+) -> None:
+    """The server kept the 3rd and 7th messages but the connection broke before its reply:
+    they may have been accepted, so they are `uncertain`, not sent a second time."""
+    add_many(db, 12, now)
+    smtp_sink.behaviour.drop_after_accepting = {3, 7}
+    config = make_config(smtp_sink.host, smtp_sink.port, concurrency=2)
+    nid = started(db, config, now)
+    outcome = await sender.send_newsletter(db_path, nid, config, policy=FAST)
+    assert outcome.state == "sent"
+    assert outcome.progress.sent == 10 and outcome.progress.uncertain == 2
+    got = Counter(smtp_sink.recipients())
+    assert len(got) == 12 and set(got.values()) == {1}  # nobody twice, nobody missing
+    uncertain = outbox.rows_in_state(db, nid, "uncertain")
+    assert {r.email for r in uncertain} == {
+        smtp_sink.messages[2].rcpt_tos[0],
+        smtp_sink.messages[6].rcpt_tos[0],
+    }
+    assert all("may have been accepted" in r.reply for r in uncertain)
+
+
+async def test_a_late_reply_after_the_message_is_uncertain_with_its_own_timeout(
+    db: Database, db_path: Path, now: datetime, smtp_sink: SmtpSink
+) -> None:
+    """The per-command timeout does not cut the wait for the end-of-DATA reply short;
+    `data_timeout` does, and then the row is uncertain and never resent."""
+    add_many(db, 3, now)
+    smtp_sink.behaviour.delay = 0.6  # each DATA reply comes 0.6 s late
+    config = make_config(smtp_sink.host, smtp_sink.port, concurrency=1, timeout=0.3)
+    nid = started(db, config, now)
+    outcome = await sender.send_newsletter(db_path, nid, config, policy=FAST)
+    assert outcome.state == "sent" and outcome.progress.sent == 3  # waited past `timeout`
+    config = make_config(
+        smtp_sink.host, smtp_sink.port, concurrency=1, timeout=5.0, data_timeout=0.2
+    )
+    nid = started(db, config, now)
+    outcome = await sender.send_newsletter(db_path, nid, config, policy=FAST)
+    assert outcome.progress.uncertain == 3 and outcome.progress.failed == 0
+    assert len(smtp_sink.messages) == 6  # each message handed over once, never retried
 
 
 async def test_server_down_pauses_instead_of_failing_everyone(
@@ -139,6 +182,47 @@ async def test_server_down_pauses_instead_of_failing_everyone(
     finally:
         sink.stop()
     assert outcome.state == "sent" and len(sink.recipients()) == 10
+
+
+@pytest.mark.parametrize("hang_at", ["greeting", "data"])
+async def test_a_hanging_server_pauses_the_send_and_fails_nobody(
+    db: Database, db_path: Path, now: datetime, hang_at: str
+) -> None:
+    """A relay that greets then hangs (or hangs at the DATA command, before its 354):
+    nothing can have been accepted, so nobody is failed or uncertain; the send pauses."""
+    add_many(db, 6, now)
+    server = HangingServer(hang_at)
+    try:
+        config = make_config(server.host, server.port, concurrency=2, timeout=0.2)
+        nid = started(db, config, now)
+        outcome = await sender.send_newsletter(db_path, nid, config, policy=FAST)
+    finally:
+        server.stop()
+    assert outcome.state == "paused" and "resume" in outcome.reason
+    counts = outbox.counts(db, nid)
+    assert counts["queued"] == 6 and counts["failed"] == counts["uncertain"] == 0
+    assert server.connections >= 2
+
+
+async def test_helo_name_configured_or_from_the_sending_domain(
+    db: Database, db_path: Path, now: datetime, smtp_sink: SmtpSink
+) -> None:
+    import socket
+
+    from omtui.core.mailer import helo_name
+
+    add_many(db, 2, now)
+    config = make_config(smtp_sink.host, smtp_sink.port, helo_name="relay-client.club.fr")
+    nid = started(db, config, now)
+    await sender.send_newsletter(db_path, nid, config, policy=FAST)
+    assert {m.helo for m in smtp_sink.messages} == {"relay-client.club.fr"}
+    fqdn = socket.getfqdn()
+    expected = fqdn if "." in fqdn and not fqdn.startswith("localhost") else "club.example.org"
+    assert helo_name("", "news@club.example.org") == expected
+    assert helo_name("", "news@cœur.fr") in (fqdn, "cœur.fr".encode("idna").decode())
+    plain = make_config(smtp_sink.host, smtp_sink.port)
+    await sender.send_test_async(db, nid, plain, "me@x.org", now=now)
+    assert smtp_sink.messages[-1].helo == expected  # never "localhost" (here: no dot)
 
 
 async def test_too_many_errors_in_a_row_pause_the_send(
@@ -209,12 +293,15 @@ async def test_rows_in_flight_at_a_crash_become_uncertain_and_are_not_resent(
     add_many(db, 8, now)
     config = make_config(smtp_sink.host, smtp_sink.port)
     nid = started(db, config, now)
-    crashed = outbox.claim(db, nid, 3, now=now)  # as a killed process would leave them
+    claimed = outbox.claim(db, nid, 5, now=now)  # as a killed process would leave them:
+    crashed = claimed[:3]  # three had started their DATA, two were only claimed
+    outbox.mark_transmitting(db, [r.id for r in crashed], now=now)
     outcome = await sender.send_newsletter(db_path, nid, config, policy=FAST)
     assert outcome.state == "sent" and outcome.recovered_uncertain == 3
     uncertain = {r.email for r in outbox.rows_in_state(db, nid, "uncertain")}
     assert uncertain == {r.email for r in crashed}
     assert not uncertain & set(smtp_sink.recipients()) and len(smtp_sink.recipients()) == 5
+    assert {r.email for r in claimed[3:]} <= set(smtp_sink.recipients())
     outcome = await sender.send_newsletter(db_path, nid, config, resend_uncertain=True)
     assert outcome.state == "sent" and outbox.counts(db, nid)["sent"] == 8
     assert sorted(Counter(smtp_sink.recipients()).values()) == [1] * 8
@@ -235,12 +322,41 @@ def test_test_send_goes_to_one_address_only(
     assert get_newsletter(db, nl.id).status == "draft"
 
 
-def test_two_processes_cannot_send_the_same_newsletter(db: Database, db_path: Path) -> None:
-    with sender._send_lock(db_path, 1):
-        assert sender.is_running(db_path, 1)
-        with pytest.raises(OmtuiError, match="another process"), sender._send_lock(db_path, 1):
-            pass
-    assert not sender.is_running(db_path, 1)
+def test_one_sender_per_newsletter_through_a_lease_in_the_database(
+    db: Database, db_path: Path, now: datetime, smtp_sink: SmtpSink, tmp_path: Path
+) -> None:
+    """A second sender is refused even through a symlink to the file; no lock file is
+    left; a lease not renewed for 30 s, or held by a dead process, is taken over."""
+    from omtui.core import send_lease
+
+    add_many(db, 4, now)
+    config = make_config(smtp_sink.host, smtp_sink.port)
+    nid = started(db, config, now)
+    link = tmp_path / "elsewhere" / "link.db"
+    link.parent.mkdir()
+    link.symlink_to(db_path)
+    send_lease.acquire(db, nid, "another-host:1:a", now=time.time())
+    assert sender.is_running(db, nid) and sender.progress(db, nid).running
+    with pytest.raises(OmtuiError, match="another process"):
+        sender.run_send(link, nid, config, policy=FAST)
+    db.execute("UPDATE send_leases SET renewed_at = renewed_at - 31")  # not renewed for 31 s
+    assert sender.run_send(link, nid, config, policy=FAST).state == "sent"
+    assert db.scalar("SELECT count(*) FROM send_leases") == 0  # released at the end
+    assert sorted(p.name for p in tmp_path.rglob("*lock*")) == []
+    dead = subprocess_pid_that_exited()
+    import socket
+
+    send_lease.acquire(db, nid, f"{socket.gethostname()}:{dead}:b", now=time.time())
+    assert not sender.is_running(db, nid)  # its holder was killed: taken over at once
+
+
+def subprocess_pid_that_exited() -> int:
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    return int(proc.stdout)
 
 
 def test_rate_is_held_with_no_one_second_window_over_it(
@@ -263,24 +379,83 @@ def test_rate_is_held_with_no_one_second_window_over_it(
     assert worst <= 20
 
 
+def test_the_rate_is_shared_by_senders_running_at_the_same_time(
+    db: Database, db_path: Path, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two sends at once (each with its own event loop and connection, as two processes
+    would have): the relay never sees more than the club's `rate` in any second."""
+    from omtui.core import send_lease
+
+    monkeypatch.setattr(send_lease, "RENEW_EVERY", 0.3)
+    add_many(db, 30, now)
+    sink = SmtpSink()
+    sink.start()
+    try:
+        config = make_config(sink.host, sink.port, concurrency=4, rate=10.0)
+        first, second = started(db, config, now), started(db, config, now)
+        outcomes: dict[int, sender.SendOutcome] = {}
+
+        def send(nid: int) -> None:
+            outcomes[nid] = sender.run_send(db_path, nid, config, policy=FAST)
+
+        one = threading.Thread(target=send, args=(first,))
+        one.start()
+        deadline = time.monotonic() + 10
+        while len(sink.messages) < 8:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        two = threading.Thread(target=send, args=(second,))
+        two.start()
+        one.join(30)
+        two.join(30)
+    finally:
+        sink.stop()
+    assert {o.state for o in outcomes.values()} == {"sent"} and len(sink.messages) == 60
+    times = sorted(m.at for m in sink.messages)
+    worst = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
+    assert worst <= 10, worst
+    by_send = {
+        nid: [m.at for m in sink.messages if f".nl{nid}.".encode() in m.data.split(b"\r\n\r\n")[0]]
+        for nid in (first, second)
+    }
+    assert min(by_send[second]) < max(by_send[first])  # they did run at the same time
+    assert db.scalar("SELECT count(*) FROM send_leases") == 0
+
+
+@pytest.mark.parametrize("smtputf8", [True, False])
 async def test_international_addresses(
-    db: Database, db_path: Path, now: datetime, smtp_sink: SmtpSink
+    db: Database, db_path: Path, now: datetime, smtputf8: bool
 ) -> None:
     """An accented domain goes out in its IDNA form; an accented local part needs SMTPUTF8,
-    which this server lacks: that one recipient fails with a reply saying so."""
+    asked for after EHLO: delivered when the server offers it, else that one recipient
+    fails (permanently) with a reply saying so, wherever it is in the queue."""
     add_people(db, now, [
-        ("Hélène", "Dupré", "h.dupre@cœurdeville.fr", "Lyon", "", True),
         ("Zoé", "Roux", "zoé@example.fr", "Lyon", "", True),
+        ("Hélène", "Dupré", "h.dupre@cœurdeville.fr", "Lyon", "", True),
+        ("René", "Brûlé", "rené.brûlé@exemple.fr", "Lyon", "", True),
         ("Ann", "Lee", "ann@example.org", "Lyon", "", True),
     ])  # fmt: skip
-    config = make_config(smtp_sink.host, smtp_sink.port)
-    nid = started(db, config, now)
-    outcome = await sender.send_newsletter(db_path, nid, config, policy=FAST)
-    assert sorted(smtp_sink.recipients()) == ["ann@example.org", "h.dupre@xn--curdeville-m5b.fr"]
-    [failed] = outbox.rows_in_state(db, nid, "failed")
-    assert failed.email == "zoé@example.fr" and "SMTPUTF8" in failed.reply
-    assert outcome.progress.failed == 1
-    msg = parse(next(m for m in smtp_sink.messages if m.rcpt_tos[0].startswith("h.")).data)
+    sink = SmtpSink(enable_SMTPUTF8=smtputf8)
+    sink.start()
+    try:
+        config = make_config(sink.host, sink.port, concurrency=1)
+        nid = started(db, config, now)
+        outcome = await sender.send_newsletter(db_path, nid, config, policy=FAST)
+    finally:
+        sink.stop()
+    ascii_ones = ["ann@example.org", "h.dupre@xn--curdeville-m5b.fr"]
+    accented = ["rené.brûlé@exemple.fr", "zoé@example.fr"]
+    if smtputf8:
+        assert sorted(sink.recipients()) == sorted(ascii_ones + accented)
+        assert outcome.progress.failed == 0 and outcome.progress.sent == 4
+        mail = next(m for m in sink.messages if m.rcpt_tos == ["zoé@example.fr"])
+        assert "\r\nTo: =?utf-8?b?Wm/DqSBSb3V4?= <zoé@example.fr>\r\n".encode() in mail.data
+    else:
+        assert sorted(sink.recipients()) == ascii_ones
+        failed = outbox.rows_in_state(db, nid, "failed")
+        assert sorted(r.email for r in failed) == accented
+        assert all("SMTPUTF8" in r.reply and r.fail_kind == "permanent" for r in failed)
+    msg = parse(next(m for m in sink.messages if m.rcpt_tos[0].startswith("h.")).data)
     assert msg["To"].addresses[0].display_name == "Hélène Dupré"
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import unicodedata
 from pathlib import Path
 
+import pytest
+
 from omtui.core import members
 from omtui.core.importer import apply_import, preview_import
 from omtui.core.text import clean_cells, clean_text, has_controls, visible
+from omtui.errors import ValidationError
 
 DECOMPOSED = unicodedata.normalize("NFD", "Grégoire")
 
@@ -116,9 +119,14 @@ def test_every_form_writer_strips_control_characters(db, now) -> None:
     assert [r["drop_reason"] for r in reasons] == ["ill[5m"]
     partner = partners.add_partner(db, {"company": "ACME\x9b", "notes": "a\x07b"}, now=now)
     assert (partner.company, partner.notes) == ("ACME", "ab")
-    draft = newsletter.create_draft(db, subject="Hi\x1b]2;x\x07", body="Body\x1b[31m", now=now)
-    assert (draft.subject, draft.body) == ("Hi]2;x", "Body[31m")
-    draft = newsletter.update_draft(db, draft.id, subject="Again\x07", body="\x00B", now=now)
+    # A subject is a mail header: a control character there is refused (issue 8), not dropped.
+    with pytest.raises(ValidationError, match="control character"):
+        newsletter.create_draft(db, subject="Hi\x1b]2;x\x07", body="Body", now=now)
+    draft = newsletter.create_draft(db, subject="Hi", body="Body\x1b[31m", now=now)
+    assert (draft.subject, draft.body) == ("Hi", "Body[31m")
+    with pytest.raises(ValidationError, match="control character"):
+        newsletter.update_draft(db, draft.id, subject="Again\x07", now=now)
+    draft = newsletter.update_draft(db, draft.id, subject="Again", body="\x00B", now=now)
     assert (draft.subject, draft.body) == ("Again", "B")
 
 
@@ -126,3 +134,11 @@ def members_tz():
     from zoneinfo import ZoneInfo
 
     return ZoneInfo("Europe/Paris")
+
+
+def test_clean_cells_fast_path_changes_nothing_clean_and_catches_the_rest() -> None:
+    clean = {"first_name": "Hélène", "notes": "a\r\nb\tc", "email": "h@example.org"}
+    assert clean_cells(clean) == clean
+    assert clean_cells({"a": "x\x1fy", "b": "z"}) == {"a": "xy", "b": "z"}
+    assert clean_cells({"a": "e", "b": "\u0301"}) == {"a": "e", "b": "\u0301"}
+    assert clean_cells({"a": DECOMPOSED, "b": "ok"}) == {"a": "Grégoire", "b": "ok"}

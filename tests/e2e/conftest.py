@@ -287,6 +287,7 @@ class SshSetup:
         """The organiser's CLI on the shared database and the test's authorized_keys."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("OMTUI_")}
         env["OMTUI_AUTHORIZED_KEYS"] = str(self.server.authorized_keys)
+        env["OMTUI_LANG"] = "en"
         return subprocess.run(
             [sys.executable, "-m", "omtui", "--db", str(self.db_path), *args],
             capture_output=True,
@@ -332,7 +333,8 @@ def ssh_setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshSetup]:
     assert len(volunteers) == 3, "the demo club should have volunteers with shifts"
 
     config_path = folder / "config.toml"
-    config_path.write_text('club_name = "Club E2E"\ntimezone = "Europe/Paris"\n')
+    # language = "en": these tests read the English screen (the club's own language is French)
+    config_path.write_text('club_name = "Club E2E"\ntimezone = "Europe/Paris"\nlanguage = "en"\n')
     user = pwd.getpwuid(os.geteuid()).pw_name
     server = SshServer(sshd, folder, folder / "authorized_keys", user)
     server.start()

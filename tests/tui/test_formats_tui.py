@@ -20,7 +20,7 @@ def big_club(club: ClubContext) -> ClubContext:
 
 @pytest.mark.parametrize(
     ("lang", "count", "joined"),
-    [("fr", "1\u202f200 members · 1–", "il y a "), ("en", "1,200 members · 1–", " ago")],
+    [("fr", "1\u202f200 membres · 1–", "il y a "), ("en", "1,200 members · 1–", " ago")],
 )
 async def test_members_count_and_joined_in_the_language(
     big_club: ClubContext, lang: str, count: str, joined: str

@@ -13,10 +13,13 @@ from pathlib import Path
 import pytest
 from textual.content import Content
 from textual.widgets import DataTable, Input, OptionList, Static
+from textual.widgets._toast import Toast
 
+from omtui.config import Config, SmtpConfig
 from omtui.context import ClubContext
 from omtui.core import events, members, newsletter, partners, rota
 from omtui.crashlog import LOG_NAME, log_error
+from omtui.i18n import _
 from omtui.tui.app import make_app
 from omtui.tui.panes.events import EventsPane
 from omtui.tui.panes.members import MembersPane
@@ -35,6 +38,7 @@ from omtui.tui.screens.newsletter_plan import SendPlanScreen
 from omtui.tui.screens.rota_pick import RotaPickDialog
 from omtui.tui.screens.rota_shift_form import RotaShiftForm
 from omtui.tui.screens.volunteer_drop import DropReasonDialog
+from omtui.tui.text import cell, markup, plain
 from omtui.tui.volunteer import make_volunteer_app
 from tests.tui.rota_fixtures import SmallRota, small_rota
 
@@ -217,7 +221,7 @@ def build_corpus(club: ClubContext) -> Corpus:
     for member_id, value in zip(ids[:3], HOSTILE, strict=False):
         assert rota.drop_shift(db, shift.id, member_id, now=now, tz=tz, reason=value).ok
     draft = newsletter.create_draft(
-        db, subject="[/] [@click=app.quit]Hi[/] " + ESC_NAME, body="Hello [/] **bold**", now=now
+        db, subject="[/] [@click=app.quit]Hi[/]", body="Hello [/] **bold**", now=now
     )
     with db.transaction() as conn:  # as written before omtui cleaned its input
         conn.execute(
@@ -360,6 +364,7 @@ async def test_rota_screens_show_hostile_values_as_text(club, corpus, tmp_path) 
 
 
 async def test_newsletter_screens_show_hostile_values_as_text(club, corpus) -> None:
+    club.config = Config(smtp=SmtpConfig(from_address="lettre@club-exemple.fr"))
     app = make_app(club, poll=False)
     async with app.run_test(size=(160, 50)) as pilot:
         await pilot.press("4")
@@ -373,6 +378,12 @@ async def test_newsletter_screens_show_hostile_values_as_text(club, corpus) -> N
         await pilot.press("escape")
         await settle(pilot)
         pane = app.query_one(NewsletterPane)
+        with club.db.transaction() as conn:  # a control character would refuse the send
+            conn.execute(
+                "UPDATE newsletters SET subject = ? WHERE id = ?",
+                ("[/] [@click=app.quit]Hi[/]", corpus.newsletter_id),
+            )
+        subject = "[/] [@click=app.quit]Hi[/]"
         pane.action_send()  # the send plan names the subject
         await settle(pilot)
         assert isinstance(app.screen, SendPlanScreen)
@@ -453,3 +464,24 @@ async def test_import_preview_shows_hostile_file_names_and_rows(club, tmp_path) 
                 break
         assert app.screen is app.screen_stack[0] and app.is_running
         assert_safe(app, "[@click=app.quit]…")  # the name, cut to its column
+
+
+def test_markup_fills_fields_as_text_even_after_a_backslash() -> None:
+    """Escaping cannot protect a value ending in a backslash (it would escape the app's
+    next tag); markup() never puts the value through the parser."""
+    shown_text = markup(_("[b]{name}[/b] left {role}"), name="x\\", role="[/] \x1b")
+    assert shown_text.plain == "x\\ left [/] ␛"
+    assert plain("[@click=app.quit]x[/]").plain == "[@click=app.quit]x[/]"
+    assert cell("Eve\x1b]2;\x07\nB") == "Eve␛]2;␇␊B"
+
+
+async def test_toasts_are_plain_text(club) -> None:
+    app = make_app(club, poll=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.query_one(MembersPane).notify("Sorry [/] [@click=app.quit]x[/] \x1b]2;T\x07")
+        await pilot.pause()
+        [note] = list(app._notifications)
+        assert not note.markup and note.message == "Sorry [/] [@click=app.quit]x[/] ␛]2;T␇"
+        assert str(Toast(note).render()) == note.message
+        await pilot.pause()  # drawn without a MarkupError
+        assert app.is_running

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -37,7 +38,8 @@ BODY = (
 
 
 def mail_config(sink: SmtpSink, **smtp: object) -> Config:
-    settings = {"host": sink.host, "port": sink.port, "rate": 1000.0, "concurrency": 4, **smtp}
+    settings = {"host": sink.host, "port": sink.port, "rate": 1000.0, "concurrency": 4,
+                "from_address": "lettre@club-exemple.fr", **smtp}  # fmt: skip
     return Config(club_name="Club des Office Managers", smtp=SmtpConfig(**settings))
 
 
@@ -116,7 +118,7 @@ async def test_tab_lists_drafts_with_audience(mail_club: ClubContext) -> None:
         assert row[0] == "Décembre au club"
         assert row[1] == "draft"
         assert row[2] == format_number(nl.audience_size(mail_club.db, (), "Lyon"))
-        assert row[5] == _("edited {when}").format(when="maintenant")
+        assert row[5] == _("edited {when}").format(when="now")
 
 
 async def test_empty_tab_says_how_to_start(club: ClubContext) -> None:
@@ -307,6 +309,57 @@ async def test_full_send_delivers_once_to_each_subscriber(
     assert nl.get_newsletter(mail_club.db, item.id).status == "sent"
 
 
+async def test_send_plan_warns_about_the_unsubscribe_mailbox(mail_club: ClubContext) -> None:
+    item = draft(mail_club)
+    app = make_app(mail_club, poll=False)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await open_tab(pilot, item)
+        await pilot.press("s")
+        assert isinstance(app.screen, SendPlanScreen)
+        body = plain(app.screen.query_one("#nlplan-body", Static))
+        assert "Warning: unsubscribe_mailto is not set" in body
+        assert "lettre@club-exemple.fr" in body
+
+
+async def test_failed_recipients_listed_with_the_reply_and_retried_by_key(
+    mail_club: ClubContext, smtp_sink: SmtpSink
+) -> None:
+    """A relay refused two members; the window lists them with its reply; f has nothing
+    temporary to retry; F (after a warning) sends to them once the relay accepts."""
+    item = draft(mail_club)
+    plan = sender.prepare(mail_club.db, item.id, mail_club.config)
+    refused = [on_the_wire(r.email) for r in plan.recipients[3:5]]
+    for address in refused:
+        smtp_sink.behaviour.reject[address] = "550 5.7.1 Relay access denied, try later"
+    app = make_app(mail_club, poll=False)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await open_tab(pilot, item)
+        await pilot.press("s")
+        await confirm_send(pilot, plan.count)
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SendProgressScreen)
+        failed = plain(screen.query_one("#nlp-failed", Static))
+        assert failed.startswith("Failed (2):")
+        assert f"{plan.recipients[3].email}: 550 5.7.1 Relay access denied" in failed
+        assert "F retries those too" in failed
+        await pilot.press("f")
+        await pilot.pause()
+        assert app.screen is screen  # nothing temporary to retry: no dialog
+        smtp_sink.behaviour.reject.clear()
+        await pilot.press("F")
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.click("#yes")
+        await settle(pilot)
+        assert plain(screen.query_one("#nlp-failed", Static)) == ""
+        assert plain(screen.query_one("#nlp-state", Static)) == "Finished."
+    got = Counter(on_the_wire(r) for r in smtp_sink.recipients())
+    assert sorted(got) == sorted(on_the_wire(r.email) for r in plan.recipients)
+    assert set(got.values()) == {1}
+    final = sender.progress(mail_club.db, item.id)
+    assert (final.state, final.sent, final.failed) == ("sent", plan.count, 0)
+
+
 async def test_pause_then_resume(mail_club: ClubContext, smtp_sink: SmtpSink) -> None:
     smtp_sink.behaviour.delay = 0.05  # slow enough to act mid-send
     item = draft(mail_club)
@@ -341,7 +394,8 @@ async def test_interrupted_send_resumes_from_the_tab(
     item = draft(mail_club)
     plan = sender.prepare(mail_club.db, item.id, mail_club.config)
     sender.start_send(mail_club.db, item.id, mail_club.config, plan, now=mail_club.now())
-    outbox.claim(mail_club.db, item.id, 3, now=mail_club.now())  # in flight at a "crash"
+    in_flight = outbox.claim(mail_club.db, item.id, 3, now=mail_club.now())  # at a "crash",
+    outbox.mark_transmitting(mail_club.db, [r.id for r in in_flight], now=mail_club.now())
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_tab(pilot, item)
@@ -533,10 +587,11 @@ def seed_for_snapshots(club: ClubContext) -> nl.Newsletter:
     rows = outbox.claim(db, lyon.id, 12, now=started)
     outbox.record(
         db,
-        sent=[(row.id, f"<{row.id}@snapshot>") for row in rows[:9]],
-        failed=[(rows[9].id, "550 5.1.1 mailbox unavailable")],
+        sent=[(row.id, f"<{row.id}@snapshot>", "250 2.0.0 Ok") for row in rows[:9]],
+        failed=[(rows[9].id, "550 5.1.1 mailbox unavailable", True)],
         now=started,
     )
+    outbox.mark_transmitting(db, [row.id for row in rows[10:]], now=started)
     outbox.recover(db, lyon.id, now=started)  # the last two were in flight at a crash
     return lyon
 
@@ -544,7 +599,9 @@ def seed_for_snapshots(club: ClubContext) -> nl.Newsletter:
 @pytest.fixture
 def snapshot_club(db_path: Path, smtp_sink: SmtpSink) -> Iterator[ClubContext]:
     club = ClubContext(
-        config=mail_config(smtp_sink, rate=10.0), db_path=db_path, fixed_now=DEMO_NOW
+        config=mail_config(smtp_sink, rate=10.0, from_address="newsletter@example.org"),
+        db_path=db_path,
+        fixed_now=DEMO_NOW,
     )
     seed_members(club.db, 300, now=DEMO_NOW)  # members only: other areas' demo data may change
     seed_for_snapshots(club)

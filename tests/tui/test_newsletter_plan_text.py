@@ -18,11 +18,7 @@ def test_counts_rate_and_duration_in_each_language() -> None:
     try:
         set_language("fr")
         text = plan_text("Sujet", plan(3000), DEMO_NOW).plain
-        assert (
-            "Recipients: 3\u202f000 subscribed members" in text
-            and "1\u202f500" in text
-            and "2,5" in text
-        )
+        assert "3\u202f000" in text and "1\u202f500" in text and "2,5" in text
         assert "20 minutes" in text
         set_language("en")
         text = plan_text("Subject", plan(3000), DEMO_NOW).plain

@@ -241,3 +241,36 @@ def test_rota_tab_snapshot(snap_compare, demo_club: ClubContext) -> None:
 
     app = make_app(demo_club, poll=False)
     assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
+
+
+async def test_assign_while_another_process_writes_waits_with_a_notice(club, setup) -> None:
+    """The organiser's app neither freezes nor crashes behind another process's write."""
+    import sqlite3
+
+    notices: list[str] = []
+    app = make_app(club, poll=False)
+    holder = sqlite3.connect(club.db_path, isolation_level=None, check_same_thread=False)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            pane = await open_rota(pilot)
+            pane.query_one("#rota-events", DataTable).move_cursor(row=1)
+            await pilot.pause()
+            pick_shift(pane, setup.setup)
+            await pilot.press("a")
+            holder.execute("BEGIN IMMEDIATE")  # e.g. a long import in another process
+            await pilot.press(*"chlo", "enter")
+            for _attempt in range(100):  # the notice comes after 2 s of waiting
+                await pilot.pause(0.1)
+                notices = [n.message for n in app._notifications]
+                if any("waiting for another omtui process" in n for n in notices):
+                    break
+            assert any("waiting for another omtui process" in n for n in notices)
+            await pilot.press("w")  # the screen still answers keys meanwhile
+            await pilot.press("w")
+            holder.execute("COMMIT")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert "taken: set-up at Sommet de Lyon" in str(status(pane).render())
+    finally:
+        holder.close()
+    assert rota.get_shift(club.db, setup.setup).filled == 1

@@ -3,6 +3,7 @@ event's details: where, seats left, registrations, the waiting list and partners
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 
 from textual import on
@@ -14,7 +15,7 @@ from textual.events import Resize
 from textual.widgets import DataTable, Label, Static
 
 from omtui.core import events as ev
-from omtui.core import members
+from omtui.core import labels, members
 from omtui.core import partners as pt
 from omtui.core.dates import format_day_time, format_numeric, format_time, humanize_day
 from omtui.core.numbers import format_percent
@@ -114,7 +115,7 @@ class EventsPane(ClubPane):
                 (
                     format_numeric(event.starts_at, tz),
                     humanize_day(event.starts_at, now, tz),
-                    event.kind,
+                    labels.event_kind(event.kind),
                     f"{seats} +{stats.waiting}" if stats.waiting else seats,
                     cell(title),
                     cell(event.city or _("online")),
@@ -125,8 +126,9 @@ class EventsPane(ClubPane):
         which = _("Past events") if self.show_past else _("Upcoming events")
         other = _("upcoming") if self.show_past else _("past")
         self.query_one("#caption", Label).update(
-            f"[b]{which}[/b] ({len(found)})  [dim]p: {other} · a: add · r: register · "
-            f"c: check-in[/dim]"
+            _(
+                "[b]{which}[/b] ({n})  [dim]p: {other} · a: add · r: register · c: check-in[/dim]"
+            ).format(which=which, n=len(found), other=other)
         )
         ids = [e.id for e in found]
         if self.selected_id in ids:
@@ -197,7 +199,10 @@ class EventsPane(ClubPane):
         countdown = humanize_day(event.starts_at, now, tz)
         lines = [
             plain(event.title, style="bold"),
-            plain(f"{event.kind} · {event.status} · {start}-{end} ({countdown})"),
+            plain(
+                f"{labels.event_kind(event.kind)} · {labels.event_status(event.status)} · "
+                f"{start}-{end} ({countdown})"
+            ),
             plain(event.location or "-"),
         ]
         if event.host_member_id:
@@ -228,7 +233,9 @@ class EventsPane(ClubPane):
             lines.append(plain(_("Attendance rate: {rate}").format(rate=rate)))
         linked = pt.event_partners(db, event.id)
         if linked:
-            names = ", ".join(f"{p.partner.company} ({_(p.role)})" for p in linked)
+            names = ", ".join(
+                f"{p.partner.company} ({labels.partner_role(p.role)})" for p in linked
+            )
             lines.append(plain(_("Partners: {names}").format(names=names)))
         return Content("\n").join(lines)
 
@@ -290,12 +297,14 @@ class EventsPane(ClubPane):
         if reg is None:
             return
 
-        def done(confirmed: bool | None) -> None:
+        async def done(confirmed: bool | None) -> None:
             if not confirmed:
                 return
-            try:
-                promoted = ev.cancel_registration(
-                    self.club.db, event.id, member_id, now=self.club.now()
+            now = self.club.now()
+            try:  # in a thread, on its own connection: the write may wait for another process
+                promoted = await asyncio.to_thread(
+                    self.club.in_worker,
+                    lambda db: ev.cancel_registration(db, event.id, member_id, now=now),
                 )
             except OmtuiError as exc:
                 self.notify(str(exc), severity="error")

@@ -240,7 +240,7 @@ class MembersPane(MemberActions, ClubPane):
     @work(thread=True, exclusive=True, group="members-options", exit_on_error=False)
     def load_options(self) -> None:
         """Fill the tag and city filters (distinct values, read in a worker)."""
-        tags = sorted(set(core.KNOWN_TAGS) | set(core.all_tags(self.club.db)))
+        tags = core.tag_options(self.club.db)
         cities = core.all_cities(self.club.db)
         self.app.call_from_thread(self._set_options, "#members-tag", tags)
         self.app.call_from_thread(self._set_options, "#members-city", cities)

@@ -42,10 +42,13 @@ class MemberActions(_Base):
 
     # -- add / edit / delete ---------------------------------------------------------
     def action_add_member(self) -> None:
-        def save(values: dict[str, Any]) -> Member:
+        def save(values: dict[str, Any]) -> Member:  # in a thread: its own connection
             subscribed = bool(values.pop("subscribed", True))
-            return core.add_member(
-                self.club.db, values, now=self.club.now(), subscribed=subscribed, source="form"
+            now = self.club.now()
+            return self.club.in_worker(
+                lambda db: core.add_member(
+                    db, values, now=now, subscribed=subscribed, source="form"
+                )
             )
 
         self.app.push_screen(MemberForm(save), self._saved)
@@ -56,8 +59,11 @@ class MemberActions(_Base):
             self.edit(member)
 
     def edit(self, member: Member) -> None:
-        def save(values: dict[str, Any]) -> Member:
-            return core.update_member(self.club.db, member.id, values, now=self.club.now())
+        def save(values: dict[str, Any]) -> Member:  # in a thread: its own connection
+            now = self.club.now()
+            return self.club.in_worker(
+                lambda db: core.update_member(db, member.id, values, now=now)
+            )
 
         self.app.push_screen(MemberForm(save, member), self._saved)
 
@@ -77,11 +83,22 @@ class MemberActions(_Base):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                core.archive_member(self.club.db, member.id, now=self.club.now())
-                self.notify(_("Deleted {name}.").format(name=member.full_name or member.email))
-                self.changed()
+                self.archive(member)
 
         self.app.push_screen(ConfirmDialog(question, yes=_("Delete")), answered)
+
+    @work(thread=True, group="members-write", exit_on_error=False)
+    def archive(self, member: Member) -> None:
+        """Off the UI thread: the write may wait for another process's."""
+        now = self.club.now()
+        try:
+            self.club.in_worker(lambda db: core.archive_member(db, member.id, now=now))
+        except OmtuiError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+            return
+        name = member.full_name or member.email
+        self.app.call_from_thread(self.notify, _("Deleted {name}.").format(name=name))
+        self.app.call_from_thread(self.changed)
 
     # -- details and consent history ----------------------------------------------------
     def action_show_member(self) -> None:
@@ -112,14 +129,14 @@ class MemberActions(_Base):
         from omtui.core import importer
 
         self.app.call_from_thread(self.notify, _("Reading {path}…").format(path=path))
-        db = self.club.worker_db()
-        try:
-            preview = importer.preview_import(db, path, now=self.club.now())
+        now = self.club.now()
+        try:  # its own connection; SQLite errors come back as one clear line
+            preview = self.club.in_worker(lambda db: importer.preview_import(db, path, now=now))
         except OmtuiError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
+            self.app.call_from_thread(
+                self.notify, str(exc), severity="error", timeout=10, markup=False
+            )
             return
-        finally:
-            db.close()
         self.app.call_from_thread(self._show_preview, preview)
 
     def _show_preview(self, preview: Any) -> None:
@@ -134,14 +151,14 @@ class MemberActions(_Base):
         """Apply in one transaction on its own connection, then refresh."""
         from omtui.core import importer
 
-        db = self.club.worker_db()
-        try:
-            result = importer.apply_import(db, preview, now=self.club.now())
+        now = self.club.now()
+        try:  # its own connection; waits for another process's write, or says why not
+            result = self.club.in_worker(lambda db: importer.apply_import(db, preview, now=now))
         except OmtuiError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
+            self.app.call_from_thread(
+                self.notify, str(exc), severity="error", timeout=10, markup=False
+            )
             return
-        finally:
-            db.close()
         message = _("Imported: {new} new, {updated} updated, {unchanged} unchanged.").format(
             **format_numbers(result.counts)
         )
@@ -175,14 +192,14 @@ class MemberActions(_Base):
     def export_csv(self, path: Path) -> None:
         from omtui.core import importer
 
-        db = self.club.worker_db()
+        filt = self.filt
         try:
-            count = importer.export_members(db, path, self.filt)
+            count = self.club.in_worker(lambda db: importer.export_members(db, path, filt))
         except (OmtuiError, OSError) as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
+            self.app.call_from_thread(
+                self.notify, str(exc), severity="error", timeout=10, markup=False
+            )
             return
-        finally:
-            db.close()
         self.app.call_from_thread(
             self.notify,
             ngettext(

@@ -6,10 +6,11 @@ closing the progress window or switching tabs never stops them.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from datetime import datetime
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
@@ -19,7 +20,7 @@ from omtui.core import sender
 from omtui.core.dates import humanize_delta
 from omtui.core.numbers import format_number
 from omtui.errors import OmtuiError
-from omtui.i18n import _
+from omtui.i18n import _, ngettext
 from omtui.tui.messages import DataChanged
 from omtui.tui.newsletter_sends import NewsletterSends, RunChanged, SendRun, sends_of
 from omtui.tui.panes.base import ClubPane
@@ -112,7 +113,13 @@ class NewsletterPane(ClubPane):
                     format_number(counts.get("sent", 0)) if item.status != "draft" else "",
                     format_number(counts.get("failed", 0)) if counts.get("failed") else "",
                     self._when(item, now)
-                    + (_(", {n} uncertain").format(n=format_number(problems)) if problems else ""),
+                    + (
+                        ngettext(", {n} uncertain", ", {n} uncertain", problems).format(
+                            n=format_number(problems)
+                        )
+                        if problems
+                        else ""
+                    ),
                     str(item.id),
                 )
             )
@@ -133,7 +140,7 @@ class NewsletterPane(ClubPane):
         run = self.runs.get(newsletter_id)
         if run is not None and run.running:
             return _("sending")
-        if status == "sending" and sender.is_running(self.club.db_path, newsletter_id):
+        if status == "sending" and sender.is_running(self.club.db, newsletter_id):
             return _("sending elsewhere")  # e.g. `omtui newsletter send` from cron
         return STATE_LABELS.get(status, status)
 
@@ -177,11 +184,18 @@ class NewsletterPane(ClubPane):
         if newsletter_id is not None:
             self.open_editor(newsletter_id)
 
-    def action_duplicate(self) -> None:
+    async def action_duplicate(self) -> None:
         newsletter_id = self.selected_id()
         if newsletter_id is None:
             return
-        copy = nl.duplicate(self.club.db, newsletter_id, now=self.club.now())
+        now = self.club.now()
+        try:  # in a thread, on its own connection: the write may wait for another process
+            copy = await asyncio.to_thread(
+                self.club.in_worker, lambda db: nl.duplicate(db, newsletter_id, now=now)
+            )
+        except OmtuiError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
         self.post_message(DataChanged("newsletter"))
         self.open_editor(copy.id)
         self.notify(_("Duplicated as draft #{id}.").format(id=copy.id))
@@ -217,30 +231,43 @@ class NewsletterPane(ClubPane):
                     severity="warning",
                 )
                 return
+            sender.ensure_sendable_config(config)
             plan = sender.prepare(db, newsletter_id, config)
         except OmtuiError as exc:
-            self.notify(str(exc), title=_("Cannot send"), severity="error")
+            self.notify(str(exc), title=_("Cannot send"), severity="error", markup=False)
             return
 
         def confirmed(go: bool) -> None:
-            if not go:
-                return
-            try:
-                sender.start_send(db, newsletter_id, config, plan, now=self.club.now())
-            except OmtuiError as exc:
-                self.notify(str(exc), title=_("Cannot send"), severity="error")
-                return
-            self.start_run(newsletter_id)
+            if go:
+                self._start_send(newsletter_id, plan)
 
-        ask_to_send(self.app, item.subject, plan, self.club.now(), confirmed)
+        warnings = sender.plan_warnings(config)
+        ask_to_send(self.app, item.subject, plan, self.club.now(), confirmed, warnings=warnings)
+
+    @work(thread=True, group="newsletter-write", exit_on_error=False)
+    def _start_send(self, newsletter_id: int, plan: sender.SendPlan) -> None:
+        """Queue the outbox off the UI thread (it may wait for another process), then send."""
+        config, now = self.club.config, self.club.now()
+        try:
+            self.club.in_worker(
+                lambda db: sender.start_send(db, newsletter_id, config, plan, now=now)
+            )
+        except OmtuiError as exc:
+            self.app.call_from_thread(
+                self.notify, str(exc), title=_("Cannot send"), severity="error", markup=False
+            )
+            return
+        self.app.call_from_thread(self.start_run, newsletter_id)
 
     def _ask_to_resume(self, newsletter_id: int) -> None:
         progress = sender.progress(self.club.db, newsletter_id)
         if progress.running:
             self.notify(_("Another omtui is sending this newsletter right now."))
             return
-        question = _(
-            "Resume this send? {remaining} recipients are left; {sent} already received it."
+        question = ngettext(
+            "Resume this send? {remaining} recipient is left; {sent} already received it.",
+            "Resume this send? {remaining} recipients are left; {sent} already received it.",
+            progress.remaining,
         ).format(remaining=format_number(progress.remaining), sent=format_number(progress.sent))
 
         def answered(yes: bool | None) -> None:

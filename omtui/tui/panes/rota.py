@@ -16,7 +16,7 @@ from omtui.context import ClubContext
 from omtui.core import rota, rota_coverage
 from omtui.core.dates import format_day_time, humanize_day
 from omtui.errors import OmtuiError
-from omtui.i18n import _
+from omtui.i18n import _, ngettext
 from omtui.tui.messages import DataChanged
 from omtui.tui.panes.base import ClubPane
 from omtui.tui.screens.confirm import ConfirmDialog
@@ -33,7 +33,11 @@ def _filled(filled: int, needed: int) -> Text:
 
 
 def _gap(missing: int) -> Text:
-    return Text(_("⚠ {n} missing").format(n=missing), style=GAP) if missing else Text("✓", "green")
+    return (
+        Text(ngettext("⚠ {n} missing", "⚠ {n} missing", missing).format(n=missing), style=GAP)
+        if missing
+        else Text("✓", "green")
+    )
 
 
 class RotaPane(ClubPane):
@@ -322,6 +326,7 @@ class RotaPane(ClubPane):
                 self.club.tz,
                 save,
                 default_start=cover.starts_at,
+                now=self.club.now,
             ),
             self._saved,
         )
@@ -335,7 +340,8 @@ class RotaPane(ClubPane):
             return self.club.in_worker(lambda db: rota.update_shift(db, shift.id, **vars(fields)))
 
         title = _("Edit shift at {event}").format(event=shift.event_title)
-        self.app.push_screen(RotaShiftForm(title, self.club.tz, save, shift), self._saved)
+        form = RotaShiftForm(title, self.club.tz, save, shift, now=self.club.now)
+        self.app.push_screen(form, self._saved)
 
     def _saved(self, shift: rota.Shift | None) -> None:
         if shift is not None:
@@ -345,9 +351,11 @@ class RotaPane(ClubPane):
         shift = self.selected_shift()
         if shift is None:
             return
-        question = _("Delete {shift}? {n} volunteers are on it.").format(
-            shift=shift.label(self.club.tz), n=shift.filled
-        )
+        question = ngettext(
+            "Delete {shift}? {n} volunteer is on it.",
+            "Delete {shift}? {n} volunteers are on it.",
+            shift.filled,
+        ).format(shift=shift.label(self.club.tz), n=shift.filled)
 
         def done(yes: bool | None) -> None:
             if yes:

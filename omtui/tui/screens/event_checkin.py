@@ -3,6 +3,8 @@ marks the highlighted one attended. Made for 80x24, e.g. a phone's SSH client.""
 
 from __future__ import annotations
 
+import asyncio
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -99,23 +101,25 @@ class CheckInScreen(ModalScreen[None]):
         last.set_class(not ok, "-error")
 
     @on(Input.Submitted, "#typed")
-    def submit(self) -> None:
+    async def submit(self) -> None:
         attendees = self.query_one("#attendees", OptionList)
         if attendees.highlighted is None:
             self._say(_("Nobody registered matches; check the spelling."), ok=False)
             return
         option = attendees.get_option_at_index(attendees.highlighted)
-        self.check_in(int(option.id or 0))
+        await self.check_in(int(option.id or 0))
 
     @on(OptionList.OptionSelected, "#attendees")
-    def picked(self, event: OptionList.OptionSelected) -> None:
-        self.check_in(int(event.option.id or 0))
+    async def picked(self, event: OptionList.OptionSelected) -> None:
+        await self.check_in(int(event.option.id or 0))
 
-    def check_in(self, member_id: int) -> None:
-        db, tz = self.club.db, self.club.tz
-        before = ev.get_registration(db, self.event.id, member_id)
-        try:
-            reg = ev.check_in(db, self.event.id, member_id, now=self.club.now())
+    async def check_in(self, member_id: int) -> None:
+        db, tz, event_id, now = self.club.db, self.club.tz, self.event.id, self.club.now()
+        before = ev.get_registration(db, event_id, member_id)
+        try:  # in a thread, on its own connection: the write may wait for another process
+            reg = await asyncio.to_thread(
+                self.club.in_worker, lambda wdb: ev.check_in(wdb, event_id, member_id, now=now)
+            )
         except OmtuiError as exc:
             self._say(str(exc), ok=False)
             return
@@ -134,10 +138,19 @@ class CheckInScreen(ModalScreen[None]):
         typed.focus()
         self.refresh_list("")
 
-    def action_undo(self) -> None:
+    async def action_undo(self) -> None:
         if self.last_checked is None:
             return
-        ev.undo_check_in(self.club.db, self.event.id, self.last_checked.member_id)
+        event_id, member_id = self.event.id, self.last_checked.member_id
+        try:
+            await asyncio.to_thread(
+                self.club.in_worker, lambda db: ev.undo_check_in(db, event_id, member_id)
+            )
+        except OmtuiError as exc:
+            self._say(str(exc), ok=False)
+            return
+        if self.last_checked is None:
+            return
         self._say(_("Check-in of {name} undone.").format(name=self.last_checked.full_name), ok=True)
         self.last_checked = None
         self.app.post_message(DataChanged("events"))

@@ -6,6 +6,7 @@ until every field is valid.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from textual.app import ComposeResult
@@ -16,7 +17,7 @@ from textual.widgets import Button, Input, Label, Select
 
 from omtui.context import ClubContext
 from omtui.core import events as ev
-from omtui.core import members
+from omtui.core import labels, members
 from omtui.core.dates import format_local
 from omtui.core.text import clean_text
 from omtui.errors import OmtuiError, ValidationError
@@ -26,8 +27,8 @@ from omtui.tui.text import plain
 WHEN = "%Y-%m-%d %H:%M"
 TEXT_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("title", _("Title"), ""),
-    ("starts_at", _("Starts"), "2026-12-03 12:30"),
-    ("ends_at", _("Ends"), _("2026-12-03 14:00 or 14:00")),
+    ("starts_at", _("Starts"), _("03/12/2026 12:30, 3 Dec 12h30")),
+    ("ends_at", _("Ends"), _("14:00 (the same day) or 03/12/2026 14:00")),
     ("city", _("City"), ""),
     ("host", _("Host (email)"), _("member hosting a meetup")),
     ("host_company", _("Host company"), _("or venue, restaurant")),
@@ -66,6 +67,7 @@ class EventForm(ModalScreen[ev.Event | None]):
         super().__init__()
         self.club = club
         self.event = event
+        self._prefill: dict[str, str] = {}
 
     def _initial(self) -> dict[str, str]:
         event = self.event
@@ -95,15 +97,18 @@ class EventForm(ModalScreen[ev.Event | None]):
 
     def compose(self) -> ComposeResult:
         # an Input shows what saving would store: no control characters
-        initial = {k: clean_text(v, multiline=True) for k, v in self._initial().items()}
+        initial = self._prefill = {
+            k: clean_text(v, multiline=True) for k, v in self._initial().items()
+        }
         heading = _("Edit event {id}").format(id=self.event.id) if self.event else _("New event")
         with Vertical():
-            yield Label(f"[b]{heading}[/b]  [dim]{_('ctrl+s save · Esc cancel')}[/dim]")
+            hint = _("ctrl+s save · Esc cancel")
+            yield Label(f"[b]{heading}[/b]  [dim]{hint}[/dim]")
             with VerticalScroll():
                 with Horizontal(classes="row"):
                     yield Label(_("Kind"))
                     yield Select(
-                        [(k, k) for k in ev.KINDS],
+                        [(labels.event_kind(k), k) for k in ev.KINDS],
                         value=self.event.kind if self.event else "meetup",
                         allow_blank=False,
                         compact=True,
@@ -112,7 +117,7 @@ class EventForm(ModalScreen[ev.Event | None]):
                 with Horizontal(classes="row"):
                     yield Label(_("Status"))
                     yield Select(
-                        [(s, s) for s in ev.STATUSES],
+                        [(labels.event_status(s), s) for s in ev.STATUSES],
                         value=self.event.status if self.event else "planned",
                         allow_blank=False,
                         compact=True,
@@ -135,15 +140,15 @@ class EventForm(ModalScreen[ev.Event | None]):
     def on_mount(self) -> None:
         self.query_one("#title", Input).focus()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "save":
-            self.action_save()
+            await self.action_save()
         else:
             self.action_cancel()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.action_save()
+        await self.action_save()
 
     def _value(self, name: str) -> str:
         return self.query_one(f"#{name}", Input).value.strip()
@@ -161,13 +166,22 @@ class EventForm(ModalScreen[ev.Event | None]):
         start_text = self._value("starts_at")
         if not start_text:
             raise ValidationError(_("type when the event starts"), field="starts_at")
-        fields["starts_at"] = ev.parse_when(start_text, tz, "starts_at")
+        now = self.club.now()
+        # A time left as shown keeps its stored moment: 02:30 on the night the clocks go
+        # back reads two ways, and saving another field must not ask which.
+        if self.event is not None and start_text == self._prefill.get("starts_at"):
+            fields["starts_at"] = self.event.starts_at
+        else:
+            fields["starts_at"] = ev.parse_when(start_text, tz, "starts_at", now=now)
         end_text = self._value("ends_at")
         if not end_text:
             raise ValidationError(_("type when the event ends"), field="ends_at")
-        if len(end_text) <= 5:  # "14:00": the same day as the start
-            end_text = f"{format_local(fields['starts_at'], tz, '%Y-%m-%d')} {end_text}"
-        fields["ends_at"] = ev.parse_when(end_text, tz, "ends_at")
+        if self.event is not None and end_text == self._prefill.get("ends_at"):
+            fields["ends_at"] = self.event.ends_at
+        else:
+            fields["ends_at"] = ev.parse_when(
+                end_text, tz, "ends_at", now=now, start=fields["starts_at"]
+            )
         host = self._value("host")
         if host:
             member = members.find_by_email(self.club.db, host)
@@ -180,15 +194,20 @@ class EventForm(ModalScreen[ev.Event | None]):
             fields["host_member_id"] = None
         return fields
 
-    def action_save(self) -> None:
+    async def action_save(self) -> None:
         error = self.query_one("#error", Label)
         try:
             fields = self.collect()
-            now = self.club.now()
-            if self.event is None:
-                saved = ev.create_event(self.club.db, fields, now=now)
-            else:
-                saved = ev.update_event(self.club.db, self.event.id, fields, now=now)
+            now, event = self.club.now(), self.event
+            # In a thread, on its own connection: the write may wait for another process.
+            saved = await asyncio.to_thread(
+                self.club.in_worker,
+                lambda db: (
+                    ev.create_event(db, fields, now=now)
+                    if event is None
+                    else ev.update_event(db, event.id, fields, now=now)
+                ),
+            )
         except ValidationError as exc:
             error.update(plain(str(exc)))
             field = "host" if exc.field == "host_member_id" else exc.field

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -10,7 +12,9 @@ from textual.widgets import Button, Input, Label, Select
 
 from omtui.context import ClubContext
 from omtui.core import events as ev
+from omtui.core import labels
 from omtui.core import partners as pt
+from omtui.core.db import Database
 from omtui.errors import OmtuiError
 from omtui.i18n import _
 from omtui.tui.text import markup, plain
@@ -63,7 +67,7 @@ class PartnerDialog(ModalScreen[pt.Partner | None]):
             with Horizontal(classes="row"):
                 yield Label(_("Role"))
                 yield Select(
-                    [(_(r), r) for r in pt.ROLES],
+                    [(labels.partner_role(r), r) for r in pt.ROLES],
                     value="exhibitor",
                     allow_blank=False,
                     compact=True,
@@ -74,36 +78,39 @@ class PartnerDialog(ModalScreen[pt.Partner | None]):
                 yield Button(_("Cancel"), id="cancel", compact=True)
                 yield Button(_("Link"), id="save", variant="primary", compact=True)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "save":
-            self.action_save()
+            await self.action_save()
         else:
             self.action_cancel()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.action_save()
+        await self.action_save()
 
-    def action_save(self) -> None:
+    async def action_save(self) -> None:
         company = self.query_one("#company", Input).value.strip()
         chosen = self.query_one("#partner", Select).value
         role = str(self.query_one("#role", Select).value)
-        try:
-            with self.club.db.transaction():  # a new partner is kept only if linked
-                partner = self._link(company, chosen, role)
+        fields = {
+            "company": company,
+            "contact": self.query_one("#contact", Input).value,
+            "email": self.query_one("#email", Input).value,
+        }
+
+        def link(db: Database) -> pt.Partner:
+            with db.transaction():  # a new partner is kept only if linked
+                return self._link(db, fields, chosen, role)
+
+        try:  # in a thread, on its own connection: the write may wait for another process
+            partner = await asyncio.to_thread(self.club.in_worker, link)
         except OmtuiError as exc:
             self.query_one("#error", Label).update(plain(str(exc)))
             return
         self.dismiss(partner)
 
-    def _link(self, company: str, chosen: object, role: str) -> pt.Partner:
-        db = self.club.db
-        if company:
-            fields = {
-                "company": company,
-                "contact": self.query_one("#contact", Input).value,
-                "email": self.query_one("#email", Input).value,
-            }
+    def _link(self, db: Database, fields: dict, chosen: object, role: str) -> pt.Partner:
+        if fields["company"]:
             partner = pt.add_partner(db, fields, now=self.club.now())
         elif isinstance(chosen, int):
             partner = pt.get_partner(db, chosen)

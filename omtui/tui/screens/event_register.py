@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,6 +14,7 @@ from textual.widgets.option_list import Option
 
 from omtui.context import ClubContext
 from omtui.core import events as ev
+from omtui.core import labels
 from omtui.errors import OmtuiError
 from omtui.i18n import _
 from omtui.tui.text import markup, plain
@@ -63,7 +66,9 @@ class RegisterDialog(ModalScreen[ev.Registration | None]):
         }
         options = []
         for member in found:
-            note = f"  [{_(taken[member.id])}]" if member.id in taken else ""
+            note = (
+                f"  [{labels.registration_status(taken[member.id])}]" if member.id in taken else ""
+            )
             details = " · ".join(p for p in (member.email, member.city) if p)
             option = plain(f"{member.full_name} — {details}{note}")
             options.append(Option(option, id=str(member.id)))
@@ -81,21 +86,23 @@ class RegisterDialog(ModalScreen[ev.Registration | None]):
             matches.highlighted = max(0, min(matches.option_count - 1, current + step))
 
     @on(Input.Submitted, "#search")
-    def submit(self) -> None:
+    async def submit(self) -> None:
         matches = self.query_one("#matches", OptionList)
         if matches.highlighted is None:
             self.query_one("#error", Label).update(_("No member matches; type more or less."))
             return
-        self.choose(int(matches.get_option_at_index(matches.highlighted).id or 0))
+        await self.choose(int(matches.get_option_at_index(matches.highlighted).id or 0))
 
     @on(OptionList.OptionSelected, "#matches")
-    def picked(self, event: OptionList.OptionSelected) -> None:
-        self.choose(int(event.option.id or 0))
+    async def picked(self, event: OptionList.OptionSelected) -> None:
+        await self.choose(int(event.option.id or 0))
 
-    def choose(self, member_id: int) -> None:
-        try:
-            reg = ev.register(
-                self.club.db, self.event.id, member_id, now=self.club.now(), source="tui"
+    async def choose(self, member_id: int) -> None:
+        event_id, now = self.event.id, self.club.now()
+        try:  # in a thread, on its own connection: the write may wait for another process
+            reg = await asyncio.to_thread(
+                self.club.in_worker,
+                lambda db: ev.register(db, event_id, member_id, now=now, source="tui"),
             )
         except OmtuiError as exc:
             self.query_one("#error", Label).update(plain(str(exc)))

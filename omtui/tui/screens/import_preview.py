@@ -174,7 +174,7 @@ class ImportPreviewScreen(ModalScreen[bool]):
         )
 
         def chosen(path: Path | None) -> None:
-            if path:
+            if path is not None:
                 self.save_rejects(path)
 
         self.app.push_screen(prompt, chosen)

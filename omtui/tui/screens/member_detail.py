@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Literal
 
 from textual.app import ComposeResult
@@ -14,6 +15,7 @@ from textual.widgets import DataTable, Footer, Label, Static
 from omtui.context import ClubContext
 from omtui.core import members as core
 from omtui.core.dates import format_date, format_date_time, humanize_delta
+from omtui.errors import OmtuiError
 from omtui.i18n import _
 from omtui.tui.text import cell, markup, plain
 
@@ -99,11 +101,16 @@ class MemberDetail(ModalScreen[Outcome]):
             table.move_cursor(row=table.row_count - 1)
         self.member = member
 
-    def action_toggle_subscription(self) -> None:
-        wanted = not self.member.subscribed
-        core.set_subscription(
-            self.club.db, self.member_id, wanted, now=self.club.now(), source="form"
-        )
+    async def action_toggle_subscription(self) -> None:
+        wanted, member_id, now = not self.member.subscribed, self.member_id, self.club.now()
+        try:  # in a thread, on its own connection: the write may wait for another process
+            await asyncio.to_thread(
+                self.club.in_worker,
+                lambda db: core.set_subscription(db, member_id, wanted, now=now, source="form"),
+            )
+        except OmtuiError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
         self.changed = True
         self.refresh_member()
         self.notify(_("Subscribed.") if wanted else _("Unsubscribed."))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -66,6 +67,7 @@ class MemberForm(ModalScreen[Member | None]):
     def __init__(self, save: Save, member: Member | None = None) -> None:
         super().__init__()
         self.save_member = save
+        self._saving = False
         self.member = member
 
     def initial(self) -> Mapping[str, str]:
@@ -132,22 +134,27 @@ class MemberForm(ModalScreen[Member | None]):
             label.remove_class("shown")
         self.query_one("#form-error", Label).update("")
 
-    def action_save(self) -> None:
-        try:
-            member = self.save_member(self.values())
+    async def action_save(self) -> None:
+        if self._saving:
+            return
+        self._saving = True
+        try:  # in a thread: the write may wait for another process, the screen must not
+            member = await asyncio.to_thread(self.save_member, self.values())
         except (ValidationError, OmtuiError) as exc:
             self.show_error(exc)
             return
+        finally:
+            self._saving = False
         self.dismiss(member)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
 
-    def on_input_submitted(self) -> None:
-        self.action_save()
+    async def on_input_submitted(self) -> None:
+        await self.action_save()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "save":
-            self.action_save()
+            await self.action_save()
         else:
             self.action_cancel()

@@ -23,7 +23,7 @@ from omtui.core import sender
 from omtui.core.numbers import format_number
 from omtui.core.text import clean_text
 from omtui.errors import OmtuiError
-from omtui.i18n import _
+from omtui.i18n import _, ngettext
 from omtui.tui.messages import DataChanged
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.newsletter_plan import wrap
@@ -161,7 +161,9 @@ class NewsletterEditor(Screen[EditorOutcome | None]):
         db, config, now = self.club.db, self.club.config, self.club.now()
         size = nl.audience_size(db, fields["tags"], fields["city"])
         self.query_one("#nle-audience", Label).update(
-            _("Audience: {count} subscribed").format(count=format_number(size))
+            ngettext("Audience: {count} subscribed", "Audience: {count} subscribed", size).format(
+                count=format_number(size)
+            )
         )
         self.problems = nl.check_placeholders(fields["subject"], "subject")
         self.problems += nl.check_placeholders(fields["body"], "body")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from textual.app import App, ComposeResult
@@ -13,8 +13,9 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
+from omtui.core import labels
 from omtui.core.dates import format_duration
-from omtui.core.newsletter import LEFT_OUT_REASONS, SendPlan
+from omtui.core.newsletter import SendPlan
 from omtui.core.numbers import format_number
 from omtui.i18n import _, ngettext
 from omtui.tui.screens.confirm import TypeToConfirmDialog
@@ -35,7 +36,7 @@ def humanize_duration(seconds: float) -> str:
     return _("about {duration}").format(duration=format_duration(seconds))
 
 
-def plan_text(subject: str, plan: SendPlan, now: datetime) -> Content:
+def plan_text(subject: str, plan: SendPlan, now: datetime, warnings: Sequence[str] = ()) -> Content:
     """The plan: recipients, who is left out and why, the duration (data as plain text)."""
     duration = humanize_duration(plan.estimated_seconds)
     lines = [
@@ -58,7 +59,7 @@ def plan_text(subject: str, plan: SendPlan, now: datetime) -> Content:
     for reason, emails in plan.left_out.items():
         if not emails:
             continue
-        label = _(LEFT_OUT_REASONS.get(reason, reason))
+        label = labels.left_out_reason(reason)
         line = markup("  {label}: {count}", label=label, count=format_number(len(emails)))
         if reason != "unsubscribed":  # worth fixing: show which addresses
             shown = ", ".join(emails[:EXAMPLES_SHOWN])
@@ -73,8 +74,8 @@ def plan_text(subject: str, plan: SendPlan, now: datetime) -> Content:
             duration=duration,
         ),
     ]
-    for warning in plan.warnings:
-        lines += [Content(""), plain(_("Warning: {warning}").format(warning=warning), style="bold")]
+    for warning in (*plan.warnings, *warnings):
+        lines += [Content(""), markup(_("[b]Warning[/b]: {warning}"), warning=warning)]
     return Content("\n").join(lines)
 
 
@@ -83,16 +84,21 @@ class SendPlanScreen(ModalScreen[bool]):
 
     BINDINGS = [Binding("escape", "cancel", _("Cancel"))]
 
-    def __init__(self, subject: str, plan: SendPlan, now: datetime) -> None:
+    def __init__(
+        self, subject: str, plan: SendPlan, now: datetime, warnings: Sequence[str] = ()
+    ) -> None:
         super().__init__()
         self.subject = subject
         self.plan = plan
         self.now = now
+        self.warnings = list(warnings)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="nlplan-box"):
             yield Label(_("Send plan"), id="nlplan-title")
-            yield Static(plan_text(self.subject, self.plan, self.now), id="nlplan-body")
+            yield Static(
+                plan_text(self.subject, self.plan, self.now, self.warnings), id="nlplan-body"
+            )
             with Horizontal(id="nlplan-buttons"):
                 yield Button(_("Cancel"), id="cancel")
                 yield Button(
@@ -115,6 +121,8 @@ def ask_to_send(
     plan: SendPlan,
     now: datetime,
     then: Callable[[bool], None],
+    *,
+    warnings: Sequence[str] = (),
 ) -> None:
     """The plan, then TypeToConfirmDialog asking for the number of recipients; `then(ok)`."""
 
@@ -131,4 +139,4 @@ def ask_to_send(
             lambda ok: then(bool(ok)),
         )
 
-    app.push_screen(SendPlanScreen(subject, plan, now), planned)
+    app.push_screen(SendPlanScreen(subject, plan, now, warnings), planned)

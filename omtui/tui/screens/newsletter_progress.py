@@ -19,24 +19,28 @@ from omtui.context import ClubContext
 from omtui.core import outbox, sender
 from omtui.core.newsletter import get_newsletter
 from omtui.core.numbers import format_decimal, format_number
-from omtui.i18n import _
+from omtui.i18n import _, ngettext
 from omtui.tui.newsletter_sends import NewsletterSends, RunChanged, SendRun
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.newsletter_plan import humanize_duration, wrap
 from omtui.tui.text import markup, plain
 
 UNCERTAIN_SHOWN = 6
+FAILED_SHOWN = 5
 POLL_SECONDS = 1.0
 
 
 class SendProgressScreen(ModalScreen[None]):
-    """Watch one send; p pauses, r resumes, c cancels, Esc closes (the send goes on)."""
+    """Watch one send; p pauses, r resumes, c cancels, f retries the failed recipients,
+    Esc closes (the send goes on)."""
 
     BINDINGS = [
         Binding("p", "pause", _("Pause")),
         Binding("r", "resume", _("Resume")),
         Binding("c", "cancel_send", _("Cancel send")),
         Binding("u", "resend_uncertain", _("Resend uncertain"), show=False),
+        Binding("f", "retry_failed", _("Retry failed")),
+        Binding("F", "retry_failed(True)", _("Retry failed, 5xx too"), show=False),
         Binding("escape", "close", _("Close")),
     ]
 
@@ -57,6 +61,8 @@ class SendProgressScreen(ModalScreen[None]):
             return self.state in ("paused", "sending") or None
         if action == "resume":
             return None
+        if action == "retry_failed":
+            return (not self.run.running and self.state in ("sent", "paused", "sending")) or None
         return True
 
     def compose(self) -> ComposeResult:
@@ -67,6 +73,7 @@ class SendProgressScreen(ModalScreen[None]):
             yield ProgressBar(total=None, show_eta=False, id="nlp-bar")
             yield Static("", id="nlp-counts")
             yield Static("", id="nlp-state")
+            yield Static("", id="nlp-failed")
             yield Static("", id="nlp-uncertain")
         yield Footer()
 
@@ -129,6 +136,7 @@ class SendProgressScreen(ModalScreen[None]):
         state = self.query_one("#nlp-state", Static)
         state.update(plain(text))  # holds server replies: text, not markup
         state.set_class(alarming, "-error")
+        self.query_one("#nlp-failed", Static).update(self._failed_text(progress))
         self.query_one("#nlp-uncertain", Static).update(self._uncertain_text(progress))
 
     def _state_text(self, progress: sender.SendProgress) -> tuple[str, bool]:
@@ -153,6 +161,33 @@ class SendProgressScreen(ModalScreen[None]):
             return _("Finished."), bool(progress.failed)
         return "", False
 
+    def _failed_text(self, progress: sender.SendProgress) -> Content:
+        """Who could not be reached, with the server's reply, and what f / F would do."""
+        if not progress.failed or self.run.running:
+            return Content("")
+        rows = outbox.rows_in_state(
+            self.club.db, self.run.newsletter_id, "failed", limit=FAILED_SHOWN
+        )
+        lines = [markup(_("[b]Failed ({count})[/b]:"), count=format_number(progress.failed))]
+        lines += [plain(f"  {row.email}: {row.reply}") for row in rows]
+        if progress.failed > len(rows):
+            more = format_number(progress.failed - len(rows))
+            lines.append(plain(_("  and {count} more").format(count=more)))
+        kinds = outbox.failed_counts(self.club.db, self.run.newsletter_id)
+        if kinds["temporary"] or kinds["permanent"]:
+            lines.append(
+                plain(
+                    _(
+                        "Temporary failures: {temporary} (f sends to them again). "
+                        "Refused for good: {permanent} (F retries those too)."
+                    ).format(
+                        temporary=format_number(kinds["temporary"]),
+                        permanent=format_number(kinds["permanent"]),
+                    )
+                )
+            )
+        return Content("\n").join(lines)
+
     def _uncertain_text(self, progress: sender.SendProgress) -> Content:
         if not progress.uncertain:
             return Content("")
@@ -161,13 +196,15 @@ class SendProgressScreen(ModalScreen[None]):
         )
         shown = ", ".join(row.email for row in rows)
         if progress.uncertain > len(rows):
-            shown += _(" and {count} more").format(
-                count=format_number(progress.uncertain - len(rows))
+            more = progress.uncertain - len(rows)
+            shown += ngettext(" and {count} more", " and {count} more", more).format(
+                count=format_number(more)
             )
         return markup(
             _(
-                "[b]Uncertain ({count})[/b]: in flight when an earlier send stopped; they may "
-                "or may not have it, so they are not resent (u resends to them): {emails}"
+                "[b]Uncertain ({count})[/b]: their message was handed over but no answer came "
+                "(the connection broke or the send stopped); they may or may not have it, so they "
+                "are not resent (u resends to them): {emails}"
             ),
             count=format_number(progress.uncertain),
             emails=shown,
@@ -227,15 +264,49 @@ class SendProgressScreen(ModalScreen[None]):
         self.app.push_screen(
             ConfirmDialog(
                 wrap(
-                    _(
+                    ngettext(
+                        "Send again to the {count} uncertain recipient? They may then "
+                        "receive it twice.",
                         "Send again to the {count} uncertain recipients? Some of them may "
-                        "then receive it twice."
+                        "then receive it twice.",
+                        progress.uncertain,
                     ).format(count=format_number(progress.uncertain))
                 ),
                 yes=_("Resend"),
                 no=_("Leave them"),
             ),
             answered,
+        )
+
+    def action_retry_failed(self, include_permanent: bool = False) -> None:
+        if self.run.running:
+            return
+        kinds = outbox.failed_counts(self.club.db, self.run.newsletter_id)
+        count = kinds["temporary"] + (kinds["permanent"] if include_permanent else 0)
+        if not count:
+            self.notify(_("No failed recipient to retry."))
+            return
+        question = _("Send it again to the {count} recipients whose delivery failed?").format(
+            count=format_number(count)
+        )
+        if include_permanent and kinds["permanent"]:
+            question += " " + _(
+                "{count} of them were refused for good (5xx): a server that said no may say "
+                "no again."
+            ).format(count=format_number(kinds["permanent"]))
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.run = self.sends.start(
+                    self.run.newsletter_id,
+                    retry_failed=True,
+                    include_permanent=include_permanent,
+                    watcher=self,
+                )
+                self.show()
+
+        self.app.push_screen(
+            ConfirmDialog(wrap(question), yes=_("Retry"), no=_("Not now")), answered
         )
 
     def action_close(self) -> None:

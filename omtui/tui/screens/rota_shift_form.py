@@ -15,8 +15,8 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label
 
-from omtui.core import rota
-from omtui.core.dates import format_local, parse_local
+from omtui.core import dateparse, labels, rota
+from omtui.core.dates import format_local, utcnow
 from omtui.core.text import clean_text
 from omtui.errors import OmtuiError, ValidationError
 from omtui.i18n import _
@@ -65,6 +65,7 @@ class RotaShiftForm(ModalScreen[rota.Shift | None]):
         save: Save,
         shift: rota.Shift | None = None,
         default_start: datetime | None = None,
+        now: Callable[[], datetime] = utcnow,
     ) -> None:
         super().__init__()
         self.title_text = title
@@ -72,11 +73,16 @@ class RotaShiftForm(ModalScreen[rota.Shift | None]):
         self.save = save
         self.shift = shift
         self.default_start = default_start
+        self.now = now
+        self._prefill: dict[str, tuple[str, datetime]] = {}
 
     def compose(self) -> ComposeResult:
         s = self.shift
         start = s.starts_at if s else self.default_start
         end = s.ends_at if s else (start + DEFAULT_LENGTH if start else None)
+        for name, moment in (("starts_at", start), ("ends_at", end)):
+            if moment is not None:
+                self._prefill[name] = (format_local(moment, self.tz, WHEN), moment)
         with Vertical():
             yield Label(plain(self.title_text), id="form-title")
             with Horizontal(classes="row"):
@@ -84,21 +90,21 @@ class RotaShiftForm(ModalScreen[rota.Shift | None]):
                 yield Input(
                     clean_text(s.role) if s else "",
                     placeholder=_("welcome desk, set-up, host, tear-down…"),
-                    suggester=SuggestFromList(rota.ROLES, case_sensitive=False),
+                    suggester=SuggestFromList(labels.shift_roles(), case_sensitive=False),
                     id="role",
                 )
             with Horizontal(classes="row"):
                 yield Label(_("Starts"))
                 yield Input(
-                    format_local(start, self.tz, WHEN) if start else "",
-                    placeholder="2026-12-03 18:00",
+                    self._prefill["starts_at"][0] if start else "",
+                    placeholder=_("03/12/2026 18:00, 3 Dec 18h"),
                     id="starts_at",
                 )
             with Horizontal(classes="row"):
                 yield Label(_("Ends"))
                 yield Input(
-                    format_local(end, self.tz, WHEN) if end else "",
-                    placeholder="2026-12-03 20:00",
+                    self._prefill["ends_at"][0] if end else "",
+                    placeholder=_("20:00 (the same day) or 03/12/2026 20:00"),
                     id="ends_at",
                 )
             with Horizontal(classes="row"):
@@ -119,22 +125,34 @@ class RotaShiftForm(ModalScreen[rota.Shift | None]):
     def _value(self, name: str) -> str:
         return self.query_one(f"#{name}", Input).value.strip()
 
-    def _when(self, name: str, label: str) -> datetime:
+    def _when(self, name: str, label: str, start: datetime | None = None) -> datetime:
+        """A start, or with `start` an end (a time alone is on the start's day)."""
+        text = self._value(name)
+        shown = self._prefill.get(name)
+        if shown is not None and text == shown[0]:
+            return shown[1]  # as shown: the stored moment (02:30 may read two ways)
         try:
-            return parse_local(self._value(name), self.tz)
-        except ValueError:
+            if start is not None:
+                return dateparse.parse_end(text, start=start, tz=self.tz, now=self.now())
+            return dateparse.parse_datetime(text, tz=self.tz, now=self.now())
+        except dateparse.UnreadableDate:
             raise ValidationError(
                 _("{label}: write a date and time like 2026-12-03 18:30").format(label=label),
                 field=name,
+            ) from None
+        except dateparse.DateParseError as exc:
+            raise ValidationError(
+                _("{field}: {reason}").format(field=label, reason=str(exc)), field=name
             ) from None
 
     def submit(self) -> None:
         error = self.query_one("#form-error", Label)
         try:
+            starts_at = self._when("starts_at", _("start"))
             fields = ShiftFields(
                 role=self._value("role"),
-                starts_at=self._when("starts_at", _("start")),
-                ends_at=self._when("ends_at", _("end")),
+                starts_at=starts_at,
+                ends_at=self._when("ends_at", _("end"), starts_at),
                 needed=int(self._value("needed") or 0),
                 notes=self._value("notes"),
             )

@@ -1,0 +1,70 @@
+"""Words shown for the states and kinds stored in the database (stored in English).
+
+The database keeps `draft`, `meetup`, `confirmed`...; people read them through these
+functions, in the interface language. An unknown value is shown as stored.
+"""
+
+from __future__ import annotations
+
+from omtui.i18n import _
+
+
+def newsletter_status(status: str) -> str:
+    """A newsletter's state, as an adjective ("la newsletter est envoyée")."""
+    return {
+        "draft": _("draft"),
+        "sending": _("being sent"),
+        "paused": _("paused"),
+        "sent": _("sent"),
+        "cancelled": _("cancelled"),
+    }.get(status, status)
+
+
+def event_kind(kind: str) -> str:
+    return {
+        "meetup": _("meetup"),
+        "webinar": _("webinar"),
+        "lunch": _("lunch"),
+        "summit": _("summit"),
+    }.get(kind, kind)
+
+
+def event_status(status: str) -> str:
+    return {
+        "planned": _("planned"),
+        "confirmed": _("confirmed"),
+        "cancelled": _("cancelled (event)"),
+    }.get(status, status)
+
+
+def registration_status(status: str) -> str:
+    return {
+        "registered": _("registered"),
+        "waiting": _("waiting"),
+        "cancelled": _("cancelled (registration)"),
+    }.get(status, status)
+
+
+def partner_role(role: str) -> str:
+    return {"exhibitor": _("exhibitor"), "sponsor": _("sponsor")}.get(role, role)
+
+
+def left_out_reason(reason: str) -> str:
+    """Why a subscribed member of the audience does not receive a newsletter."""
+    return {
+        "unsubscribed": _("unsubscribed"),
+        "invalid": _("invalid address"),
+        "duplicate": _("duplicate address"),
+    }.get(reason, reason)
+
+
+def shift_roles() -> tuple[str, ...]:
+    """The roles the shift form suggests (any non-empty role is accepted)."""
+    return (
+        _("welcome desk"),
+        _("set-up"),
+        _("host"),
+        _("speaker liaison"),
+        _("tear-down"),
+        _("cloakroom"),
+    )
