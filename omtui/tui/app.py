@@ -67,7 +67,7 @@ class OmtuiApp(PlainTextApp, TranslatedApp):
         super().__init__()
         self.club = club
         self.poll = poll
-        self.title = club.config.club_name
+        self.title = club.config.club_name or "omtui"
         self.sub_title = str(club.db_path.name)
         self._data_version: int | None = None
         club.set_notifier(waiting_notifier(self))  # a toast while a write waits its turn

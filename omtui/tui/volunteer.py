@@ -65,7 +65,8 @@ class VolunteerApp(PlainTextApp, TranslatedApp):
         self.volunteer = volunteer
         self.poll = poll
         self.title = self.TITLE
-        self.sub_title = f"{volunteer.first_name or volunteer.email} · {club.config.club_name}"
+        who = volunteer.first_name or volunteer.email
+        self.sub_title = " · ".join(part for part in (who, club.config.club_name) if part)
         self._data_version: int | None = None
         self._shifts: dict[int, rota.Shift] = {}
         self._clashes: dict[int, str] = {}
