@@ -30,7 +30,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from omtui.config import Config
 from omtui.core import labels
-from omtui.core.club import get_settings
+from omtui.core.club import display_name, get_settings
 from omtui.core.dates import format_long, from_iso, to_iso
 from omtui.core.db import Database
 from omtui.core.members import email_key, join_tags, split_tags
@@ -477,7 +477,9 @@ def _club_setting(db: Database | None, column: str) -> str:
 
 def club_name(db: Database | None, config: Config) -> str:
     """The club's name: the config's `club_name`, else the one stored with the club."""
-    return config.club_name.strip() or _club_setting(db, "name").strip()
+    if db is None:
+        return config.club_name.strip()
+    return display_name(db, config.club_name)
 
 
 def mail_language(db: Database | None, config: Config) -> str:
