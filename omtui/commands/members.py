@@ -15,7 +15,6 @@ from omtui.core.numbers import format_number, format_numbers
 from omtui.errors import NotFound
 from omtui.i18n import _, ngettext
 
-DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 SHOWN_LINES = 20  # rejected rows (and row warnings) printed before "... and N more"
 
 
@@ -39,6 +38,11 @@ def _echo_lines(rows: list[importer.RejectedRow], total: int, template: str) -> 
         echo(_("... and {count} more").format(count=format_number(total - SHOWN_LINES)), err=True)
 
 
+def _delimiter_name(delimiter: str) -> str:
+    names = {",": _("comma"), ";": _("semicolon"), "\t": _("tab")}
+    return names.get(delimiter, delimiter)
+
+
 @members_group.command("import")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--dry-run", is_flag=True, help=_("Show what would change; write nothing."))
@@ -58,7 +62,7 @@ def import_cmd(club: ClubContext, file: Path, dry_run: bool, rejects_path: Path 
     """
     _notice_duplicates(club)
     preview = importer.preview_import(club.db, file, now=club.now())
-    delimiter = DELIMITER_NAMES.get(preview.delimiter, preview.delimiter)
+    delimiter = _delimiter_name(preview.delimiter)
     echo(
         _("{path}: {encoding}, {delimiter}-separated").format(
             path=preview.path, encoding=preview.encoding, delimiter=delimiter
