@@ -39,9 +39,14 @@ def humanize_duration(seconds: float) -> str:
 
 
 def plan_text(
-    subject: str, plan: SendPlan, now: datetime, warnings: Sequence[str] = ()
+    subject: str,
+    plan: SendPlan,
+    now: datetime,
+    warnings: Sequence[str] = (),
+    problems: Sequence[str] = (),
 ) -> Content:
-    """The plan: recipients, who is left out and why, the duration (data as plain text)."""
+    """The plan: recipients, who is left out and why, the duration, warnings about the
+    configuration and what stops the send (data as plain text)."""
     duration = humanize_duration(plan.estimated_seconds)
     lines = [
         markup(_("Subject: [b]{subject}[/b]"), subject=subject),
@@ -78,6 +83,8 @@ def plan_text(
     ]
     for warning in warnings:
         lines += [Content(""), markup(_("[b]Warning[/b]: {warning}"), warning=warning)]
+    for problem in problems:
+        lines += [Content(""), markup(_("[b]Cannot send[/b]: {problem}"), problem=problem)]
     return Content("\n").join(lines)
 
 
