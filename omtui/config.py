@@ -77,8 +77,20 @@ class RemindersConfig:
 
 
 @dataclass(frozen=True)
+class NewsletterConfig:
+    """`[newsletter]`: what members receive."""
+
+    language: str | None = None
+    """The language of the mails ("fr" or "en"); default: the club's language."""
+    footer: str | None = None
+    """Markdown after every newsletter, with {club_name} and {unsubscribe}; default: a
+    sentence naming the club and an unsubscribe link, in the newsletter's language."""
+
+
+@dataclass(frozen=True)
 class Config:
-    club_name: str = "Office Managers Club"
+    club_name: str = ""
+    """Empty: not configured (the send plan warns; the database may hold the name)."""
     timezone: str = "Europe/Paris"
     db: str | None = None
     language: str | None = None
@@ -91,6 +103,7 @@ class Config:
     reminders: RemindersConfig = field(default_factory=RemindersConfig)
     organiser_email: str = ""
     """Where notices for the organiser go (a volunteer dropping a shift at short notice)."""
+    newsletter: NewsletterConfig = field(default_factory=NewsletterConfig)
     path: Path | None = None
 
     @property
@@ -144,6 +157,8 @@ _SMTP_KEYS: dict[str, type | tuple[type, ...]] = {
     "cafile": str,
 }
 _DATABASE_KEYS: dict[str, type | tuple[type, ...]] = {"busy_timeout": (int, float)}
+_NEWSLETTER_KEYS: dict[str, type | tuple[type, ...]] = {"language": str, "footer": str}
+NEWSLETTER_LANGUAGES = ("fr", "en")
 _SMTP_ENV = {
     "OMTUI_SMTP_HOST": ("host", str),
     "OMTUI_SMTP_PORT": ("port", int),
@@ -203,6 +218,16 @@ def load_config(path: Path | None) -> Config:
     }
     if any(not isinstance(v, bool) and v <= 0 for v in reminders.values()):
         raise ConfigError(_("config: [reminders] lead times must be more than 0"))
+    newsletter_raw = raw.pop("newsletter", {})
+    if not isinstance(newsletter_raw, dict):
+        raise ConfigError(_("config: [newsletter] must be a table"))
+    newsletter = _parse_table("newsletter", newsletter_raw, _NEWSLETTER_KEYS)
+    if newsletter.get("language") not in (None, *NEWSLETTER_LANGUAGES):
+        raise ConfigError(
+            _("config: [newsletter] language must be one of {languages}, not {value!r}").format(
+                languages=", ".join(NEWSLETTER_LANGUAGES), value=newsletter["language"]
+            )
+        )
     club = _parse_table(_("top level"), raw, _CLUB_KEYS)
     smtp = _parse_table("smtp", smtp_raw, _SMTP_KEYS)
     for env, (key, kind) in _SMTP_ENV.items():
@@ -232,6 +257,7 @@ def load_config(path: Path | None) -> Config:
     config = Config(
         **club,
         smtp=SmtpConfig(**smtp),
+        newsletter=NewsletterConfig(**newsletter),
         database=DatabaseConfig(busy_timeout=float(database.get("busy_timeout", 60.0))),
         reminders=RemindersConfig(**reminders),
         path=path,
