@@ -9,7 +9,7 @@ import click
 from omtui.commands import echo, echo_json, pass_club
 from omtui.context import ClubContext
 from omtui.core import labels, members
-from omtui.core.dates import format_local, parse_local, to_iso
+from omtui.core.dates import format_day_time, parse_local, to_iso
 from omtui.core.mail import remind_run
 from omtui.errors import NotFound
 from omtui.i18n import _
@@ -66,7 +66,7 @@ def remind_group(
             echo(_("Nothing is due."))
         for d in due:
             line = _("{when}  {kind}  to {email}").format(
-                when=format_local(d.due_at, club.tz),
+                when=format_day_time(d.due_at, club.tz),
                 kind=labels.reminder_kind(d.kind),
                 email=d.email,
             )
@@ -79,7 +79,7 @@ def remind_group(
             _("skipped, too late: {kind} to {email} (due {when})").format(
                 kind=labels.reminder_kind(d.kind),
                 email=d.email,
-                when=format_local(d.due_at, club.tz),
+                when=format_day_time(d.due_at, club.tz),
             )
         )
     for email, reply in report.failed + report.uncertain:
@@ -132,7 +132,7 @@ def status_cmd(club: ClubContext, as_json: bool) -> None:
     else:
         echo(
             _("Last run of omtui remind: {when}, {detail}").format(
-                when=format_local(last.finished_at, club.tz), detail=last.detail
+                when=format_day_time(last.finished_at, club.tz), detail=last.detail
             )
         )
 

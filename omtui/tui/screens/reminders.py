@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Label
 from omtui.context import ClubContext
 from omtui.core import events as ev
 from omtui.core import labels
-from omtui.core.dates import format_local
+from omtui.core.dates import format_day_time
 from omtui.core.mail import reminders
 from omtui.errors import OmtuiError
 from omtui.i18n import _
@@ -61,7 +61,7 @@ class RemindersScreen(ModalScreen[None]):
         if run is None:
             return _("omtui remind has never run: add it to cron (see the README).")
         return _("Last run of omtui remind: {when}, {detail}").format(
-            when=format_local(run.finished_at, self.club.tz), detail=run.detail
+            when=format_day_time(run.finished_at, self.club.tz), detail=run.detail
         )
 
     def on_mount(self) -> None:
@@ -72,7 +72,7 @@ class RemindersScreen(ModalScreen[None]):
         upcoming.add_columns(_("Due"), _("Kind"), _("Event"), _("People"))
         for due, kind, event_id, people in reminders.upcoming(db, settings, now=now, tz=tz):
             upcoming.add_row(
-                cell(format_local(due, tz)),
+                cell(format_day_time(due, tz)),
                 cell(labels.reminder_kind(kind)),
                 cell(self._title(event_id, titles)),
                 cell(people),
@@ -82,7 +82,7 @@ class RemindersScreen(ModalScreen[None]):
         for row in reminders.recent(db, limit=50):
             when = row.sent_at or row.due_at
             recent.add_row(
-                cell(format_local(when, tz)),
+                cell(format_day_time(when, tz)),
                 cell(labels.reminder_kind(row.kind)),
                 cell(self._title(row.event_id, titles)),
                 cell(row.email),
