@@ -361,3 +361,30 @@ def test_reminders_config_table(tmp_path) -> None:
         path.write_text(f"[reminders]\n{bad}\n", encoding="utf-8")
         with pytest.raises(ConfigError):
             load_config(path)
+
+
+def test_no_reminder_to_an_address_the_mailbox_marked_bounced(
+    db: Database, smtp_sink: SmtpSink
+) -> None:
+    config = config_for(smtp_sink)
+    ann, bob = person(db, "ann@example.org"), person(db, "bob@example.org")
+    start = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
+    eid = event(db, start)
+    events.register(db, eid, ann, now=T0)
+    events.register(db, eid, bob, now=T0)
+    with db.transaction():  # the mailbox's table (migration _012_mailbox), as it records a DSN
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS email_status (email_key TEXT PRIMARY KEY,"
+            " email TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'ok',"
+            " soft_in_a_row INTEGER NOT NULL DEFAULT 0, status_line TEXT NOT NULL DEFAULT '',"
+            " reported_at TEXT, updated_at TEXT NOT NULL)"
+        )
+        db.execute(
+            "INSERT INTO email_status (email_key, email, status, updated_at)"
+            " VALUES ('bob@example.org', 'bob@example.org', 'bounced', ?)",
+            (T0.isoformat(),),
+        )
+    assert send(db, config, start - timedelta(hours=20)).sent == 1
+    assert smtp_sink.recipients() == ["ann@example.org"]
+    (row,) = reminders.in_state(db, "failed")
+    assert row.email == "bob@example.org" and "bounced" in row.reply

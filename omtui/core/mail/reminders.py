@@ -445,6 +445,15 @@ def claim(db: Database, limit: int, *, now: datetime) -> list[ReminderRow]:
         f" AND member_id NOT IN (SELECT m.id FROM members m WHERE {_LIVE_MEMBER})",
         (stamp,),
     )
+    if db.scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'email_status'"):
+        # The mailbox (core/mail/bounces.py, `email_status`) marks addresses that bounced or
+        # are held after repeated soft failures: no reminder to them either.
+        db.execute(
+            "UPDATE reminders SET state = 'failed', reply = 'not sent: the address bounced"
+            " or is held', updated_at = ? WHERE state = 'queued' AND lower(email) IN"
+            " (SELECT lower(s.email) FROM email_status s WHERE s.status != 'ok')",
+            (stamp,),
+        )
     rows = db.query(
         f"SELECT {_COLUMNS} FROM reminders WHERE state = 'queued' ORDER BY due_at, id LIMIT ?",
         (limit,),
