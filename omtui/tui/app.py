@@ -13,15 +13,16 @@ from textual.widgets import Footer, Header, TabbedContent, TabPane
 from omtui.context import ClubContext
 from omtui.i18n import _
 from omtui.tui.dbwork import waiting_notifier
-from omtui.tui.messages import DataChanged
+from omtui.tui.messages import DataChanged, OpenTarget
 from omtui.tui.panes.base import ClubPane
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.text import PlainTextApp
 from omtui.tui.textual_words import TranslatedApp
 
 POLL_SECONDS = 1.0
-INITIAL_TAB = "members"
+INITIAL_TAB = "today"
 TABS: tuple[tuple[str, str, str], ...] = (
+    ("today", _("Today"), "omtui.tui.panes.today:TodayPane"),
     ("members", _("Members"), "omtui.tui.panes.members:MembersPane"),
     ("events", _("Events"), "omtui.tui.panes.events:EventsPane"),
     ("rota", _("Rota"), "omtui.tui.panes.rota:RotaPane"),
@@ -50,11 +51,13 @@ class ClubTabs(TabbedContent):
 
 
 class OmtuiApp(PlainTextApp, TranslatedApp):
-    """Members, Events, Rota and Newsletter tabs over one club database."""
+    """Today (the overview it opens on), Members, Events, Rota and Newsletter tabs over one
+    club database."""
 
     CSS_PATH = "app.tcss"
     TITLE = "omtui"
     BINDINGS = [
+        Binding("0", "show_tab('today')", _("Today"), show=False),
         Binding("1", "show_tab('members')", _("Members"), show=False),
         Binding("2", "show_tab('events')", _("Events"), show=False),
         Binding("3", "show_tab('rota')", _("Rota"), show=False),
@@ -89,6 +92,17 @@ class OmtuiApp(PlainTextApp, TranslatedApp):
     # -- navigation -----------------------------------------------------------------
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
+
+    async def on_open_target(self, message: OpenTarget) -> None:
+        """A Today line leads to its place: mount that tab's pane if needed, tell it what to
+        select, then show it."""
+        tab_id = message.target.tab
+        tabs = self.query_one(TabbedContent)
+        tab = tabs.get_pane(tab_id)
+        if not tab.query(ClubPane):
+            await tab.mount(pane_class(tab_id)(self.club, id=f"{tab_id}-pane"))
+        tab.query_one(ClubPane).reveal(message.target)
+        tabs.active = tab_id
 
     async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         """Mount the tab's pane on its first show, and keep the keyboard in it."""

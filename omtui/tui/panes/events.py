@@ -18,6 +18,7 @@ from omtui.core import events as ev
 from omtui.core import labels, members
 from omtui.core import partners as pt
 from omtui.core.dates import format_local, humanize_day
+from omtui.core.today import Target
 from omtui.errors import OmtuiError
 from omtui.i18n import _
 from omtui.tui.messages import DataChanged
@@ -65,6 +66,7 @@ class EventsPane(ClubPane):
         super().__init__(club, **kwargs)
         self.show_past = False
         self.selected_id: int | None = None
+        self._want_member: int | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="body"):
@@ -139,6 +141,13 @@ class EventsPane(ClubPane):
             self.selected_id = None
         self.show_detail()
 
+    def want(self, target: Target) -> None:
+        """Select the Today line's event (upcoming list) and its member's registration."""
+        if target.event_id is not None:
+            self.show_past = False
+            self.selected_id = target.event_id
+            self._want_member = target.member_id
+
     @on(DataTable.RowHighlighted, "#events")
     def row_highlighted(self, message: DataTable.RowHighlighted) -> None:
         if message.row_key.value is None:
@@ -189,6 +198,10 @@ class EventsPane(ClubPane):
             regs_table.add_row(
                 mark, cell(reg.full_name), status, cell(reg.email), key=str(reg.member_id)
             )
+        if self._want_member is not None:  # a Today line named this registration
+            if str(self._want_member) in {k.value for k in regs_table.rows}:
+                regs_table.move_cursor(row=regs_table.get_row_index(str(self._want_member)))
+            self._want_member = None
 
     def describe(self, event: ev.Event) -> Content:
         db, tz, now = self.club.db, self.club.tz, self.club.now()
