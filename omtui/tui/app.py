@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
 from omtui.context import ClubContext
-from omtui.i18n import _
+from omtui.i18n import N_, _
 from omtui.tui.dbwork import waiting_notifier
 from omtui.tui.messages import DataChanged, OpenTarget
 from omtui.tui.panes.base import ClubPane
@@ -22,13 +22,14 @@ from omtui.tui.textual_words import TranslatedApp
 POLL_SECONDS = 1.0
 INITIAL_TAB = "today"
 TABS: tuple[tuple[str, str, str], ...] = (
-    ("today", _("Today"), "omtui.tui.panes.today:TodayPane"),
-    ("members", _("Members"), "omtui.tui.panes.members:MembersPane"),
-    ("events", _("Events"), "omtui.tui.panes.events:EventsPane"),
-    ("rota", _("Rota"), "omtui.tui.panes.rota:RotaPane"),
-    ("newsletter", _("Newsletter"), "omtui.tui.panes.newsletter:NewsletterPane"),
+    ("today", N_("Today"), "omtui.tui.panes.today:TodayPane"),
+    ("members", N_("Members"), "omtui.tui.panes.members:MembersPane"),
+    ("events", N_("Events"), "omtui.tui.panes.events:EventsPane"),
+    ("rota", N_("Rota"), "omtui.tui.panes.rota:RotaPane"),
+    ("newsletter", N_("Newsletter"), "omtui.tui.panes.newsletter:NewsletterPane"),
 )
-"""tab id, label, and where its pane class lives: a tab's code is imported on first show."""
+"""tab id, label (translated when shown), and where its pane class lives: a tab's code is
+imported on first show."""
 
 
 def pane_class(tab_id: str) -> type[ClubPane]:
@@ -79,7 +80,7 @@ class OmtuiApp(PlainTextApp, TranslatedApp):
         yield Header()
         with ClubTabs(initial=INITIAL_TAB):
             for tab_id, label, _path in TABS:
-                with TabPane(label, id=tab_id):
+                with TabPane(_(label), id=tab_id):
                     if tab_id == INITIAL_TAB:  # the others mount when first shown
                         yield pane_class(tab_id)(self.club, id=f"{tab_id}-pane")
         yield Footer()
@@ -165,8 +166,8 @@ class OmtuiApp(PlainTextApp, TranslatedApp):
         yield from super().get_system_commands(screen)
         for tab_id, label, _path in TABS:
             yield SystemCommand(
-                _("Go to {tab}").format(tab=label),
-                _("Show the {tab} tab").format(tab=label),
+                _("Go to {tab}").format(tab=_(label)),
+                _("Show the {tab} tab").format(tab=_(label)),
                 lambda tab_id=tab_id: self.action_show_tab(tab_id),
             )
         yield SystemCommand(_("Help"), _("Show every key"), self.action_help)

@@ -66,7 +66,7 @@ class EventsPane(ClubPane):
         super().__init__(club, **kwargs)
         self.show_past = False
         self.selected_id: int | None = None
-        self._want_member: int | None = None
+        self._want_member: tuple[int, int] | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="body"):
@@ -146,12 +146,14 @@ class EventsPane(ClubPane):
         if target.event_id is not None:
             self.show_past = False
             self.selected_id = target.event_id
-            self._want_member = target.member_id
+            self._want_member = (
+                (target.event_id, target.member_id) if target.member_id is not None else None
+            )
 
     @on(DataTable.RowHighlighted, "#events")
     def row_highlighted(self, message: DataTable.RowHighlighted) -> None:
-        if message.row_key.value is None:
-            return
+        if message.row_key.value is None or message.cursor_row != message.data_table.cursor_row:
+            return  # a highlight left over from a refill: the cursor has moved on since
         event_id = int(message.row_key.value)
         if event_id != self.selected_id:
             self.selected_id = event_id
@@ -198,9 +200,11 @@ class EventsPane(ClubPane):
             regs_table.add_row(
                 mark, cell(reg.full_name), status, cell(reg.email), key=str(reg.member_id)
             )
-        if self._want_member is not None:  # a Today line named this registration
-            if str(self._want_member) in {k.value for k in regs_table.rows}:
-                regs_table.move_cursor(row=regs_table.get_row_index(str(self._want_member)))
+        if self._want_member is not None and event.id == self._want_member[0]:
+            # a Today line named this registration
+            member_key = str(self._want_member[1])
+            if member_key in {k.value for k in regs_table.rows}:
+                regs_table.move_cursor(row=regs_table.get_row_index(member_key))
             self._want_member = None
 
     def describe(self, event: ev.Event) -> Content:

@@ -68,6 +68,7 @@ class RotaPane(ClubPane):
         super().__init__(club, **kwargs)
         self.event_id: int | None = None
         self._want_shift: int | None = None
+        self._focus_shifts = False
         self._coverage: dict[int, rota_coverage.EventCoverage] = {}
 
     def compose(self) -> ComposeResult:
@@ -176,6 +177,7 @@ class RotaPane(ClubPane):
         if self._want_shift is not None:  # a Today line named this shift
             self._want_shift = None
             self.focus_in_tab(shifts)
+            self._focus_shifts = False
         gone = rota_coverage.dropped(db, event_id=cover.event_id)
         dropped_box.update(
             plain(
@@ -211,7 +213,15 @@ class RotaPane(ClubPane):
         if target.event_id is not None:
             self.event_id = target.event_id
             self._want_shift = target.shift_id
+            self._focus_shifts = target.shift_id is not None
             self.query_one(ContentSwitcher).current = "rota-coverage"
+
+    def focus_default(self) -> None:
+        if self._focus_shifts:  # shown for a Today line: its shift, not the events
+            self._focus_shifts = False
+            self.screen.set_focus(self.query_one("#rota-shifts", DataTable))
+        else:
+            super().focus_default()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id == "rota-events" and event.row_key.value is not None:
