@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
 from omtui.context import ClubContext
-from omtui.i18n import N_, _
+from omtui.i18n import N_, _, translate_declared
 from omtui.tui.dbwork import waiting_notifier
 from omtui.tui.messages import DataChanged, OpenTarget
 from omtui.tui.panes.base import ClubPane
@@ -80,7 +80,7 @@ class OmtuiApp(PlainTextApp, TranslatedApp):
         yield Header()
         with ClubTabs(initial=INITIAL_TAB):
             for tab_id, label, _path in TABS:
-                with TabPane(_(label), id=tab_id):
+                with TabPane(translate_declared(label), id=tab_id):
                     if tab_id == INITIAL_TAB:  # the others mount when first shown
                         yield pane_class(tab_id)(self.club, id=f"{tab_id}-pane")
         yield Footer()
@@ -166,8 +166,8 @@ class OmtuiApp(PlainTextApp, TranslatedApp):
         yield from super().get_system_commands(screen)
         for tab_id, label, _path in TABS:
             yield SystemCommand(
-                _("Go to {tab}").format(tab=_(label)),
-                _("Show the {tab} tab").format(tab=_(label)),
+                _("Go to {tab}").format(tab=translate_declared(label)),
+                _("Show the {tab} tab").format(tab=translate_declared(label)),
                 lambda tab_id=tab_id: self.action_show_tab(tab_id),
             )
         yield SystemCommand(_("Help"), _("Show every key"), self.action_help)
