@@ -204,3 +204,24 @@ async def test_follows_a_write_by_another_process(demo_club: ClubContext) -> Non
         assert time.monotonic() - written < 2.5
         assert pane.drawn == drawn + 1  # one redraw, not a flicker of several
         assert pane.items[options.highlighted or 0] == held
+
+
+def _french_snapshot(club: ClubContext, snap_compare, size: tuple[int, int]) -> bool:
+    from omtui import i18n
+
+    i18n.set_language("fr")  # the autouse fixture sets English back for the next test
+
+    async def run_before(pilot: Pilot) -> None:
+        await settle(pilot.app, pilot)  # type: ignore[arg-type]
+
+    return snap_compare(make_app(club, poll=False), terminal_size=size, run_before=run_before)
+
+
+def test_snapshot_today_80x24_in_french(demo_club: ClubContext, snap_compare) -> None:
+    paused_send(demo_club)
+    assert _french_snapshot(demo_club, snap_compare, (80, 24))
+
+
+def test_snapshot_today_120x40_in_french(demo_club: ClubContext, snap_compare) -> None:
+    paused_send(demo_club)
+    assert _french_snapshot(demo_club, snap_compare, (120, 40))
