@@ -225,3 +225,43 @@ def test_snapshot_today_80x24_in_french(demo_club: ClubContext, snap_compare) ->
 def test_snapshot_today_120x40_in_french(demo_club: ClubContext, snap_compare) -> None:
     paused_send(demo_club)
     assert _french_snapshot(demo_club, snap_compare, (120, 40))
+
+
+async def test_hostile_values_show_as_text(club: ClubContext) -> None:
+    """Titles, names and reasons come from people: markup in them stays literal text."""
+    from omtui.core import members, rota
+
+    now, tz = club.now(), club.tz
+    person = members.add_member(
+        club.db,
+        {"email": "v@example.org", "first_name": "Grégoire [/]", "tags": "volunteer"},
+        now=now,
+    )
+    event = ev.create_event(
+        club.db,
+        {
+            "kind": "meetup",
+            "title": "[@click=app.quit]Afterwork[/]",
+            "starts_at": now + timedelta(days=1),
+            "ends_at": now + timedelta(days=1, hours=2),
+            "city": "Lyon",
+            "host_company": "[red]ACME",
+        },
+        now=now,
+    )
+    shift = rota.create_shift(
+        club.db, event.id, role="[b]accueil", starts_at=event.starts_at, ends_at=event.ends_at
+    )
+    rota.take_shift(club.db, shift.id, person.id, now=now - timedelta(days=3), tz=tz)
+    rota.drop_shift(club.db, shift.id, person.id, now=now, tz=tz, reason="Eve\x1b]2;PWNED\x07 [/]")
+    app = make_app(club, poll=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        text = "\n".join(lines(app))
+        assert "Grégoire [/] dropped [b]accueil at [@click=app.quit]Afterwork[/]" in text
+        assert "PWNED [/]" in text and "\x1b" not in text
+        assert "[@click=app.quit]Afterwork[/]" in str(
+            app.query_one("#today-events", Static).render()
+        )
+        await pilot.pause()
+        assert app.is_running
