@@ -106,10 +106,11 @@ def _register_commands() -> None:
         newsletter,
         remind,
         rota,
+        today,
         volunteer,
     )
 
-    for module in (members, events, rota, newsletter, remind, volunteer, access, club, demo):
+    for module in (today, members, events, rota, newsletter, remind, volunteer, access, club, demo):
         for command in module.COMMANDS:
             cli.add_command(command)
             _translate_docstrings(command)

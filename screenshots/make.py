@@ -139,7 +139,17 @@ async def reminders_scene(pilot: Pilot) -> None:
     pilot.app.query_one("EventsPane").action_reminders()
 
 
+async def today_scene(pilot: Pilot) -> None:
+    """The Today tab the app opens on, with the interrupted Lyon send among its lines."""
+    from omtui.tui.messages import DataChanged
+
+    _seed_interrupted_send(pilot.app.club)
+    pilot.app.post_message(DataChanged("newsletter"))
+    await pilot.pause()
+
+
 SCENES: dict[str, tuple[str, Scene]] = {
+    "today": ("organiser", today_scene),
     "members": ("organiser", members_scene),
     "events": ("organiser", events_scene),
     "rota": ("organiser", rota_scene),

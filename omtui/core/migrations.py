@@ -466,6 +466,17 @@ def _011_reminders(conn: sqlite3.Connection) -> None:
     )
 
 
+# ---------------------------------------------------------------------------------------
+# Step 14: the overview's unsubscribes by date (read by core/today.py), without a scan
+# of every consent event at 100,000 members
+# ---------------------------------------------------------------------------------------
+@step
+def _014_today_indexes(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        "CREATE INDEX consent_events_unsubscribed ON consent_events(at) WHERE subscribed = 0"
+    )
+
+
 LATEST = len(STEPS)
 
 

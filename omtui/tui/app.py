@@ -12,23 +12,25 @@ from textual.widgets import Footer, Header, TabbedContent, TabPane
 
 from omtui.context import ClubContext
 from omtui.core.club import display_name
-from omtui.i18n import _
+from omtui.i18n import N_, _, translate_declared
 from omtui.tui.dbwork import waiting_notifier
-from omtui.tui.messages import DataChanged
+from omtui.tui.messages import DataChanged, OpenTarget
 from omtui.tui.panes.base import ClubPane
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.text import PlainTextApp
 from omtui.tui.textual_words import TranslatedApp
 
 POLL_SECONDS = 1.0
-INITIAL_TAB = "members"
+INITIAL_TAB = "today"
 TABS: tuple[tuple[str, str, str], ...] = (
-    ("members", _("Members"), "omtui.tui.panes.members:MembersPane"),
-    ("events", _("Events"), "omtui.tui.panes.events:EventsPane"),
-    ("rota", _("Rota"), "omtui.tui.panes.rota:RotaPane"),
-    ("newsletter", _("Newsletter"), "omtui.tui.panes.newsletter:NewsletterPane"),
+    ("today", N_("Today"), "omtui.tui.panes.today:TodayPane"),
+    ("members", N_("Members"), "omtui.tui.panes.members:MembersPane"),
+    ("events", N_("Events"), "omtui.tui.panes.events:EventsPane"),
+    ("rota", N_("Rota"), "omtui.tui.panes.rota:RotaPane"),
+    ("newsletter", N_("Newsletter"), "omtui.tui.panes.newsletter:NewsletterPane"),
 )
-"""tab id, label, and where its pane class lives: a tab's code is imported on first show."""
+"""tab id, label (translated when shown), and where its pane class lives: a tab's code is
+imported on first show."""
 
 
 def pane_class(tab_id: str) -> type[ClubPane]:
@@ -51,11 +53,13 @@ class ClubTabs(TabbedContent):
 
 
 class OmtuiApp(PlainTextApp, TranslatedApp):
-    """Members, Events, Rota and Newsletter tabs over one club database."""
+    """Today (the overview it opens on), Members, Events, Rota and Newsletter tabs over one
+    club database."""
 
     CSS_PATH = "app.tcss"
     TITLE = "omtui"
     BINDINGS = [
+        Binding("0", "show_tab('today')", _("Today"), show=False),
         Binding("1", "show_tab('members')", _("Members"), show=False),
         Binding("2", "show_tab('events')", _("Events"), show=False),
         Binding("3", "show_tab('rota')", _("Rota"), show=False),
@@ -77,7 +81,7 @@ class OmtuiApp(PlainTextApp, TranslatedApp):
         yield Header()
         with ClubTabs(initial=INITIAL_TAB):
             for tab_id, label, _path in TABS:
-                with TabPane(label, id=tab_id):
+                with TabPane(translate_declared(label), id=tab_id):
                     if tab_id == INITIAL_TAB:  # the others mount when first shown
                         yield pane_class(tab_id)(self.club, id=f"{tab_id}-pane")
         yield Footer()
@@ -90,6 +94,17 @@ class OmtuiApp(PlainTextApp, TranslatedApp):
     # -- navigation -----------------------------------------------------------------
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
+
+    async def on_open_target(self, message: OpenTarget) -> None:
+        """A Today line leads to its place: mount that tab's pane if needed, tell it what to
+        select, then show it."""
+        tab_id = message.target.tab
+        tabs = self.query_one(TabbedContent)
+        tab = tabs.get_pane(tab_id)
+        if not tab.query(ClubPane):
+            await tab.mount(pane_class(tab_id)(self.club, id=f"{tab_id}-pane"))
+        tab.query_one(ClubPane).reveal(message.target)
+        tabs.active = tab_id
 
     async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         """Mount the tab's pane on its first show, and keep the keyboard in it."""
@@ -152,8 +167,8 @@ class OmtuiApp(PlainTextApp, TranslatedApp):
         yield from super().get_system_commands(screen)
         for tab_id, label, _path in TABS:
             yield SystemCommand(
-                _("Go to {tab}").format(tab=label),
-                _("Show the {tab} tab").format(tab=label),
+                _("Go to {tab}").format(tab=translate_declared(label)),
+                _("Show the {tab} tab").format(tab=translate_declared(label)),
                 lambda tab_id=tab_id: self.action_show_tab(tab_id),
             )
         yield SystemCommand(_("Help"), _("Show every key"), self.action_help)

@@ -1,4 +1,10 @@
-"""The Members tab at 100,000 members (issue 2 §5), against a bare Textual app.
+"""The first screens at 100,000 members (issue 2 §5, issue 13), against a bare Textual app.
+
+The Today tab (issue 13): the app's first screen complete, every figure drawn, at 3,000
+and 100,000 members of the demo club (events, rota, a sent newsletter), at most 1.5x the
+bare app's first frame.
+
+The Members tab (issue 2):
 
 (a) baseline: a bare Textual app showing a 50-row DataTable, process start to first frame;
 (b) omtui on the 100k database, process start to the first frame showing member rows;
@@ -96,18 +102,27 @@ if mode == "baseline":
     app._display = display
     app.run()
 else:  # the real entry point, as a person types it: omtui --db PATH
+    import omtui.tui.app
     from omtui.tui.app import OmtuiApp
 
+    if mode == "omtui":  # the Members tab as the first screen (the app opens on Today)
+        omtui.tui.app.INITIAL_TAB = "members"
     original = OmtuiApp._display
     done = False
+
+    def complete(app):
+        if mode == "today":  # every figure of the overview drawn
+            panes = app.query("TodayPane")
+            return bool(panes) and panes.first().drawn > 0
+        panes = app.query("MembersPane")
+        return bool(panes) and panes.first().table.row_count > 0
 
     def display(self, screen, renderable):
         global done
         original(self, screen, renderable)
         if done or renderable is None:
             return
-        panes = self.query("MembersPane")
-        if panes and panes.first().table.row_count > 0:
+        if complete(self):
             done = True
             with open(out_path, "w") as out:
                 out.write(repr(time.monotonic()))
@@ -305,3 +320,55 @@ async def filter_latency(db_path: Path) -> dict[str, float]:
         "rows": statistics.median(in_table),
         "count": statistics.median(counts),
     }
+
+
+@pytest.fixture(scope="module", params=[3_000, MEMBERS], ids=["3k", "100k"])
+def demo_db(request) -> Path:
+    """The whole demo club with 3,000 or 100,000 members, built once per schema."""
+    count = request.param
+    recipe = b"".join(Path(m.__file__).read_bytes() for m in (migrations, demo, members))
+    digest = hashlib.sha256(recipe).hexdigest()[:12]
+    path = Path(tempfile.gettempdir()) / f"omtui-bench-demo-{count}-{digest}.db"
+    if not path.exists():
+        building = path.with_suffix(".building")
+        for stale in building.parent.glob(building.name + "*"):
+            stale.unlink()
+        db = open_database(building)
+        demo.build_demo(db, members_count=count, now=DEMO_NOW)
+        db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.close()
+        building.rename(path)
+    return path
+
+
+def test_today_first_screen(demo_db: Path, tmp_path: Path) -> None:
+    """Start to the first frame with every figure of the Today tab drawn."""
+    for mode in ("baseline", "today"):  # warm the disk cache and Python's bytecode
+        run_child(mode, demo_db, tmp_path)
+    bare, ours, memory = [], [], []
+    for _ in range(REPEAT):
+        bare.append(run_child("baseline", demo_db, tmp_path)[0])
+        seconds, peak, _cpu = run_child("today", demo_db, tmp_path)
+        ours.append(seconds)
+        memory.append(peak)
+    bare_s, ours_s = statistics.median(bare), statistics.median(ours)
+    ratio = ours_s / bare_s
+    db = open_database(demo_db)
+    count = db.scalar("SELECT count(*) FROM members")
+    db.close()
+    print_table(
+        f"Today tab (first screen), {count:,} members (medians of {REPEAT} fresh processes)",
+        [
+            Row("bare Textual app, 50-row DataTable: first frame", bare_s, "s"),
+            Row(
+                "omtui Today tab: first frame with every figure",
+                ours_s,
+                "s",
+                f"{bare_s:.3f} s",
+                ratio,
+                f"<= {RATIO_TARGET}x",
+            ),
+            Row("omtui peak memory (VmHWM, start to exit)", statistics.median(memory), "MB"),
+        ],
+    )
+    assert ratio <= RATIO_TARGET, f"first screen {ours_s:.3f}s vs bare {bare_s:.3f}s"

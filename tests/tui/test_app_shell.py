@@ -12,16 +12,27 @@ from omtui.tui.panes.base import ClubPane
 from omtui.tui.screens.help import HelpScreen
 
 
-async def test_four_tabs_and_keys_switch_them(demo_club: ClubContext) -> None:
+async def test_five_tabs_and_keys_switch_them(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
         tabs = app.query_one(TabbedContent)
-        assert [p.id for p in tabs.query("TabPane")] == ["members", "events", "rota", "newsletter"]
+        assert [p.id for p in tabs.query("TabPane")] == [
+            "today",
+            "members",
+            "events",
+            "rota",
+            "newsletter",
+        ]
+        assert tabs.active == "today"  # the app opens on the overview
         assert app.title == demo_club.config.club_name
+        await pilot.press("1")
+        assert tabs.active == "members"
         await pilot.press("2")
         assert tabs.active == "events"
         await pilot.press("4")
         assert tabs.active == "newsletter"
+        await pilot.press("0")
+        assert tabs.active == "today"
 
 
 async def test_question_mark_opens_help(demo_club: ClubContext) -> None:
@@ -37,6 +48,7 @@ async def test_outside_change_reaches_the_panes(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     seen: list[str] = []
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("1")  # the app opens on Today
         pane = app.query_one("#members-pane", ClubPane)
         original = pane.data_changed
         pane.data_changed = lambda area: (seen.append(area), original(area))  # type: ignore[method-assign]

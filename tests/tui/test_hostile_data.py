@@ -276,6 +276,7 @@ async def settle(pilot) -> None:
 async def test_members_screens_show_hostile_values_as_text(club, corpus, tmp_path) -> None:
     app = make_app(club, poll=False)
     async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("1")  # the app opens on Today
         await settle(pilot)
         pane = app.query_one(MembersPane)
         for _ in range(200):  # the table fills after the first frame: wait for its rows
@@ -451,6 +452,7 @@ async def test_import_preview_shows_hostile_file_names_and_rows(club, tmp_path) 
     )
     app = make_app(club, poll=False)
     async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("1")  # the app opens on Today
         await settle(pilot)
         await pilot.press("i")
         await settle(pilot)
@@ -483,6 +485,7 @@ def test_markup_fills_fields_as_text_even_after_a_backslash() -> None:
 async def test_toasts_are_plain_text(club) -> None:
     app = make_app(club, poll=False)
     async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("1")  # the app opens on Today
         app.query_one(MembersPane).notify("Sorry [/] [@click=app.quit]x[/] \x1b]2;T\x07")
         await pilot.pause()
         [note] = list(app._notifications)

@@ -36,7 +36,12 @@ async def main() -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
+        today_heading = str(app.query_one("#today-needs-heading", Label).render())
+        await pilot.press("1")  # the app opens on Today
+        await app.workers.wait_for_complete()
+        await pilot.pause()
         seen = {
+            "today": today_heading,
             "language": language,
             "tabs": [str(tab.label) for tab in app.query(Tab)],
             "count": str(app.query_one("#members-count", Label).render()),
@@ -86,7 +91,8 @@ def run_app(demo_db: Path, tmp_path: Path, config: str, **env: str) -> dict:
 def test_lang_c_and_language_fr_gives_the_french_app(demo_db: Path, tmp_path: Path) -> None:
     seen = run_app(demo_db, tmp_path, 'language = "fr"\n', LANG="C")
     assert seen["language"] == "fr"
-    assert seen["tabs"] == ["Membres", "Événements", "Planning", "Newsletter"]
+    assert seen["tabs"] == ["Aujourd’hui", "Membres", "Événements", "Planning", "Newsletter"]
+    assert seen["today"].startswith("Ce qui vous attend")
     assert seen["count"].startswith("3\u202f000 membres")  # French digits: a narrow no-break space
     assert "Aide" in seen["footer"] and "Help" not in seen["footer"]
     assert "commandes" in seen["footer"]  # the palette's label, Textual's "palette" in English
@@ -99,13 +105,14 @@ def test_lang_c_and_language_fr_gives_the_french_app(demo_db: Path, tmp_path: Pa
 def test_lang_c_alone_gives_the_clubs_language_french(demo_db: Path, tmp_path: Path) -> None:
     seen = run_app(demo_db, tmp_path, "", LANG="C")
     assert seen["language"] == "fr"
-    assert seen["tabs"][0] == "Membres"
+    assert seen["tabs"][1] == "Membres"
 
 
 def test_an_english_locale_gives_english(demo_db: Path, tmp_path: Path) -> None:
     seen = run_app(demo_db, tmp_path, "", LANG="en_US.UTF-8")
     assert seen["language"] == "en"
-    assert seen["tabs"] == ["Members", "Events", "Rota", "Newsletter"]
+    assert seen["tabs"] == ["Today", "Members", "Events", "Rota", "Newsletter"]
+    assert seen["today"].startswith("What needs you")
     assert seen["count"].startswith("3,000 members")
     assert "Help" in seen["footer"] and "palette" in seen["footer"]
     assert {"Theme", "Quit", "Keys", "Screenshot"} <= set(seen["system"])
@@ -114,12 +121,12 @@ def test_an_english_locale_gives_english(demo_db: Path, tmp_path: Path) -> None:
 
 def test_language_en_in_the_config_beats_a_french_locale(demo_db: Path, tmp_path: Path) -> None:
     seen = run_app(demo_db, tmp_path, 'language = "en"\n', LANG="fr_FR.UTF-8")
-    assert seen["tabs"][0] == "Members"
+    assert seen["tabs"][1] == "Members"
 
 
 def test_omtui_lang_beats_the_config(demo_db: Path, tmp_path: Path) -> None:
     seen = run_app(demo_db, tmp_path, 'language = "en"\n', OMTUI_LANG="fr", LANG="en_US.UTF-8")
-    assert seen["tabs"][0] == "Membres"
+    assert seen["tabs"][1] == "Membres"
 
 
 async def test_textual_words_follow_the_language_at_run_time(demo_club) -> None:

@@ -55,6 +55,7 @@ def fill(form: MemberForm, **values: str) -> None:
 async def test_table_shows_one_window_and_the_count(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("1")  # the app opens on Today
         await settle(app, pilot)
         pane = pane_of(app)
         assert pane.table.row_count == WINDOW  # 300 members, never all of them at once
@@ -69,6 +70,7 @@ async def test_filter_helene_ignores_accents_and_updates_the_count(
 ) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("1")  # the app opens on Today
         await settle(app, pilot)
         await type_filter(app, pilot, "helene")
         pane = pane_of(app)
@@ -84,6 +86,7 @@ async def test_filter_helene_ignores_accents_and_updates_the_count(
 async def test_filter_without_match_shows_an_empty_state(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("1")  # the app opens on Today
         await settle(app, pilot)
         await type_filter(app, pilot, "zzqx")
         pane = pane_of(app)
@@ -100,6 +103,7 @@ async def test_filter_without_match_shows_an_empty_state(demo_club: ClubContext)
 async def test_tag_city_and_subscription_filters(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("1")  # the app opens on Today
         await settle(app, pilot)
         pane = pane_of(app)
         app.query_one("#members-city").value = "Lyon"
@@ -120,6 +124,7 @@ async def test_add_with_a_bad_email_shows_the_error_and_writes_nothing(
     app = make_app(demo_club, poll=False)
     before = members.count_members(demo_club.db)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("1")  # the app opens on Today
         await settle(app, pilot)
         await pilot.press("a")
         form = app.screen
@@ -140,6 +145,7 @@ async def test_add_a_valid_member_shows_it_and_tells_the_app(demo_club: ClubCont
     seen: list[Message] = []
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
+        await pilot.press("1")  # the app opens on Today
         await settle(app, pilot)
         await pilot.press("a")
         form = app.screen
@@ -162,6 +168,7 @@ async def test_duplicate_email_names_the_member_who_has_it(demo_club: ClubContex
     other = members.query_members(demo_club.db, limit=1, offset=17)[0]
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("1")  # the app opens on Today
         await settle(app, pilot)
         await pilot.press("a")
         form = app.screen
@@ -175,6 +182,7 @@ async def test_duplicate_email_names_the_member_who_has_it(demo_club: ClubContex
 async def test_edit_saves_and_the_row_shows_it(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("1")  # the app opens on Today
         await settle(app, pilot)
         pane = pane_of(app)
         await pilot.press("down", "down")
@@ -198,6 +206,7 @@ async def test_edit_saves_and_the_row_shows_it(demo_club: ClubContext) -> None:
 async def test_delete_asks_then_archives(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("1")  # the app opens on Today
         await settle(app, pilot)
         pane = pane_of(app)
         member_id = pane.table.current_member_id
@@ -219,6 +228,7 @@ async def test_detail_shows_consent_history_and_toggles_subscription(
 ) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("1")  # the app opens on Today
         await settle(app, pilot)
         member_id = pane_of(app).table.current_member_id
         was = members.get_member(demo_club.db, member_id).subscribed
@@ -241,6 +251,7 @@ async def test_detail_shows_consent_history_and_toggles_subscription(
 async def test_sort_keys_and_header_click(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("1")  # the app opens on Today
         await settle(app, pilot)
         pane = pane_of(app)
         await pilot.press("s")  # next column: email
@@ -264,6 +275,7 @@ async def test_sort_keys_and_header_click(demo_club: ClubContext) -> None:
 async def test_cursor_past_the_window_slides_it(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("1")  # the app opens on Today
         await settle(app, pilot)
         pane = pane_of(app)
         await pilot.press("ctrl+end")  # the last loaded row: the next ones load
@@ -290,6 +302,7 @@ async def test_cursor_past_the_window_slides_it(demo_club: ClubContext) -> None:
 async def test_outside_change_refreshes_and_keeps_filter(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("1")  # the app opens on Today
         await settle(app, pilot)
         await type_filter(app, pilot, "nantes")
         before = pane_of(app).table.row_count
@@ -308,6 +321,7 @@ async def test_outside_change_refreshes_and_keeps_filter(demo_club: ClubContext)
 async def test_palette_offers_member_actions(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("1")  # the app opens on Today
         await settle(app, pilot)
         titles = [c.title for c in app.get_system_commands(app.screen)]
         for title in ("Add member", "Import members from CSV", "Export members to CSV"):
@@ -330,6 +344,7 @@ async def test_import_previews_then_applies_a_french_excel_file(
     )
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("1")  # the app opens on Today
         await settle(app, pilot)
         await pilot.press("i")
         prompt = app.screen
@@ -371,6 +386,7 @@ async def test_export_writes_the_filtered_members(demo_club: ClubContext, tmp_pa
     app = make_app(demo_club, poll=False)
     out = tmp_path / "lyon.csv"
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("1")  # the app opens on Today
         await settle(app, pilot)
         app.query_one("#members-city").value = "Lyon"
         await settle(app, pilot)
@@ -385,6 +401,7 @@ async def test_export_writes_the_filtered_members(demo_club: ClubContext, tmp_pa
 
 def test_snapshot_members_tab(demo_club: ClubContext, snap_compare) -> None:
     async def run_before(pilot: Pilot) -> None:
+        await pilot.press("1")  # the app opens on Today
         await settle(pilot.app, pilot)
 
     assert snap_compare(
@@ -394,6 +411,7 @@ def test_snapshot_members_tab(demo_club: ClubContext, snap_compare) -> None:
 
 def test_snapshot_member_form_with_error(demo_club: ClubContext, snap_compare) -> None:
     async def run_before(pilot: Pilot) -> None:
+        await pilot.press("1")  # the app opens on Today
         await settle(pilot.app, pilot)
         await pilot.press("a")
         fill(pilot.app.screen, first_name="Zoé", email="zoe@")
@@ -408,6 +426,7 @@ def test_snapshot_member_form_with_error(demo_club: ClubContext, snap_compare) -
 async def test_a_failing_query_is_reported(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("1")  # the app opens on Today
         await settle(app, pilot)
         demo_club.db.execute("DROP TABLE members_fts")  # a broken database, say
         await type_filter(app, pilot, "lyon")
@@ -428,6 +447,7 @@ async def test_members_to_merge_are_announced_once(demo_club: ClubContext) -> No
     members.index_new_members(db, db.scalar("SELECT max(id) FROM members"))
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("1")  # the app opens on Today
         await settle(app, pilot)
         await app.workers.wait_for_complete()
         await pilot.pause()

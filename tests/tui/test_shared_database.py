@@ -91,6 +91,7 @@ async def test_app_keeps_its_locks_while_other_processes_come_and_go(
 
     app = make_app(club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("1")  # the app opens on Today
         await settle(pilot)
         await pilot.press("i")  # import: preview on a worker's connection
         app.screen.query_one("#path", Input).value = str(csv_file)

@@ -10,6 +10,7 @@ from textual.widget import Widget
 from textual.widgets import TabbedContent
 
 from omtui.context import ClubContext
+from omtui.core.today import Target
 
 
 class ClubPane(Vertical):
@@ -67,6 +68,19 @@ class ClubPane(Vertical):
 
     def load(self) -> None:
         """(Re)read what the pane shows from the database."""
+
+    def reveal(self, target: Target) -> None:
+        """Select what `target` names (an event, a shift, a newsletter) when next shown.
+
+        The app calls it before switching to this tab (the Today tab's lines lead here);
+        panes that can select something override `want()`.
+        """
+        self.want(target)
+        if self.loaded:
+            self.stale = True  # reload on show, honouring the selection
+
+    def want(self, target: Target) -> None:
+        """Remember what to select at the next load."""
 
     def quit_warning(self) -> str | None:
         """Why quitting now would interrupt something (the app asks first), or None."""

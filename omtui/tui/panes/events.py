@@ -19,6 +19,7 @@ from omtui.core import labels, members
 from omtui.core import partners as pt
 from omtui.core.dates import format_day_time, format_numeric, format_time, humanize_day
 from omtui.core.numbers import format_percent
+from omtui.core.today import Target
 from omtui.errors import OmtuiError
 from omtui.i18n import _
 from omtui.tui.messages import DataChanged
@@ -66,6 +67,7 @@ class EventsPane(ClubPane):
         super().__init__(club, **kwargs)
         self.show_past = False
         self.selected_id: int | None = None
+        self._want_member: tuple[int, int] | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="body"):
@@ -140,10 +142,19 @@ class EventsPane(ClubPane):
             self.selected_id = None
         self.show_detail()
 
+    def want(self, target: Target) -> None:
+        """Select the Today line's event (upcoming list) and its member's registration."""
+        if target.event_id is not None:
+            self.show_past = False
+            self.selected_id = target.event_id
+            self._want_member = (
+                (target.event_id, target.member_id) if target.member_id is not None else None
+            )
+
     @on(DataTable.RowHighlighted, "#events")
     def row_highlighted(self, message: DataTable.RowHighlighted) -> None:
-        if message.row_key.value is None:
-            return
+        if message.row_key.value is None or message.cursor_row != message.data_table.cursor_row:
+            return  # a highlight left over from a refill: the cursor has moved on since
         event_id = int(message.row_key.value)
         if event_id != self.selected_id:
             self.selected_id = event_id
@@ -190,6 +201,12 @@ class EventsPane(ClubPane):
             regs_table.add_row(
                 mark, cell(reg.full_name), status, cell(reg.email), key=str(reg.member_id)
             )
+        if self._want_member is not None and event.id == self._want_member[0]:
+            # a Today line named this registration
+            member_key = str(self._want_member[1])
+            if member_key in {k.value for k in regs_table.rows}:
+                regs_table.move_cursor(row=regs_table.get_row_index(member_key))
+            self._want_member = None
 
     def describe(self, event: ev.Event) -> Content:
         db, tz, now = self.club.db, self.club.tz, self.club.now()

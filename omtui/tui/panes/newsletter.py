@@ -19,6 +19,7 @@ from omtui.core import newsletter as nl
 from omtui.core import sender
 from omtui.core.dates import humanize_delta
 from omtui.core.numbers import format_number
+from omtui.core.today import Target
 from omtui.errors import OmtuiError
 from omtui.i18n import _, ngettext
 from omtui.tui.messages import DataChanged
@@ -51,6 +52,8 @@ class NewsletterPane(ClubPane):
         Binding("s", "send", _("Send/resume")),
         Binding("p", "progress", _("Progress")),
     ]
+    _want_id: int | None = None
+    """The newsletter a Today line asked to select at the next load."""
 
     @property
     def sends(self) -> NewsletterSends:
@@ -128,6 +131,10 @@ class NewsletterPane(ClubPane):
             table.add_row(*cells, key=key)
         table.display = bool(rows)
         self.query_one("#nl-empty").display = not rows
+        if rows and self._want_id is not None:  # a Today line named this newsletter
+            ids = [row[-1] for row in rows]
+            keep = ids.index(str(self._want_id)) if str(self._want_id) in ids else keep
+            self._want_id = None
         if rows:
             table.move_cursor(row=min(keep, len(rows) - 1))
         if self.is_on_screen:
@@ -153,6 +160,9 @@ class NewsletterPane(ClubPane):
         if item.updated_at is not None:
             return _("edited {when}").format(when=humanize_delta(item.updated_at, now))
         return ""
+
+    def want(self, target: Target) -> None:
+        self._want_id = target.newsletter_id
 
     def selected_id(self) -> int | None:
         table = self.query_one("#nl-table", DataTable)

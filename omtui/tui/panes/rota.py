@@ -15,6 +15,7 @@ from textual.widgets import ContentSwitcher, DataTable, Label, Static
 from omtui.context import ClubContext
 from omtui.core import rota, rota_coverage
 from omtui.core.dates import format_day_time, humanize_day
+from omtui.core.today import Target
 from omtui.errors import OmtuiError
 from omtui.i18n import _, ngettext
 from omtui.tui.messages import DataChanged
@@ -66,6 +67,8 @@ class RotaPane(ClubPane):
     def __init__(self, club: ClubContext, **kwargs) -> None:
         super().__init__(club, **kwargs)
         self.event_id: int | None = None
+        self._want_shift: int | None = None
+        self._focus_shifts = False
         self._coverage: dict[int, rota_coverage.EventCoverage] = {}
 
     def compose(self) -> ComposeResult:
@@ -170,7 +173,11 @@ class RotaPane(ClubPane):
             )
             for s in cover.shifts
         ]
-        self._refill(shifts, rows)
+        self._refill(shifts, rows, keep=self._want_shift)
+        if self._want_shift is not None:  # a Today line named this shift
+            self._want_shift = None
+            self.focus_in_tab(shifts)
+            self._focus_shifts = False
         gone = rota_coverage.dropped(db, event_id=cover.event_id)
         dropped_box.update(
             plain(
@@ -200,6 +207,21 @@ class RotaPane(ClubPane):
             for s, people in rota_coverage.who_is_on(self.club.db, now=now, days=WHO_DAYS)
         ]
         self._refill(self.query_one("#rota-who", DataTable), rows)
+
+    def want(self, target: Target) -> None:
+        """Select the Today line's event and shift, in the coverage view."""
+        if target.event_id is not None:
+            self.event_id = target.event_id
+            self._want_shift = target.shift_id
+            self._focus_shifts = target.shift_id is not None
+            self.query_one(ContentSwitcher).current = "rota-coverage"
+
+    def focus_default(self) -> None:
+        if self._focus_shifts:  # shown for a Today line: its shift, not the events
+            self._focus_shifts = False
+            self.screen.set_focus(self.query_one("#rota-shifts", DataTable))
+        else:
+            super().focus_default()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id == "rota-events" and event.row_key.value is not None:

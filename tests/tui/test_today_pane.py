@@ -1,0 +1,267 @@
+"""The Today tab: each situation has its line, and Enter lands in the right place."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+from textual.pilot import Pilot
+from textual.widgets import DataTable, OptionList, Static, TabbedContent
+
+from omtui.context import ClubContext
+from omtui.core import events as ev
+from omtui.core import newsletter, sender, today
+from omtui.core.demo import DEMO_NOW
+from omtui.tui.app import OmtuiApp, make_app
+from omtui.tui.panes.today import TodayPane
+from omtui.tui.screens.confirm import ConfirmDialog
+
+
+async def settle(app: OmtuiApp, pilot: Pilot) -> None:
+    for _ in range(3):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def lines(app: OmtuiApp) -> list[str]:
+    options = app.query_one("#today-items", OptionList)
+    return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+
+
+async def choose(app: OmtuiApp, pilot: Pilot, words: str) -> today.Item:
+    """Highlight the first line containing `words` and press Enter on it."""
+    pane = app.query_one(TodayPane)
+    index = next(i for i, text in enumerate(lines(app)) if words in text)
+    options = app.query_one("#today-items", OptionList)
+    options.focus()
+    options.highlighted = index
+    await pilot.press("enter")
+    await settle(app, pilot)
+    return pane.items[index]
+
+
+def row_key(table: DataTable) -> str | None:
+    return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+
+def paused_send(club: ClubContext) -> int:
+    draft = newsletter.create_draft(
+        club.db, subject="Les nouvelles de décembre", body="Bonjour {first_name}", now=club.now()
+    )
+    plan = sender.prepare(club.db, draft.id, club.config)
+    sender.start_send(club.db, draft.id, club.config, plan, now=club.now())
+    sender._set_status(club.db, draft.id, "paused", "the server said 421", club.now())
+    return draft.id
+
+
+async def test_opens_on_today_with_every_section(demo_club: ClubContext) -> None:
+    app = make_app(demo_club, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert app.query_one(TabbedContent).active == "today"
+        assert isinstance(app.focused, OptionList)
+        pane = app.query_one(TodayPane)
+        assert pane.drawn >= 1 and pane.items
+        assert "300 members" in str(app.query_one("#today-members", Static).render())
+        assert "Backup: never ran" in str(app.query_one("#today-jobs", Static).render())
+        assert str(app.query_one("#today-lunch", Static).render()).startswith("Marseille")
+
+
+async def test_a_gap_opens_its_shift_in_the_rota(demo_club: ClubContext) -> None:
+    app = make_app(demo_club, poll=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        item = await choose(app, pilot, "volunteer missing")
+        assert item.kind == today.Kind.GAP and item.target is not None
+        assert app.query_one(TabbedContent).active == "rota"
+        rota_pane = app.query_one("#rota-pane")
+        assert rota_pane.event_id == item.target.event_id  # type: ignore[attr-defined]
+        assert row_key(app.query_one("#rota-events", DataTable)) == str(item.target.event_id)
+        shifts = app.query_one("#rota-shifts", DataTable)
+        assert row_key(shifts) == str(item.target.shift_id)
+        assert app.focused is shifts
+
+
+async def test_a_late_drop_shows_its_reason_and_opens_the_shift(demo_club: ClubContext) -> None:
+    app = make_app(demo_club, poll=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert any("My daughter is ill" in line for line in lines(app))
+        item = await choose(app, pilot, "My daughter is ill")
+        assert item.kind == today.Kind.DROP and item.target is not None
+        assert app.query_one(TabbedContent).active == "rota"
+        assert row_key(app.query_one("#rota-shifts", DataTable)) == str(item.target.shift_id)
+
+
+async def test_a_full_event_with_waiting_list_opens_the_event(demo_club: ClubContext) -> None:
+    app = make_app(demo_club, poll=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        item = await choose(app, pilot, "people waiting")
+        assert item.kind == today.Kind.FULL and item.target is not None
+        assert app.query_one(TabbedContent).active == "events"
+        assert row_key(app.query_one("#events-pane #events", DataTable)) == str(
+            item.target.event_id
+        )
+        # back to Today with 0, then a promoted member lands on their registration
+        await pilot.press("0")
+        await settle(app, pilot)
+        item = await choose(app, pilot, "from the waiting list")
+        assert item.target is not None and item.target.member_id
+        assert row_key(app.query_one("#events-pane #events", DataTable)) == str(
+            item.target.event_id
+        )
+        assert row_key(app.query_one("#regs", DataTable)) == str(item.target.member_id)
+
+
+async def test_a_paused_send_opens_the_newsletter(demo_club: ClubContext) -> None:
+    newsletter_id = paused_send(demo_club)
+    app = make_app(demo_club, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert lines(app)[0].startswith("! Newsletter “Les nouvelles de décembre” is paused")
+        item = await choose(app, pilot, "is paused")
+        assert item.kind == today.Kind.SEND
+        assert app.query_one(TabbedContent).active == "newsletter"
+        assert row_key(app.query_one("#nl-table", DataTable)) == str(newsletter_id)
+
+
+async def test_an_unconfirmed_event_is_confirmed_in_one_key(demo_club: ClubContext) -> None:
+    app = make_app(demo_club, poll=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        before = sum("not confirmed" in line for line in lines(app))
+        item = await choose(app, pilot, "not confirmed")
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.click("#yes")
+        await settle(app, pilot)
+        assert item.target is not None
+        assert ev.get_event(demo_club.db, item.target.event_id or 0).status == "confirmed"
+        assert app.query_one(TabbedContent).active == "today"
+        assert sum("not confirmed" in line for line in lines(app)) == before - 1
+        # "no" opens the event instead
+        item = await choose(app, pilot, "not confirmed")
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.query_one(TabbedContent).active == "events"
+        assert item.target is not None
+        assert row_key(app.query_one("#events-pane #events", DataTable)) == str(
+            item.target.event_id
+        )
+
+
+async def test_an_empty_club_gets_a_friendly_line(club: ClubContext) -> None:
+    app = make_app(club, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert not app.query_one("#today-items", OptionList).display
+        empty = app.query_one("#today-empty", Static)
+        assert empty.display and "Nothing needs you today" in str(empty.render())
+
+
+async def test_follows_a_write_by_another_process(demo_club: ClubContext) -> None:
+    """Another process adds a shift nobody holds: its gap line appears within ~2 s, and
+    the line under the cursor stays under the cursor."""
+    event = next(e for e in ev.list_events(demo_club.db, now=DEMO_NOW) if e.kind == "meetup")
+    starts = event.starts_at - timedelta(hours=1)
+    script = (
+        "import sys\n"
+        "from datetime import datetime, timedelta\n"
+        "from omtui.core.db import open_database\n"
+        "from omtui.core import rota\n"
+        "db = open_database(sys.argv[1])\n"
+        "starts = datetime.fromisoformat(sys.argv[3])\n"
+        "rota.create_shift(db, int(sys.argv[2]), role='vestiaire', starts_at=starts,"
+        " ends_at=starts + timedelta(hours=1))\n"
+        "db.close()\n"
+    )
+    app = make_app(demo_club)  # polling on, as the organiser runs it
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        pane = app.query_one(TodayPane)
+        options = app.query_one("#today-items", OptionList)
+        options.highlighted = 1
+        held = pane.items[1]
+        drawn = pane.drawn
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                script,
+                str(demo_club.db_path),
+                str(event.id),
+                starts.isoformat(),
+            ],
+            check=True,
+            timeout=60,
+        )
+        written = time.monotonic()
+        while not any("vestiaire" in line for line in lines(app)):
+            assert time.monotonic() - written < 5, "the new gap never showed"
+            await pilot.pause(0.05)
+        assert time.monotonic() - written < 2.5
+        assert pane.drawn == drawn + 1  # one redraw, not a flicker of several
+        assert pane.items[options.highlighted or 0] == held
+
+
+def _french_snapshot(club: ClubContext, snap_compare, size: tuple[int, int]) -> bool:
+    from omtui import i18n
+
+    i18n.set_language("fr")  # the autouse fixture sets English back for the next test
+
+    async def run_before(pilot: Pilot) -> None:
+        await settle(pilot.app, pilot)  # type: ignore[arg-type]
+
+    return snap_compare(make_app(club, poll=False), terminal_size=size, run_before=run_before)
+
+
+def test_snapshot_today_80x24_in_french(demo_club: ClubContext, snap_compare) -> None:
+    paused_send(demo_club)
+    assert _french_snapshot(demo_club, snap_compare, (80, 24))
+
+
+def test_snapshot_today_120x40_in_french(demo_club: ClubContext, snap_compare) -> None:
+    paused_send(demo_club)
+    assert _french_snapshot(demo_club, snap_compare, (120, 40))
+
+
+async def test_hostile_values_show_as_text(club: ClubContext) -> None:
+    """Titles, names and reasons come from people: markup in them stays literal text."""
+    from omtui.core import members, rota
+
+    now, tz = club.now(), club.tz
+    person = members.add_member(
+        club.db,
+        {"email": "v@example.org", "first_name": "Grégoire [/]", "tags": "volunteer"},
+        now=now,
+    )
+    event = ev.create_event(
+        club.db,
+        {
+            "kind": "meetup",
+            "title": "[@click=app.quit]Afterwork[/]",
+            "starts_at": now + timedelta(days=1),
+            "ends_at": now + timedelta(days=1, hours=2),
+            "city": "Lyon",
+            "host_company": "[red]ACME",
+        },
+        now=now,
+    )
+    shift = rota.create_shift(
+        club.db, event.id, role="[b]accueil", starts_at=event.starts_at, ends_at=event.ends_at
+    )
+    rota.take_shift(club.db, shift.id, person.id, now=now - timedelta(days=3), tz=tz)
+    rota.drop_shift(club.db, shift.id, person.id, now=now, tz=tz, reason="Eve\x1b]2;PWNED\x07 [/]")
+    app = make_app(club, poll=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        text = "\n".join(lines(app))
+        assert "Grégoire [/] dropped [b]accueil at [@click=app.quit]Afterwork[/]" in text
+        assert "PWNED [/]" in text and "\x1b" not in text
+        assert "[@click=app.quit]Afterwork[/]" in str(
+            app.query_one("#today-events", Static).render()
+        )
+        await pilot.pause()
+        assert app.is_running
