@@ -61,6 +61,24 @@ class DatabaseConfig:
 
 
 @dataclass(frozen=True)
+class BackupConfig:
+    dir: str | None = None
+    """Where `omtui backup` writes (default: a "backups" folder beside the database)."""
+    daily: int = 7
+    """How many daily copies to keep (the newest of each of the last N days with one)."""
+    weekly: int = 4
+    monthly: int = 12
+
+
+@dataclass(frozen=True)
+class PrivacyConfig:
+    outbox_days: int = 180
+    """Sent mails older than this lose their recipients' addresses."""
+    archived_days: int = 1095
+    """Members archived longer than this are listed for erasure."""
+
+
+@dataclass(frozen=True)
 class Config:
     club_name: str = "Office Managers Club"
     timezone: str = "Europe/Paris"
@@ -72,6 +90,8 @@ class Config:
     unsubscribe_url: str | None = None
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    backup: BackupConfig = field(default_factory=BackupConfig)
+    privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     path: Path | None = None
 
     @property
@@ -120,6 +140,13 @@ _SMTP_KEYS: dict[str, type | tuple[type, ...]] = {
     "cafile": str,
 }
 _DATABASE_KEYS: dict[str, type | tuple[type, ...]] = {"busy_timeout": (int, float)}
+_BACKUP_KEYS: dict[str, type | tuple[type, ...]] = {
+    "dir": str,
+    "daily": int,
+    "weekly": int,
+    "monthly": int,
+}
+_PRIVACY_KEYS: dict[str, type | tuple[type, ...]] = {"outbox_days": int, "archived_days": int}
 _SMTP_ENV = {
     "OMTUI_SMTP_HOST": ("host", str),
     "OMTUI_SMTP_PORT": ("port", int),
@@ -142,6 +169,13 @@ def _parse_table(section: str, table: dict[str, Any], keys: dict[str, Any]) -> d
     return out
 
 
+def _section(raw: dict[str, Any], name: str) -> dict[str, Any]:
+    table = raw.pop(name, {})
+    if not isinstance(table, dict):
+        raise ConfigError(_("config: [{section}] must be a table").format(section=name))
+    return table
+
+
 def load_config(path: Path | None) -> Config:
     """Read the config at `path` (a missing file means defaults), then apply env overrides."""
     raw: dict[str, Any] = {}
@@ -159,6 +193,16 @@ def load_config(path: Path | None) -> Config:
     if not isinstance(database_raw, dict):
         raise ConfigError(_("config: [database] must be a table"))
     database = _parse_table("database", database_raw, _DATABASE_KEYS)
+    backup = _parse_table("backup", _section(raw, "backup"), _BACKUP_KEYS)
+    privacy = _parse_table("privacy", _section(raw, "privacy"), _PRIVACY_KEYS)
+    for section, values in (("backup", backup), ("privacy", privacy)):
+        for key, value in values.items():
+            if isinstance(value, int) and value < 0:
+                raise ConfigError(
+                    _("config: [{section}] {key} must be 0 or more").format(
+                        section=section, key=key
+                    )
+                )
     if "OMTUI_BUSY_TIMEOUT" in os.environ:
         try:
             database["busy_timeout"] = float(os.environ["OMTUI_BUSY_TIMEOUT"])
@@ -200,6 +244,8 @@ def load_config(path: Path | None) -> Config:
         **club,
         smtp=SmtpConfig(**smtp),
         database=DatabaseConfig(busy_timeout=float(database.get("busy_timeout", 60.0))),
+        backup=BackupConfig(**backup),
+        privacy=PrivacyConfig(**privacy),
         path=path,
     )
     try:
