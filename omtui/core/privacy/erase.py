@@ -87,6 +87,19 @@ def erased_checker(db: Database) -> Callable[[str], bool]:
     return is_erased
 
 
+def forget(db: Database, addresses: list[str]) -> None:
+    """Take addresses out of the erasure log: these people came back (an import the
+    organiser allowed with --allow-erased)."""
+    if not addresses:
+        return
+    with db.transaction():
+        for key_id, key in keys(db):
+            db.conn.executemany(
+                "DELETE FROM erasures WHERE key_id = ? AND digest = ?",
+                [(key_id, _digest(key, a)) for a in addresses],
+            )
+
+
 def is_erased(db: Database, address: str) -> bool:
     return erased_checker(db)(address)
 

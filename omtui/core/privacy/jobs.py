@@ -57,6 +57,8 @@ def run_backup(
 def backup_before(db: Database, config: BackupConfig, what: str, *, now: datetime) -> Path | None:
     """The copy taken before an import, an erasure or a restore (`what` names it in the
     file: "import", "erase", "restore"); None when the last copy already holds this data."""
+    if db.scalar("SELECT 1 FROM members LIMIT 1") is None:
+        return None  # an empty club: nothing to lose
     result = bk.take_backup(db, folder_for(db, config), now=now, label=f"before-{what}")
     return result.path
 
