@@ -18,6 +18,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+from omtui.core import audit
 from omtui.core.dates import from_iso, to_iso
 from omtui.core.db import Database
 from omtui.core.text import clean_text, fold, sort_key, sort_key_parts
@@ -665,6 +666,7 @@ def add_member(
         assert member_id is not None  # set by every INSERT
         index_new_members(db, member_id)
         append_consent(db, member_id, subscribed, now=now, source=source)
+        audit.record(db, "member.add", "member", member_id, now=now)
     return get_member(db, member_id)
 
 
@@ -689,6 +691,9 @@ def update_member(
         clean["updated_at"] = to_iso(now)
         sets = ", ".join(f"{k} = ?" for k in clean)
         db.execute(f"UPDATE members SET {sets} WHERE id = ?", (*clean.values(), member_id))
+        audit.record(
+            db, "member.edit", "member", member_id, detail=",".join(sorted(fields)), now=now
+        )
     return get_member(db, member_id)
 
 
@@ -722,6 +727,8 @@ def set_subscription(
         if current.subscribed == subscribed:
             return False
         append_consent(db, member_id, subscribed, now=now, source=source, detail=detail)
+        state = "subscribed" if subscribed else "unsubscribed"
+        audit.record(db, "member.consent", "member", member_id, detail=f"{state} {source}", now=now)
     return True
 
 
@@ -753,6 +760,7 @@ def archive_member(db: Database, member_id: int, *, now: datetime) -> Member:
             "UPDATE members SET archived_at = ?, updated_at = ? WHERE id = ?",
             (to_iso(now), to_iso(now), member_id),
         )
+        audit.record(db, "member.archive", "member", member_id, now=now)
     return get_member(db, member_id)
 
 
@@ -778,6 +786,7 @@ def restore_member(db: Database, member_id: int, *, now: datetime) -> Member:
             "UPDATE members SET archived_at = NULL, updated_at = ? WHERE id = ?",
             (to_iso(now), member_id),
         )
+        audit.record(db, "member.restore", "member", member_id, now=now)
     return get_member(db, member_id)
 
 
