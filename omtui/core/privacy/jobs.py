@@ -4,7 +4,7 @@ a backup before risky changes, and a restore that re-applies later erasures."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from omtui.config import BackupConfig
@@ -52,6 +52,14 @@ def run_backup(
         audit.record(db, "backup", "file", detail=result.path.name, now=now)
     runs.record_run(db, "backup", ok=True, detail=detail, started_at=started, finished_at=utcnow())
     return result
+
+
+def daily_backup(db: Database, config: BackupConfig, *, now: datetime) -> bk.BackupResult | None:
+    """The app's automatic backup: None when one already ran in the last 24 hours."""
+    last = runs.last_success(db, "backup")
+    if last is not None and utcnow() - last.finished_at < timedelta(hours=24):  # runs use real time
+        return None
+    return run_backup(db, config, now=now)
 
 
 def backup_before(db: Database, config: BackupConfig, what: str, *, now: datetime) -> Path | None:
