@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -15,7 +14,6 @@ from omtui.core.dates import format_local, parse_local
 from omtui.core.privacy import erase, export, jobs
 from omtui.errors import NotFound, OmtuiError, UnusableInput
 from omtui.i18n import _, ngettext
-from omtui.paths import open_private
 
 
 def _member_by_email(club: ClubContext, email: str) -> members.Member:
@@ -123,14 +121,13 @@ def erase_cmd(club: ClubContext, email: str, yes: bool) -> None:
 def export_data_cmd(club: ClubContext, email: str, output: Path | None) -> None:
     """Everything the club holds on EMAIL, as JSON (RGPD right of access)."""
     member = _member_by_email(club, email)
-    data = export.export_member(club.db, member.id)
-    audit.record(club.db, "member.export-data", "member", member.id, now=club.now())
-    if output is None:
+    if output is not None:
+        export.write_export(club.db, member.id, output, now=club.now())
+    else:
+        data = export.export_member(club.db, member.id)
+        audit.record(club.db, "member.export-data", "member", member.id, now=club.now())
         echo_json(data, indent=1)
         return
-    with open_private(output, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, ensure_ascii=False, indent=1)
-        fh.write("\n")
     echo(_("Data of member #{id} written to {path}").format(id=member.id, path=output))
 
 

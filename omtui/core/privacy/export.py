@@ -7,11 +7,15 @@ added later is exported without a change here.
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from omtui.core import audit
 from omtui.core.db import Database
 from omtui.core.members import email_key
+from omtui.paths import open_private
 
 _INTERNAL = frozenset({"search", "name_key", "company_key", "city_key", "email_key", "email_twin"})
 _SKIP_TABLES = frozenset({"erasures", "privacy_keys", "audit_log", "automation_runs"})
@@ -97,3 +101,12 @@ def export_member(db: Database, member_id: int) -> dict[str, Any]:
         "audit": [e.as_dict() for e in audit.entries(db, target="member", target_id=member_id)],
         "tables": referring_rows(db, member_id, profile["email"]),
     }
+
+
+def write_export(db: Database, member_id: int, path: Path, *, now: datetime) -> None:
+    """Write `export_member` as JSON to an owner-only file, and record it in the audit log."""
+    data = export_member(db, member_id)
+    with open_private(path, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, ensure_ascii=False, indent=1)
+        fh.write("\n")
+    audit.record(db, "member.export-data", "member", member_id, now=now)
