@@ -122,6 +122,11 @@ class OmtuiApp(PlainTextApp, TranslatedApp):
 
         self.push_screen(HelpScreen())
 
+    def action_audit_log(self) -> None:
+        from omtui.tui.screens.audit_log import AuditLogScreen
+
+        self.push_screen(AuditLogScreen(self.club))
+
     @property
     def panes(self) -> list[ClubPane]:
         return list(self.query(ClubPane))
@@ -173,6 +178,7 @@ class OmtuiApp(PlainTextApp, TranslatedApp):
                 lambda tab_id=tab_id: self.action_show_tab(tab_id),
             )
         yield SystemCommand(_("Help"), _("Show every key"), self.action_help)
+        yield SystemCommand(_("Audit log"), _("Who changed what, and when"), self.action_audit_log)
         pane = self.active_pane()
         if pane is not None:
             yield from pane.palette_commands()

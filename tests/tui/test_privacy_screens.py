@@ -62,3 +62,27 @@ async def test_export_from_the_detail_screen(demo_club: ClubContext, tmp_path) -
         await until(pilot, lambda: demo_club.db.scalar(sql) == 1)  # written, then recorded
     assert json.loads(target.read_text())["member"]["id"] == member_id
     assert target.stat().st_mode & 0o077 == 0
+
+
+async def test_the_audit_log_screen_filters_by_action(demo_club: ClubContext) -> None:
+    from omtui.core import audit
+    from omtui.tui.screens.audit_log import AuditLogScreen
+
+    audit.record(demo_club.db, "backup", "file", detail="[b]x.db")
+    audit.record(demo_club.db, "member.erase", "member", 7)
+    app = make_app(demo_club, poll=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        app.action_audit_log()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, AuditLogScreen)
+        table = screen.query_one("DataTable")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        total = table.row_count  # type: ignore[attr-defined]
+        assert total >= 2
+        await pilot.press(*"backup")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert table.row_count == 1  # type: ignore[attr-defined]
+        assert "[b]x.db" in str(table.get_row_at(0)[4])  # type: ignore[attr-defined]
