@@ -97,9 +97,11 @@ def erase_cmd(club: ClubContext, email: str, yes: bool) -> None:
         if members.email_key(typed.strip()) != members.email_key(member.email):
             raise OmtuiError(_("not confirmed; nothing was erased"))
     jobs.backup_before(club.db, club.config.backup, "erase", now=club.now())
-    result = erase.erase_member(club.db, member.id, now=club.now())
-    echo(_("Member #{id} is erased.").format(id=member.id))
-    if result.checkpoint_pending:
+    pending = False
+    for same in members.find_all_by_email(club.db, email):  # twins awaiting a merge too
+        pending |= erase.erase_member(club.db, same.id, now=club.now()).checkpoint_pending
+        echo(_("Member #{id} is erased.").format(id=same.id))
+    if pending:
         echo(
             _(
                 "Another omtui process is still reading the database: the erased data leaves "

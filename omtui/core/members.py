@@ -782,6 +782,10 @@ def restore_member(db: Database, member_id: int, *, now: datetime) -> Member:
     only the member can consent again."""
     with db.transaction():
         get_member(db, member_id)
+        if db.scalar("SELECT erased_at FROM members WHERE id = ?", (member_id,)):
+            raise ValidationError(
+                _("member #{id} was erased: there is nothing to restore").format(id=member_id)
+            )
         db.execute(
             "UPDATE members SET archived_at = NULL, updated_at = ? WHERE id = ?",
             (to_iso(now), member_id),

@@ -153,3 +153,43 @@ def test_restore_erases_again_who_was_erased_after_the_backup(db: Database, tmp_
     for name in (db.path, Path(f"{db.path}-wal")):
         if name.exists():
             assert b"m1@example.org" not in name.read_bytes()
+
+
+def test_restore_of_a_backup_from_before_the_privacy_schema(db: Database, tmp_path) -> None:
+    """An older backup is migrated after the copy, gets its own erasure key, and the
+    live erasure log (another key) still erases who was erased since."""
+    from omtui.core import migrations
+
+    _add(db, 2)
+    gone = members.find_by_email(db, "m0@example.org")
+    assert gone is not None
+    # the old backup holds m0 and m1, as an omtui database of an older schema
+    src = open_database(tmp_path / "src.db")
+    _add(src, 2)
+    src.close()
+    copy = tmp_path / "old-backup.db"
+    raw = sqlite3.connect(tmp_path / "src.db")
+    raw.execute("VACUUM INTO ?", (str(copy),))
+    raw.close()
+    raw = sqlite3.connect(copy, isolation_level=None)
+    for sql in (
+        "DROP TABLE erasures",
+        "DROP TABLE privacy_keys",
+        "DROP TRIGGER audit_log_no_update",
+        "DROP TRIGGER audit_log_no_delete",
+        "DROP TABLE audit_log",
+        "ALTER TABLE members DROP COLUMN erased_at",
+    ):
+        raw.execute(sql)
+    version = migrations.STEPS.index(migrations._013_privacy)  # the schema just before it
+    raw.execute(f"PRAGMA user_version = {version}")
+    raw.close()
+    assert version < migrations.LATEST
+    erase.erase_member(db, gone.id, now=NOW)
+    result = jobs.restore(db, BackupConfig(dir=str(tmp_path / "bk")), copy, now=NOW)
+    assert result.version == version
+    assert db.scalar("PRAGMA user_version") == migrations.LATEST
+    assert members.find_by_email(db, "m0@example.org") is None  # erased again
+    assert members.find_by_email(db, "m1@example.org") is not None
+    assert db.scalar("SELECT count(*) FROM privacy_keys") == 2  # its own and the live one
+    assert erase.is_erased(db, "m0@example.org")
