@@ -193,3 +193,10 @@ def test_restore_of_a_backup_from_before_the_privacy_schema(db: Database, tmp_pa
     assert members.find_by_email(db, "m1@example.org") is not None
     assert db.scalar("SELECT count(*) FROM privacy_keys") == 2  # its own and the live one
     assert erase.is_erased(db, "m0@example.org")
+
+
+def test_the_live_database_is_not_a_backup(db: Database, tmp_path) -> None:
+    from omtui.errors import UnusableInput
+
+    with pytest.raises(UnusableInput, match="live database"):
+        jobs.restore(db, BackupConfig(dir=str(tmp_path / "bk")), db.path, now=NOW)

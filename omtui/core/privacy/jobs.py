@@ -13,6 +13,7 @@ from omtui.core.dates import utcnow
 from omtui.core.db import Database
 from omtui.core.privacy import backup as bk
 from omtui.core.privacy import erase
+from omtui.errors import UnusableInput
 from omtui.i18n import _, ngettext
 
 
@@ -83,6 +84,10 @@ class Restored:
 def restore(db: Database, config: BackupConfig, file: Path, *, now: datetime) -> Restored:
     """Check `file`, keep a copy of the current data, copy the backup in, then erase again
     every member erased since (the erasure log is carried across)."""
+    if file.exists() and file.resolve() == db.path.resolve():
+        raise UnusableInput(
+            _("{path} is the live database itself; give a backup copy").format(path=file)
+        )
     bk.check_backup(file)  # raises with one line; nothing changed yet
     previous = bk.take_backup(
         db, folder_for(db, config), now=now, label="before-restore", force=True
