@@ -200,3 +200,15 @@ def test_the_live_database_is_not_a_backup(db: Database, tmp_path) -> None:
 
     with pytest.raises(UnusableInput, match="live database"):
         jobs.restore(db, BackupConfig(dir=str(tmp_path / "bk")), db.path, now=NOW)
+
+
+def test_a_backup_from_a_newer_omtui_is_refused(db: Database, tmp_path) -> None:
+    from omtui.core import migrations
+
+    copy = bk.take_backup(db, tmp_path / "bk", now=NOW, force=True).path
+    assert copy is not None
+    raw = sqlite3.connect(copy, isolation_level=None)
+    raw.execute(f"PRAGMA user_version = {migrations.LATEST + 1}")
+    raw.close()
+    with pytest.raises(DatabaseError, match="newer than this omtui"):
+        jobs.restore(db, BackupConfig(dir=str(tmp_path / "bk")), copy, now=NOW)
