@@ -104,13 +104,15 @@ def _register_commands() -> None:
         events,
         members,
         newsletter,
+        privacy,
         remind,
         rota,
         today,
         volunteer,
     )
 
-    for module in (today, members, events, rota, newsletter, remind, volunteer, access, club, demo):
+    modules = (today, members, events, rota, newsletter, remind, volunteer, access, club, demo)
+    for module in (*modules, privacy):
         for command in module.COMMANDS:
             cli.add_command(command)
             _translate_docstrings(command)

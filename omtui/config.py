@@ -77,6 +77,24 @@ class RemindersConfig:
 
 
 @dataclass(frozen=True)
+class BackupConfig:
+    dir: str | None = None
+    """Where `omtui backup` writes (default: a "backups" folder beside the database)."""
+    daily: int = 7
+    """How many daily copies to keep (the newest of each of the last N days with one)."""
+    weekly: int = 4
+    monthly: int = 12
+
+
+@dataclass(frozen=True)
+class PrivacyConfig:
+    outbox_days: int = 180
+    """Sent mails older than this lose their recipients' addresses."""
+    archived_days: int = 1095
+    """Members archived longer than this are listed for erasure."""
+
+
+@dataclass(frozen=True)
 class NewsletterConfig:
     """`[newsletter]`: what members receive."""
 
@@ -103,6 +121,8 @@ class Config:
     reminders: RemindersConfig = field(default_factory=RemindersConfig)
     organiser_email: str = ""
     """Where notices for the organiser go (a volunteer dropping a shift at short notice)."""
+    backup: BackupConfig = field(default_factory=BackupConfig)
+    privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     newsletter: NewsletterConfig = field(default_factory=NewsletterConfig)
     path: Path | None = None
 
@@ -157,6 +177,13 @@ _SMTP_KEYS: dict[str, type | tuple[type, ...]] = {
     "cafile": str,
 }
 _DATABASE_KEYS: dict[str, type | tuple[type, ...]] = {"busy_timeout": (int, float)}
+_BACKUP_KEYS: dict[str, type | tuple[type, ...]] = {
+    "dir": str,
+    "daily": int,
+    "weekly": int,
+    "monthly": int,
+}
+_PRIVACY_KEYS: dict[str, type | tuple[type, ...]] = {"outbox_days": int, "archived_days": int}
 _NEWSLETTER_KEYS: dict[str, type | tuple[type, ...]] = {"language": str, "footer": str}
 NEWSLETTER_LANGUAGES = ("fr", "en")
 _SMTP_ENV = {
@@ -181,6 +208,13 @@ def _parse_table(section: str, table: dict[str, Any], keys: dict[str, Any]) -> d
     return out
 
 
+def _section(raw: dict[str, Any], name: str) -> dict[str, Any]:
+    table = raw.pop(name, {})
+    if not isinstance(table, dict):
+        raise ConfigError(_("config: [{section}] must be a table").format(section=name))
+    return table
+
+
 def load_config(path: Path | None) -> Config:
     """Read the config at `path` (a missing file means defaults), then apply env overrides."""
     raw: dict[str, Any] = {}
@@ -198,6 +232,16 @@ def load_config(path: Path | None) -> Config:
     if not isinstance(database_raw, dict):
         raise ConfigError(_("config: [database] must be a table"))
     database = _parse_table("database", database_raw, _DATABASE_KEYS)
+    backup = _parse_table("backup", _section(raw, "backup"), _BACKUP_KEYS)
+    privacy = _parse_table("privacy", _section(raw, "privacy"), _PRIVACY_KEYS)
+    for section, values in (("backup", backup), ("privacy", privacy)):
+        for key, value in values.items():
+            if isinstance(value, int) and value < 0:
+                raise ConfigError(
+                    _("config: [{section}] {key} must be 0 or more").format(
+                        section=section, key=key
+                    )
+                )
     if "OMTUI_BUSY_TIMEOUT" in os.environ:
         try:
             database["busy_timeout"] = float(os.environ["OMTUI_BUSY_TIMEOUT"])
@@ -260,6 +304,8 @@ def load_config(path: Path | None) -> Config:
         newsletter=NewsletterConfig(**newsletter),
         database=DatabaseConfig(busy_timeout=float(database.get("busy_timeout", 60.0))),
         reminders=RemindersConfig(**reminders),
+        backup=BackupConfig(**backup),
+        privacy=PrivacyConfig(**privacy),
         path=path,
     )
     try:

@@ -52,8 +52,15 @@ def _delimiter_name(delimiter: str) -> str:
     type=click.Path(dir_okay=False, path_type=Path),
     help=_("Write the rejected rows, with a reason column, to this CSV file."),
 )
+@click.option(
+    "--allow-erased",
+    is_flag=True,
+    help=_("Import addresses erased at the person's request (they asked to come back)."),
+)
 @pass_club
-def import_cmd(club: ClubContext, file: Path, dry_run: bool, rejects_path: Path | None) -> None:
+def import_cmd(
+    club: ClubContext, file: Path, dry_run: bool, rejects_path: Path | None, allow_erased: bool
+) -> None:
     """Import members from a CSV FILE (upsert by email).
 
     Exit 0 when every row was accepted, 1 when some rows were rejected (the first ones
@@ -61,7 +68,7 @@ def import_cmd(club: ClubContext, file: Path, dry_run: bool, rejects_path: Path 
     the file is unusable (nothing written).
     """
     _notice_duplicates(club)
-    preview = importer.preview_import(club.db, file, now=club.now())
+    preview = importer.preview_import(club.db, file, now=club.now(), allow_erased=allow_erased)
     delimiter = _delimiter_name(preview.delimiter)
     echo(
         _("{path}: {encoding}, {delimiter}-separated").format(
@@ -83,6 +90,9 @@ def import_cmd(club: ClubContext, file: Path, dry_run: bool, rejects_path: Path 
         echo(_("Dry run, nothing written: {summary}").format(summary=summary))
         outcome = preview
     else:
+        from omtui.core.privacy.jobs import backup_before
+
+        backup_before(club.db, club.config.backup, "import", now=club.now())
         outcome = importer.apply_import(club.db, preview, now=club.now())
         echo(_("Imported: {summary}").format(summary=_summary(outcome.counts)))
     rejected = outcome.counts["rejected"]

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from omtui.core import dateparse, members
+from omtui.core import audit, dateparse, members
 from omtui.core.dates import from_iso, to_iso
 from omtui.core.db import Database
 from omtui.core.text import clean_text, fold
@@ -346,6 +346,7 @@ def create_event(
         cursor = conn.execute(f"INSERT INTO events ({names}) VALUES ({marks})", values)
         event_id = cursor.lastrowid
         assert event_id is not None  # set by every INSERT
+        audit.record(db, "event.add", "event", event_id, now=now)
     return get_event(db, event_id)
 
 
@@ -373,6 +374,7 @@ def update_event(db: Database, event_id: int, fields: Mapping[str, Any], *, now:
         sets = ", ".join(f"{k} = :{k}" for k in values)
         values.update(id=event_id, updated_at=to_iso(now))
         db.execute(f"UPDATE events SET {sets}, updated_at = :updated_at WHERE id = :id", values)
+        audit.record(db, "event.edit", "event", event_id, detail=",".join(sorted(fields)), now=now)
         promote_waiting(db, event_id, now=now)
     return get_event(db, event_id)
 
@@ -387,6 +389,7 @@ def delete_event(db: Database, event_id: int) -> None:
     with db.transaction():
         get_event(db, event_id)
         db.execute("DELETE FROM events WHERE id = ?", (event_id,))
+        audit.record(db, "event.delete", "event", event_id)
 
 
 # -- registrations -------------------------------------------------------------------------
@@ -465,6 +468,14 @@ def register(
             "VALUES (?, ?, ?, ?, ?)",
             (event_id, member_id, status, to_iso(now), source),
         )
+        audit.record(
+            db,
+            "registration.add",
+            "member",
+            member_id,
+            detail=f"event #{event_id} {status}",
+            now=now,
+        )
         if status == "waiting":
             promote_waiting(db, event_id, now=now)
         registration = get_registration(db, event_id, member_id)
@@ -496,6 +507,10 @@ def promote_waiting(db: Database, event_id: int, *, now: datetime) -> list[Regis
                 "UPDATE registrations SET status = 'registered', promoted_at = ? WHERE id = ?",
                 (to_iso(now), first["id"]),
             )
+            detail = f"event #{event_id}"
+            audit.record(
+                db, "registration.promote", "member", first["member_id"], detail=detail, now=now
+            )
             reg = get_registration(db, event_id, first["member_id"])
             assert reg is not None
             promoted.append(reg)
@@ -519,6 +534,9 @@ def cancel_registration(
         db.execute(
             "UPDATE registrations SET status = 'cancelled', cancelled_at = ? WHERE id = ?",
             (to_iso(now), reg.id),
+        )
+        audit.record(
+            db, "registration.cancel", "member", member_id, detail=f"event #{event_id}", now=now
         )
         promoted = promote_waiting(db, event_id, now=now) if reg.status == "registered" else []
     return promoted[0] if promoted else None
@@ -547,6 +565,14 @@ def check_in(db: Database, event_id: int, member_id: int, *, now: datetime) -> R
             db.execute(
                 "UPDATE registrations SET attended_at = ? WHERE id = ?", (to_iso(now), reg.id)
             )
+            audit.record(
+                db,
+                "registration.check-in",
+                "member",
+                member_id,
+                detail=f"event #{event_id}",
+                now=now,
+            )
         reg = get_registration(db, event_id, member_id)
     assert reg is not None
     return reg
@@ -558,6 +584,9 @@ def undo_check_in(db: Database, event_id: int, member_id: int) -> None:
         db.execute(
             "UPDATE registrations SET attended_at = NULL WHERE event_id = ? AND member_id = ?",
             (event_id, member_id),
+        )
+        audit.record(
+            db, "registration.undo-check-in", "member", member_id, detail=f"event #{event_id}"
         )
 
 

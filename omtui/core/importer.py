@@ -42,18 +42,19 @@ import os
 import pickle
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
-from omtui.core import members
+from omtui.core import audit, members
 from omtui.core.csvfile import CsvReader, CsvRow, neutralise, open_csv, restore
 from omtui.core.dates import from_iso, to_iso
 from omtui.core.db import Database
 from omtui.core.members import MemberFilter
+from omtui.core.privacy import erase
 from omtui.core.text import clean_cells, fold
 from omtui.errors import UnusableInput, ValidationError
 from omtui.i18n import _
@@ -235,6 +236,8 @@ class ImportPreview:
     row_warning_count: int = 0
     rejects: Rejections | None = field(default=None, repr=False)
     accepted: IO[bytes] | None = field(default=None, repr=False)  # pickled ImportRow chunks
+    erased: list[str] = field(default_factory=list)
+    """Addresses erased at the person's request and brought back by allow_erased."""
 
     @property
     def source(self) -> str:
@@ -494,13 +497,21 @@ def _parse_row(
     return accepted, None, warning
 
 
-def _chunks(reader: CsvReader, preview: ImportPreview) -> Iterator[list[ImportRow]]:
+def _chunks(
+    reader: CsvReader, preview: ImportPreview, is_erased: Callable[[str], bool], allow: bool
+) -> Iterator[list[ImportRow]]:
     """The accepted rows in chunks of CHUNK_ROWS; rejections and warnings go to `preview`."""
     assert preview.rejects is not None
     seen: dict[str, int] = {}
     chunk: list[ImportRow] = []
     for row in reader:
         accepted, rejected, warning = _parse_row(row, seen)
+        if accepted is not None and is_erased(accepted.email):  # see core/privacy/erase.py
+            if allow:
+                preview.erased.append(accepted.email)
+            else:
+                reason = _("erased at the person's request; not imported (--allow-erased)")
+                rejected = RejectedRow(row.line, reason, accepted.email)
         if rejected is not None:
             preview.rejects.parsed.add(rejected, row.cells)
             continue
@@ -517,7 +528,9 @@ def _chunks(reader: CsvReader, preview: ImportPreview) -> Iterator[list[ImportRo
         yield chunk
 
 
-def preview_import(db: Database, path: Path | str, *, now: datetime) -> ImportPreview:
+def preview_import(
+    db: Database, path: Path | str, *, now: datetime, allow_erased: bool = False
+) -> ImportPreview:
     """Read and validate `path` against the database, as a stream; write nothing.
 
     Raises UnusableInput when the file is not a CSV, is empty, or has no email column.
@@ -546,7 +559,7 @@ def preview_import(db: Database, path: Path | str, *, now: datetime) -> ImportPr
         )
         assert preview.rejects is not None and preview.accepted is not None
         counts = preview.counts
-        for chunk in _chunks(reader, preview):
+        for chunk in _chunks(reader, preview, erase.erased_checker(db), allow_erased):
             new, updated, unchanged, rejected = _classify(chunk, _lookup(db, _keys(chunk)))
             counts["new"] += len(new)
             counts["updated"] += len(updated)
@@ -660,6 +673,10 @@ def apply_import(db: Database, preview: ImportPreview, *, now: datetime) -> Impo
                 "SELECT id, subscribed, ?, ?, '' FROM members WHERE id >= ? ORDER BY id",
                 (stamp, source, inserter.first),
             )
+        erase.forget(db, preview.erased)  # they asked to come back
+        audit.record(
+            db, "member.import", detail=f"new={result.new} updated={result.updated}", now=now
+        )
     result.rejects = rejects
     result.rejected = rejects.kept
     result.rejected_count = rejects.count

@@ -18,6 +18,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+from omtui.core import audit
 from omtui.core.dates import from_iso, to_iso
 from omtui.core.db import Database
 from omtui.core.text import clean_text, fold, sort_key, sort_key_parts
@@ -700,6 +701,7 @@ def add_member(
         assert member_id is not None  # set by every INSERT
         index_new_members(db, member_id)
         append_consent(db, member_id, subscribed, now=now, source=source)
+        audit.record(db, "member.add", "member", member_id, now=now)
     return get_member(db, member_id)
 
 
@@ -724,6 +726,9 @@ def update_member(
         clean["updated_at"] = to_iso(now)
         sets = ", ".join(f"{k} = ?" for k in clean)
         db.execute(f"UPDATE members SET {sets} WHERE id = ?", (*clean.values(), member_id))
+        audit.record(
+            db, "member.edit", "member", member_id, detail=",".join(sorted(fields)), now=now
+        )
     return get_member(db, member_id)
 
 
@@ -757,6 +762,8 @@ def set_subscription(
         if current.subscribed == subscribed:
             return False
         append_consent(db, member_id, subscribed, now=now, source=source, detail=detail)
+        state = "subscribed" if subscribed else "unsubscribed"
+        audit.record(db, "member.consent", "member", member_id, detail=f"{state} {source}", now=now)
     return True
 
 
@@ -788,6 +795,7 @@ def archive_member(db: Database, member_id: int, *, now: datetime) -> Member:
             "UPDATE members SET archived_at = ?, updated_at = ? WHERE id = ?",
             (to_iso(now), to_iso(now), member_id),
         )
+        audit.record(db, "member.archive", "member", member_id, now=now)
     return get_member(db, member_id)
 
 
@@ -809,10 +817,15 @@ def restore_member(db: Database, member_id: int, *, now: datetime) -> Member:
     only the member can consent again."""
     with db.transaction():
         get_member(db, member_id)
+        if db.scalar("SELECT erased_at FROM members WHERE id = ?", (member_id,)):
+            raise ValidationError(
+                _("member #{id} was erased: there is nothing to restore").format(id=member_id)
+            )
         db.execute(
             "UPDATE members SET archived_at = NULL, updated_at = ? WHERE id = ?",
             (to_iso(now), member_id),
         )
+        audit.record(db, "member.restore", "member", member_id, now=now)
     return get_member(db, member_id)
 
 

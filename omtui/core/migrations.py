@@ -477,6 +477,62 @@ def _014_today_indexes(conn: sqlite3.Connection) -> None:
     )
 
 
+# ---------------------------------------------------------------------------------------
+# Step 13: members' privacy (owned by core/privacy/ and core/audit.py)
+# ---------------------------------------------------------------------------------------
+@step
+def _013_privacy(conn: sqlite3.Connection) -> None:
+    """The erasure log (keyed hashes only), its keys, the append-only audit log, and
+    members.erased_at."""
+    import secrets
+
+    run_script(
+        conn,
+        """
+        ALTER TABLE members ADD COLUMN erased_at TEXT;
+        -- Random keys of the erasure log's HMACs: a restored backup may bring an older
+        -- key, so erasures keep the id of the key they were hashed with.
+        CREATE TABLE privacy_keys (
+            id INTEGER PRIMARY KEY,
+            key BLOB NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        -- One row per erased address: HMAC-SHA256(key, email key), never the address.
+        CREATE TABLE erasures (
+            id INTEGER PRIMARY KEY,
+            key_id INTEGER NOT NULL REFERENCES privacy_keys(id),
+            digest TEXT NOT NULL,
+            member_id INTEGER,
+            erased_at TEXT NOT NULL,
+            UNIQUE (key_id, digest)
+        );
+        -- Who did what, when; targets by id, never a body, a password or erased data.
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target TEXT NOT NULL DEFAULT '',
+            target_id INTEGER,
+            detail TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX audit_log_at ON audit_log(at);
+        CREATE INDEX audit_log_target ON audit_log(target, target_id);
+        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN
+            SELECT RAISE(ABORT, 'the audit log is append-only');
+        END;
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN
+            SELECT RAISE(ABORT, 'the audit log is append-only');
+        END;
+        """,
+    )
+    conn.execute(
+        "INSERT INTO privacy_keys (key, created_at) "
+        "VALUES (?, strftime('%Y-%m-%dT%H:%M:%S+00:00'))",
+        (secrets.token_bytes(32),),
+    )
+
+
 LATEST = len(STEPS)
 
 

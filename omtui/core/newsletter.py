@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 from email_validator import EmailNotValidError, validate_email
 
 from omtui.config import Config
-from omtui.core import labels
+from omtui.core import audit, labels
 from omtui.core.club import display_name, get_settings
 from omtui.core.dates import format_long, from_iso, to_iso
 from omtui.core.db import Database
@@ -234,6 +234,7 @@ def create_draft(
                 stamp,
             ),
         )
+        audit.record(db, "newsletter.add", "newsletter", cursor.lastrowid, now=now)
     assert cursor.lastrowid is not None  # set by every INSERT
     return get_newsletter(db, cursor.lastrowid)
 
@@ -276,6 +277,7 @@ def update_draft(
             db.execute(
                 f"UPDATE newsletters SET {sets} WHERE id = ?", (*changes.values(), newsletter_id)
             )
+            audit.record(db, "newsletter.edit", "newsletter", newsletter_id, now=now)
     return get_newsletter(db, newsletter_id)
 
 
@@ -325,6 +327,7 @@ def delete_draft(db: Database, newsletter_id: int) -> None:
         if get_newsletter(db, newsletter_id).read_only:
             raise ValidationError(_("only drafts can be deleted"))
         db.execute("DELETE FROM newsletters WHERE id = ?", (newsletter_id,))
+        audit.record(db, "newsletter.delete", "newsletter", newsletter_id)
 
 
 # -- audience ------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from omtui.core import audit
 from omtui.core.dates import format_span, from_iso, to_iso
 from omtui.core.db import Database
 from omtui.core.members import email_key
@@ -375,6 +376,7 @@ def create_shift(
             " VALUES (?, ?, ?, ?, ?, ?)",
             (event_id, *values),
         )
+        audit.record(db, "shift.add", "shift", cursor.lastrowid, detail=f"event #{event_id}")
     assert cursor.lastrowid is not None  # set by every INSERT
     return get_shift(db, cursor.lastrowid)
 
@@ -407,6 +409,7 @@ def update_shift(
             " WHERE id = ?",
             (*values, shift_id),
         )
+        audit.record(db, "shift.edit", "shift", shift_id)
     return get_shift(db, shift_id)
 
 
@@ -415,6 +418,7 @@ def delete_shift(db: Database, shift_id: int) -> Shift:
     with db.transaction() as conn:
         shift = get_shift(db, shift_id)
         conn.execute("DELETE FROM shifts WHERE id = ?", (shift_id,))
+        audit.record(db, "shift.delete", "shift", shift_id)
     return shift
 
 
@@ -493,6 +497,9 @@ def take_shift(
             " VALUES (?, ?, ?, ?)",
             (shift_id, member_id, to_iso(now), by),
         )
+        audit.record(
+            db, "shift.take", "member", member_id, detail=f"shift #{shift_id} {by}", now=now
+        )
         shift = get_shift(db, shift_id)
         return result(Take.TAKEN, _("taken: {shift}").format(shift=shift.label(tz)))
 
@@ -546,6 +553,7 @@ def drop_shift(
             "UPDATE shift_assignments SET dropped_at = ?, drop_reason = ? WHERE id = ?",
             (to_iso(now), reason, row["id"]),
         )
+        audit.record(db, "shift.drop", "member", member_id, detail=f"shift #{shift_id}", now=now)
         shift = get_shift(db, shift_id)
         return DropResult(Drop.DROPPED, _("dropped: {shift}").format(shift=shift.label(tz)), shift)
 
@@ -561,4 +569,5 @@ def unassign(db: Database, shift_id: int, member_id: int) -> Shift:
         )
         if cursor.rowcount == 0:
             raise NotFound(_("that volunteer is not on shift {id}").format(id=shift_id))
+        audit.record(db, "shift.unassign", "member", member_id, detail=f"shift #{shift_id}")
     return get_shift(db, shift_id)

@@ -33,7 +33,7 @@ from datetime import datetime
 from pathlib import Path
 
 from omtui.config import Config
-from omtui.core import labels, outbox, send_lease
+from omtui.core import audit, labels, outbox, send_lease
 from omtui.core.dates import to_iso, utcnow
 from omtui.core.db import Database
 from omtui.core.mailer import Delivery, Mailer, RetryPolicy, ServerDown, send_one
@@ -226,6 +226,8 @@ def start_send(
             " events_block = ?, language = ?, pause_reason = '' WHERE id = ?",
             (to_iso(now), to_iso(now), block, language, nl.id),
         )
+        detail = str(len(plan.recipients))
+        audit.record(db, "newsletter.send", "newsletter", nl.id, detail=detail, now=now)
     return get_newsletter(db, newsletter_id)
 
 

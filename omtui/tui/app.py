@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterable
 
+from textual import work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -68,10 +69,11 @@ class OmtuiApp(PlainTextApp, TranslatedApp):
         Binding("ctrl+q", "quit", _("Quit"), priority=True),
     ]
 
-    def __init__(self, club: ClubContext, *, poll: bool = True) -> None:
+    def __init__(self, club: ClubContext, *, poll: bool = True, auto_backup: bool = False) -> None:
         super().__init__()
         self.club = club
         self.poll = poll
+        self.auto_backup = auto_backup
         self.title = display_name(club.db, club.config.club_name) or "omtui"
         self.sub_title = str(club.db_path.name)
         self._data_version: int | None = None
@@ -90,6 +92,21 @@ class OmtuiApp(PlainTextApp, TranslatedApp):
         self._data_version = self.club.db.data_version()
         if self.poll:
             self.set_interval(POLL_SECONDS, self.check_for_outside_changes)
+        if self.auto_backup:  # after the first screen is drawn, never before it
+            self.call_after_refresh(self.daily_backup)
+
+    @work(thread=True, group="backup", exit_on_error=False)
+    def daily_backup(self) -> None:
+        """At most once a day, and only if the data changed (see core/privacy/jobs.py)."""
+        from omtui.core.privacy.jobs import daily_backup
+
+        try:
+            self.club.in_worker(
+                lambda db: daily_backup(db, self.club.config.backup, now=self.club.now())
+            )
+        except Exception as exc:  # a failed backup must not stop the organiser's work
+            message = _("The daily backup failed: {error}").format(error=exc)
+            self.call_from_thread(self.notify, message, severity="error", markup=False)
 
     # -- navigation -----------------------------------------------------------------
     def action_show_tab(self, tab: str) -> None:
@@ -120,6 +137,11 @@ class OmtuiApp(PlainTextApp, TranslatedApp):
         from omtui.tui.screens.help import HelpScreen  # Markdown is slow to import
 
         self.push_screen(HelpScreen())
+
+    def action_audit_log(self) -> None:
+        from omtui.tui.screens.audit_log import AuditLogScreen
+
+        self.push_screen(AuditLogScreen(self.club))
 
     @property
     def panes(self) -> list[ClubPane]:
@@ -172,17 +194,18 @@ class OmtuiApp(PlainTextApp, TranslatedApp):
                 lambda tab_id=tab_id: self.action_show_tab(tab_id),
             )
         yield SystemCommand(_("Help"), _("Show every key"), self.action_help)
+        yield SystemCommand(_("Audit log"), _("Who changed what, and when"), self.action_audit_log)
         pane = self.active_pane()
         if pane is not None:
             yield from pane.palette_commands()
 
 
-def make_app(club: ClubContext, *, poll: bool = True) -> OmtuiApp:
+def make_app(club: ClubContext, *, poll: bool = True, auto_backup: bool = False) -> OmtuiApp:
     """The one factory: the CLI, the tests and the screenshot script all build the app here."""
-    return OmtuiApp(club, poll=poll)
+    return OmtuiApp(club, poll=poll, auto_backup=auto_backup)
 
 
 def run_app(club: ClubContext) -> None:
     """Open the database (failing before the screen takes over) and run the app."""
     club.db  # noqa: B018 - surface database errors as a clean CLI message
-    make_app(club).run()
+    make_app(club, auto_backup=True).run()

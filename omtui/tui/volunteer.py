@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, Static
 
 from omtui.context import ClubContext
-from omtui.core import rota
+from omtui.core import audit, rota
 from omtui.core.club import display_name
 from omtui.core.dates import humanize_day
 from omtui.crashlog import crash_line, log_error
@@ -64,6 +64,7 @@ class VolunteerApp(PlainTextApp, TranslatedApp):
         super().__init__()
         self.club = club
         self.volunteer = volunteer
+        audit.set_actor(f"member:{volunteer.id}")  # the audit log names the volunteer by id
         self.poll = poll
         self.title = self.TITLE
         who = volunteer.first_name or volunteer.email

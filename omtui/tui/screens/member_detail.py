@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Literal
 
 from textual.app import ComposeResult
@@ -41,6 +42,8 @@ class MemberDetail(ModalScreen[Outcome]):
         Binding("escape,q", "close", _("Close")),
         Binding("s", "toggle_subscription", _("Subscribe/unsubscribe")),
         Binding("e", "edit", _("Edit")),
+        Binding("x", "export_data", _("Export data")),
+        Binding("X", "erase", _("Erase")),
     ]
 
     def __init__(self, club: ClubContext, member_id: int) -> None:
@@ -114,6 +117,62 @@ class MemberDetail(ModalScreen[Outcome]):
         self.changed = True
         self.refresh_member()
         self.notify(_("Subscribed.") if wanted else _("Unsubscribed."))
+
+    def action_export_data(self) -> None:
+        """Everything held on the member, as JSON (core/privacy/export.py)."""
+        from omtui.tui.screens.import_preview import PathPrompt
+
+        prompt = PathPrompt(
+            _("Write this member's data (JSON) to"),
+            must_exist=False,
+            initial=f"member-{self.member_id}-data.json",
+        )
+        self.app.push_screen(prompt, self._export_to)
+
+    async def _export_to(self, path: Path | None) -> None:
+        if path is None:
+            return
+        from omtui.core.privacy.export import write_export
+
+        member_id, now = self.member_id, self.club.now()
+        try:
+            await asyncio.to_thread(
+                self.club.in_worker, lambda db: write_export(db, member_id, path, now=now)
+            )
+        except (OmtuiError, OSError) as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.notify(_("Data written to {path}.").format(path=path), markup=False)
+
+    def action_erase(self) -> None:
+        """Erase the member's personal data, once their address is typed back."""
+        from omtui.tui.screens.confirm import TypeToConfirmDialog
+
+        question = _(
+            "Erase this member's personal data for good? Their names, email, phone, company "
+            "and notes leave the database; their attendance stays, anonymous. Type their "
+            "email ({email}) to confirm."
+        ).format(email=self.member.email)
+        self.app.push_screen(TypeToConfirmDialog(question, self.member.email), self._erase)
+
+    async def _erase(self, confirmed: bool | None) -> None:
+        if not confirmed:
+            return
+        from omtui.core.privacy import erase, jobs
+
+        member_id, now, config = self.member_id, self.club.now(), self.club.config.backup
+
+        def run(db):
+            jobs.backup_before(db, config, "erase", now=now)
+            return erase.erase_member(db, member_id, now=now)
+
+        try:
+            await asyncio.to_thread(self.club.in_worker, run)
+        except OmtuiError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.notify(_("Member #{id} is erased.").format(id=member_id))
+        self.dismiss("changed")
 
     def action_edit(self) -> None:
         self.dismiss("edit")
