@@ -373,6 +373,13 @@ def update_event(db: Database, event_id: int, fields: Mapping[str, Any], *, now:
         sets = ", ".join(f"{k} = :{k}" for k in values)
         values.update(id=event_id, updated_at=to_iso(now))
         db.execute(f"UPDATE events SET {sets}, updated_at = :updated_at WHERE id = :id", values)
+        if cleaned["status"] == "cancelled" and not current.cancelled:
+            # Seats and waiting places of a cancelled event are cancelled with it.
+            db.execute(
+                "UPDATE registrations SET status = 'cancelled', cancelled_at = ? "
+                "WHERE event_id = ? AND status IN ('registered', 'waiting')",
+                (to_iso(now), event_id),
+            )
         promote_waiting(db, event_id, now=now)
     return get_event(db, event_id)
 
