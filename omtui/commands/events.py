@@ -321,12 +321,39 @@ def cancel_registration_cmd(club: ClubContext, event_id: int, email: str) -> Non
 @events_group.command("checkin")
 @click.argument("event_id", type=int)
 @click.argument("email")
+@click.option(
+    "--walk-in", is_flag=True, help=_("Not registered: register and check in, in one step.")
+)
+@click.option(
+    "--overbook", is_flag=True, help=_("Check in even if every seat is taken (over capacity).")
+)
+@click.option(
+    "--early", is_flag=True, help=_("Check in before the doors open (2 hours before the start).")
+)
 @pass_club
-def checkin_cmd(club: ClubContext, event_id: int, email: str) -> None:
-    """Mark a registered member as attended."""
+def checkin_cmd(
+    club: ClubContext, event_id: int, email: str, walk_in: bool, overbook: bool, early: bool
+) -> None:
+    """Mark a registered member as attended (from 2 hours before the start).
+
+    Someone on the waiting list takes a free seat; when none is left, --overbook lets
+    them in over capacity. --walk-in registers a member who did not register.
+    """
     member = ev.member_by_email(club.db, email)
     before = ev.get_registration(club.db, event_id, member.id)
-    reg = ev.check_in(club.db, event_id, member.id, now=club.now())
+    check = ev.walk_in if walk_in else ev.check_in
+    try:
+        reg = check(club.db, event_id, member.id, now=club.now(), overbook=overbook, early=early)
+    except ev.NeedsSeat as exc:
+        raise OmtuiError(
+            _("{reason}; add --overbook to check them in over capacity").format(reason=exc)
+        ) from exc
+    except ev.CheckInNotOpen as exc:
+        raise OmtuiError(
+            _("{reason} ({when}); add --early to check in now").format(
+                reason=exc, when=format_local(exc.opens_at, club.tz, WHEN)
+            )
+        ) from exc
     if before and before.attended_at:
         when = format_local(reg.attended_at or club.now(), club.tz, "%H:%M")
         echo(_("{name} was already checked in at {when}.").format(name=member.full_name, when=when))
