@@ -28,7 +28,9 @@ WHO_DAYS = 30
 GAP = "bold red"
 
 
-def _filled(filled: int, needed: int) -> Text:
+def _filled(filled: int, needed: int, event_status: str = "") -> Text:
+    if event_status == "cancelled":  # nobody is needed any more: no gap to flag
+        return Text(f"{filled}/{needed}", style="dim")
     return Text(f"{filled}/{needed}", style=GAP if filled < needed else "green")
 
 
@@ -108,7 +110,7 @@ class RotaPane(ClubPane):
             (
                 c.event_id,
                 humanize_day(c.starts_at, now, tz),
-                _filled(c.filled, c.needed) if c.shifts else "",
+                _filled(c.filled, c.needed, c.status) if c.shifts else "",
                 _gap(c.missing) if c.shifts else "",
                 str(len(c.shifts)) if c.shifts else Text(_("none yet"), style="dim"),
                 cell(c.title + (f" [{c.status}]" if c.status == "cancelled" else "")),
@@ -163,9 +165,9 @@ class RotaPane(ClubPane):
                 s.id,
                 s.when(tz),
                 cell(s.role),
-                _filled(s.filled, s.needed),
+                _filled(s.filled, s.needed, s.event_status),
                 cell(", ".join(a.full_name for a in held.get(s.id, [])))
-                or Text(_("nobody yet"), style=GAP),
+                or Text(_("nobody yet"), style="dim" if s.event_status == "cancelled" else GAP),
                 cell(s.notes),
             )
             for s in cover.shifts
@@ -193,7 +195,8 @@ class RotaPane(ClubPane):
                 s.id,
                 s.when(tz),
                 cell(s.role),
-                cell(", ".join(a.full_name for a in people)) or Text(_("nobody"), style=GAP),
+                cell(", ".join(a.full_name for a in people))
+                or Text(_("nobody"), style="dim" if s.event_status == "cancelled" else GAP),
                 _gap(s.missing),
                 cell(s.event_title),
             )
@@ -260,6 +263,7 @@ class RotaPane(ClubPane):
             self.say(_("No volunteer left to assign: tag members volunteer first."), ok=False)
             return
         title = _("Assign a volunteer to {shift}").format(shift=shift.label(self.club.tz))
+
         def picked(member_id: int | None) -> None:
             if member_id:
                 self._assign(shift.id, member_id)
@@ -291,6 +295,7 @@ class RotaPane(ClubPane):
             self.say(_("Nobody is on this shift."), ok=False)
             return
         title = _("Take whom off {shift}?").format(shift=shift.label(self.club.tz))
+
         def picked(member_id: int | None) -> None:
             if member_id:
                 self._unassign(shift.id, member_id)
