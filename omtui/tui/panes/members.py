@@ -291,12 +291,44 @@ class MembersPane(MemberActions, ClubPane):
         # set_focus now, not later: the keys typed right after "/" belong to the filter
         self.screen.set_focus(self.query_one("#members-filter", Input))
 
+    def focus_default(self) -> None:
+        """Coming back to Members puts the keys on the table (a, x, 2 act, not type);
+        `/` goes to the filter."""
+        self.screen.set_focus(self.table)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "escape":  # only when it does something: otherwise Esc goes on
+            box = self.query_one("#members-filter", Input)
+            return box.has_focus or bool(box.value)
+        return super().check_action(action, parameters)
+
     def action_escape(self) -> None:
         box = self.query_one("#members-filter", Input)
         if box.has_focus and box.value:
             box.value = ""
-        else:
+        elif box.has_focus:
             self.table.focus()
+        else:  # on the table with a filter typed: clear it
+            box.value = ""
+
+    def reveal(self, member_id: int) -> None:
+        """Make sure `member_id` can be shown: clear the filters that hide them."""
+        if self.filt == MemberFilter():
+            return
+        sort, descending = self.table.sort_key, self.table.descending
+        if (
+            core.position_of(self.club.db, member_id, self.filt, sort=sort, descending=descending)
+            is not None
+        ):
+            return
+        self.filt = MemberFilter()
+        box = self.query_one("#members-filter", Input)
+        with box.prevent(Input.Changed):
+            box.value = ""
+        for select in self.query(Select):
+            with select.prevent(Select.Changed):
+                select.clear()
+        self.notify(_("Filter cleared to show them."))
 
     def action_clear_filters(self) -> None:
         self.query_one("#members-filter", Input).value = ""

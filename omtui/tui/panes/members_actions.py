@@ -39,14 +39,17 @@ class MemberActions(_Base):
 
         def changed(self, keep_id: int | None = None) -> None: ...
 
+        def reveal(self, member_id: int) -> None: ...
+
     # -- add / edit / delete ---------------------------------------------------------
     def action_add_member(self) -> None:
         def save(values: dict[str, Any]) -> Member:  # in a thread: its own connection
-            subscribed = bool(values.pop("subscribed", True))
+            subscribed = bool(values.pop("subscribed", False))
+            source = values.pop("consent_source", "") or "form"
             now = self.club.now()
             return self.club.in_worker(
                 lambda db: core.add_member(
-                    db, values, now=now, subscribed=subscribed, source="form"
+                    db, values, now=now, subscribed=subscribed, source=source
                 )
             )
 
@@ -69,6 +72,7 @@ class MemberActions(_Base):
     def _saved(self, member: Member | None) -> None:
         if member is not None:
             self.notify(_("Saved {name}.").format(name=member.full_name or member.email))
+            self.reveal(member.id)  # a filter that hides them is cleared
             self.changed(keep_id=member.id)
 
     def action_delete_member(self) -> None:
