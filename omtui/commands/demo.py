@@ -32,13 +32,19 @@ def demo(club: ClubContext, db_path: str | None, members_count: int) -> None:
             )
         )
     summary = build_demo(club.db, members_count=members_count)
+    drafts = club.db.scalar("SELECT count(*) FROM newsletters WHERE status = 'draft'")
     echo(
-        _("Demo club created in {path}: {m} members, {e} events, {s} shifts, {n} drafts.").format(
+        _(
+            "Demo club created in {path}: {m} members, {e} events, {s} shifts, "
+            "{n} newsletters ({drafts} drafts, {sent} sent)."
+        ).format(
             path=club.db_path,
             m=summary.members,
             e=summary.events,
             s=summary.shifts,
             n=summary.newsletters,
+            drafts=drafts,
+            sent=summary.newsletters - drafts,
         )
     )
 

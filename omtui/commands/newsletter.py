@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -168,8 +169,12 @@ def duplicate_command(club: ClubContext, newsletter_id: int) -> None:
 def delete_command(club: ClubContext, newsletter_id: int, yes: bool) -> None:
     """Delete a draft (never a newsletter that has been sent, even partly)."""
     nl = get_newsletter(club.db, newsletter_id)
-    if not yes and not nl.read_only and not click.confirm(
-        _("Delete draft {id} ({subject})?").format(id=nl.id, subject=nl.subject)
+    if (
+        not yes
+        and not nl.read_only
+        and not click.confirm(
+            _("Delete draft {id} ({subject})?").format(id=nl.id, subject=nl.subject)
+        )
     ):
         raise click.Abort()
     delete_draft(club.db, newsletter_id)
@@ -218,7 +223,12 @@ def _print_plan(plan, subject: str) -> None:
     if plan.rate > 0:
         echo(
             _("At {rate:g} messages a second this takes about {duration}.").format(
-                rate=plan.rate, duration=humanize.precisedelta(plan.estimated_seconds)
+                rate=plan.rate,
+                duration=humanize.precisedelta(  # "27 seconds", not "26.80 seconds"
+                    timedelta(seconds=max(1, round(plan.estimated_seconds))),
+                    minimum_unit="seconds",
+                    format="%0.0f",
+                ),
             )
         )
 
@@ -243,7 +253,14 @@ class _Reporter:
             return
         if time.monotonic() - self.last_line >= 2 or not p.running:
             self.last_line = time.monotonic()
-            eta = humanize.naturaldelta(p.eta_seconds) if p.eta_seconds else "?"
+            if not (p.rate and p.eta_seconds):  # nothing measured yet: no "0.0/s, ? left"
+                echo(
+                    _("sent {sent}/{total}, failed {failed}, remaining {remaining}").format(
+                        sent=p.sent, total=p.total, failed=p.failed, remaining=p.remaining
+                    )
+                )
+                return
+            eta = humanize.naturaldelta(p.eta_seconds)
             echo(
                 _(
                     "sent {sent}/{total}, failed {failed}, remaining {remaining}, "

@@ -205,3 +205,11 @@ def test_shell_completion_scripts(run_cli) -> None:
         db=None,
     )
     assert "plain,merge" in words.stdout
+
+
+def test_small_words_demo_counts_and_send_plan(run_cli) -> None:
+    made = ok(run_cli("demo", "--members", "200"))
+    assert "3 newsletters (2 drafts, 1 sent)" in made  # not "3 drafts"
+    plan = run_cli("newsletter", "send", "3", input="no\n", env={"OMTUI_FROM": "club@example.org"})
+    line = next(x for x in plan.stdout.splitlines() if "takes about" in x)
+    assert line.endswith("takes about 18 seconds.")  # not "17.90 seconds"
