@@ -109,3 +109,36 @@ async def test_new_member_consent_is_not_pre_ticked_and_its_source_asked(
         # the filter "lyon" hid them: it is cleared and the cursor is on them
         assert pane.filt.text == ""
         assert pane.table.current_member_id == added.id
+
+
+async def test_app_offers_merge_of_two_records(demo_club: ClubContext) -> None:
+    from omtui.tui.screens.confirm import ConfirmDialog
+    from omtui.tui.screens.rota_pick import RotaPickDialog
+
+    db, now = demo_club.db, demo_club.now()
+    keep = members.add_member(
+        db, {"first_name": "Ysé", "last_name": "Quintal", "email": "yse@new.example"}, now=now
+    )
+    old = members.add_member(
+        db,
+        {"first_name": "Ysé", "last_name": "Quintal", "email": "yse@old.example", "city": "Lyon"},
+        now=now,
+    )
+    app = make_app(demo_club, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        pane = pane_of(app)
+        await type_filter(app, pilot, "yse@new")
+        await pilot.press("enter")
+        assert pane.table.current_member_id == keep.id
+        await pilot.press("m")
+        await pilot.pause()
+        assert isinstance(app.screen, RotaPickDialog)
+        await pilot.press("enter")  # the only candidate
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.click("#yes")
+        await app.workers.wait_for_complete()
+        await settle(app, pilot)
+    assert members.get_member(db, old.id).archived_at is not None
+    assert members.get_member(db, keep.id).city == "Lyon"

@@ -49,6 +49,7 @@ class MembersPane(MemberActions, ClubPane):
         Binding("r", "reverse_sort", _("Reverse"), show=False),
         Binding("i", "import_csv", _("Import")),
         Binding("x", "export_csv", _("Export")),
+        Binding("m", "merge_member", _("Merge"), show=False),
         Binding("escape", "escape", _("Clear filter"), show=False),
     ]
 
@@ -396,6 +397,11 @@ class MembersPane(MemberActions, ClubPane):
         )
         yield SystemCommand(
             _("Delete member"), _("Archive the selected member"), self.action_delete_member
+        )
+        yield SystemCommand(
+            _("Merge members"),
+            _("Join another record of the same person into the selected member"),
+            self.action_merge_member,
         )
         yield SystemCommand(
             _("Member details and consent history"),
