@@ -65,7 +65,7 @@ def list_cmd(club: ClubContext, as_json: bool, past: bool, show_all: bool) -> No
         return
     for event in found:
         stats = ev.event_stats(club.db, event.id)
-        status = "" if event.status == "confirmed" else f" [{labels.event_status(event.status)}]"
+        status = f" [{labels.event_status(event.status)}]"  # each status, confirmed too
         waiting = f" +{stats.waiting} " + _("waiting") if stats.waiting else ""
         kind, where = labels.event_kind(event.kind), event.city or _("online")
         echo(

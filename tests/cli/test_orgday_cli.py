@@ -213,3 +213,22 @@ def test_small_words_demo_counts_and_send_plan(run_cli) -> None:
     plan = run_cli("newsletter", "send", "3", input="no\n", env={"OMTUI_FROM": "club@example.org"})
     line = next(x for x in plan.stdout.splitlines() if "takes about" in x)
     assert line.endswith("takes about 18 seconds.")  # not "17.90 seconds"
+
+
+def test_events_list_shows_every_status(run_cli, db: Database) -> None:
+    for status, days in (("confirmed", 1), ("planned", 2)):
+        start = START + timedelta(days=days)
+        events.create_event(
+            db,
+            {
+                "kind": "lunch",
+                "title": f"Déjeuner {status}",
+                "starts_at": start,
+                "ends_at": start + timedelta(hours=2),
+                "city": "Lyon",
+                "status": status,
+            },
+            now=DEMO_NOW,
+        )
+    listed = ok(run_cli("events", "list"))
+    assert "Déjeuner confirmed [confirmed]" in listed and "Déjeuner planned [planned]" in listed
