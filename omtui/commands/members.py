@@ -21,7 +21,7 @@ SHOWN_LINES = 20  # rejected rows (and row warnings) printed before "... and N m
 
 @click.group("members")
 def members_group() -> None:
-    """Add, edit, tag, merge, import, export, list and unsubscribe members."""
+    """Import, export, list and unsubscribe members."""
 
 
 def _summary(counts: dict[str, int]) -> str:

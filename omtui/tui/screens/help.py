@@ -72,7 +72,8 @@ def _table(rows: KeyRows) -> str:
     def cell(text: str) -> str:
         return text.replace("|", "\\|").replace("`", "'")
 
-    lines = [f"| {_('Key')} | {_('Action')} |", "| --- | --- |"]
+    key, action = _("Key"), _("Action")
+    lines = [f"| {key} | {action} |", "| --- | --- |"]
     lines += [f"| `{cell(keys)}` | {cell(what)} |" for keys, what in rows]
     return "\n".join(lines)
 
