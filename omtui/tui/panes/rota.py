@@ -15,6 +15,7 @@ from textual.widgets import ContentSwitcher, DataTable, Label, Static
 from omtui.context import ClubContext
 from omtui.core import rota, rota_coverage
 from omtui.core.dates import format_local, humanize_day
+from omtui.core.text import fold
 from omtui.errors import OmtuiError
 from omtui.i18n import _, ngettext
 from omtui.tui.messages import DataChanged
@@ -252,13 +253,45 @@ class RotaPane(ClubPane):
         shift = self.selected_shift()
         if shift is None:
             return
+        tz = self.club.tz
+        if shift.event_status == "cancelled":  # say it now, not after a name is picked
+            self.say(
+                _("{event} is cancelled: its shifts cannot be taken").format(
+                    event=shift.event_title
+                ),
+                ok=False,
+            )
+            return
+        if shift.missing == 0:
+            self.say(
+                ngettext(
+                    "full: the only place is taken on {shift}",
+                    "full: all {needed} places are taken on {shift}",
+                    shift.needed,
+                ).format(needed=shift.needed, shift=shift.label(tz)),
+                ok=False,
+            )
+            return
         held = {a.member_id for a in rota.assignments(self.club.db, [shift.id]).get(shift.id, [])}
-        choices = []
+        city = fold(
+            self.club.db.scalar("SELECT city FROM events WHERE id = ?", (shift.event_id,)) or ""
+        )
+        cities = {
+            r["id"]: fold(r["city"] or "")
+            for r in self.club.db.query(
+                "SELECT id, city FROM members WHERE tags LIKE '%volunteer%'"
+            )
+        }
+        local: list[tuple[int, str]] = []
+        others: list[tuple[int, str]] = []
         for v in rota.volunteers(self.club.db):
             if v.id in held:
                 continue
-            busy = rota.find_clash(self.club.db, shift, v.id, self.club.tz)
-            choices.append((v.id, f"{v.full_name} <{v.email}>" + (_("  ⚠ busy") if busy else "")))
+            busy = rota.find_clash(self.club.db, shift, v.id, tz)
+            label = f"{v.full_name} <{v.email}>" + (_("  ⚠ busy") if busy else "")
+            # volunteers of the event's city first (then the others, by name)
+            (local if city and cities.get(v.id) == city else others).append((v.id, label))
+        choices = local + others
         if not choices:
             self.say(_("No volunteer left to assign: tag members volunteer first."), ok=False)
             return
