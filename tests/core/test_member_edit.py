@@ -62,7 +62,7 @@ def test_merge_moves_everything_and_archives_the_other(db: Database, now: dateti
     events.register(db, a.id, other.id, now=now)
     events.register(db, b.id, other.id, now=now)
     events.register(db, b.id, keep.id, now=now)
-    events.check_in(db, b.id, other.id, now=now)
+    events.check_in(db, b.id, other.id, now=now, early=True)
     shift = rota.create_shift(
         db, a.id, role="desk", starts_at=a.starts_at, ends_at=a.ends_at, needed=2
     )
@@ -116,3 +116,10 @@ def test_cancelled_event_cancels_registrations_and_its_shifts_are_no_gap(
     assert {r.status for r in events.registrations(db, ev.id)} == {"cancelled"}
     assert rota_coverage.coverage(db, since=now)[0].missing == 0
     assert all(s.missing == 0 for s, _people in rota_coverage.who_is_on(db, now=now))
+
+
+def test_cancelled_words_show_no_translator_hint() -> None:
+    from omtui.core import labels
+
+    assert labels.event_status("cancelled") == "cancelled"  # not "cancelled (event)"
+    assert labels.registration_status("cancelled") == "cancelled"
