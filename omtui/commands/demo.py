@@ -33,13 +33,19 @@ def demo(club: ClubContext, db_path: str | None, members_count: int) -> None:
             )
         )
     summary = build_demo(club.db, members_count=members_count)
+    drafts = club.db.scalar("SELECT count(*) FROM newsletters WHERE status = 'draft'")
     echo(
-        _("Demo club created in {path}: {m} members, {e} events, {s} shifts, {n} drafts.").format(
+        _(
+            "Demo club created in {path}: {m} members, {e} events, {s} shifts, "
+            "{n} newsletters ({drafts} drafts, {sent} sent)."
+        ).format(
             path=club.db_path,
             m=format_number(summary.members),
             e=format_number(summary.events),
             s=format_number(summary.shifts),
             n=format_number(summary.newsletters),
+            drafts=format_number(drafts),
+            sent=format_number(summary.newsletters - drafts),
         )
     )
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from omtui.context import ClubContext
 from omtui.core import events as ev
 from omtui.core import labels
 from omtui.core import partners as pt
-from omtui.core.dates import format_day_time, format_time, humanize_day
+from omtui.core.dates import format_day_time, format_time, humanize_day, to_iso
 from omtui.core.events_import import import_registrations
 from omtui.core.ics import events_to_ical
 from omtui.core.numbers import format_number, format_percent
@@ -63,7 +64,7 @@ def list_cmd(club: ClubContext, as_json: bool, past: bool, show_all: bool) -> No
         return
     for event in found:
         stats = ev.event_stats(club.db, event.id)
-        status = "" if event.status == "confirmed" else f" [{labels.event_status(event.status)}]"
+        status = f" [{labels.event_status(event.status)}]"  # each status, confirmed too
         waiting = f" +{stats.waiting} " + _("waiting") if stats.waiting else ""
         kind, where = labels.event_kind(event.kind), event.city or _("online")
         echo(
@@ -130,12 +131,86 @@ def _show(club: ClubContext, event: ev.Event) -> None:
     echo("\n".join(lines))
 
 
+def _registration_dict(reg: ev.Registration) -> dict[str, Any]:
+    def iso(value: datetime | None) -> str | None:
+        return to_iso(value) if value else None
+
+    return {
+        "member_id": reg.member_id,
+        "name": reg.full_name,
+        "email": reg.email,
+        "status": reg.status,
+        "registered_at": iso(reg.registered_at),
+        "promoted_at": iso(reg.promoted_at),
+        "cancelled_at": iso(reg.cancelled_at),
+        "attended_at": iso(reg.attended_at),
+        "source": reg.source,
+    }
+
+
+def _show_json(club: ClubContext, event: ev.Event) -> None:
+    stats = ev.event_stats(club.db, event.id)
+    echo_json(
+        event.as_dict()
+        | {
+            "registered": stats.registered,
+            "waiting": stats.waiting,
+            "cancelled": stats.cancelled,
+            "seats_left": stats.seats_left,
+            "attended": stats.attended,
+            "partners": [
+                {"company": p.partner.company, "role": p.role}
+                for p in pt.event_partners(club.db, event.id)
+            ],
+            "registrations": [_registration_dict(r) for r in ev.registrations(club.db, event.id)],
+        },
+        indent=2,
+    )
+
+
 @events_group.command("show")
 @click.argument("event_id", type=int)
+@click.option(
+    "--json", "as_json", is_flag=True, help=_("Print JSON: every field and registration.")
+)
 @pass_club
-def show_cmd(club: ClubContext, event_id: int) -> None:
+def show_cmd(club: ClubContext, event_id: int, as_json: bool) -> None:
     """An event with its registrations, waiting list and partners."""
-    _show(club, ev.get_event(club.db, event_id))
+    event = ev.get_event(club.db, event_id)
+    if as_json:
+        _show_json(club, event)
+    else:
+        _show(club, event)
+
+
+@events_group.command("cancel")
+@click.argument("event_id", type=int)
+@click.option("--yes", is_flag=True, help=_("Do not ask for confirmation."))
+@pass_club
+def cancel_cmd(club: ClubContext, event_id: int, yes: bool) -> None:
+    """Cancel an event: its registrations are cancelled and its shifts no longer need anyone.
+
+    The event is kept (calendars get STATUS:CANCELLED). Registrants are not emailed by
+    omtui: tell them yourself (`omtui events show ID --json` lists them).
+    """
+    event = ev.get_event(club.db, event_id)
+    if event.cancelled:
+        echo(_("{title} was already cancelled.").format(title=event.title))
+        return
+    people = [r for r in ev.registrations(club.db, event_id) if r.status != "cancelled"]
+    question = ngettext(
+        "Cancel {title} ({n} registration)?", "Cancel {title} ({n} registrations)?", len(people)
+    ).format(title=event.title, n=len(people))
+    if not yes and not click.confirm(question):
+        raise click.Abort()
+    ev.cancel_event(club.db, event_id, now=club.now())
+    echo(
+        ngettext(
+            "{title} is cancelled; {n} registration cancelled.",
+            "{title} is cancelled; {n} registrations cancelled.",
+            len(people),
+        ).format(title=event.title, n=len(people))
+    )
 
 
 def _event_options(func):
@@ -247,12 +322,39 @@ def cancel_registration_cmd(club: ClubContext, event_id: int, email: str) -> Non
 @events_group.command("checkin")
 @click.argument("event_id", type=int)
 @click.argument("email")
+@click.option(
+    "--walk-in", is_flag=True, help=_("Not registered: register and check in, in one step.")
+)
+@click.option(
+    "--overbook", is_flag=True, help=_("Check in even if every seat is taken (over capacity).")
+)
+@click.option(
+    "--early", is_flag=True, help=_("Check in before the doors open (2 hours before the start).")
+)
 @pass_club
-def checkin_cmd(club: ClubContext, event_id: int, email: str) -> None:
-    """Mark a registered member as attended."""
+def checkin_cmd(
+    club: ClubContext, event_id: int, email: str, walk_in: bool, overbook: bool, early: bool
+) -> None:
+    """Mark a registered member as attended (from 2 hours before the start).
+
+    Someone on the waiting list takes a free seat; when none is left, --overbook lets
+    them in over capacity. --walk-in registers a member who did not register.
+    """
     member = ev.member_by_email(club.db, email)
     before = ev.get_registration(club.db, event_id, member.id)
-    reg = ev.check_in(club.db, event_id, member.id, now=club.now())
+    check = ev.walk_in if walk_in else ev.check_in
+    try:
+        reg = check(club.db, event_id, member.id, now=club.now(), overbook=overbook, early=early)
+    except ev.NeedsSeat as exc:
+        raise OmtuiError(
+            _("{reason}; add --overbook to check them in over capacity").format(reason=exc)
+        ) from exc
+    except ev.CheckInNotOpen as exc:
+        raise OmtuiError(
+            _("{reason} ({when}); add --early to check in now").format(
+                reason=exc, when=format_day_time(exc.opens_at, club.tz)
+            )
+        ) from exc
     if before and before.attended_at:
         when = format_time(reg.attended_at or club.now(), club.tz)
         echo(_("{name} was already checked in at {when}.").format(name=member.full_name, when=when))

@@ -1,4 +1,5 @@
-"""CLI: `omtui members import|export|list|unsubscribe|history|restore`, on the core code."""
+"""CLI: `omtui members import|export|list|add|edit|tag|untag|archive|merge|unsubscribe|history|
+restore`, on the core code."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ import click
 
 from omtui.commands import echo, echo_json, pass_club
 from omtui.context import ClubContext
-from omtui.core import importer, members
+from omtui.core import importer, member_edit, members
 from omtui.core.dates import format_date_time, to_iso
 from omtui.core.members import MemberFilter
 from omtui.core.numbers import format_number, format_numbers
-from omtui.errors import NotFound
+from omtui.errors import NotFound, UnusableInput
 from omtui.i18n import _, ngettext
 
 SHOWN_LINES = 20  # rejected rows (and row warnings) printed before "... and N more"
@@ -179,6 +180,196 @@ def _member(club: ClubContext, email: str) -> members.Member:
     if member is None:
         raise NotFound(_("no member with email {email}").format(email=email))
     return member
+
+
+CONSENT_SOURCES = ("form", "paper", "event-signup")
+"""How a newsletter consent typed by the organiser was given (recorded with it)."""
+
+
+def _member_ref(club: ClubContext, ref: str) -> members.Member:
+    """A member by email, or by number (`#12` or `12`, as `omtui members duplicates` shows)."""
+    text = ref.strip()
+    if text.lstrip("#").isdigit():
+        return members.get_member(club.db, int(text.lstrip("#")))
+    found = members.find_all_by_email(club.db, text)
+    if len(found) > 1:
+        raise UnusableInput(
+            _("{email} is shared by members {ids}: name one by its number, e.g. #{first}").format(
+                email=text, ids=", ".join(f"#{m.id}" for m in found), first=found[0].id
+            )
+        )
+    if not found:
+        raise NotFound(_("no member with email {email}").format(email=text))
+    return found[0]
+
+
+def _echo_member(member: members.Member, as_json: bool) -> None:
+    if as_json:
+        echo_json(member.as_dict(), indent=1)
+        return
+    tags = ", ".join(member.tags) or "-"
+    echo(f"#{member.id} {member.full_name} <{member.email}>")
+    echo(
+        _("Company: {company}   City: {city}   Tags: {tags}   Newsletter: {newsletter}").format(
+            company=member.company or "-",
+            city=member.city or "-",
+            tags=tags,
+            newsletter=_("yes") if member.subscribed else _("no"),
+        )
+    )
+
+
+def _member_options(func):
+    for option in reversed(
+        [
+            click.option("--first-name", help=_("First name.")),
+            click.option("--last-name", help=_("Last name.")),
+            click.option("--company", help=_("Company.")),
+            click.option("--job-title", help=_("Job title.")),
+            click.option("--phone", help=_("Phone number.")),
+            click.option("--city", help=_("City.")),
+            click.option("--tags", help=_("Tags, comma-separated (replaces the current ones).")),
+            click.option("--notes", help=_("Notes for the organiser.")),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+def _given(options: dict) -> dict:
+    names = ("first_name", "last_name", "company", "job_title", "phone", "city", "tags", "notes")
+    return {name: options[name] for name in names if options.get(name) is not None}
+
+
+@members_group.command("add")
+@click.argument("email")
+@_member_options
+@click.option(
+    "--newsletter",
+    "consent_source",
+    type=click.Choice(CONSENT_SOURCES),
+    help=_("Subscribe them: the member consented on a form, on paper or at an event sign-up."),
+)
+@click.option("--json", "as_json", is_flag=True, help=_("Print the member as JSON."))
+@pass_club
+def add_cmd(club: ClubContext, email: str, consent_source: str | None, as_json: bool, **options):
+    """Add a member with this EMAIL (not subscribed unless --newsletter says how they consented)."""
+    fields = _given(options) | {"email": email}
+    member = members.add_member(
+        club.db,
+        fields,
+        now=club.now(),
+        subscribed=consent_source is not None,
+        source=consent_source or "cli",
+    )
+    if not as_json:
+        echo(_("Added member #{id}.").format(id=member.id))
+    _echo_member(member, as_json)
+
+
+@members_group.command("edit")
+@click.argument("member")
+@click.option("--email", "new_email", help=_("A new email (history and consents are kept)."))
+@_member_options
+@click.option("--json", "as_json", is_flag=True, help=_("Print the member as JSON."))
+@pass_club
+def edit_cmd(club: ClubContext, member: str, new_email: str | None, as_json: bool, **options):
+    """Change some fields of MEMBER (an email or #ID); the others stay as they are."""
+    current = _member_ref(club, member)
+    fields = _given(options)
+    if new_email is not None:
+        fields["email"] = new_email
+    if not fields:
+        raise UnusableInput(_("nothing to change: give at least one option, e.g. --city"))
+    changed = members.update_member(club.db, current.id, fields, now=club.now())
+    _echo_member(changed, as_json)
+
+
+@members_group.command("tag")
+@click.argument("member")
+@click.argument("tags", nargs=-1, required=True)
+@pass_club
+def tag_cmd(club: ClubContext, member: str, tags: tuple[str, ...]) -> None:
+    """Add TAGS to MEMBER (an email or #ID)."""
+    found = _member_ref(club, member)
+    changed = member_edit.add_tags(club.db, found.id, tags, now=club.now())
+    echo(_("{name}: {tags}").format(name=changed.full_name, tags=", ".join(changed.tags) or "-"))
+
+
+@members_group.command("untag")
+@click.argument("member")
+@click.argument("tags", nargs=-1, required=True)
+@pass_club
+def untag_cmd(club: ClubContext, member: str, tags: tuple[str, ...]) -> None:
+    """Remove TAGS from MEMBER (an email or #ID)."""
+    found = _member_ref(club, member)
+    changed = member_edit.remove_tags(club.db, found.id, tags, now=club.now())
+    echo(_("{name}: {tags}").format(name=changed.full_name, tags=", ".join(changed.tags) or "-"))
+
+
+@members_group.command("archive")
+@click.argument("member")
+@pass_club
+def archive_cmd(club: ClubContext, member: str) -> None:
+    """Archive (delete from view) MEMBER and unsubscribe them; `restore` brings them back."""
+    found = _member_ref(club, member)
+    members.archive_member(club.db, found.id, now=club.now())
+    echo(_("{email} is archived and unsubscribed.").format(email=found.email))
+
+
+@members_group.command("merge")
+@click.argument("keep")
+@click.argument("other")
+@click.option("--yes", is_flag=True, help=_("Do not ask to confirm."))
+@click.option("--json", "as_json", is_flag=True, help=_("Print the kept member as JSON."))
+@pass_club
+def merge_cmd(club: ClubContext, keep: str, other: str, yes: bool, as_json: bool) -> None:
+    """Merge OTHER into KEEP (each an email or #ID): two records of the same person.
+
+    Registrations, shifts, consent history and sent messages move to KEEP, empty fields
+    are filled from OTHER, tags are joined; OTHER is archived.
+    """
+    kept, gone = _member_ref(club, keep), _member_ref(club, other)
+    question = _(
+        "Merge #{other} {other_name} <{other_email}> into #{keep} {keep_name} <{keep_email}>?"
+    ).format(
+        other=gone.id,
+        other_name=gone.full_name,
+        other_email=gone.email,
+        keep=kept.id,
+        keep_name=kept.full_name,
+        keep_email=kept.email,
+    )
+    if not yes and not click.confirm(question):
+        raise click.Abort()
+    result = member_edit.merge_members(club.db, kept.id, gone.id, now=club.now())
+    if as_json:
+        echo_json(
+            result.kept.as_dict()
+            | {
+                "moved": {
+                    "registrations": result.registrations,
+                    "shifts": result.shifts,
+                    "consent_events": result.consent_events,
+                    "messages": result.messages,
+                }
+            },
+            indent=1,
+        )
+        return
+    echo(
+        _(
+            "Merged #{other} into #{keep}: {regs} registrations, {shifts} shifts, "
+            "{consents} consent events, {messages} messages moved; #{other} is archived."
+        ).format(
+            other=gone.id,
+            keep=kept.id,
+            regs=result.registrations,
+            shifts=result.shifts,
+            consents=result.consent_events,
+            messages=result.messages,
+        )
+    )
 
 
 def _notice_duplicates(club: ClubContext) -> None:

@@ -1,4 +1,4 @@
-"""CLI: `omtui newsletter list|new|test|send|status`."""
+"""CLI: `omtui newsletter list|new|edit|duplicate|delete|test|send|status`."""
 
 from __future__ import annotations
 
@@ -16,8 +16,11 @@ from omtui.core.dates import format_duration, humanize_delta
 from omtui.core.newsletter import (
     audience_size,
     create_draft,
+    delete_draft,
+    duplicate,
     get_newsletter,
     list_newsletters,
+    update_draft,
 )
 from omtui.core.numbers import format_decimal, format_number
 from omtui.errors import OmtuiError, UnusableInput
@@ -104,6 +107,83 @@ def new_command(
     echo(nl.id)
 
 
+def _read_body(body_file: Path) -> str:
+    try:
+        return sys.stdin.read() if str(body_file) == "-" else body_file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise UnusableInput(
+            _("{path} is not UTF-8 text; save it as UTF-8 and try again").format(path=body_file)
+        ) from exc
+
+
+@newsletter.command("edit")
+@click.argument("newsletter_id", type=int)
+@click.option("--subject", help=_("A new subject line (placeholders allowed)."))
+@click.option(
+    "--body",
+    "body_file",
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path),
+    help=_("A Markdown file with the new body ('-' reads standard input)."),
+)
+@click.option(
+    "--tag", "tags", multiple=True, help=_("Only members with this tag (repeatable; replaces).")
+)
+@click.option("--all-tags", is_flag=True, help=_("No tag condition any more."))
+@click.option("--city", help=_("Only members in this city ('' for every city)."))
+@pass_club
+def edit_command(
+    club: ClubContext,
+    newsletter_id: int,
+    subject: str | None,
+    body_file: Path | None,
+    tags: tuple[str, ...],
+    all_tags: bool,
+    city: str | None,
+) -> None:
+    """Change a draft's subject, body or audience (a sent newsletter cannot change)."""
+    body = _read_body(body_file) if body_file is not None else None
+    new_tags: tuple[str, ...] | None = () if all_tags else (tags or None)
+    if subject is None and body is None and new_tags is None and city is None:
+        raise UnusableInput(_("nothing to change: give at least one option, e.g. --subject"))
+    nl = update_draft(
+        club.db, newsletter_id, subject=subject, body=body, tags=new_tags, city=city, now=club.now()
+    )
+    echo(
+        _("Draft {id} saved: {subject} ({audience}).").format(
+            id=nl.id,
+            subject=nl.subject,
+            audience=_audience_text(nl.audience_tags, nl.audience_city),
+        )
+    )
+
+
+@newsletter.command("duplicate")
+@click.argument("newsletter_id", type=int)
+@pass_club
+def duplicate_command(club: ClubContext, newsletter_id: int) -> None:
+    """Copy a newsletter (sent or not) into a new draft and print its id."""
+    echo(duplicate(club.db, newsletter_id, now=club.now()).id)
+
+
+@newsletter.command("delete")
+@click.argument("newsletter_id", type=int)
+@click.option("--yes", is_flag=True, help=_("Do not ask for confirmation."))
+@pass_club
+def delete_command(club: ClubContext, newsletter_id: int, yes: bool) -> None:
+    """Delete a draft (never a newsletter that has been sent, even partly)."""
+    nl = get_newsletter(club.db, newsletter_id)
+    if (
+        not yes
+        and not nl.read_only
+        and not click.confirm(
+            _("Delete draft {id} ({subject})?").format(id=nl.id, subject=nl.subject)
+        )
+    ):
+        raise click.Abort()
+    delete_draft(club.db, newsletter_id)
+    echo(_("Draft {id} deleted.").format(id=newsletter_id))
+
+
 @newsletter.command("test")
 @click.argument("newsletter_id", type=int)
 @click.option("--to", "to", required=True, help=_("The address to send one test message to."))
@@ -173,7 +253,17 @@ class _Reporter:
             return
         if time.monotonic() - self.last_line >= 2 or not p.running:
             self.last_line = time.monotonic()
-            eta = format_duration(p.eta_seconds) if p.eta_seconds else "?"
+            if not (p.rate and p.eta_seconds):  # nothing measured yet: no "0.0/s, ? left"
+                echo(
+                    _("sent {sent}/{total}, failed {failed}, remaining {remaining}").format(
+                        sent=format_number(p.sent),
+                        total=format_number(p.total),
+                        failed=format_number(p.failed),
+                        remaining=format_number(p.remaining),
+                    )
+                )
+                return
+            eta = format_duration(p.eta_seconds)
             echo(
                 _(
                     "sent {sent}/{total}, failed {failed}, remaining {remaining}, "

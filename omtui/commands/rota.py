@@ -10,7 +10,7 @@ import click
 
 from omtui.commands import echo, echo_json, pass_club
 from omtui.context import ClubContext
-from omtui.core import dateparse, rota
+from omtui.core import dateparse, member_edit, members, rota
 from omtui.core.dates import format_local, to_iso
 from omtui.errors import OmtuiError, UnusableInput
 from omtui.i18n import _, ngettext
@@ -97,9 +97,28 @@ def rota_group(ctx: click.Context, email: str | None, as_json: bool, past: bool)
 @rota_group.command("assign")
 @click.argument("shift_id", type=int)
 @click.argument("email")
+@click.option(
+    "--tag-volunteer",
+    is_flag=True,
+    help=_("Tag the member volunteer first if they are not one yet."),
+)
 @pass_club
-def assign_cmd(club: ClubContext, shift_id: int, email: str) -> None:
+def assign_cmd(club: ClubContext, shift_id: int, email: str, tag_volunteer: bool) -> None:
     """Put a volunteer on a shift (refused, naming the clash, if they are double-booked)."""
+    member = members.find_by_email(club.db, email)
+    if (
+        member is not None
+        and member.archived_at is None
+        and rota.find_volunteer(club.db, email) is None
+    ):
+        if not tag_volunteer:
+            raise UnusableInput(
+                _("{email} is not a volunteer; add --tag-volunteer to tag them and assign").format(
+                    email=member.email
+                )
+            )
+        member_edit.add_tags(club.db, member.id, ["volunteer"], now=club.now())
+        echo(_("{name} is now tagged volunteer.").format(name=member.full_name))
     volunteer = rota.require_volunteer(club.db, email)
     result = rota.take_shift(
         club.db, shift_id, volunteer.id, now=club.now(), tz=club.tz, by="organiser"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -374,6 +374,13 @@ def update_event(db: Database, event_id: int, fields: Mapping[str, Any], *, now:
         sets = ", ".join(f"{k} = :{k}" for k in values)
         values.update(id=event_id, updated_at=to_iso(now))
         db.execute(f"UPDATE events SET {sets}, updated_at = :updated_at WHERE id = :id", values)
+        if cleaned["status"] == "cancelled" and not current.cancelled:
+            # Seats and waiting places of a cancelled event are cancelled with it.
+            db.execute(
+                "UPDATE registrations SET status = 'cancelled', cancelled_at = ? "
+                "WHERE event_id = ? AND status IN ('registered', 'waiting')",
+                (to_iso(now), event_id),
+            )
         audit.record(db, "event.edit", "event", event_id, detail=",".join(sorted(fields)), now=now)
         promote_waiting(db, event_id, now=now)
     return get_event(db, event_id)
@@ -542,23 +549,81 @@ def cancel_registration(
     return promoted[0] if promoted else None
 
 
-def check_in(db: Database, event_id: int, member_id: int, *, now: datetime) -> Registration:
-    """Mark a registered member as attended (idempotent: the first time is kept)."""
+CHECKIN_OPENS = timedelta(hours=2)
+"""Check-in opens this long before the start (people arrive early; not days before)."""
+
+
+class NeedsSeat(OmtuiError):
+    """Checking this person in needs a seat the event does not have: ask, then overbook."""
+
+
+class CheckInNotOpen(OmtuiError):
+    """Too early: check-in opens CHECKIN_OPENS before the start (`opens_at`, UTC)."""
+
+    def __init__(self, message: str, opens_at: datetime) -> None:
+        super().__init__(message)
+        self.opens_at = opens_at
+
+
+def checkin_opens_at(event: Event) -> datetime:
+    return event.starts_at - CHECKIN_OPENS
+
+
+def checkin_is_open(event: Event, now: datetime) -> bool:
+    return not event.cancelled and now >= checkin_opens_at(event)
+
+
+def _door_checks(event: Event, now: datetime, early: bool) -> None:
+    if event.cancelled:
+        raise OmtuiError(_("{title} is cancelled").format(title=event.title))
+    if not early and now < checkin_opens_at(event):
+        raise CheckInNotOpen(
+            _("check-in for {title} opens 2 hours before the start").format(title=event.title),
+            checkin_opens_at(event),
+        )
+
+
+def _free_seat(db: Database, event: Event) -> bool:
+    return event.capacity is None or _count(db, event.id, "registered") < event.capacity
+
+
+def check_in(
+    db: Database,
+    event_id: int,
+    member_id: int,
+    *,
+    now: datetime,
+    overbook: bool = False,
+    early: bool = False,
+) -> Registration:
+    """Mark a registered member as attended (idempotent: the first time is kept).
+
+    Check-in opens CHECKIN_OPENS before the start (`early` lifts that, for a correction).
+    A member on the waiting list who came takes a free seat; when there is none, NeedsSeat
+    is raised unless `overbook` (the organiser confirmed going over capacity).
+    """
     with db.transaction():
         event = get_event(db, event_id)
-        if event.cancelled:
-            raise OmtuiError(_("{title} is cancelled").format(title=event.title))
+        _door_checks(event, now, early)
         reg = get_registration(db, event_id, member_id)
+        if reg is not None and reg.status == "waiting":
+            if not overbook and not _free_seat(db, event):
+                raise NeedsSeat(
+                    _(
+                        "cannot check in {name}: is on the waiting list for event {id} and "
+                        "every seat is taken"
+                    ).format(name=reg.full_name, id=event_id)
+                )
+            db.execute(
+                "UPDATE registrations SET status = 'registered', promoted_at = ? WHERE id = ?",
+                (to_iso(now), reg.id),
+            )
+            reg = get_registration(db, event_id, member_id)
         if reg is None or reg.status != "registered":
             member = members.get_member(db, member_id)
-            reason = (
-                _("is on the waiting list")
-                if reg and reg.status == "waiting"
-                else _("is not registered")
-            )
             raise OmtuiError(
                 _("cannot check in {name}: {reason} for event {id}").format(
-                    name=member.full_name, reason=reason, id=event_id
+                    name=member.full_name, reason=_("is not registered"), id=event_id
                 )
             )
         if reg.attended_at is None:
@@ -576,6 +641,121 @@ def check_in(db: Database, event_id: int, member_id: int, *, now: datetime) -> R
         reg = get_registration(db, event_id, member_id)
     assert reg is not None
     return reg
+
+
+def walk_in(
+    db: Database,
+    event_id: int,
+    member_id: int,
+    *,
+    now: datetime,
+    overbook: bool = False,
+    early: bool = False,
+) -> Registration:
+    """Register and check in, in one step, a member who came without registering.
+
+    Takes a free seat; when there is none, NeedsSeat unless `overbook`. A member already
+    registered or waiting is simply checked in (see check_in).
+    """
+    with db.transaction():
+        event = get_event(db, event_id)
+        _door_checks(event, now, early)
+        member = members.get_member(db, member_id)
+        if member.archived_at is not None:
+            raise OmtuiError(_("{name} is archived").format(name=member.full_name))
+        existing = get_registration(db, event_id, member_id)
+        if existing is not None and existing.status != "cancelled":
+            return check_in(db, event_id, member_id, now=now, overbook=overbook, early=early)
+        if not overbook and not _free_seat(db, event):
+            raise NeedsSeat(
+                _("{title} is full: {name} did not register").format(
+                    title=event.title, name=member.full_name
+                )
+            )
+        if existing is not None:
+            db.execute("DELETE FROM registrations WHERE id = ?", (existing.id,))
+        db.execute(
+            "INSERT INTO registrations (event_id, member_id, status, registered_at, source,"
+            " attended_at) VALUES (?, ?, 'registered', ?, 'door', ?)",
+            (event_id, member_id, to_iso(now), to_iso(now)),
+        )
+        reg = get_registration(db, event_id, member_id)
+    assert reg is not None
+    return reg
+
+
+def add_walk_in(
+    db: Database,
+    event_id: int,
+    fields: Mapping[str, Any],
+    *,
+    now: datetime,
+    overbook: bool = False,
+    early: bool = False,
+) -> Registration:
+    """A new person at the door: add them as a member (name and email; not subscribed to
+    anything) then register and check them in, all or nothing."""
+    with db.transaction():
+        event = get_event(db, event_id)
+        _door_checks(event, now, early)
+        if not overbook and not _free_seat(db, event):
+            raise NeedsSeat(
+                _("{title} is full: {name} did not register").format(
+                    title=event.title,
+                    name=" ".join(
+                        str(fields.get(k, "")).strip() for k in ("first_name", "last_name")
+                    ).strip(),
+                )
+            )
+        member = members.add_member(db, fields, now=now, subscribed=False, source="door")
+        return walk_in(db, event_id, member.id, now=now, overbook=overbook, early=early)
+
+
+@dataclass(frozen=True)
+class DoorMatch:
+    """One line of the door list: a registered attendee, someone on the waiting list, or
+    a member who did not register (`status` "registered", "waiting" or "none")."""
+
+    member_id: int
+    first_name: str
+    last_name: str
+    email: str
+    status: str
+    attended_at: datetime | None = None
+    place: int = 0  # on the waiting list, 1 = first in line
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+def door_matches(db: Database, event_id: int, text: str, *, limit: int = 50) -> list[DoorMatch]:
+    """Everyone the door may meet, matching the typed words: registered attendees (not yet
+    checked in first), then the waiting list, then, once something is typed, members who
+    did not register (walk-ins)."""
+    found = [
+        DoorMatch(r.member_id, r.first_name, r.last_name, r.email, "registered", r.attended_at)
+        for r in checkin_matches(db, event_id, text, limit=limit)
+    ]
+    words = fold(text).split()
+    for place, reg in enumerate(waiting_list(db, event_id), start=1):
+        haystack = fold(f"{reg.first_name} {reg.last_name} {reg.email.split('@')[0]}")
+        if all(word in haystack for word in words):
+            found.append(
+                DoorMatch(
+                    reg.member_id, reg.first_name, reg.last_name, reg.email, "waiting", place=place
+                )
+            )
+    if words and len(found) < limit:
+        taken = {m.member_id for m in found} | {
+            r.member_id for r in registrations(db, event_id) if r.status != "cancelled"
+        }
+        for member in find_members(db, text, limit=limit):
+            if member.id not in taken and member.archived_at is None:
+                found.append(
+                    DoorMatch(member.id, member.first_name, member.last_name, member.email, "none")
+                )
+    return found[:limit]
 
 
 def undo_check_in(db: Database, event_id: int, member_id: int) -> None:

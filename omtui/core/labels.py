@@ -9,6 +9,12 @@ from __future__ import annotations
 from omtui.i18n import _
 
 
+def _told_apart(text: str, msgid: str) -> str:
+    """A word whose msgid carries a hint for translators ("cancelled (event)": French
+    needs the gender): the hint is not shown when the text is not translated."""
+    return text.split(" (", 1)[0] if text == msgid else text
+
+
 def newsletter_status(status: str) -> str:
     """A newsletter's state, as an adjective ("la newsletter est envoyée")."""
     return {
@@ -33,7 +39,7 @@ def event_status(status: str) -> str:
     return {
         "planned": _("planned"),
         "confirmed": _("confirmed"),
-        "cancelled": _("cancelled (event)"),
+        "cancelled": _told_apart(_("cancelled (event)"), "cancelled (event)"),
     }.get(status, status)
 
 
@@ -41,7 +47,7 @@ def registration_status(status: str) -> str:
     return {
         "registered": _("registered"),
         "waiting": _("waiting"),
-        "cancelled": _("cancelled (registration)"),
+        "cancelled": _told_apart(_("cancelled (registration)"), "cancelled (registration)"),
     }.get(status, status)
 
 

@@ -47,6 +47,9 @@ class Shift:
 
     @property
     def missing(self) -> int:
+        """Places still to fill; none for a cancelled event (nobody is needed there)."""
+        if self.event_status == "cancelled":
+            return 0
         return max(self.needed - self.filled, 0)
 
     def when(self, tz: ZoneInfo) -> str:

@@ -134,9 +134,15 @@ class OmtuiApp(PlainTextApp, TranslatedApp):
             pane.focus_default()
 
     def action_help(self) -> None:
-        from omtui.tui.screens.help import HelpScreen  # Markdown is slow to import
+        from omtui.tui.screens.help import HelpScreen, bindings_of, global_rows  # slow import
 
-        self.push_screen(HelpScreen())
+        sections = []
+        pane = self.active_pane()
+        if pane is not None:
+            label = next((lbl for tid, lbl, _path in TABS if pane.id == f"{tid}-pane"), "")
+            sections.append((_("{tab} tab").format(tab=label), bindings_of(pane)))
+        sections.append((_("Everywhere"), global_rows(self)))
+        self.push_screen(HelpScreen(sections))
 
     def action_audit_log(self) -> None:
         from omtui.tui.screens.audit_log import AuditLogScreen

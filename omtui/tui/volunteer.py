@@ -56,6 +56,7 @@ class VolunteerApp(PlainTextApp, TranslatedApp):
         Binding("t", "take", _("Take")),
         Binding("d", "drop", _("Drop")),
         Binding("r", "refresh", _("Refresh")),
+        Binding("question_mark", "help", _("Help")),
         Binding("q", "quit", _("Quit")),
         Binding("ctrl+q", "quit", _("Quit"), priority=True),
     ]
@@ -257,6 +258,13 @@ class VolunteerApp(PlainTextApp, TranslatedApp):
         status = self.query_one("#status", Static)
         status.update(Text(message))
         status.set_class(True, "refused")
+
+    def action_help(self) -> None:
+        """Every key of this view, from its bindings (the same `?` as the organiser's app)."""
+        from omtui.tui.screens.help import HelpScreen, key_rows
+
+        rows = key_rows(self, [b for b in self.BINDINGS if isinstance(b, Binding)])
+        self.push_screen(HelpScreen([(_("Your shifts"), rows)]))
 
     def action_refresh(self) -> None:
         self.load()

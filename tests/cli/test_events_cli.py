@@ -59,11 +59,13 @@ def test_register_waiting_promote_checkin(run_cli, small_lunch) -> None:
     cancel = run_cli("events", "cancel-registration", eid, emails[0])
     assert cancel.returncode == 0 and "moved up from the waiting list" in cancel.stdout
 
-    checkin = run_cli("events", "checkin", eid, emails[2])
+    early = run_cli("events", "checkin", eid, emails[2])  # doors open 2 hours before
+    assert early.returncode == 1 and "add --early" in early.stderr
+    checkin = run_cli("events", "checkin", eid, emails[2], "--early")
     assert checkin.returncode == 0 and "checked in" in checkin.stdout
-    twice = run_cli("events", "checkin", eid, emails[2])
+    twice = run_cli("events", "checkin", eid, emails[2], "--early")
     assert "already checked in" in twice.stdout
-    refused = run_cli("events", "checkin", eid, emails[4])
+    refused = run_cli("events", "checkin", eid, emails[4], "--early")
     assert refused.returncode == 1 and "not registered" in refused.stderr
 
     shown = run_cli("events", "show", eid).stdout

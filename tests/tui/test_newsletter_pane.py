@@ -400,7 +400,7 @@ async def test_pause_then_resume(mail_club: ClubContext, smtp_sink: SmtpSink) ->
         assert paused.remaining == count - paused.sent - paused.failed
         assert len(smtp_sink.messages) == paused.sent
         state = plain(app.screen.query_one("#nlp-state", Static))
-        assert state.startswith("Paused: paused by the organiser")
+        assert state.startswith("Paused by the organiser. Press r to resume.")  # issue 10
         await pilot.press("r")
         await settle(pilot)
         assert plain(app.screen.query_one("#nlp-state", Static)) == "Finished."

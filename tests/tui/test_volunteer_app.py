@@ -88,7 +88,7 @@ async def test_organiser_keys_and_palette_reach_nothing(club, setup) -> None:
     app = make_volunteer_app(club, ALICE, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
         before = len(app.screen_stack)
-        for key in ("1", "2", "3", "4", "question_mark", "a", "n", "e", "w", "u", "delete"):
+        for key in ("1", "2", "3", "4", "a", "n", "e", "w", "u", "delete"):
             await pilot.press(key)
         await pilot.pause()
         assert len(app.screen_stack) == before
@@ -104,6 +104,22 @@ async def test_organiser_keys_and_palette_reach_nothing(club, setup) -> None:
         assert "Members" not in screen_text(app)
         await pilot.press("escape")
     assert rota.get_shift(club.db, setup.setup).filled == 0
+
+
+async def test_question_mark_lists_the_volunteer_keys(club, setup) -> None:
+    from omtui.tui.screens.help import HelpScreen
+
+    app = make_volunteer_app(club, ALICE, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")  # issue 10: `?` did nothing here
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        for words in ("Take", "Drop", "Refresh", "Quit"):
+            assert words in app.screen.text
+        assert "Members" not in app.screen.text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)
 
 
 async def test_take_an_open_shift_with_the_keyboard(club, setup) -> None:

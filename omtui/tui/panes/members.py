@@ -50,6 +50,7 @@ class MembersPane(MemberActions, ClubPane):
         Binding("r", "reverse_sort", _("Reverse"), show=False),
         Binding("i", "import_csv", _("Import")),
         Binding("x", "export_csv", _("Export")),
+        Binding("m", "merge_member", _("Merge"), show=False),
         Binding("escape", "escape", _("Clear filter"), show=False),
     ]
 
@@ -295,12 +296,44 @@ class MembersPane(MemberActions, ClubPane):
         # set_focus now, not later: the keys typed right after "/" belong to the filter
         self.screen.set_focus(self.query_one("#members-filter", Input))
 
+    def focus_default(self) -> None:
+        """Coming back to Members puts the keys on the table (a, x, 2 act, not type);
+        `/` goes to the filter."""
+        self.screen.set_focus(self.table)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "escape":  # only when it does something: otherwise Esc goes on
+            box = self.query_one("#members-filter", Input)
+            return box.has_focus or bool(box.value)
+        return super().check_action(action, parameters)
+
     def action_escape(self) -> None:
         box = self.query_one("#members-filter", Input)
         if box.has_focus and box.value:
             box.value = ""
-        else:
+        elif box.has_focus:
             self.table.focus()
+        else:  # on the table with a filter typed: clear it
+            box.value = ""
+
+    def reveal_member(self, member_id: int) -> None:
+        """Make sure `member_id` can be shown: clear the filters that hide them."""
+        if self.filt == MemberFilter():
+            return
+        sort, descending = self.table.sort_key, self.table.descending
+        if (
+            core.position_of(self.club.db, member_id, self.filt, sort=sort, descending=descending)
+            is not None
+        ):
+            return
+        self.filt = MemberFilter()
+        box = self.query_one("#members-filter", Input)
+        with box.prevent(Input.Changed):
+            box.value = ""
+        for select in self.query(Select):
+            with select.prevent(Select.Changed):
+                select.clear()
+        self.notify(_("Filter cleared to show them."))
 
     def action_clear_filters(self) -> None:
         self.query_one("#members-filter", Input).value = ""
@@ -368,6 +401,11 @@ class MembersPane(MemberActions, ClubPane):
         )
         yield SystemCommand(
             _("Delete member"), _("Archive the selected member"), self.action_delete_member
+        )
+        yield SystemCommand(
+            _("Merge members"),
+            _("Join another record of the same person into the selected member"),
+            self.action_merge_member,
         )
         yield SystemCommand(
             _("Member details and consent history"),

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual import work
 
+from omtui.core import member_edit
 from omtui.core import members as core
 from omtui.core.members import Member
 from omtui.core.numbers import format_number, format_numbers
@@ -20,6 +21,7 @@ from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.import_preview import ImportPreviewScreen, PathPrompt
 from omtui.tui.screens.member_detail import MemberDetail, Outcome
 from omtui.tui.screens.member_form import MemberForm
+from omtui.tui.screens.rota_pick import RotaPickDialog
 
 if TYPE_CHECKING:  # what the mixin needs, declared here so it does not import the pane
     from omtui.core.members import MemberFilter
@@ -40,14 +42,17 @@ class MemberActions(_Base):
 
         def changed(self, keep_id: int | None = None) -> None: ...
 
+        def reveal_member(self, member_id: int) -> None: ...
+
     # -- add / edit / delete ---------------------------------------------------------
     def action_add_member(self) -> None:
         def save(values: dict[str, Any]) -> Member:  # in a thread: its own connection
-            subscribed = bool(values.pop("subscribed", True))
+            subscribed = bool(values.pop("subscribed", False))
+            source = values.pop("consent_source", "") or "form"
             now = self.club.now()
             return self.club.in_worker(
                 lambda db: core.add_member(
-                    db, values, now=now, subscribed=subscribed, source="form"
+                    db, values, now=now, subscribed=subscribed, source=source
                 )
             )
 
@@ -70,6 +75,7 @@ class MemberActions(_Base):
     def _saved(self, member: Member | None) -> None:
         if member is not None:
             self.notify(_("Saved {name}.").format(name=member.full_name or member.email))
+            self.reveal_member(member.id)  # a filter that hides them is cleared
             self.changed(keep_id=member.id)
 
     def action_delete_member(self) -> None:
@@ -99,6 +105,76 @@ class MemberActions(_Base):
         name = member.full_name or member.email
         self.app.call_from_thread(self.notify, _("Deleted {name}.").format(name=name))
         self.app.call_from_thread(self.changed)
+
+    # -- merge two records of the same person ------------------------------------------
+    def merge_candidates(self, member: Member) -> list[Member]:
+        """Other members who may be the same person: same email (case aside) or same
+        last name, the closest first."""
+        db = self.club.db
+        same_email = [m for m in core.find_all_by_email(db, member.email) if m.id != member.id]
+        by_name = core.query_members(
+            db, core.MemberFilter(text=member.last_name or member.email.split("@")[0]), limit=50
+        )
+        seen = {m.id for m in same_email} | {member.id}
+        return same_email + [m for m in by_name if m.id not in seen]
+
+    def action_merge_member(self) -> None:
+        keep = self.selected_member()
+        if keep is None:
+            return
+        others = {m.id: m for m in self.merge_candidates(keep)}
+        if not others:
+            self.notify(
+                _("No other member shares {name}'s email or last name.").format(
+                    name=keep.full_name or keep.email
+                ),
+                severity="warning",
+            )
+            return
+        choices = [(m.id, f"{m.full_name} <{m.email}>") for m in others.values()]
+
+        def picked(other_id: int | None) -> None:
+            if other_id is None:
+                return
+            other = others[other_id]
+            question = _(
+                "Merge {other} <{other_email}> into {keep} <{keep_email}>?\n\n"
+                "Registrations, shifts, consent history and sent messages move to "
+                "{keep}; {other_email} is archived."
+            ).format(
+                other=other.full_name,
+                other_email=other.email,
+                keep=keep.full_name,
+                keep_email=keep.email,
+            )
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.merge(keep, other)
+
+            self.app.push_screen(ConfirmDialog(question, yes=_("Merge")), answered)
+
+        title = _("Merge which record into {name} <{email}>?").format(
+            name=keep.full_name, email=keep.email
+        )
+        self.app.push_screen(RotaPickDialog(title, choices), picked)
+
+    @work(thread=True, group="members-write", exit_on_error=False)
+    def merge(self, keep: Member, other: Member) -> None:
+        """Off the UI thread: the write may wait for another process's."""
+        now = self.club.now()
+        try:
+            self.club.in_worker(
+                lambda db: member_edit.merge_members(db, keep.id, other.id, now=now)
+            )
+        except OmtuiError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+            return
+        self.app.call_from_thread(
+            self.notify,
+            _("Merged {other} into {keep}.").format(other=other.email, keep=keep.full_name),
+        )
+        self.app.call_from_thread(self.changed, keep.id)
 
     # -- details and consent history ----------------------------------------------------
     def action_show_member(self) -> None:

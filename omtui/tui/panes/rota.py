@@ -15,6 +15,7 @@ from textual.widgets import ContentSwitcher, DataTable, Label, Static
 from omtui.context import ClubContext
 from omtui.core import rota, rota_coverage
 from omtui.core.dates import format_day_time, humanize_day
+from omtui.core.text import fold
 from omtui.core.today import Target
 from omtui.errors import OmtuiError
 from omtui.i18n import _, ngettext
@@ -29,7 +30,9 @@ WHO_DAYS = 30
 GAP = "bold red"
 
 
-def _filled(filled: int, needed: int) -> Text:
+def _filled(filled: int, needed: int, event_status: str = "") -> Text:
+    if event_status == "cancelled":  # nobody is needed any more: no gap to flag
+        return Text(f"{filled}/{needed}", style="dim")
     return Text(f"{filled}/{needed}", style=GAP if filled < needed else "green")
 
 
@@ -111,7 +114,7 @@ class RotaPane(ClubPane):
             (
                 c.event_id,
                 humanize_day(c.starts_at, now, tz),
-                _filled(c.filled, c.needed) if c.shifts else "",
+                _filled(c.filled, c.needed, c.status) if c.shifts else "",
                 _gap(c.missing) if c.shifts else "",
                 str(len(c.shifts)) if c.shifts else Text(_("none yet"), style="dim"),
                 cell(c.title + (f" [{c.status}]" if c.status == "cancelled" else "")),
@@ -166,9 +169,9 @@ class RotaPane(ClubPane):
                 s.id,
                 s.when(tz),
                 cell(s.role),
-                _filled(s.filled, s.needed),
+                _filled(s.filled, s.needed, s.event_status),
                 cell(", ".join(a.full_name for a in held.get(s.id, [])))
-                or Text(_("nobody yet"), style=GAP),
+                or Text(_("nobody yet"), style="dim" if s.event_status == "cancelled" else GAP),
                 cell(s.notes),
             )
             for s in cover.shifts
@@ -200,7 +203,8 @@ class RotaPane(ClubPane):
                 s.id,
                 s.when(tz),
                 cell(s.role),
-                cell(", ".join(a.full_name for a in people)) or Text(_("nobody"), style=GAP),
+                cell(", ".join(a.full_name for a in people))
+                or Text(_("nobody"), style="dim" if s.event_status == "cancelled" else GAP),
                 _gap(s.missing),
                 cell(s.event_title),
             )
@@ -271,17 +275,50 @@ class RotaPane(ClubPane):
         shift = self.selected_shift()
         if shift is None:
             return
+        tz = self.club.tz
+        if shift.event_status == "cancelled":  # say it now, not after a name is picked
+            self.say(
+                _("{event} is cancelled: its shifts cannot be taken").format(
+                    event=shift.event_title
+                ),
+                ok=False,
+            )
+            return
+        if shift.missing == 0:
+            self.say(
+                ngettext(
+                    "full: the only place is taken on {shift}",
+                    "full: all {needed} places are taken on {shift}",
+                    shift.needed,
+                ).format(needed=shift.needed, shift=shift.label(tz)),
+                ok=False,
+            )
+            return
         held = {a.member_id for a in rota.assignments(self.club.db, [shift.id]).get(shift.id, [])}
-        choices = []
+        city = fold(
+            self.club.db.scalar("SELECT city FROM events WHERE id = ?", (shift.event_id,)) or ""
+        )
+        cities = {
+            r["id"]: fold(r["city"] or "")
+            for r in self.club.db.query(
+                "SELECT id, city FROM members WHERE tags LIKE '%volunteer%'"
+            )
+        }
+        local: list[tuple[int, str]] = []
+        others: list[tuple[int, str]] = []
         for v in rota.volunteers(self.club.db):
             if v.id in held:
                 continue
-            busy = rota.find_clash(self.club.db, shift, v.id, self.club.tz)
-            choices.append((v.id, f"{v.full_name} <{v.email}>" + (_("  ⚠ busy") if busy else "")))
+            busy = rota.find_clash(self.club.db, shift, v.id, tz)
+            label = f"{v.full_name} <{v.email}>" + (_("  ⚠ busy") if busy else "")
+            # volunteers of the event's city first (then the others, by name)
+            (local if city and cities.get(v.id) == city else others).append((v.id, label))
+        choices = local + others
         if not choices:
             self.say(_("No volunteer left to assign: tag members volunteer first."), ok=False)
             return
         title = _("Assign a volunteer to {shift}").format(shift=shift.label(self.club.tz))
+
         def picked(member_id: int | None) -> None:
             if member_id:
                 self._assign(shift.id, member_id)
@@ -313,6 +350,7 @@ class RotaPane(ClubPane):
             self.say(_("Nobody is on this shift."), ok=False)
             return
         title = _("Take whom off {shift}?").format(shift=shift.label(self.club.tz))
+
         def picked(member_id: int | None) -> None:
             if member_id:
                 self._unassign(shift.id, member_id)

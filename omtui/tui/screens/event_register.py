@@ -14,7 +14,8 @@ from textual.widgets.option_list import Option
 
 from omtui.context import ClubContext
 from omtui.core import events as ev
-from omtui.core import labels
+from omtui.core import labels, members
+from omtui.core.text import fold
 from omtui.errors import OmtuiError
 from omtui.i18n import _
 from omtui.tui.text import markup, plain
@@ -44,6 +45,7 @@ class RegisterDialog(ModalScreen[ev.Registration | None]):
         super().__init__()
         self.club = club
         self.event = event
+        self._moved = False
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -77,9 +79,11 @@ class RegisterDialog(ModalScreen[ev.Registration | None]):
         matches.add_options(options)
         if options:
             matches.highlighted = 0
+        self._moved = False
         self.query_one("#error", Label).update("")
 
     def action_move(self, step: int) -> None:
+        self._moved = True  # a person chosen with the arrows is meant, namesake or not
         matches = self.query_one("#matches", OptionList)
         if matches.option_count:
             current = matches.highlighted or 0
@@ -91,7 +95,28 @@ class RegisterDialog(ModalScreen[ev.Registration | None]):
         if matches.highlighted is None:
             self.query_one("#error", Label).update(_("No member matches; type more or less."))
             return
-        await self.choose(int(matches.get_option_at_index(matches.highlighted).id or 0))
+        member_id = int(matches.get_option_at_index(matches.highlighted).id or 0)
+        if not self._moved:
+            chosen = members.get_member(self.club.db, member_id)
+            shown = [
+                int(matches.get_option_at_index(i).id or 0) for i in range(matches.option_count)
+            ]
+            namesakes = [
+                m
+                for m in shown
+                if fold(members.get_member(self.club.db, m).full_name) == fold(chosen.full_name)
+            ]
+            if len(namesakes) > 1:  # the first match is not enough: ask which one
+                self.query_one("#error", Label).update(
+                    plain(
+                        _(
+                            "{n} people are called {name}: choose one by their email, then Enter."
+                        ).format(n=len(namesakes), name=chosen.full_name)
+                    )
+                )
+                matches.focus()
+                return
+        await self.choose(member_id)
 
     @on(OptionList.OptionSelected, "#matches")
     async def picked(self, event: OptionList.OptionSelected) -> None:

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label
+from textual.widgets import Button, Checkbox, Input, Label, Select
 
 from omtui.core.members import Member
 from omtui.core.text import clean_text
@@ -29,6 +29,12 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("tags", _("Tags")),
     ("notes", _("Notes")),
 )
+CONSENT_SOURCES: tuple[tuple[str, str], ...] = (
+    (_("a form the member filled in"), "form"),
+    (_("on paper"), "paper"),
+    (_("at an event sign-up"), "event-signup"),
+)
+"""How a newsletter consent typed by the organiser was given: recorded as its source."""
 Save = Callable[[dict[str, Any]], Member]
 """Validates and writes the form's values (core), returns the saved member or raises."""
 
@@ -99,8 +105,15 @@ class MemberForm(ModalScreen[Member | None]):
                             placeholder=_("volunteer, speaker, …") if name == "tags" else "",
                         )
                     yield Label("", id=f"error-{name}", classes="field-error")
-                if self.member is None:
-                    yield Checkbox(_("Subscribed to the newsletter"), True, id="field-subscribed")
+                if self.member is None:  # consent is the member's act: never pre-ticked
+                    yield Checkbox(_("Subscribed to the newsletter"), False, id="field-subscribed")
+                    yield Select(
+                        CONSENT_SOURCES,
+                        prompt=_("How did they consent?"),
+                        id="field-consent_source",
+                        compact=True,
+                        disabled=True,
+                    )
             yield Label("", id="form-error")
             with Horizontal(id="buttons"):
                 yield Button(_("Cancel"), id="cancel")
@@ -115,7 +128,13 @@ class MemberForm(ModalScreen[Member | None]):
         }
         if self.member is None:
             data["subscribed"] = self.query_one("#field-subscribed", Checkbox).value
+            source = self.query_one("#field-consent_source", Select).value
+            data["consent_source"] = "" if source is Select.NULL else str(source)
         return data
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        if event.checkbox.id == "field-subscribed":
+            self.query_one("#field-consent_source", Select).disabled = not event.value
 
     def show_error(self, error: OmtuiError) -> None:
         """Put the message under its field (or at the bottom) and focus that field."""
@@ -137,9 +156,17 @@ class MemberForm(ModalScreen[Member | None]):
     async def action_save(self) -> None:
         if self._saving:
             return
+        values = self.values()
+        if values.get("subscribed") and not values.get("consent_source"):
+            self.clear_errors()
+            self.query_one("#form-error", Label).update(
+                _("Say how they consented to the newsletter (form, paper or event sign-up).")
+            )
+            self.query_one("#field-consent_source", Select).focus()
+            return
         self._saving = True
         try:  # in a thread: the write may wait for another process, the screen must not
-            member = await asyncio.to_thread(self.save_member, self.values())
+            member = await asyncio.to_thread(self.save_member, values)
         except (ValidationError, OmtuiError) as exc:
             self.show_error(exc)
             return

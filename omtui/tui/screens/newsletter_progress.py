@@ -152,6 +152,8 @@ class SendProgressScreen(ModalScreen[None]):
             ), False
         if progress.state == "paused":
             bad = self.run.progress is not None and not self.run.asked  # paused by itself
+            if reason == _("paused by the organiser"):  # not "Paused: paused by ..."
+                return _("Paused by the organiser. Press r to resume."), bad
             return _("Paused: {reason}. Press r to resume.").format(reason=reason), bad
         if progress.state == "sending":
             return _("Interrupted. Press r to resume the remaining recipients."), True

@@ -15,6 +15,11 @@ from omtui.tui.screens.confirm import DIALOG_CSS
 from omtui.tui.text import plain
 
 
+def _person(label: str) -> str:
+    """The name part of a choice ("Hélène Dupré <h@x>  ⚠ busy"), folded to compare."""
+    return fold(label.split(" <", 1)[0])
+
+
 class RotaPickDialog(ModalScreen[int | None]):
     """Type to filter, arrows to move, Enter to pick; dismiss(id) or dismiss(None) on Esc."""
 
@@ -38,6 +43,7 @@ class RotaPickDialog(ModalScreen[int | None]):
             yield Input(placeholder=_("type a few letters of the name"), id="pick-filter")
             yield OptionList(*self._options(""), id="pick-list")
             yield Label(_("↓ to the list, Enter to pick, Esc to cancel."), id="pick-hint")
+            yield Label("", id="pick-error", classes="error")
 
     def _options(self, text: str) -> list[Option]:
         words = fold(text).split()
@@ -56,9 +62,31 @@ class RotaPickDialog(ModalScreen[int | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         options = self.query_one("#pick-list", OptionList)
-        if options.option_count:
-            index = options.highlighted or 0
-            self.dismiss(int(options.get_option_at_index(index).id or 0))
+        if not options.option_count:
+            return
+        index = options.highlighted or 0
+        key = int(options.get_option_at_index(index).id or 0)
+        labels = dict(self.choices)
+        name = _person(labels[key])
+        namesakes = [
+            k
+            for k in (
+                int(options.get_option_at_index(i).id or 0) for i in range(options.option_count)
+            )
+            if _person(labels[k]) == name
+        ]
+        if len(namesakes) > 1:  # the first match is not enough: ask which one
+            self.query_one("#pick-error", Label).update(
+                plain(
+                    _(
+                        "{n} people are called {name}: choose one by their email, then Enter."
+                    ).format(n=len(namesakes), name=labels[key].split(" <", 1)[0])
+                )
+            )
+            options.highlighted = index
+            options.focus()
+            return
+        self.dismiss(key)
 
     def key_down(self) -> None:
         if self.focused is self.query_one("#pick-filter", Input):
