@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 from enum import StrEnum
+from typing import Any
 
 from omtui.core.mail.dsn import Dsn, is_report, parse_dsn
 from omtui.i18n import _
@@ -120,70 +121,62 @@ def classify(message: Message, known_token: Callable[[str], bool]) -> Classified
     """Decide what `message` is; `known_token(word)` says whether a word is a member's
     unsubscribe token."""
     subject = _header(message, "Subject")
-    base = {
-        "sender": sender_address(message),
-        "subject": subject,
-        "date": message_date(message),
-        "message_id": _header(message, "Message-ID"),
-    }
+    base = Classified(
+        Kind.TRIAGE,
+        "",
+        sender=sender_address(message),
+        subject=subject,
+        date=message_date(message),
+        message_id=_header(message, "Message-ID"),
+    )
+
+    def out(kind: Kind, reason: str, **extra: Any) -> Classified:
+        return replace(base, kind=kind, reason=reason, **extra)
+
     if is_report(message):
         dsn = parse_dsn(message)
         assert dsn is not None
         if not dsn.recipients:
-            return Classified(
-                Kind.TRIAGE, _("a delivery report that names no recipient"), dsn=dsn, **base
-            )
+            return out(Kind.TRIAGE, _("a delivery report that names no recipient"), dsn=dsn)
         failures = dsn.failures
         if not failures:
             actions = ", ".join(sorted({r.action or "?" for r in dsn.recipients}))
-            return Classified(
+            return out(
                 Kind.REPORT,
                 _("a delivery report with nothing to do ({actions})").format(actions=actions),
                 dsn=dsn,
-                **base,
             )
         first = failures[0]
-        return Classified(
+        return out(
             Kind.BOUNCE,
             _("delivery report for {address}: {action} {status}").format(
                 address=first.address, action=first.action, status=first.status or "?"
             ),
             dsn=dsn,
-            **base,
         )
     auto = is_auto_reply(message)
     if auto:
-        return Classified(Kind.AUTO_REPLY, auto, **base)
+        return out(Kind.AUTO_REPLY, auto)
     candidates = _candidates(subject)
     known = sorted({w for w in candidates if known_token(w)})
     if len(known) == 1:
-        return Classified(
-            Kind.UNSUBSCRIBE, _("unsubscribe request by token"), token=known[0], **base
-        )
+        return out(Kind.UNSUBSCRIBE, _("unsubscribe request by token"), token=known[0])
     if len(known) > 1:
-        return Classified(
-            Kind.TRIAGE, _("the subject carries the tokens of several members"), **base
-        )
+        return out(Kind.TRIAGE, _("the subject carries the tokens of several members"))
     if _UNSUBSCRIBE_WORDS.search(subject):
         unknown = tuple(_AFTER_KEYWORD.findall(subject))
         if unknown:
-            return Classified(
+            return out(
                 Kind.TRIAGE,
                 _("unsubscribe request with a token that matches no member: {token}").format(
                     token=unknown[0]
                 ),
                 unknown_tokens=unknown,
-                **base,
             )
-        return Classified(
-            Kind.TRIAGE, _("unsubscribe request without a token: who is asking is not sure"), **base
-        )
-    if _BOUNCE_SENDERS.match(base["sender"]):
-        return Classified(
-            Kind.TRIAGE, _("looks like a bounce but carries no delivery status report"), **base
-        )
-    return Classified(
+        return out(Kind.TRIAGE, _("unsubscribe request without a token: who is asking is not sure"))
+    if _BOUNCE_SENDERS.match(base.sender):
+        return out(Kind.TRIAGE, _("looks like a bounce but carries no delivery status report"))
+    return out(
         Kind.TRIAGE,
         _("not a delivery report, an automatic reply or an unsubscribe request"),
-        **base,
     )
