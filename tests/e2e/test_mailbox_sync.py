@@ -171,3 +171,67 @@ def test_bounces_and_unsubscribe_requests_come_back_through_a_real_mailbox(
     finally:
         runs.close()
     assert 1 in kinds
+
+
+def all_files(relay: PostfixRelay) -> dict[str, list[str]]:
+    """Maildir++ folder ("" for INBOX, ".omtui-processed"...) -> unique message names."""
+    out: dict[str, list[str]] = {}
+    root = relay.maildir
+    for folder in [root, *(p for p in root.iterdir() if p.name.startswith("."))]:
+        key = "" if folder == root else folder.name
+        for sub in ("new", "cur"):
+            if (folder / sub).is_dir():
+                out.setdefault(key, []).extend(
+                    p.name.partition(":2,")[0] for p in (folder / sub).iterdir()
+                )
+    return out
+
+
+def test_move_processed_moves_what_was_understood_and_deletes_nothing(
+    run_cli, db_path: Path, tmp_path: Path, stack
+) -> None:
+    relay, imap = stack
+    samples = Path(__file__).parents[1] / "core" / "mail_samples"
+    count = sum(len(v) for v in all_files(relay).values())
+    with smtplib.SMTP(relay.host, relay.port) as smtp:
+        smtp.sendmail("", [BOUNCES], (samples / "dsn-1.eml").read_bytes())
+        smtp.sendmail(
+            "jean@exemple.fr",
+            [BOUNCES],
+            b"From: jean@exemple.fr\r\nSubject: Out of office\r\nAuto-Submitted: auto-replied"
+            b"\r\n\r\nBack on Monday.\r\n",
+        )
+        smtp.sendmail(
+            "jean@exemple.fr",
+            [BOUNCES],
+            b"From: jean@exemple.fr\r\nSubject: Une question\r\n\r\nBonjour !\r\n",
+        )
+    relay.wait_delivered(count + 3)
+    config = tmp_path / "omtui.toml"
+    config.write_text(
+        f'[imap]\nhost = "{imap.host}"\nport = {imap.port}\ntls = "none"\n'
+        f'username = "{imap.USER}"\nmove_processed = true\n',
+        encoding="utf-8",
+    )
+    env = {"OMTUI_IMAP_PASSWORD": imap.PASSWORD}
+    sync = run_cli("--config", str(config), "mailbox", "sync", "--json", env=env)
+    assert sync.returncode == 0, sync.stderr
+    summary = json.loads(sync.stdout)
+    assert summary["read"] == count + 3
+    assert summary["auto_replies"] >= 1
+    files = all_files(relay)
+    assert sum(len(v) for v in files.values()) == count + 3  # nothing deleted
+    (processed,) = [name for name in files if name.endswith("omtui-processed")]
+    assert len(files[processed]) == summary["moved"] == summary["read"] - summary["triage"]
+    assert len(files.get("", [])) == summary["triage"]
+    triage = json.loads(run_cli("mailbox", "triage", "--json").stdout)
+    question = next(item for item in triage if item["subject"] == "Une question")
+    assert "not a delivery report" in question["reason"]
+    assert "Bonjour" in run_cli("mailbox", "show", str(question["id"])).stdout
+    done = run_cli("mailbox", "handled", str(question["id"]))
+    assert done.returncode == 0, done.stderr
+    left = json.loads(run_cli("mailbox", "triage", "--json").stdout)
+    assert question["id"] not in [item["id"] for item in left]
+    again = run_cli("--config", str(config), "mailbox", "sync", "--json", env=env)
+    assert json.loads(again.stdout)["read"] == 0
+    assert all_files(relay) == files
