@@ -60,6 +60,7 @@ class OmtuiApp(PlainTextApp, TranslatedApp):
         Binding("3", "show_tab('rota')", _("Rota"), show=False),
         Binding("4", "show_tab('newsletter')", _("Newsletter"), show=False),
         Binding("question_mark", "help", _("Help")),
+        Binding("ctrl+t", "mailbox_triage", _("Mailbox triage"), show=False),
         Binding("ctrl+q", "quit", _("Quit"), priority=True),
     ]
 
@@ -104,6 +105,16 @@ class OmtuiApp(PlainTextApp, TranslatedApp):
         from omtui.tui.screens.help import HelpScreen  # Markdown is slow to import
 
         self.push_screen(HelpScreen())
+
+    def action_mailbox_triage(self) -> None:
+        """The mail the mailbox sync did not understand (bounces marked there change plans)."""
+        from omtui.tui.screens.mailbox_triage import MailboxTriage
+
+        def closed(changed: bool | None) -> None:
+            if changed:
+                self.post_message(DataChanged("members"))
+
+        self.push_screen(MailboxTriage(self.club), closed)
 
     @property
     def panes(self) -> list[ClubPane]:
@@ -156,6 +167,11 @@ class OmtuiApp(PlainTextApp, TranslatedApp):
                 lambda tab_id=tab_id: self.action_show_tab(tab_id),
             )
         yield SystemCommand(_("Help"), _("Show every key"), self.action_help)
+        yield SystemCommand(
+            _("Mailbox triage"),
+            _("The mail the mailbox sync did not understand"),
+            self.action_mailbox_triage,
+        )
         pane = self.active_pane()
         if pane is not None:
             yield from pane.palette_commands()
