@@ -56,3 +56,36 @@ def test_bounce_address_is_the_envelope_sender(smtp_sink: SmtpSink) -> None:
     asyncio.run(send_one(SmtpConfig(**base), "a@b.fr", data))
     asyncio.run(send_one(SmtpConfig(**base, bounce_address="retours@club.fr"), "a@b.fr", data))
     assert [m.mail_from for m in smtp_sink.messages] == ["nl@club.fr", "retours@club.fr"]
+
+
+def test_a_sync_that_cannot_reach_the_server_says_so_and_records_a_failed_run(
+    db, now, tmp_path: Path, monkeypatch
+) -> None:
+    from omtui.config import ImapConfig
+    from omtui.core import runs
+    from omtui.core.mail import mailbox
+    from omtui.errors import OmtuiError
+    from tests.smtp_sink import free_port
+
+    with pytest.raises(ConfigError, match=r"\[imap\]"):
+        mailbox.sync(db, ImapConfig(), clock=lambda: now)
+    monkeypatch.setenv("OMTUI_IMAP_PASSWORD", "x")
+    closed = ImapConfig(host="127.0.0.1", port=free_port(), tls="none", username="u", timeout=5)
+    with pytest.raises(OmtuiError, match="cannot be reached"):
+        mailbox.sync(db, closed, clock=lambda: now)
+    last = runs.last_runs(db)["mailbox"]
+    assert not last.ok and "cannot be reached" in last.detail
+    # the lease was given back: the next sync is not told another one runs
+    with pytest.raises(OmtuiError, match="cannot be reached"):
+        mailbox.sync(db, closed, clock=lambda: now)
+
+
+def test_two_syncs_cannot_hold_the_lease_at_once(db) -> None:
+    from omtui.core.mail import mailbox
+
+    mailbox.acquire_lease(db, "elsewhere:1:a", now=1000.0)
+    with pytest.raises(mailbox.MailboxBusy):
+        mailbox.acquire_lease(db, "elsewhere:2:b", now=1001.0)
+    mailbox.acquire_lease(db, "elsewhere:2:b", now=1000.0 + mailbox.LEASE_TTL + 1)  # expired
+    mailbox.release_lease(db, "elsewhere:2:b")
+    mailbox.acquire_lease(db, "elsewhere:3:c", now=1002.0)
