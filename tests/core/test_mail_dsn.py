@@ -163,3 +163,15 @@ def test_odd_mail_goes_to_triage_with_a_reason():
     assert classify(empty, known).kind is Kind.TRIAGE
     two = classify(mail(f"unsubscribe {TOKEN} and AnotherToken0001"), lambda w: len(w) > 10)
     assert two.kind is Kind.TRIAGE
+
+
+def test_a_report_forwarded_by_a_person_is_not_a_bounce():
+    dsn = (SAMPLES / "dsn-1.eml").read_bytes()
+    raw = (
+        b"From: jean@example.fr\r\nSubject: Fwd: Undelivered Mail\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="f"\r\n\r\n'
+        b"--f\r\nContent-Type: text/plain\r\n\r\nWhat is this?\r\n"
+        b"--f\r\nContent-Type: message/rfc822\r\n\r\n" + dsn + b"\r\n--f--\r\n"
+    )
+    result = classify(read_message(raw), known)
+    assert result.kind is Kind.TRIAGE

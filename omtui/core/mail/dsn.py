@@ -137,9 +137,19 @@ def _original_headers(part: Message) -> Message | None:
     return None
 
 
+def _own_parts(message: Message):
+    """The message's MIME parts, not descending into attached messages: a report
+    forwarded by a person inside a message/rfc822 is that person's mail, not a report."""
+    yield message
+    if message.is_multipart() and not message.get_content_type().startswith("message/"):
+        for part in message.get_payload():
+            if isinstance(part, Message):
+                yield from _own_parts(part)
+
+
 def is_report(message: Message) -> bool:
-    """Whether the message carries a delivery status part at all."""
-    return any(p.get_content_type() in STATUS_TYPES for p in message.walk())
+    """Whether the message itself carries a delivery status part."""
+    return any(p.get_content_type() in STATUS_TYPES for p in _own_parts(message))
 
 
 def parse_dsn(message: Message) -> Dsn | None:
@@ -147,7 +157,7 @@ def parse_dsn(message: Message) -> Dsn | None:
     recipients: list[DsnRecipient] = []
     original: Message | None = None
     found = False
-    for part in message.walk():
+    for part in _own_parts(message):
         ctype = part.get_content_type()
         if ctype in STATUS_TYPES and not found:
             found = True
