@@ -213,7 +213,9 @@ class MessageTemplate:
             for i in range(0, len(pieces), 2)
         ]
         # Subject: encoded once unless it is personalised.
-        subject_segments = parse_template(subject_prefix + newsletter.subject, "subject")
+        # A draft saved before control characters were refused: never put them in a header.
+        subject = _printable(subject_prefix + newsletter.subject)
+        subject_segments = parse_template(subject, "subject")
         self._subject = subject_segments
         self._subject_bytes = (
             None

@@ -534,6 +534,10 @@ async def _send(
                 lost_lease()
                 await conn.close()  # mid-transaction, before DATA: nothing was sent
                 result = Delivery("released")
+            except DatabaseBusy as exc:  # could not record the start of DATA: do not send
+                control.pause(_("database busy: {error}").format(error=exc))
+                await conn.close()
+                result = Delivery("released")
             if result.state == "sent":
                 run.consecutive_errors = 0
                 run.sent.append((row_id, message_id, result.reply))
@@ -595,7 +599,7 @@ async def _send(
             except send_lease.LeaseLost:
                 lost_lease()
                 return
-            except sqlite3.Error:  # busy for now: try at the next round (the lease lasts 30 s)
+            except (sqlite3.Error, DatabaseBusy):  # busy: try next round (the lease lasts 30 s)
                 continue
 
     report("sending")

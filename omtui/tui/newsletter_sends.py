@@ -98,7 +98,9 @@ class NewsletterSends:
         watcher: MessagePump | None = None,
     ) -> SendRun:
         """Run (or resume) a started send in a worker. With `cancel`, the sender only
-        settles the outbox and marks the newsletter cancelled."""
+        settles the outbox and marks the newsletter cancelled; with `retry_failed` it first
+        queues the failed recipients again (the permanent ones too with
+        `include_permanent`)."""
         run = self.runs.get(newsletter_id)
         if run is None:
             run = self.runs[newsletter_id] = SendRun(newsletter_id)

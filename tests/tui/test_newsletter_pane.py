@@ -319,6 +319,27 @@ async def test_send_plan_warns_about_the_unsubscribe_mailbox(mail_club: ClubCont
         assert "lettre@club-exemple.fr" in body
 
 
+async def test_send_plan_without_from_address_names_the_setting_and_cannot_continue(
+    db_path: Path, smtp_sink: SmtpSink
+) -> None:
+    config = mail_config(smtp_sink, from_address="")
+    club = ClubContext(config=config, db_path=db_path, fixed_now=DEMO_NOW)
+    build_demo(club.db, members_count=30)
+    try:
+        item = draft(club)
+        app = make_app(club, poll=False)
+        async with app.run_test(size=(120, 50)) as pilot:
+            await open_tab(pilot, item)
+            await pilot.press("s")
+            assert isinstance(app.screen, SendPlanScreen)
+            body = plain(app.screen.query_one("#nlplan-body", Static))
+            assert "Cannot send: no sending address is configured: set from_address" in body
+            assert app.screen.query_one("#continue").disabled
+        assert nl.get_newsletter(club.db, item.id).status == "draft" and not smtp_sink.messages
+    finally:
+        club.close()
+
+
 async def test_failed_recipients_listed_with_the_reply_and_retried_by_key(
     mail_club: ClubContext, smtp_sink: SmtpSink
 ) -> None:

@@ -228,7 +228,6 @@ class NewsletterPane(ClubPane):
                     severity="warning",
                 )
                 return
-            sender.ensure_sendable_config(config)
             plan = sender.prepare(db, newsletter_id, config)
         except OmtuiError as exc:
             self.notify(str(exc), title=_("Cannot send"), severity="error", markup=False)
@@ -239,7 +238,20 @@ class NewsletterPane(ClubPane):
                 self._start_send(newsletter_id, plan)
 
         warnings = sender.plan_warnings(config)
-        ask_to_send(self.app, item.subject, plan, self.club.now(), confirmed, warnings=warnings)
+        problems: list[str] = []
+        try:
+            sender.ensure_sendable_config(config)
+        except OmtuiError as exc:  # shown in the plan, which then cannot be confirmed
+            problems.append(str(exc))
+        ask_to_send(
+            self.app,
+            item.subject,
+            plan,
+            self.club.now(),
+            confirmed,
+            warnings=warnings,
+            problems=problems,
+        )
 
     @work(thread=True, group="newsletter-write", exit_on_error=False)
     def _start_send(self, newsletter_id: int, plan: sender.SendPlan) -> None:

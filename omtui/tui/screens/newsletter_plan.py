@@ -87,28 +87,40 @@ class SendPlanScreen(ModalScreen[bool]):
     BINDINGS = [Binding("escape", "cancel", _("Cancel"))]
 
     def __init__(
-        self, subject: str, plan: SendPlan, now: datetime, warnings: Sequence[str] = ()
+        self,
+        subject: str,
+        plan: SendPlan,
+        now: datetime,
+        warnings: Sequence[str] = (),
+        problems: Sequence[str] = (),
     ) -> None:
         super().__init__()
         self.subject = subject
         self.plan = plan
         self.now = now
         self.warnings = list(warnings)
+        self.problems = list(problems)
+        """What stops the send (no from_address): shown, and Continue disabled."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="nlplan-box"):
             yield Label(_("Send plan"), id="nlplan-title")
             yield Static(
-                plan_text(self.subject, self.plan, self.now, self.warnings), id="nlplan-body"
+                plan_text(self.subject, self.plan, self.now, self.warnings, self.problems),
+                id="nlplan-body",
             )
             with Horizontal(id="nlplan-buttons"):
                 yield Button(_("Cancel"), id="cancel")
                 yield Button(
-                    _("Continue…"), id="continue", variant="warning", disabled=not self.plan.count
+                    _("Continue…"), id="continue", variant="warning", disabled=not self.can_send
                 )
 
+    @property
+    def can_send(self) -> bool:
+        return bool(self.plan.count) and not self.problems
+
     def on_mount(self) -> None:
-        self.query_one("#continue" if self.plan.count else "#cancel", Button).focus()
+        self.query_one("#continue" if self.can_send else "#cancel", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "continue")
@@ -125,6 +137,7 @@ def ask_to_send(
     then: Callable[[bool], None],
     *,
     warnings: Sequence[str] = (),
+    problems: Sequence[str] = (),
 ) -> None:
     """The plan, then TypeToConfirmDialog asking for the number of recipients; `then(ok)`."""
 
@@ -141,4 +154,4 @@ def ask_to_send(
             lambda ok: then(bool(ok)),
         )
 
-    app.push_screen(SendPlanScreen(subject, plan, now, warnings), planned)
+    app.push_screen(SendPlanScreen(subject, plan, now, warnings, problems), planned)
