@@ -97,8 +97,20 @@ class DatabaseConfig:
 
 
 @dataclass(frozen=True)
+class NewsletterConfig:
+    """`[newsletter]`: what members receive."""
+
+    language: str | None = None
+    """The language of the mails ("fr" or "en"); default: the club's language."""
+    footer: str | None = None
+    """Markdown after every newsletter, with {club_name} and {unsubscribe}; default: a
+    sentence naming the club and an unsubscribe link, in the newsletter's language."""
+
+
+@dataclass(frozen=True)
 class Config:
-    club_name: str = "Office Managers Club"
+    club_name: str = ""
+    """Empty: not configured (the send plan warns; the database may hold the name)."""
     timezone: str = "Europe/Paris"
     db: str | None = None
     language: str | None = None
@@ -109,6 +121,7 @@ class Config:
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
     imap: ImapConfig = field(default_factory=ImapConfig)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    newsletter: NewsletterConfig = field(default_factory=NewsletterConfig)
     path: Path | None = None
 
     @property
@@ -175,6 +188,8 @@ _IMAP_ENV = {
     "OMTUI_IMAP_USER": ("username", str),
 }
 _DATABASE_KEYS: dict[str, type | tuple[type, ...]] = {"busy_timeout": (int, float)}
+_NEWSLETTER_KEYS: dict[str, type | tuple[type, ...]] = {"language": str, "footer": str}
+NEWSLETTER_LANGUAGES = ("fr", "en")
 _SMTP_ENV = {
     "OMTUI_SMTP_HOST": ("host", str),
     "OMTUI_SMTP_PORT": ("port", int),
@@ -228,6 +243,16 @@ def load_config(path: Path | None) -> Config:
             ) from exc
     if database.get("busy_timeout", 60.0) < 0:
         raise ConfigError(_("config: [database] busy_timeout must be 0 or more seconds"))
+    newsletter_raw = raw.pop("newsletter", {})
+    if not isinstance(newsletter_raw, dict):
+        raise ConfigError(_("config: [newsletter] must be a table"))
+    newsletter = _parse_table("newsletter", newsletter_raw, _NEWSLETTER_KEYS)
+    if newsletter.get("language") not in (None, *NEWSLETTER_LANGUAGES):
+        raise ConfigError(
+            _("config: [newsletter] language must be one of {languages}, not {value!r}").format(
+                languages=", ".join(NEWSLETTER_LANGUAGES), value=newsletter["language"]
+            )
+        )
     club = _parse_table(_("top level"), raw, _CLUB_KEYS)
     smtp = _parse_table("smtp", smtp_raw, _SMTP_KEYS)
     for env, (key, kind) in _SMTP_ENV.items():
@@ -275,6 +300,7 @@ def load_config(path: Path | None) -> Config:
         **club,
         smtp=SmtpConfig(**smtp),
         imap=ImapConfig(**imap),
+        newsletter=NewsletterConfig(**newsletter),
         database=DatabaseConfig(busy_timeout=float(database.get("busy_timeout", 60.0))),
         path=path,
     )

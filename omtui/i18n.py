@@ -14,6 +14,7 @@ by Babel (`make catalogue`); English is the source text itself.
 
 from __future__ import annotations
 
+import functools
 import gettext
 import inspect
 import os
@@ -135,3 +136,12 @@ def use_language(config_language: str | None, db_path: Path | None) -> str:
 
 
 set_language(choose_language())
+
+
+@functools.lru_cache(maxsize=4)
+def translator(language: str) -> gettext.NullTranslations:
+    """The catalogue of one language, for text written in a language other than the
+    interface's: what members receive is in the club's language (core/newsletter.py)."""
+    if language == "en":
+        return gettext.NullTranslations()
+    return gettext.translation(DOMAIN, localedir=LOCALE_DIR, languages=[language], fallback=True)

@@ -22,7 +22,7 @@ from omtui import i18n
 from omtui.config import Config
 from omtui.context import ClubContext
 from omtui.core.db import Database, open_database
-from omtui.core.demo import DEMO_NOW, build_demo
+from omtui.core.demo import DEMO_CLUB_NAME, DEMO_NOW, build_demo
 from tests.smtp_sink import SmtpSink
 
 
@@ -62,7 +62,7 @@ def db(db_path: Path) -> Iterator[Database]:
 @pytest.fixture
 def club(db_path: Path) -> Iterator[ClubContext]:
     """An empty club on a fresh database, with time frozen at DEMO_NOW."""
-    ctx = ClubContext(config=Config(), db_path=db_path, fixed_now=DEMO_NOW)
+    ctx = ClubContext(config=Config(club_name=DEMO_CLUB_NAME), db_path=db_path, fixed_now=DEMO_NOW)
     yield ctx
     ctx.close()
 

@@ -7,6 +7,7 @@ import click
 from omtui.commands import echo, pass_club
 from omtui.context import ClubContext
 from omtui.core.demo import build_demo
+from omtui.core.numbers import format_number
 from omtui.errors import UnusableInput
 from omtui.i18n import _
 
@@ -35,10 +36,10 @@ def demo(club: ClubContext, db_path: str | None, members_count: int) -> None:
     echo(
         _("Demo club created in {path}: {m} members, {e} events, {s} shifts, {n} drafts.").format(
             path=club.db_path,
-            m=summary.members,
-            e=summary.events,
-            s=summary.shifts,
-            n=summary.newsletters,
+            m=format_number(summary.members),
+            e=format_number(summary.events),
+            s=format_number(summary.shifts),
+            n=format_number(summary.newsletters),
         )
     )
 

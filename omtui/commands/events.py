@@ -14,14 +14,13 @@ from omtui.context import ClubContext
 from omtui.core import events as ev
 from omtui.core import labels
 from omtui.core import partners as pt
-from omtui.core.dates import format_local, humanize_day
+from omtui.core.dates import format_day_time, format_time, humanize_day
 from omtui.core.events_import import import_registrations
 from omtui.core.ics import events_to_ical
+from omtui.core.numbers import format_number, format_percent
 from omtui.errors import OmtuiError
 from omtui.i18n import _, ngettext
 from omtui.paths import open_private
-
-WHEN = "%Y-%m-%d %H:%M"
 
 
 def _seats(stats: ev.EventStats) -> str:
@@ -68,7 +67,7 @@ def list_cmd(club: ClubContext, as_json: bool, past: bool, show_all: bool) -> No
         waiting = f" +{stats.waiting} " + _("waiting") if stats.waiting else ""
         kind, where = labels.event_kind(event.kind), event.city or _("online")
         echo(
-            f"{event.id:>4}  {format_local(event.starts_at, club.tz, WHEN)}  "
+            f"{event.id:>4}  {format_day_time(event.starts_at, club.tz)}  "
             f"{kind:<7}  {event.title}{status}  ({where}; "
             f"{_seats(stats)}{waiting}; {humanize_day(event.starts_at, now, club.tz)})"
         )
@@ -83,8 +82,8 @@ def _show(club: ClubContext, event: ev.Event) -> None:
             kind=labels.event_kind(event.kind), status=labels.event_status(event.status)
         ),
         _("When: {start} - {end} ({tz}), {rel}").format(
-            start=format_local(event.starts_at, tz, WHEN),
-            end=format_local(event.ends_at, tz, "%H:%M"),
+            start=format_day_time(event.starts_at, tz, year=True),
+            end=format_time(event.ends_at, tz),
             tz=tz.key,
             rel=humanize_day(event.starts_at, club.now(), tz),
         ),
@@ -107,7 +106,9 @@ def _show(club: ClubContext, event: ev.Event) -> None:
         )
     )
     if stats.attendance_rate is not None and event.is_past(club.now()):
-        lines.append(_("Attendance rate: {rate:.0%}").format(rate=stats.attendance_rate))
+        lines.append(
+            _("Attendance rate: {rate}").format(rate=format_percent(stats.attendance_rate))
+        )
     linked = pt.event_partners(db, event.id)
     if linked:
         lines.append(
@@ -253,7 +254,7 @@ def checkin_cmd(club: ClubContext, event_id: int, email: str) -> None:
     before = ev.get_registration(club.db, event_id, member.id)
     reg = ev.check_in(club.db, event_id, member.id, now=club.now())
     if before and before.attended_at:
-        when = format_local(reg.attended_at or club.now(), club.tz, "%H:%M")
+        when = format_time(reg.attended_at or club.now(), club.tz)
         echo(_("{name} was already checked in at {when}.").format(name=member.full_name, when=when))
     else:
         echo(_("{name} checked in.").format(name=member.full_name))
@@ -269,7 +270,11 @@ def guests_cmd(club: ClubContext, event_id: int) -> None:
     echo(
         ngettext(
             "{title} - {when} ({n} guest)", "{title} - {when} ({n} guests)", len(names)
-        ).format(title=event.title, when=format_local(event.starts_at, club.tz, WHEN), n=len(names))
+        ).format(
+            title=event.title,
+            when=format_day_time(event.starts_at, club.tz, year=True),
+            n=format_number(len(names)),
+        )
     )
     for name in names:
         echo(name)

@@ -6,7 +6,7 @@ import click
 
 from omtui.commands import echo, echo_json, pass_club
 from omtui.context import ClubContext
-from omtui.core.dates import format_local
+from omtui.core.dates import format_date_time
 from omtui.core.mail import mailbox, triage
 from omtui.i18n import _, ngettext
 
@@ -36,9 +36,7 @@ def sync_cmd(club: ClubContext, as_json: bool) -> None:
         echo(_("note: {note}").format(note=note))
     if summary.cleared:
         echo(
-            _("accepted again, no longer held: {emails}").format(
-                emails=", ".join(summary.cleared)
-            )
+            _("accepted again, no longer held: {emails}").format(emails=", ".join(summary.cleared))
         )
     if summary.moved:
         echo(
@@ -64,7 +62,7 @@ def triage_cmd(club: ClubContext, as_json: bool, include_handled: bool) -> None:
         echo(_("Nothing to triage."))
         return
     for item in items:
-        when = format_local(item.sent_at or item.read_at, club.tz)
+        when = format_date_time(item.sent_at or item.read_at, club.tz)
         state = f" [{item.handled_how}]" if item.handled_at else ""
         echo(f"#{item.id}  {when}  {item.sender or '?'}  {item.subject}{state}")
         echo(f"      {item.reason}")

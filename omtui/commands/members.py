@@ -9,13 +9,13 @@ import click
 from omtui.commands import echo, echo_json, pass_club
 from omtui.context import ClubContext
 from omtui.core import importer, labels, members
-from omtui.core.dates import format_local, to_iso
+from omtui.core.dates import format_date_time, to_iso
 from omtui.core.mail import bounces
 from omtui.core.members import MemberFilter
+from omtui.core.numbers import format_number, format_numbers
 from omtui.errors import NotFound
 from omtui.i18n import _, ngettext
 
-DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 SHOWN_LINES = 20  # rejected rows (and row warnings) printed before "... and N more"
 
 
@@ -26,7 +26,7 @@ def members_group() -> None:
 
 def _summary(counts: dict[str, int]) -> str:
     return _("{new} new, {updated} updated, {unchanged} unchanged, {rejected} rejected").format(
-        **counts
+        **format_numbers(counts)
     )
 
 
@@ -36,7 +36,12 @@ def _echo_lines(rows: list[importer.RejectedRow], total: int, template: str) -> 
         email = f" ({row.email})" if row.email else ""
         echo(template.format(line=row.line, email=email, reason=row.reason), err=True)
     if total > SHOWN_LINES:
-        echo(_("... and {count:,} more").format(count=total - SHOWN_LINES), err=True)
+        echo(_("... and {count} more").format(count=format_number(total - SHOWN_LINES)), err=True)
+
+
+def _delimiter_name(delimiter: str) -> str:
+    names = {",": _("comma"), ";": _("semicolon"), "\t": _("tab")}
+    return names.get(delimiter, delimiter)
 
 
 @members_group.command("import")
@@ -58,7 +63,7 @@ def import_cmd(club: ClubContext, file: Path, dry_run: bool, rejects_path: Path 
     """
     _notice_duplicates(club)
     preview = importer.preview_import(club.db, file, now=club.now())
-    delimiter = DELIMITER_NAMES.get(preview.delimiter, preview.delimiter)
+    delimiter = _delimiter_name(preview.delimiter)
     echo(
         _("{path}: {encoding}, {delimiter}-separated").format(
             path=preview.path, encoding=preview.encoding, delimiter=delimiter
@@ -86,7 +91,9 @@ def import_cmd(club: ClubContext, file: Path, dry_run: bool, rejects_path: Path 
     if rejects_path is not None:
         count = outcome.save_rejects(rejects_path)
         echo(
-            _("{count:,} rejected rows written to {path}").format(count=count, path=rejects_path),
+            _("{count} rejected rows written to {path}").format(
+                count=format_number(count), path=rejects_path
+            ),
             err=True,
         )
     elif rejected > SHOWN_LINES:
@@ -106,7 +113,7 @@ def export_cmd(club: ClubContext, file: Path, tag: str | None, city: str | None)
     echo(
         ngettext(
             "Exported {count} member to {path}", "Exported {count} members to {path}", count
-        ).format(count=count, path=file)
+        ).format(count=format_number(count), path=file)
     )
 
 
@@ -158,7 +165,11 @@ def list_cmd(
         for m in found
     ]
     echo(_table(rows))
-    echo(ngettext("{count} member", "{count} members", len(found)).format(count=len(found)))
+    echo(
+        ngettext("{count} member", "{count} members", len(found)).format(
+            count=format_number(len(found))
+        )
+    )
 
 
 def _newsletter_cell(member: members.Member, blocked: dict[str, str]) -> str:
@@ -166,9 +177,7 @@ def _newsletter_cell(member: members.Member, blocked: dict[str, str]) -> str:
     status = blocked.get(members.email_key(member.email))
     if status is None:
         return answer
-    return _("{answer}, address {status}").format(
-        answer=answer, status=labels.email_status(status)
-    )
+    return _("{answer}, address {status}").format(answer=answer, status=labels.email_status(status))
 
 
 def _member(club: ClubContext, email: str) -> members.Member:
@@ -249,7 +258,7 @@ def history_cmd(club: ClubContext, email: str, as_json: bool) -> None:
     echo(f"{member.full_name} <{member.email}>")
     rows = [[_("When"), _("Event"), _("Source")]] + [
         [
-            format_local(e.at, club.tz),
+            format_date_time(e.at, club.tz),
             _("subscribed") if e.subscribed else _("unsubscribed"),
             e.source + (f" ({e.detail})" if e.detail else ""),
         ]

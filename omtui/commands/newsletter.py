@@ -8,18 +8,18 @@ import time
 from pathlib import Path
 
 import click
-import humanize
 
 from omtui.commands import echo, echo_json, pass_club
 from omtui.context import ClubContext
 from omtui.core import labels, outbox, sender
-from omtui.core.dates import humanize_delta
+from omtui.core.dates import format_duration, humanize_delta
 from omtui.core.newsletter import (
     audience_size,
     create_draft,
     get_newsletter,
     list_newsletters,
 )
+from omtui.core.numbers import format_decimal, format_number
 from omtui.errors import OmtuiError, UnusableInput
 from omtui.i18n import _, ngettext
 
@@ -58,10 +58,14 @@ def list_command(club: ClubContext, as_json: bool) -> None:
         nl = s.newsletter
         if nl.status == "draft":
             size = audience_size(club.db, nl.audience_tags, nl.audience_city)
-            counts = ngettext("{n} would receive it", "{n} would receive it", size).format(n=size)
+            counts = ngettext("{n} would receive it", "{n} would receive it", size).format(
+                n=format_number(size)
+            )
         else:
             counts = _("{sent}/{total} sent, {failed} failed").format(
-                sent=s.counts.get("sent", 0), total=s.recipients, failed=s.counts.get("failed", 0)
+                sent=format_number(s.counts.get("sent", 0)),
+                total=format_number(s.recipients),
+                failed=format_number(s.counts.get("failed", 0)),
             )
         when = nl.sent_at or nl.send_started_at or nl.updated_at
         state = nl.status
@@ -121,14 +125,14 @@ def _print_plan(plan, subject: str) -> None:
             'Newsletter {id} "{subject}" will go to {n} member.',
             'Newsletter {id} "{subject}" will go to {n} members.',
             plan.count,
-        ).format(id=plan.newsletter_id, subject=subject, n=plan.count)
+        ).format(id=plan.newsletter_id, subject=subject, n=format_number(plan.count))
     )
     for reason, emails in plan.left_out.items():
         if not emails:
             continue
         label = labels.left_out_reason(reason)
         shown = ", ".join(emails[:5]) + (" …" if len(emails) > 5 else "")
-        echo(_("  left out, {reason}: {n}").format(reason=label, n=len(emails)))
+        echo(_("  left out, {reason}: {n}").format(reason=label, n=format_number(len(emails))))
         if reason != "unsubscribed":
             echo(f"    {shown}")
     if plan.outside_audience:
@@ -137,12 +141,14 @@ def _print_plan(plan, subject: str) -> None:
                 "  left out, outside the audience: {n} subscribed member",
                 "  left out, outside the audience: {n} subscribed members",
                 plan.outside_audience,
-            ).format(n=plan.outside_audience)
+            ).format(n=format_number(plan.outside_audience))
         )
+    for warning in plan.warnings:
+        echo(_("Warning: {warning}").format(warning=warning), err=True)
     if plan.rate > 0:
         echo(
-            _("At {rate:g} messages a second this takes about {duration}.").format(
-                rate=plan.rate, duration=humanize.precisedelta(plan.estimated_seconds)
+            _("At {rate} messages a second this takes about {duration}.").format(
+                rate=format_number(plan.rate), duration=format_duration(plan.estimated_seconds)
             )
         )
 
@@ -167,17 +173,17 @@ class _Reporter:
             return
         if time.monotonic() - self.last_line >= 2 or not p.running:
             self.last_line = time.monotonic()
-            eta = humanize.naturaldelta(p.eta_seconds) if p.eta_seconds else "?"
+            eta = format_duration(p.eta_seconds) if p.eta_seconds else "?"
             echo(
                 _(
                     "sent {sent}/{total}, failed {failed}, remaining {remaining}, "
-                    "{rate:.1f}/s, {eta} left"
+                    "{rate}/s, {eta} left"
                 ).format(
-                    sent=p.sent,
-                    total=p.total,
-                    failed=p.failed,
-                    remaining=p.remaining,
-                    rate=p.rate,
+                    sent=format_number(p.sent),
+                    total=format_number(p.total),
+                    failed=format_number(p.failed),
+                    remaining=format_number(p.remaining),
+                    rate=format_decimal(p.rate),
                     eta=eta,
                 )
             )
@@ -259,7 +265,9 @@ def send_command(
         if not retry_failed:
             echo(
                 _("Resuming newsletter {id}: {sent} sent, {queued} still to send.").format(
-                    id=newsletter_id, sent=before.sent, queued=before.queued
+                    id=newsletter_id,
+                    sent=format_number(before.sent),
+                    queued=format_number(before.queued),
                 )
             )
     start = sender.progress(db, newsletter_id)
@@ -295,7 +303,7 @@ def send_command(
                 "{n} messages were being transmitted when the previous send stopped: "
                 "marked uncertain.",
                 outcome.recovered_uncertain,
-            ).format(n=outcome.recovered_uncertain)
+            ).format(n=format_number(outcome.recovered_uncertain))
         )
     _print_status(club, newsletter_id)
     if outcome.state != "sent":
@@ -357,11 +365,11 @@ def _print_status(club: ClubContext, newsletter_id: int) -> None:
         ).format(
             id=newsletter_id,
             state=labels.newsletter_status(p.state),
-            sent=p.sent,
-            failed=p.failed,
-            uncertain=p.uncertain,
-            queued=p.queued + p.sending,
-            total=p.total,
+            sent=format_number(p.sent),
+            failed=format_number(p.failed),
+            uncertain=format_number(p.uncertain),
+            queued=format_number(p.queued + p.sending),
+            total=format_number(p.total),
         )
     )
     if p.message:

@@ -64,3 +64,8 @@ def peek_language(path: Path) -> str | None:
     finally:
         conn.close()
     return row[0] if row and row[0] in LANGUAGES else None
+
+
+def display_name(db: Database, configured: str) -> str:
+    """The club's name to show: the config's `club_name`, else the one stored here."""
+    return configured.strip() or get_settings(db).name.strip()

@@ -32,6 +32,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
 
+from omtui.core.numbers import format_number
 from omtui.core.text import fold
 from omtui.errors import UnusableInput
 from omtui.i18n import _, ngettext
@@ -291,9 +292,9 @@ class CsvReader:
             if len(line) >= MAX_LINE_CHARS and not line.endswith("\n"):
                 raise UnusableInput(
                     _(
-                        "{path}: line {line} is longer than {limit:,} characters; "
+                        "{path}: line {line} is longer than {limit} characters; "
                         "is it a CSV file? nothing was imported"
-                    ).format(path=self.path, line=self._line, limit=MAX_LINE_CHARS)
+                    ).format(path=self.path, line=self._line, limit=format_number(MAX_LINE_CHARS))
                 )
             yield line
 
@@ -347,10 +348,10 @@ class CsvReader:
             shown = ", ".join(repr(h) for h in unknown[:LISTED_UNKNOWN])
             table.warnings.append(
                 ngettext(
-                    "{count:,} unknown column was ignored: {shown} ...",
-                    "{count:,} unknown columns were ignored: {shown} ...",
+                    "{count} unknown column was ignored: {shown} ...",
+                    "{count} unknown columns were ignored: {shown} ...",
                     len(unknown),
-                ).format(count=len(unknown), shown=shown)
+                ).format(count=format_number(len(unknown)), shown=shown)
             )
         self.table = table
 

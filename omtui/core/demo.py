@@ -11,8 +11,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from omtui.core import demo_events, demo_newsletter, demo_rota, members
+from omtui.core.club import set_settings
 from omtui.core.db import Database
 
+DEMO_CLUB_NAME = "Club des Office Managers"
+"""The demo club's name, as every screenshot shows it."""
 DEMO_NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 """The moment the demo club is built around (tests and screenshots freeze time here)."""
 
@@ -349,8 +352,14 @@ def seed_members(db: Database, count: int, *, now: datetime = DEMO_NOW) -> int:
     return members.insert_many(db, demo_member_rows(count, now=now), now=now, source="demo")
 
 
+def name_the_club(db: Database, name: str = DEMO_CLUB_NAME) -> None:
+    """Store the demo club's name with the club (the config's `club_name` overrides it)."""
+    set_settings(db, name=name)
+
+
 def build_demo(db: Database, *, members_count: int = 3000, now: datetime = DEMO_NOW) -> DemoSummary:
     """Fill an empty database with the demo club."""
+    name_the_club(db)
     created = seed_members(db, members_count, now=now)
     events = demo_events.seed(db, now=now)
     shifts = demo_rota.seed(db, now=now)

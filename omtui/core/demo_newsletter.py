@@ -40,8 +40,8 @@ VOLUNTEER_BODY = """Bonjour {first_name},
 Nous cherchons des bénévoles pour l'accueil du déjeuner des partenaires à {city}.
 Inscrivez-vous dans le planning : `omtui volunteer`.
 """
-SENT_EVENTS = """- **Rencontre chez Atelier Lumière**, Thu 29 Oct, 18:30 (in 6 days), Paris
-- **Webinaire « Négocier ses contrats »**, Tue 03 Nov, 12:30 (in 11 days), online"""
+SENT_EVENTS = """- **Rencontre chez Atelier Lumière**, jeudi 29 octobre, 18:30, Paris
+- **Webinaire « Négocier ses contrats »**, mardi 3 novembre, 12:30, en ligne"""
 
 
 def seed(db: Database, *, now: datetime) -> int:
@@ -76,7 +76,7 @@ def seed(db: Database, *, now: datetime) -> int:
         )
         db.execute(
             "UPDATE newsletters SET status = 'sent', send_started_at = ?, sent_at = ?,"
-            " updated_at = ?, events_block = ? WHERE id = ?",
+            " updated_at = ?, events_block = ?, language = 'fr' WHERE id = ?",
             (
                 to_iso(sent_at),
                 to_iso(sent_at + timedelta(minutes=5)),

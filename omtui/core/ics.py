@@ -3,12 +3,17 @@
 Each event keeps the UID made when it was created, so a calendar app that imports the file
 again updates its copy instead of adding a duplicate. Times are written in the club's
 timezone (TZID=...) with a VTIMEZONE describing it.
+
+The VTIMEZONE is written here from the zone's own transitions rather than by icalendar's
+`add_missing_timezones()`, whose observances start at the new local time (spring forward as
+`T030000`) where RFC 5545 wants the time before the change (`T020000`, in TZOFFSETFROM):
+another parser then puts 01:30Z on that day in an hour that does not exist.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -73,5 +78,65 @@ def events_to_ical(
         # Transitions around the events only: a 1970-2038 table would bloat every file.
         first = min(e.starts_at for e in items).astimezone(tz).date() - timedelta(days=366)
         last = max(e.ends_at for e in items).astimezone(tz).date() + timedelta(days=366)
-        calendar.add_missing_timezones(first_date=first, last_date=last)
+        # Before the events, as calendar apps expect to meet a TZID's definition first.
+        calendar.subcomponents.insert(0, vtimezone(tz, first, last))
     return calendar.to_ical()
+
+
+def transitions(tz: ZoneInfo, first: date, last: date) -> list[datetime]:
+    """The UTC instants between `first` and `last` when `tz` changes its offset or name."""
+
+    def state(moment: datetime) -> tuple:
+        local_moment = moment.astimezone(tz)
+        return local_moment.utcoffset(), local_moment.tzname()
+
+    found = []
+    day = datetime(first.year, first.month, first.day, tzinfo=UTC)
+    end = datetime(last.year, last.month, last.day, tzinfo=UTC)
+    while day < end:
+        following = day + timedelta(days=1)
+        if state(day) != state(following):
+            low, high = day, following  # bisect to the second: low before, high after
+            while high - low > timedelta(seconds=1):
+                middle = low + (high - low) / 2
+                low, high = (middle, high) if state(middle) == state(low) else (low, middle)
+            found.append(high.replace(microsecond=0))
+        day = following
+    return found
+
+
+def vtimezone(tz: ZoneInfo, first: date, last: date) -> icalendar.Timezone:
+    """The VTIMEZONE of `tz` from `first` to `last`: one observance per kind of change, its
+    later occurrences as RDATEs, every time local in the offset before the change."""
+    component = icalendar.Timezone()
+    component.add("tzid", tz.key)
+    observances: dict[tuple, icalendar.Component] = {}
+    for moment in transitions(tz, first, last):
+        before = (moment - timedelta(seconds=1)).astimezone(tz)
+        after = moment.astimezone(tz)
+        offset_from, offset_to = before.utcoffset(), after.utcoffset()
+        assert offset_from is not None and offset_to is not None
+        start = (moment + offset_from).replace(tzinfo=None)  # wall time before the change
+        key = (bool(after.dst()), offset_from, offset_to, after.tzname())
+        if key in observances:
+            observances[key].add("rdate", start)
+            continue
+        kind = icalendar.TimezoneDaylight if after.dst() else icalendar.TimezoneStandard
+        observance: icalendar.Component = kind()
+        observance.add("dtstart", start)
+        observance.add("tzoffsetfrom", offset_from)
+        observance.add("tzoffsetto", offset_to)
+        observance.add("tzname", after.tzname())
+        observances[key] = observance
+    if not observances:  # no change in the period (no DST): one fixed observance
+        at = datetime(first.year, first.month, first.day, tzinfo=UTC).astimezone(tz)
+        offset = at.utcoffset()
+        observance = icalendar.TimezoneStandard()
+        observance.add("dtstart", datetime(1970, 1, 1))
+        observance.add("tzoffsetfrom", offset)
+        observance.add("tzoffsetto", offset)
+        observance.add("tzname", at.tzname())
+        observances[()] = observance
+    for each in observances.values():
+        component.add_component(each)
+    return component

@@ -378,6 +378,22 @@ def _008_club_settings(conn: sqlite3.Connection) -> None:
 
 
 # ---------------------------------------------------------------------------------------
+# Step 9: the language a newsletter is written in for its members (core/newsletter.py)
+# ---------------------------------------------------------------------------------------
+@step
+def _009_newsletter_language(conn: sqlite3.Connection) -> None:
+    # Frozen when a send starts; '' for a draft. Sends started before this step wrote their
+    # footer and events in English: a resumed one carries on in English.
+    run_script(
+        conn,
+        """
+        ALTER TABLE newsletters ADD COLUMN language TEXT NOT NULL DEFAULT '';
+        UPDATE newsletters SET language = 'en' WHERE status != 'draft';
+        """,
+    )
+
+
+# ---------------------------------------------------------------------------------------
 # Step 10: what each cron job did last (owned by core/runs.py)
 # ---------------------------------------------------------------------------------------
 @step

@@ -8,6 +8,11 @@ Placeholders use `str.format` syntax: `{first_name}`, `{last_name}`, `{city}`,
 `{unsubscribe}` (the member's unsubscribe link) and `{upcoming_events}` (a Markdown list
 of the next events). `{{` and `}}` stand for literal braces. Anything else between braces
 is an error reported before anything is sent.
+
+What members read is in the newsletter's language (`[newsletter] language`, else the
+club's), not the organiser's interface language: the footer, the events' dates and the
+test prefix. It is frozen on the newsletter when its send starts, so a send resumed later
+(by cron, under another locale) gives everybody the same text.
 """
 
 from __future__ import annotations
@@ -23,14 +28,16 @@ from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
 
+from omtui.config import Config
 from omtui.core import labels
-from omtui.core.dates import format_local, from_iso, humanize_day, to_iso
+from omtui.core.club import display_name, get_settings
+from omtui.core.dates import format_long, from_iso, to_iso
 from omtui.core.db import Database
 from omtui.core.mail import bounces
 from omtui.core.members import email_key, join_tags, split_tags
 from omtui.core.text import clean_text
 from omtui.errors import NotFound, ValidationError
-from omtui.i18n import _
+from omtui.i18n import _, translator
 
 MEMBER_FIELDS = ("first_name", "last_name", "city", "unsubscribe")
 """Placeholders that differ per recipient."""
@@ -57,6 +64,8 @@ class Newsletter:
     sent_at: datetime | None = None
     pause_reason: str = ""
     events_block: str = ""
+    language: str = ""
+    """The members' language, frozen when the send starts ('' for a draft)."""
 
     @property
     def read_only(self) -> bool:
@@ -82,6 +91,7 @@ class Newsletter:
             sent_at=when("sent_at"),
             pause_reason=row["pause_reason"],
             events_block=row.get("events_block") or "",
+            language=row.get("language") or "",
         )
 
 
@@ -177,8 +187,7 @@ def ensure_valid(subject: str, body: str) -> None:
         raise ValidationError(_("a newsletter needs a subject"), field="subject")
     if not body.strip():
         raise ValidationError(_("a newsletter needs a body"), field="body")
-    if "\n" in subject or "\r" in subject:
-        raise ValidationError(_("the subject must be one line"), field="subject")
+    check_subject_text(subject)
     parse_template(subject, "subject")
     for _literal, name in parse_template(subject, "subject"):
         if name == "upcoming_events":
@@ -365,6 +374,8 @@ class SendPlan:
     """reason -> addresses (or a count line for "outside the audience")."""
     outside_audience: int
     rate: float
+    warnings: tuple[str, ...] = ()
+    """Worth fixing first, but no reason to refuse (e.g. no club name configured)."""
 
     @property
     def count(self) -> int:
@@ -381,6 +392,7 @@ class SendPlan:
             "left_out": {reason: len(emails) for reason, emails in self.left_out.items()},
             "outside_audience": self.outside_audience,
             "estimated_seconds": round(self.estimated_seconds, 1),
+            "warnings": list(self.warnings),
         }
 
 
@@ -455,22 +467,118 @@ def send_plan(db: Database, newsletter: Newsletter, *, rate: float) -> SendPlan:
     return SendPlan(newsletter.id, recipients, left_out, total_subscribed - in_audience, rate)
 
 
-# -- rendering -------------------------------------------------------------------------------
-def upcoming_events_block(db: Database, *, now: datetime, tz: ZoneInfo) -> str:
-    """A Markdown list of the next events that are not cancelled (title, date, city)."""
-    rows = db.query(
-        "SELECT title, starts_at, city, online_url FROM events"
-        " WHERE status != 'cancelled' AND starts_at > ? ORDER BY starts_at, id LIMIT ?",
-        (to_iso(now), UPCOMING_EVENTS_LIMIT),
+# -- what members read -----------------------------------------------------------------------
+DEFAULT_MAIL_LANGUAGE = "fr"
+"""The club's language when nothing says otherwise: the club is French."""
+FOOTER_PLACEHOLDERS = ("club_name", "unsubscribe")
+
+
+def _club_setting(db: Database | None, column: str) -> str:
+    """The club's name or language as stored with the club (core/club.py)."""
+    if db is None:
+        return ""
+    settings = get_settings(db)
+    return str(getattr(settings, column) or "")
+
+
+def club_name(db: Database | None, config: Config) -> str:
+    """The club's name: the config's `club_name`, else the one stored with the club."""
+    if db is None:
+        return config.club_name.strip()
+    return display_name(db, config.club_name)
+
+
+def mail_language(db: Database | None, config: Config) -> str:
+    """The language members read: `[newsletter] language`, else the club's language."""
+    return config.newsletter.language or _club_setting(db, "language") or DEFAULT_MAIL_LANGUAGE
+
+
+def newsletter_language(db: Database | None, newsletter: Newsletter, config: Config) -> str:
+    """The language frozen on a started newsletter, else the one it would be sent in now."""
+    return newsletter.language or mail_language(db, config)
+
+
+def default_footer(lang: str) -> str:
+    """The footer when `[newsletter] footer` is not set (Markdown, in `lang`)."""
+    return translator(lang).gettext(
+        "You receive this newsletter as a member of {club_name}. [Unsubscribe]({unsubscribe})"
     )
+
+
+def check_footer(footer: str) -> None:
+    """Raise ValidationError unless `footer` uses only {club_name} and {unsubscribe}."""
+    try:
+        parsed = list(string.Formatter().parse(footer))
+    except ValueError as exc:
+        raise ValidationError(
+            _("[newsletter] footer has an unmatched brace ({error})").format(error=exc)
+        ) from exc
+    for _literal, name, _spec, _conversion in parsed:
+        if name is not None and name not in FOOTER_PLACEHOLDERS:
+            raise ValidationError(
+                _("[newsletter] footer uses an unknown placeholder {name}; known: {known}").format(
+                    name="{" + name + "}", known="{club_name}, {unsubscribe}"
+                )
+            )
+
+
+def footer_segments(config: Config, *, lang: str, name: str) -> Segments:
+    """The footer as segments: {club_name} filled in, {unsubscribe} left as a slot."""
+    footer = config.newsletter.footer
+    source = footer if footer is not None else default_footer(lang)
+    check_footer(source)
+    segments: Segments = []
+    for literal, field_name, _spec, _conv in string.Formatter().parse(source):
+        if field_name == "club_name":
+            segments.append((literal + name, None))
+        else:
+            segments.append((literal, field_name))
+    return segments
+
+
+def subject_prefix_for_test(lang: str) -> str:
+    """What starts a test message's subject, in the members' language."""
+    return translator(lang).gettext("[TEST]") + " "
+
+
+def club_warnings(db: Database | None, config: Config) -> list[str]:
+    """Things to fix before sending that do not stop a send (shown with the send plan)."""
+    warnings = []
+    if not club_name(db, config):
+        warnings.append(
+            _(
+                "No club name is configured: the footer and the sender's name will be empty. "
+                'Set club_name = "..." in the config file.'
+            )
+        )
+    return warnings
+
+
+# -- rendering -------------------------------------------------------------------------------
+def upcoming_events_block(
+    db: Database, *, now: datetime, tz: ZoneInfo, city: str = "", lang: str | None = None
+) -> str:
+    """A Markdown list of the next events that are not cancelled (title, date, place), in
+    `lang`. With a `city` (the newsletter's audience), only that city's events and the online
+    ones. Dates are absolute ("jeudi 3 décembre, 12:30"): a mail is read days later."""
+    lang = lang or DEFAULT_MAIL_LANGUAGE
+    where, params = "status != 'cancelled' AND starts_at > ?", [to_iso(now)]
+    if city.strip():
+        where += " AND (city = ? COLLATE NOCASE OR (city = '' AND online_url != ''))"
+        params.append(city.strip())
+    rows = db.query(
+        f"SELECT title, starts_at, city, online_url FROM events WHERE {where}"
+        " ORDER BY starts_at, id LIMIT ?",
+        (*params, UPCOMING_EVENTS_LIMIT),
+    )
+    tr = translator(lang)
     if not rows:
-        return _("_No upcoming events at the moment._")
+        return tr.gettext("_No upcoming events at the moment._")
     lines = []
     for row in rows:
-        start = from_iso(row["starts_at"])
-        place = row["city"] or (_("online") if row["online_url"] else "")
-        when = format_local(start, tz, "%a %d %b, %H:%M")
-        line = f"- **{row['title']}**, {when} ({humanize_day(start, now, tz)})"
+        when = format_long(from_iso(row["starts_at"]), tz, lang=lang)
+        place = row["city"] or (tr.gettext("online") if row["online_url"] else "")
+        line = f"- **{row['title']}**, {when}"
         lines.append(line + (f", {place}" if place else ""))
     return "\n".join(lines)
 
@@ -507,13 +615,15 @@ def render_preview(
     mailto: str = "unsubscribe@example.org",
     url: str | None = None,
     events_block: str | None = None,
+    city: str = "",
+    lang: str | None = None,
 ) -> tuple[str, str]:
     """(subject, Markdown body) as `recipient` (default: a sample member) would read them.
 
     Raises ValidationError for an unknown placeholder, so the editor can show it."""
     values = member_values(recipient or SAMPLE, mailto=mailto, url=url)
     if events_block is None and "upcoming_events" in body:
-        events_block = upcoming_events_block(db, now=now, tz=tz)
+        events_block = upcoming_events_block(db, now=now, tz=tz, city=city, lang=lang)
     values["upcoming_events"] = events_block or ""
     return (
         fill(parse_template(subject, "subject"), values),

@@ -28,15 +28,16 @@ from markdown_it import MarkdownIt
 
 from omtui.config import Config
 from omtui.core.newsletter import (
+    DEFAULT_MAIL_LANGUAGE,
     MEMBER_FIELDS,
     Newsletter,
     Recipient,
     Segments,
     fill,
+    footer_segments,
     member_values,
     parse_template,
 )
-from omtui.i18n import _
 
 CRLF = b"\r\n"
 PREVIEW_FROM = "newsletter@example.org"
@@ -62,8 +63,8 @@ font-family:Helvetica,Arial,sans-serif;font-size:16px;line-height:1.5;color:#1f2
 <p style="margin:0 0 20px;font-size:13px;color:#6b7280">{club}</p>
 {content}
 <hr style="border:none;border-top:1px solid #e5e7eb;margin:24px 0 12px">
-<p style="margin:0;font-size:12px;color:#6b7280">{footer}
-<a style="color:#6b7280" href="{unsubscribe}">{unsubscribe_label}</a></p>
+<div style="font-size:12px;color:#6b7280">
+{footer}</div>
 </div></body></html>
 """
 
@@ -163,6 +164,21 @@ def _qp(text: str) -> bytes:
     return binascii.b2a_qp(text.encode("utf-8"), istext=True).replace(b"\n", CRLF)
 
 
+def _fill_for_html(segments: Segments, marked: dict[str, str], shared: dict[str, str]) -> str:
+    """Markdown with slot markers; a bare {unsubscribe} becomes a link to itself, so the
+    HTML part always has a real unsubscribe link (inside `[text](...)` it already is one)."""
+    out = []
+    for literal, name in segments:
+        out.append(literal)
+        if name is None:
+            continue
+        if name == "unsubscribe" and not literal.endswith("]("):
+            out.append(f"[{marked[name]}]({marked[name]})")
+        else:
+            out.append(shared[name] if name in shared else marked[name])
+    return "".join(out)
+
+
 def _clean(value: str) -> str:
     return " ".join(value.split()) if ("\n" in value or "\r" in value) else value
 
@@ -178,7 +194,11 @@ class MessageTemplate:
         events_block: str,
         clock: Callable[[], datetime],
         subject_prefix: str = "",
+        language: str | None = None,
+        club: str | None = None,
     ) -> None:
+        """`language`: the members' language (default: the one frozen on `newsletter`);
+        `club`: the club's name (default: the config's)."""
         smtp = config.smtp
         # Previews may be built before from_address is set; sending refuses without it.
         self.from_address = smtp.from_address or PREVIEW_FROM
@@ -191,21 +211,19 @@ class MessageTemplate:
         shared = {"upcoming_events": events_block}
         # Text part: the Markdown source itself, per-member fields left as slots.
         self._text = self._slots(body_segments, shared)
-        footer = _("You receive this newsletter as a member of {club}.").format(
-            club=config.club_name
-        )
-        self._text.extend(
-            [("\n\n-- \n" + footer + "\n" + _("Unsubscribe:") + " ", "unsubscribe"), ("\n", None)]
-        )
+        lang = language or newsletter.language or config.newsletter.language
+        club_name = config.club_name if club is None else club
+        footer = footer_segments(config, lang=lang or DEFAULT_MAIL_LANGUAGE, name=club_name)
+        self._text.append(("\n\n-- \n", None))
+        self._text.extend(footer)
+        self._text.append(("\n", None))
         # HTML part: rendered once with markers, then split into literal/slot pieces.
         marker = f"omtuislot{secrets.token_hex(6)}n"
         marked = {name: f"{marker}{i}e" for i, name in enumerate(MEMBER_FIELDS)}
         page = _HTML.format(
-            club=html.escape(config.club_name),
-            content=markdown_to_html(fill(body_segments, {**marked, **shared})),
-            footer=html.escape(footer),
-            unsubscribe=marked["unsubscribe"],
-            unsubscribe_label=html.escape(_("Unsubscribe")),
+            club=html.escape(club_name),
+            content=markdown_to_html(_fill_for_html(body_segments, marked, shared)),
+            footer=markdown_to_html(_fill_for_html(footer, marked, {})),
         )
         pieces = re.split(f"{marker}(\\d+)e", page)
         self._html: Segments = [
@@ -223,9 +241,9 @@ class MessageTemplate:
             else encode_header("Subject", fill(subject_segments, {}))
         )
         self.boundary = f"=_omtui_{secrets.token_hex(12)}"
-        from_name = smtp.from_name or config.club_name
+        from_name = smtp.from_name or club_name
         head = mailbox_header("From", from_name, self.from_address)
-        head += encode_header("List-Id", f"{config.club_name} <{config.list_id}>")
+        head += encode_header("List-Id", f"{club_name} <{config.list_id}>".strip())
         self._shared_head = head
         part = 'Content-Type: text/{kind}; charset="utf-8"\r\n'
         part += "Content-Transfer-Encoding: quoted-printable\r\n\r\n"

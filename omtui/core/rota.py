@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from omtui.core.dates import format_local, from_iso, to_iso
+from omtui.core.dates import format_span, from_iso, to_iso
 from omtui.core.db import Database
 from omtui.core.members import email_key
 from omtui.core.text import clean_text
@@ -49,14 +49,11 @@ class Shift:
         return max(self.needed - self.filled, 0)
 
     def when(self, tz: ZoneInfo) -> str:
-        """ "Thu 03 Dec 09:00–12:00" in the club's timezone."""
-        start = format_local(self.starts_at, tz, "%a %d %b %H:%M")
-        same_day = self.starts_at.astimezone(tz).date() == self.ends_at.astimezone(tz).date()
-        end = format_local(self.ends_at, tz, "%H:%M" if same_day else "%a %d %b %H:%M")
-        return f"{start}–{end}"
+        """ "jeu. 3 déc., 09:00–12:00" in the club's timezone."""
+        return format_span(self.starts_at, self.ends_at, tz)
 
     def label(self, tz: ZoneInfo) -> str:
-        """ "welcome desk at Summit Paris (Thu 03 Dec 09:00–12:00)"."""
+        """ "welcome desk at Summit Paris (Thu 3 Dec, 09:00–12:00)"."""
         return _("{role} at {event} ({when})").format(
             role=self.role, event=self.event_title, when=self.when(tz)
         )
@@ -327,7 +324,7 @@ def find_clash(db: Database, shift: Shift, member_id: int, tz: ZoneInfo) -> str 
     )
     if event is not None:
         s, e = from_iso(event["starts_at"]), from_iso(event["ends_at"])
-        when = f"{format_local(s, tz, '%a %d %b %H:%M')}–{format_local(e, tz, '%H:%M')}"
+        when = format_span(s, e, tz)
         return _("the event {title} ({when}) you are registered for").format(
             title=event["title"], when=when
         )

@@ -42,9 +42,14 @@ from omtui.core.newsletter import (
     Newsletter,
     Recipient,
     SendPlan,
+    club_name,
+    club_warnings,
     ensure_valid,
     get_newsletter,
+    mail_language,
+    newsletter_language,
     send_plan,
+    subject_prefix_for_test,
     upcoming_events_block,
 )
 from omtui.core.newsletter_mime import MessageTemplate, envelope_address
@@ -191,7 +196,8 @@ def prepare(db: Database, newsletter_id: int, config: Config) -> SendPlan:
     send check the configuration first with `ensure_sendable_config`."""
     nl = get_newsletter(db, newsletter_id)
     ensure_valid(nl.subject, nl.body)
-    return send_plan(db, nl, rate=config.smtp.rate)
+    plan = send_plan(db, nl, rate=config.smtp.rate)
+    return replace(plan, warnings=tuple(club_warnings(db, config)))
 
 
 def start_send(
@@ -210,12 +216,16 @@ def start_send(
         ensure_valid(nl.subject, nl.body)
         if not plan.recipients:
             raise ValidationError(_("nobody would receive this newsletter; check its audience"))
-        block = upcoming_events_block(db, now=now, tz=config.tz)
+        # What members read is frozen here, in the members' language (not the interface's).
+        language = mail_language(db, config)
+        block = upcoming_events_block(
+            db, now=now, tz=config.tz, city=nl.audience_city, lang=language
+        )
         outbox.snapshot(db, nl.id, plan.recipients, now=now)
         db.execute(
             "UPDATE newsletters SET status = 'sending', send_started_at = ?, updated_at = ?,"
-            " events_block = ?, pause_reason = '' WHERE id = ?",
-            (to_iso(now), to_iso(now), block, nl.id),
+            " events_block = ?, language = ?, pause_reason = '' WHERE id = ?",
+            (to_iso(now), to_iso(now), block, language, nl.id),
         )
     return get_newsletter(db, newsletter_id)
 
@@ -374,7 +384,13 @@ async def _send(
     await in_db(_set_status, db, nl.id, "sending", "", clock())
     run = _Run(base=await in_db(progress, db, nl.id))
     settings = config.smtp
-    template = MessageTemplate(nl, config, events_block=nl.events_block, clock=clock)
+    template = MessageTemplate(
+        nl,
+        config,
+        events_block=nl.events_block,
+        clock=clock,
+        club=await in_db(club_name, db, config),
+    )
     mailer = Mailer(settings, policy=policy)
     size = len(mailer.connections)
     # Claim little ahead: claimed rows are cheap to give back, but each is a row another
@@ -688,9 +704,20 @@ def build_test_message(
         if member
         else Recipient(to, "Hélène", "Dupré", "Lyon", "TEST-TOKEN")
     )
-    block = nl.events_block if nl.read_only else upcoming_events_block(db, now=now, tz=config.tz)
+    lang = newsletter_language(db, nl, config)
+    block = (
+        nl.events_block
+        if nl.read_only
+        else upcoming_events_block(db, now=now, tz=config.tz, city=nl.audience_city, lang=lang)
+    )
     template = MessageTemplate(
-        nl, config, events_block=block, clock=lambda: now, subject_prefix="[TEST] "
+        nl,
+        config,
+        events_block=block,
+        clock=lambda: now,
+        subject_prefix=subject_prefix_for_test(lang),
+        language=lang,
+        club=club_name(db, config),
     )
     return template.build(recipient)
 

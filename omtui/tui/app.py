@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
 from omtui.context import ClubContext
+from omtui.core.club import display_name
 from omtui.i18n import _
 from omtui.tui.dbwork import waiting_notifier
 from omtui.tui.messages import DataChanged
@@ -68,7 +69,7 @@ class OmtuiApp(PlainTextApp, TranslatedApp):
         super().__init__()
         self.club = club
         self.poll = poll
-        self.title = club.config.club_name
+        self.title = display_name(club.db, club.config.club_name) or "omtui"
         self.sub_title = str(club.db_path.name)
         self._data_version: int | None = None
         club.set_notifier(waiting_notifier(self))  # a toast while a write waits its turn

@@ -17,6 +17,7 @@ from textual.worker import Worker
 
 from omtui.context import ClubContext
 from omtui.core import sender
+from omtui.core.numbers import format_number
 from omtui.i18n import _
 from omtui.tui.messages import DataChanged
 
@@ -150,8 +151,8 @@ class NewsletterSends:
         progress = run.progress
         if state == "sent" and progress is not None:
             self.app.notify(
-                _("Newsletter sent to {sent:,} recipients ({failed:,} failed).").format(
-                    sent=progress.sent, failed=progress.failed
+                _("Newsletter sent to {sent} recipients ({failed} failed).").format(
+                    sent=format_number(progress.sent), failed=format_number(progress.failed)
                 ),
                 severity="warning" if progress.failed else "information",
             )

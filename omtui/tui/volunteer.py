@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Footer, Header, Label, Static
 
 from omtui.context import ClubContext
 from omtui.core import rota
+from omtui.core.club import display_name
 from omtui.core.dates import humanize_day
 from omtui.crashlog import crash_line, log_error
 from omtui.errors import OmtuiError
@@ -65,7 +66,9 @@ class VolunteerApp(PlainTextApp, TranslatedApp):
         self.volunteer = volunteer
         self.poll = poll
         self.title = self.TITLE
-        self.sub_title = f"{volunteer.first_name or volunteer.email} · {club.config.club_name}"
+        who = volunteer.first_name or volunteer.email
+        club_name = display_name(club.db, club.config.club_name)
+        self.sub_title = " · ".join(part for part in (who, club_name) if part)
         self._data_version: int | None = None
         self._shifts: dict[int, rota.Shift] = {}
         self._clashes: dict[int, str] = {}

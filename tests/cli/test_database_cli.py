@@ -68,7 +68,7 @@ def count(db_path: Path, sql: str) -> int:
 
 def start_cli(db_path: Path, home: Path, *args: str) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OMTUI_")}
-    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"))
+    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), OMTUI_LANG="en")
     return subprocess.Popen(
         [sys.executable, "-m", "omtui", "--db", str(db_path), *args],
         stdout=subprocess.PIPE,

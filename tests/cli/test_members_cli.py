@@ -166,7 +166,7 @@ def test_many_rejected_rows_are_summarised_and_written_with_rejects(
     out = tmp_path / "rejected.csv"
     result = run_cli("members", "import", str(path), "--rejects", str(out), timeout=300)
     assert result.returncode == 1
-    assert "1 new, 0 updated, 0 unchanged, 200000 rejected" in result.stdout
+    assert "1 new, 0 updated, 0 unchanged, 200,000 rejected" in result.stdout  # tests: English
     errors = result.stderr.splitlines()
     assert len(errors) == 22, errors[-3:]  # 20 rows, "... and N more", the file written
     assert errors[0].startswith("line 3 (bad0@): ")

@@ -8,6 +8,7 @@ from textual.widgets import DataTable, Input, Label, OptionList
 
 from omtui.context import ClubContext
 from omtui.core import events as ev
+from omtui.i18n import current_language, set_language
 from omtui.tui.app import OmtuiApp, make_app
 from omtui.tui.panes.events import EventsPane
 from omtui.tui.screens.confirm import ConfirmDialog
@@ -49,19 +50,35 @@ async def test_upcoming_first_with_countdown_then_past(demo_club: ClubContext) -
         table = pane.query_one("#events", DataTable)
         assert table.has_focus
         first = table.get_row_at(0)
-        assert first[1] == "tomorrow at 12:30"
+        assert first[1] == "tomorrow at 12:30"  # tests run in English (conftest)
         assert table.row_count == len(ev.list_events(demo_club.db, now=demo_club.now()))
         assert "Upcoming events" in str(pane.query_one("#caption", Label).render())
         await pilot.press("p")
         await pilot.pause()
         past = ev.list_events(demo_club.db, now=demo_club.now(), past_only=True)
         assert table.row_count == len(past) > 0
-        assert table.get_row_at(0)[1].endswith("days ago")
+        assert table.get_row_at(0)[1].endswith(" ago")
         info = str(pane.query_one("#info").render())
         assert "Attendance rate" in info
         await pilot.press("p")
         await pilot.pause()
         assert table.get_row_at(0)[1] == "tomorrow at 12:30"
+
+
+async def test_dates_in_english_when_the_interface_is(demo_club: ClubContext) -> None:
+    before = current_language()
+    set_language("en")
+    try:
+        app = make_app(demo_club, poll=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            pane = await open_events(app, pilot)
+            table = pane.query_one("#events", DataTable)
+            assert table.get_row_at(0)[0] == "23/11 12:30"
+            assert table.get_row_at(0)[1] == "tomorrow at 12:30"
+            await select(pilot, pane, FULL_LUNCH)
+            assert "Mon, 23 Nov 2026, 12:30-14:00" in str(pane.query_one("#info").render())
+    finally:
+        set_language(before)
 
 
 async def test_detail_shows_waiting_list_and_partners(demo_club: ClubContext) -> None:

@@ -17,7 +17,8 @@ from textual.widgets import DataTable, Label, Static
 from omtui.core import events as ev
 from omtui.core import labels, members
 from omtui.core import partners as pt
-from omtui.core.dates import format_local, humanize_day
+from omtui.core.dates import format_day_time, format_numeric, format_time, humanize_day
+from omtui.core.numbers import format_percent
 from omtui.errors import OmtuiError
 from omtui.i18n import _
 from omtui.tui.messages import DataChanged
@@ -112,7 +113,7 @@ class EventsPane(ClubPane):
             title = event.title if event.status != "cancelled" else f"✗ {event.title}"
             rows.append(
                 (
-                    format_local(event.starts_at, tz, "%d/%m %H:%M"),
+                    format_numeric(event.starts_at, tz),
                     humanize_day(event.starts_at, now, tz),
                     labels.event_kind(event.kind),
                     f"{seats} +{stats.waiting}" if stats.waiting else seats,
@@ -193,8 +194,8 @@ class EventsPane(ClubPane):
     def describe(self, event: ev.Event) -> Content:
         db, tz, now = self.club.db, self.club.tz, self.club.now()
         stats = ev.event_stats(db, event.id)
-        start = format_local(event.starts_at, tz, "%a %d %b %Y %H:%M")
-        end = format_local(event.ends_at, tz, "%H:%M")
+        start = format_day_time(event.starts_at, tz, year=True)
+        end = format_time(event.ends_at, tz)
         countdown = humanize_day(event.starts_at, now, tz)
         lines = [
             plain(event.title, style="bold"),
@@ -228,7 +229,8 @@ class EventsPane(ClubPane):
             )
         )
         if event.is_past(now) and stats.attendance_rate is not None:
-            lines.append(plain(_("Attendance rate: {rate:.0%}").format(rate=stats.attendance_rate)))
+            rate = format_percent(stats.attendance_rate)
+            lines.append(plain(_("Attendance rate: {rate}").format(rate=rate)))
         linked = pt.event_partners(db, event.id)
         if linked:
             names = ", ".join(

@@ -20,6 +20,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from omtui.core import members as core
 from omtui.core.members import Member, MemberFilter
+from omtui.core.numbers import format_number
 from omtui.errors import OmtuiError
 from omtui.i18n import _, ngettext
 from omtui.tui.messages import DataChanged
@@ -215,14 +216,17 @@ class MembersPane(MemberActions, ClubPane):
         """ "1,234 of 3,012 members · 1–200 shown · sorted by name ▲"."""
         total, everyone = self.total or 0, self.everyone or 0
         if self.filt == MemberFilter():
-            text = ngettext("{total:,} member", "{total:,} members", total).format(total=total)
+            text = ngettext("{total} member", "{total} members", total).format(
+                total=format_number(total)
+            )
         else:
             text = ngettext(
-                "{total:,} of {everyone:,} member", "{total:,} of {everyone:,} members", everyone
-            ).format(total=total, everyone=everyone)
+                "{total} of {everyone} member", "{total} of {everyone} members", everyone
+            ).format(total=format_number(total), everyone=format_number(everyone))
         if total > self.table.row_count > 0:
-            text += " · " + _("{first:,}–{last:,} shown").format(
-                first=self.start + 1, last=self.start + self.table.row_count
+            text += " · " + _("{first}–{last} shown").format(
+                first=format_number(self.start + 1),
+                last=format_number(self.start + self.table.row_count),
             )
         label = dict(COLUMNS)[self.table.sort_key]
         arrow = "▼" if self.table.descending else "▲"

@@ -13,6 +13,7 @@ from textual import work
 
 from omtui.core import members as core
 from omtui.core.members import Member
+from omtui.core.numbers import format_number, format_numbers
 from omtui.errors import OmtuiError
 from omtui.i18n import _, ngettext
 from omtui.tui.screens.confirm import ConfirmDialog
@@ -158,8 +159,8 @@ class MemberActions(_Base):
                 self.notify, str(exc), severity="error", timeout=10, markup=False
             )
             return
-        message = _("Imported: {new:,} new, {updated:,} updated, {unchanged:,} unchanged.").format(
-            **result.counts
+        message = _("Imported: {new} new, {updated} updated, {unchanged} unchanged.").format(
+            **format_numbers(result.counts)
         )
         self.app.call_from_thread(self.notify, message)
         self.app.call_from_thread(self.changed)
@@ -202,6 +203,6 @@ class MemberActions(_Base):
         self.app.call_from_thread(
             self.notify,
             ngettext(
-                "Exported {n:,} member to {path}.", "Exported {n:,} members to {path}.", count
-            ).format(n=count, path=path),
+                "Exported {n} member to {path}.", "Exported {n} members to {path}.", count
+            ).format(n=format_number(count), path=path),
         )

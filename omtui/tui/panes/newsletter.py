@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Static
 from omtui.core import newsletter as nl
 from omtui.core import sender
 from omtui.core.dates import humanize_delta
+from omtui.core.numbers import format_number
 from omtui.errors import OmtuiError
 from omtui.i18n import _, ngettext
 from omtui.tui.messages import DataChanged
@@ -108,12 +109,14 @@ class NewsletterPane(ClubPane):
                 (
                     cell(item.subject or _("(no subject)")),
                     self._state_label(item.id, item.status),
-                    f"{audience:,}",
-                    f"{counts.get('sent', 0):,}" if item.status != "draft" else "",
-                    f"{counts.get('failed', 0):,}" if counts.get("failed") else "",
+                    format_number(audience),
+                    format_number(counts.get("sent", 0)) if item.status != "draft" else "",
+                    format_number(counts.get("failed", 0)) if counts.get("failed") else "",
                     self._when(item, now)
                     + (
-                        ngettext(", {n} uncertain", ", {n} uncertain", problems).format(n=problems)
+                        ngettext(", {n} uncertain", ", {n} uncertain", problems).format(
+                            n=format_number(problems)
+                        )
                         if problems
                         else ""
                     ),
@@ -274,10 +277,10 @@ class NewsletterPane(ClubPane):
             self.notify(_("Another omtui is sending this newsletter right now."))
             return
         question = ngettext(
-            "Resume this send? {remaining:,} recipient is left; {sent:,} already received it.",
-            "Resume this send? {remaining:,} recipients are left; {sent:,} already received it.",
+            "Resume this send? {remaining} recipient is left; {sent} already received it.",
+            "Resume this send? {remaining} recipients are left; {sent} already received it.",
             progress.remaining,
-        ).format(remaining=progress.remaining, sent=progress.sent)
+        ).format(remaining=format_number(progress.remaining), sent=format_number(progress.sent))
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -312,8 +315,8 @@ class NewsletterPane(ClubPane):
         key = str(run.newsletter_id)
         if run.progress is not None and key in table.rows:
             failed = run.progress.failed
-            table.update_cell(key, "sent", f"{run.progress.sent:,}")
-            table.update_cell(key, "failed", f"{failed:,}" if failed else "")
+            table.update_cell(key, "sent", format_number(run.progress.sent))
+            table.update_cell(key, "failed", format_number(failed) if failed else "")
 
     # -- quitting ----------------------------------------------------------------------
     def running(self) -> list[SendRun]:

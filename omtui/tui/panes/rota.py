@@ -14,7 +14,7 @@ from textual.widgets import ContentSwitcher, DataTable, Label, Static
 
 from omtui.context import ClubContext
 from omtui.core import rota, rota_coverage
-from omtui.core.dates import format_local, humanize_day
+from omtui.core.dates import format_day_time, humanize_day
 from omtui.errors import OmtuiError
 from omtui.i18n import _, ngettext
 from omtui.tui.messages import DataChanged
@@ -178,7 +178,7 @@ class RotaPane(ClubPane):
                     _("Dropped: {name} left {role} ({when}): {reason}").format(
                         name=a.full_name,
                         role=s.role,
-                        when=format_local(a.dropped_at, tz, "%d %b %H:%M") if a.dropped_at else "",
+                        when=format_day_time(a.dropped_at, tz) if a.dropped_at else "",
                         reason=a.drop_reason or _("no reason given"),
                     )
                     for s, a in gone

@@ -15,7 +15,7 @@ from textual.widgets.option_list import Option
 
 from omtui.context import ClubContext
 from omtui.core import events as ev
-from omtui.core.dates import format_local
+from omtui.core.dates import format_time
 from omtui.errors import OmtuiError
 from omtui.i18n import _
 from omtui.tui.messages import DataChanged
@@ -70,7 +70,7 @@ class CheckInScreen(ModalScreen[None]):
         found = ev.checkin_matches(db, self.event.id, text)
         options = []
         for reg in found:
-            mark = f"✓ {format_local(reg.attended_at, tz, '%H:%M')}" if reg.attended_at else "     "
+            mark = f"✓ {format_time(reg.attended_at, tz)}" if reg.attended_at else "     "
             options.append(Option(plain(f"{mark}  {reg.full_name}"), id=str(reg.member_id)))
         attendees = self.query_one("#attendees", OptionList)
         attendees.clear_options()
@@ -124,7 +124,7 @@ class CheckInScreen(ModalScreen[None]):
             self._say(str(exc), ok=False)
             return
         if before and before.attended_at:
-            when = format_local(before.attended_at, tz, "%H:%M")
+            when = format_time(before.attended_at, tz)
             self._say(
                 _("{name} was already checked in at {when}.").format(name=reg.full_name, when=when),
                 ok=False,

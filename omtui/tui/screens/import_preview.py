@@ -12,6 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, Static
 
+from omtui.core.numbers import format_number, format_numbers
 from omtui.errors import OmtuiError
 from omtui.i18n import _, ngettext
 from omtui.tui.text import cell, plain
@@ -109,9 +110,11 @@ class ImportPreviewScreen(ModalScreen[bool]):
             yield Static(plain(self.summary()), id="summary")
             rejected = p.counts["rejected"]
             if rejected:
-                text = _("Rejected rows (not imported): {n:,}").format(n=rejected)
+                text = _("Rejected rows (not imported): {n}").format(n=format_number(rejected))
                 if rejected > len(p.rejected):
-                    text += " " + _("(the first {shown:,} below)").format(shown=len(p.rejected))
+                    text += " " + _("(the first {shown} below)").format(
+                        shown=format_number(len(p.rejected))
+                    )
                 yield Label(text, classes="error")
                 yield DataTable(id="rejected", cursor_type="row", zebra_stripes=True)
             with Horizontal(classes="buttons"):
@@ -119,7 +122,9 @@ class ImportPreviewScreen(ModalScreen[bool]):
                     yield Button(_("Save rejected rows…"), id="save-rejects")
                 yield Button(_("Cancel"), id="cancel")
                 yield Button(
-                    ngettext("Apply ({n:,} row)", "Apply ({n:,} rows)", accepted).format(n=accepted)
+                    ngettext("Apply ({n} row)", "Apply ({n} rows)", accepted).format(
+                        n=format_number(accepted)
+                    )
                     if accepted
                     else _("Nothing to apply"),
                     id="apply",
@@ -130,9 +135,11 @@ class ImportPreviewScreen(ModalScreen[bool]):
     def summary(self) -> str:
         p = self.preview
         lines = [
-            _("{new:,} new · {updated:,} updated · {unchanged:,} unchanged").format(**p.counts)
+            _("{new} new · {updated} updated · {unchanged} unchanged").format(
+                **format_numbers(p.counts)
+            )
             + " · "
-            + _("{rejected:,} rejected").format(rejected=p.counts["rejected"]),
+            + _("{rejected} rejected").format(rejected=format_number(p.counts["rejected"])),
             _("Encoding {encoding}, delimiter {delimiter}").format(
                 encoding=p.encoding, delimiter=_delimiter_name(p.delimiter)
             ),
@@ -144,7 +151,7 @@ class ImportPreviewScreen(ModalScreen[bool]):
             )
         if p.row_warning_count > 3:
             more = p.row_warning_count - 3
-            lines.append(_("... and {count:,} more row warnings").format(count=more))
+            lines.append(_("... and {count} more row warnings").format(count=format_number(more)))
         return "\n".join(lines)
 
     def on_mount(self) -> None:
@@ -179,7 +186,9 @@ class ImportPreviewScreen(ModalScreen[bool]):
         except (OmtuiError, OSError) as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
             return
-        message = _("Saved {count:,} rejected rows to {path}.").format(count=count, path=path)
+        message = _("Saved {count} rejected rows to {path}.").format(
+            count=format_number(count), path=path
+        )
         self.app.call_from_thread(self.notify, message, markup=False)
 
     def action_apply(self) -> None:

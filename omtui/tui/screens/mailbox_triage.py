@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Label, TextArea
 
 from omtui.context import ClubContext
-from omtui.core.dates import format_local
+from omtui.core.dates import format_date_time
 from omtui.core.db import Database
 from omtui.core.mail import triage
 from omtui.errors import OmtuiError
@@ -96,7 +96,7 @@ class MailboxTriage(ModalScreen[bool]):
         tz = self.club.tz
         for item in self.items:
             table.add_row(
-                format_local(item.sent_at or item.read_at, tz),
+                format_date_time(item.sent_at or item.read_at, tz),
                 cell(item.sender or "?"),
                 cell(item.subject),
                 cell(item.reason),

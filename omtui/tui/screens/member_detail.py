@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Footer, Label, Static
 from omtui.context import ClubContext
 from omtui.core import labels
 from omtui.core import members as core
-from omtui.core.dates import format_local, humanize_delta
+from omtui.core.dates import format_date, format_date_time, humanize_delta
 from omtui.core.mail import bounces
 from omtui.errors import OmtuiError
 from omtui.i18n import _
@@ -73,8 +73,7 @@ class MemberDetail(ModalScreen[Outcome]):
             plain(f"{member.full_name or member.email} <{member.email}> · {state}")
         )
         joined = (
-            f"{format_local(member.joined_at, tz, '%Y-%m-%d')} "
-            f"({humanize_delta(member.joined_at, now)})"
+            f"{format_date(member.joined_at, tz)} ({humanize_delta(member.joined_at, now)})"
             if member.joined_at
             else ""
         )
@@ -95,7 +94,7 @@ class MemberDetail(ModalScreen[Outcome]):
         table.clear()
         for event in core.consent_history(self.club.db, self.member_id):
             table.add_row(
-                f"{format_local(event.at, tz)} ({humanize_delta(event.at, now)})",
+                f"{format_date_time(event.at, tz)} ({humanize_delta(event.at, now)})",
                 _("subscribed") if event.subscribed else _("unsubscribed"),
                 cell(event.source),
                 cell(event.detail),
@@ -109,7 +108,7 @@ class MemberDetail(ModalScreen[Outcome]):
         status = bounces.status_of(self.club.db, email)
         if status.status is bounces.EmailState.OK:
             return ""
-        when = format_local(status.reported_at, self.club.tz) if status.reported_at else "?"
+        when = format_date_time(status.reported_at, self.club.tz) if status.reported_at else "?"
         return _("{status} ({when}): {line}").format(
             status=labels.email_status(status.status), when=when, line=status.status_line
         )

@@ -20,6 +20,7 @@ from textual.widgets import Footer, Header, Input, Label, Markdown, Static, Text
 from omtui.context import ClubContext
 from omtui.core import newsletter as nl
 from omtui.core import sender
+from omtui.core.numbers import format_number
 from omtui.core.text import clean_text
 from omtui.errors import OmtuiError
 from omtui.i18n import _, ngettext
@@ -160,9 +161,9 @@ class NewsletterEditor(Screen[EditorOutcome | None]):
         db, config, now = self.club.db, self.club.config, self.club.now()
         size = nl.audience_size(db, fields["tags"], fields["city"])
         self.query_one("#nle-audience", Label).update(
-            ngettext(
-                "Audience: {count:,} subscribed", "Audience: {count:,} subscribed", size
-            ).format(count=size)
+            ngettext("Audience: {count} subscribed", "Audience: {count} subscribed", size).format(
+                count=format_number(size)
+            )
         )
         self.problems = nl.check_placeholders(fields["subject"], "subject")
         self.problems += nl.check_placeholders(fields["body"], "body")
@@ -183,6 +184,12 @@ class NewsletterEditor(Screen[EditorOutcome | None]):
                 events_block=self.newsletter.events_block
                 if self.newsletter is not None and self.read_only
                 else None,
+                city=fields["city"],
+                lang=(
+                    nl.newsletter_language(db, self.newsletter, config)
+                    if self.newsletter
+                    else nl.mail_language(db, config)
+                ),
             )
         box = self.query_one("#nle-preview-box")
         box.border_title = (

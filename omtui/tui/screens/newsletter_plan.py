@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
-import humanize
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -15,7 +14,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from omtui.core import labels
+from omtui.core.dates import format_duration
 from omtui.core.newsletter import SendPlan
+from omtui.core.numbers import format_number
 from omtui.i18n import _, ngettext
 from omtui.tui.screens.confirm import TypeToConfirmDialog
 from omtui.tui.text import markup, plain
@@ -32,37 +33,41 @@ def humanize_duration(seconds: float) -> str:
     """ "about 13 seconds", "about 4 minutes and 30 seconds", "less than a second"."""
     if seconds < 1:
         return _("less than a second")
-    text = humanize.precisedelta(
-        timedelta(seconds=round(seconds)), minimum_unit="seconds", format="%0.0f"
-    )
-    return _("about {duration}").format(duration=text)
+    return _("about {duration}").format(duration=format_duration(seconds))
 
 
 def plan_text(
-    subject: str, plan: SendPlan, now: datetime, warnings: Sequence[str] = ()
+    subject: str,
+    plan: SendPlan,
+    now: datetime,
+    warnings: Sequence[str] = (),
+    problems: Sequence[str] = (),
 ) -> Content:
-    """The plan: recipients, who is left out and why, the duration (data as plain text)."""
+    """The plan: recipients, who is left out and why, the duration, warnings about the
+    configuration and what stops the send (data as plain text)."""
     duration = humanize_duration(plan.estimated_seconds)
     lines = [
         markup(_("Subject: [b]{subject}[/b]"), subject=subject),
         Content(""),
         markup(
             ngettext(
-                "Recipients: [b]{count:,}[/b] subscribed member",
-                "Recipients: [b]{count:,}[/b] subscribed members",
+                "Recipients: [b]{count}[/b] subscribed member",
+                "Recipients: [b]{count}[/b] subscribed members",
                 plan.count,
             ),
-            count=plan.count,
+            count=format_number(plan.count),
         ),
         Content(""),
         plain(_("Left out:")),
-        plain(_("  outside the audience: {count:,}").format(count=plan.outside_audience)),
+        plain(
+            _("  outside the audience: {count}").format(count=format_number(plan.outside_audience))
+        ),
     ]
     for reason, emails in plan.left_out.items():
         if not emails:
             continue
         label = labels.left_out_reason(reason)
-        line = markup("  {label}: {count:,}", label=label, count=len(emails))
+        line = markup("  {label}: {count}", label=label, count=format_number(len(emails)))
         if reason != "unsubscribed":  # worth fixing: show which addresses
             shown = ", ".join(emails[:EXAMPLES_SHOWN])
             shown += ", …" if len(emails) > EXAMPLES_SHOWN else ""
@@ -71,13 +76,15 @@ def plan_text(
     lines += [
         Content(""),
         markup(
-            _("At {rate:g} messages/s this takes [b]{duration}[/b]."),
-            rate=plan.rate,
+            _("At {rate} messages/s this takes [b]{duration}[/b]."),
+            rate=format_number(plan.rate),
             duration=duration,
         ),
     ]
-    for warning in warnings:
+    for warning in (*plan.warnings, *warnings):
         lines += [Content(""), markup(_("[b]Warning[/b]: {warning}"), warning=warning)]
+    for problem in problems:
+        lines += [Content(""), markup(_("[b]Cannot send[/b]: {problem}"), problem=problem)]
     return Content("\n").join(lines)
 
 

@@ -18,6 +18,7 @@ from textual.widgets import Footer, Label, ProgressBar, Static
 from omtui.context import ClubContext
 from omtui.core import outbox, sender
 from omtui.core.newsletter import get_newsletter
+from omtui.core.numbers import format_decimal, format_number
 from omtui.i18n import _, ngettext
 from omtui.tui.newsletter_sends import NewsletterSends, RunChanged, SendRun
 from omtui.tui.screens.confirm import ConfirmDialog
@@ -117,16 +118,16 @@ class SendProgressScreen(ModalScreen[None]):
         eta = "—"
         if progress.remaining and eta_seconds:
             eta = humanize_duration(eta_seconds)
-        rate = _("{rate:.1f}/s").format(rate=progress.rate) if progress.rate else "—"
+        rate = _("{rate}/s").format(rate=format_decimal(progress.rate)) if progress.rate else "—"
         self.query_one("#nlp-counts", Static).update(
             _(
-                "Sent [b]{sent:,}[/b] of {total:,}   Failed [b]{failed:,}[/b]   "
-                "Remaining [b]{remaining:,}[/b]\nRate [b]{rate}[/b]   ETA [b]{eta}[/b]"
+                "Sent [b]{sent}[/b] of {total}   Failed [b]{failed}[/b]   "
+                "Remaining [b]{remaining}[/b]\nRate [b]{rate}[/b]   ETA [b]{eta}[/b]"
             ).format(
-                sent=progress.sent,
-                total=progress.total,
-                failed=progress.failed,
-                remaining=progress.remaining,
+                sent=format_number(progress.sent),
+                total=format_number(progress.total),
+                failed=format_number(progress.failed),
+                remaining=format_number(progress.remaining),
                 rate=rate,
                 eta=eta,
             )
@@ -167,18 +168,22 @@ class SendProgressScreen(ModalScreen[None]):
         rows = outbox.rows_in_state(
             self.club.db, self.run.newsletter_id, "failed", limit=FAILED_SHOWN
         )
-        lines = [markup(_("[b]Failed ({count:,})[/b]:"), count=progress.failed)]
+        lines = [markup(_("[b]Failed ({count})[/b]:"), count=format_number(progress.failed))]
         lines += [plain(f"  {row.email}: {row.reply}") for row in rows]
         if progress.failed > len(rows):
-            lines.append(plain(_("  and {count:,} more").format(count=progress.failed - len(rows))))
+            more = format_number(progress.failed - len(rows))
+            lines.append(plain(_("  and {count} more").format(count=more)))
         kinds = outbox.failed_counts(self.club.db, self.run.newsletter_id)
         if kinds["temporary"] or kinds["permanent"]:
             lines.append(
                 plain(
                     _(
-                        "Temporary failures: {temporary:,} (f sends to them again). "
-                        "Refused for good: {permanent:,} (F retries those too)."
-                    ).format(temporary=kinds["temporary"], permanent=kinds["permanent"])
+                        "Temporary failures: {temporary} (f sends to them again). "
+                        "Refused for good: {permanent} (F retries those too)."
+                    ).format(
+                        temporary=format_number(kinds["temporary"]),
+                        permanent=format_number(kinds["permanent"]),
+                    )
                 )
             )
         return Content("\n").join(lines)
@@ -191,16 +196,17 @@ class SendProgressScreen(ModalScreen[None]):
         )
         shown = ", ".join(row.email for row in rows)
         if progress.uncertain > len(rows):
-            shown += ngettext(
-                " and {count:,} more", " and {count:,} more", progress.uncertain - len(rows)
-            ).format(count=progress.uncertain - len(rows))
+            more = progress.uncertain - len(rows)
+            shown += ngettext(" and {count} more", " and {count} more", more).format(
+                count=format_number(more)
+            )
         return markup(
             _(
-                "[b]Uncertain ({count:,})[/b]: their message was handed over but no answer came "
+                "[b]Uncertain ({count})[/b]: their message was handed over but no answer came "
                 "(the connection broke or the send stopped); they may or may not have it, so they "
                 "are not resent (u resends to them): {emails}"
             ),
-            count=progress.uncertain,
+            count=format_number(progress.uncertain),
             emails=shown,
         )
 
@@ -259,12 +265,12 @@ class SendProgressScreen(ModalScreen[None]):
             ConfirmDialog(
                 wrap(
                     ngettext(
-                        "Send again to the {count:,} uncertain recipient? They may then "
+                        "Send again to the {count} uncertain recipient? They may then "
                         "receive it twice.",
-                        "Send again to the {count:,} uncertain recipients? Some of them may "
+                        "Send again to the {count} uncertain recipients? Some of them may "
                         "then receive it twice.",
                         progress.uncertain,
-                    ).format(count=progress.uncertain)
+                    ).format(count=format_number(progress.uncertain))
                 ),
                 yes=_("Resend"),
                 no=_("Leave them"),
@@ -280,14 +286,14 @@ class SendProgressScreen(ModalScreen[None]):
         if not count:
             self.notify(_("No failed recipient to retry."))
             return
-        question = _("Send it again to the {count:,} recipients whose delivery failed?").format(
-            count=count
+        question = _("Send it again to the {count} recipients whose delivery failed?").format(
+            count=format_number(count)
         )
         if include_permanent and kinds["permanent"]:
             question += " " + _(
-                "{count:,} of them were refused for good (5xx): a server that said no may say "
+                "{count} of them were refused for good (5xx): a server that said no may say "
                 "no again."
-            ).format(count=kinds["permanent"])
+            ).format(count=format_number(kinds["permanent"]))
 
         def answered(yes: bool | None) -> None:
             if yes:
