@@ -102,6 +102,7 @@ def _register_commands() -> None:
         club,
         demo,
         events,
+        mailbox,
         members,
         newsletter,
         privacy,
@@ -111,8 +112,8 @@ def _register_commands() -> None:
         volunteer,
     )
 
-    modules = (today, members, events, rota, newsletter, remind, volunteer, access, club, demo)
-    for module in (*modules, privacy):
+    modules = (today, members, events, rota, newsletter, remind, mailbox, volunteer, access)
+    for module in (*modules, club, demo, privacy):
         for command in module.COMMANDS:
             cli.add_command(command)
             _translate_docstrings(command)

@@ -40,6 +40,13 @@ class SmtpConfig:
     """The name given in EHLO; empty: this machine's full name, or from_address's domain."""
     cafile: str | None = None
     """A CA bundle to trust for tls/starttls (a relay with a private certificate)."""
+    bounce_address: str = ""
+    """The envelope sender (Return-Path): where bounces go; empty means from_address.
+    Point it at the mailbox `omtui mailbox sync` reads."""
+
+    @property
+    def envelope_sender(self) -> str:
+        return self.bounce_address.strip() or self.from_address
 
     @property
     def password(self) -> str | None:
@@ -52,6 +59,35 @@ class SmtpConfig:
 
     def __repr__(self) -> str:  # never leak a password through a repr
         return f"SmtpConfig(host={self.host!r}, port={self.port}, tls={self.tls!r})"
+
+
+@dataclass(frozen=True)
+class ImapConfig:
+    """The club's mailbox that `omtui mailbox sync` reads (bounces, unsubscribe requests)."""
+
+    host: str = ""
+    """Empty: no mailbox configured."""
+    port: int = 993
+    tls: str = "tls"
+    username: str = ""
+    password_env: str | None = None
+    folder: str = "INBOX"
+    move_processed: bool = False
+    """Move the messages omtui understood into a subfolder (never deletes anything)."""
+    cafile: str | None = None
+    timeout: float = 60.0
+
+    @property
+    def password(self) -> str | None:
+        """Read the password from the environment at the moment it is needed."""
+        if "OMTUI_IMAP_PASSWORD" in os.environ:
+            return os.environ["OMTUI_IMAP_PASSWORD"]
+        if self.password_env:
+            return os.environ.get(self.password_env)
+        return None
+
+    def __repr__(self) -> str:  # never leak a password through a repr
+        return f"ImapConfig(host={self.host!r}, port={self.port}, tls={self.tls!r})"
 
 
 @dataclass(frozen=True)
@@ -117,6 +153,7 @@ class Config:
     unsubscribe_mailto: str | None = None
     unsubscribe_url: str | None = None
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    imap: ImapConfig = field(default_factory=ImapConfig)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     reminders: RemindersConfig = field(default_factory=RemindersConfig)
     organiser_email: str = ""
@@ -175,6 +212,24 @@ _SMTP_KEYS: dict[str, type | tuple[type, ...]] = {
     "data_timeout": (int, float),
     "helo_name": str,
     "cafile": str,
+    "bounce_address": str,
+}
+_IMAP_KEYS: dict[str, type | tuple[type, ...]] = {
+    "host": str,
+    "port": int,
+    "tls": str,
+    "username": str,
+    "password_env": str,
+    "folder": str,
+    "move_processed": bool,
+    "cafile": str,
+    "timeout": (int, float),
+}
+_IMAP_ENV = {
+    "OMTUI_IMAP_HOST": ("host", str),
+    "OMTUI_IMAP_PORT": ("port", int),
+    "OMTUI_IMAP_TLS": ("tls", str),
+    "OMTUI_IMAP_USER": ("username", str),
 }
 _DATABASE_KEYS: dict[str, type | tuple[type, ...]] = {"busy_timeout": (int, float)}
 _BACKUP_KEYS: dict[str, type | tuple[type, ...]] = {
@@ -228,6 +283,9 @@ def load_config(path: Path | None) -> Config:
     smtp_raw = raw.pop("smtp", {})
     if not isinstance(smtp_raw, dict):
         raise ConfigError(_("config: [smtp] must be a table"))
+    imap_raw = raw.pop("imap", {})
+    if not isinstance(imap_raw, dict):
+        raise ConfigError(_("config: [imap] must be a table"))
     database_raw = raw.pop("database", {})
     if not isinstance(database_raw, dict):
         raise ConfigError(_("config: [database] must be a table"))
@@ -292,6 +350,23 @@ def load_config(path: Path | None) -> Config:
                 languages=", ".join(LANGUAGES), language=club["language"]
             )
         )
+    imap = _parse_table("imap", imap_raw, _IMAP_KEYS)
+    for env, (key, kind) in _IMAP_ENV.items():
+        if env in os.environ:
+            try:
+                imap[key] = kind(os.environ[env])
+            except ValueError as exc:
+                raise ConfigError(
+                    _("environment: {env} must be a {type}").format(env=env, type=kind.__name__)
+                ) from exc
+    if imap.get("tls", "tls") not in TLS_MODES:
+        raise ConfigError(
+            _("config: [imap] tls must be one of {modes}").format(modes=", ".join(TLS_MODES))
+        )
+    if "port" not in imap and imap.get("tls", "tls") != "tls":
+        imap["port"] = 143
+    if "timeout" in imap:
+        imap["timeout"] = float(imap["timeout"])
     if "rate" in smtp:
         smtp["rate"] = float(smtp["rate"])
     if "port" not in smtp and smtp.get("tls") == "tls":
@@ -301,6 +376,7 @@ def load_config(path: Path | None) -> Config:
     config = Config(
         **club,
         smtp=SmtpConfig(**smtp),
+        imap=ImapConfig(**imap),
         newsletter=NewsletterConfig(**newsletter),
         database=DatabaseConfig(busy_timeout=float(database.get("busy_timeout", 60.0))),
         reminders=RemindersConfig(**reminders),

@@ -9,8 +9,9 @@ import click
 
 from omtui.commands import echo, echo_json, pass_club
 from omtui.context import ClubContext
-from omtui.core import importer, member_edit, members
+from omtui.core import importer, labels, member_edit, members
 from omtui.core.dates import format_date_time, to_iso
+from omtui.core.mail import bounces
 from omtui.core.members import MemberFilter
 from omtui.core.numbers import format_number, format_numbers
 from omtui.errors import NotFound, UnusableInput
@@ -149,8 +150,15 @@ def list_cmd(
     found = members.query_members(
         club.db, MemberFilter(text=text, tag=tag, city=city), sort="name", limit=None
     )
+    blocked = bounces.blocked(club.db)
     if as_json:
-        echo_json([m.as_dict() for m in found], indent=1)
+        echo_json(
+            [
+                {**m.as_dict(), "email_status": blocked.get(members.email_key(m.email), "ok")}
+                for m in found
+            ],
+            indent=1,
+        )
         return
     if not found:
         echo(_("No member matches."))
@@ -163,7 +171,7 @@ def list_cmd(
             m.company,
             m.city,
             ", ".join(m.tags),
-            _("yes") if m.subscribed else _("no"),
+            _newsletter_cell(m, blocked),
         ]
         for m in found
     ]
@@ -173,6 +181,14 @@ def list_cmd(
             count=format_number(len(found))
         )
     )
+
+
+def _newsletter_cell(member: members.Member, blocked: dict[str, str]) -> str:
+    answer = _("yes") if member.subscribed else _("no")
+    status = blocked.get(members.email_key(member.email))
+    if status is None:
+        return answer
+    return _("{answer}, address {status}").format(answer=answer, status=labels.email_status(status))
 
 
 def _member(club: ClubContext, email: str) -> members.Member:
@@ -402,13 +418,22 @@ def duplicates_cmd(club: ClubContext) -> None:
 
 
 @members_group.command("unsubscribe")
-@click.argument("email")
+@click.argument("email_or_token")
 @pass_club
-def unsubscribe_cmd(club: ClubContext, email: str) -> None:
-    """Unsubscribe EMAIL from the newsletter (recorded with source "cli")."""
-    member = _member(club, email)
+def unsubscribe_cmd(club: ClubContext, email_or_token: str) -> None:
+    """Unsubscribe EMAIL_OR_TOKEN from the newsletter: an address, or the unsubscribe
+    token of a newsletter's link (recorded with source "cli")."""
+    if "@" in email_or_token:
+        member = _member(club, email_or_token)
+    else:
+        found = members.find_by_token(club.db, email_or_token)
+        if found is None:
+            raise NotFound(
+                _("no member with email or unsubscribe token {value}").format(value=email_or_token)
+            )
+        member = found
     changed = False
-    for same in members.find_all_by_email(club.db, email):  # twins awaiting a merge too
+    for same in members.find_all_by_email(club.db, member.email):  # twins awaiting a merge too
         changed |= members.set_subscription(club.db, same.id, False, now=club.now(), source="cli")
     if changed:
         echo(_("{email} is unsubscribed.").format(email=member.email))

@@ -61,7 +61,18 @@ def left_out_reason(reason: str) -> str:
         "unsubscribed": _("unsubscribed"),
         "invalid": _("invalid address"),
         "duplicate": _("duplicate address"),
+        "bounced": _("address bounced"),
+        "held": _("address held after repeated temporary failures"),
     }.get(reason, reason)
+
+
+def email_status(status: str) -> str:
+    """Whether a member's address can be mailed (the mailbox sync decides)."""
+    return {
+        "ok": _("ok"),
+        "bounced": _("bounced"),
+        "held": _("held"),
+    }.get(status, status)
 
 
 def shift_roles() -> tuple[str, ...]:

@@ -357,7 +357,7 @@ class Mailer:
             try:
                 async with self.limiter.slot():
                     answer = await conn.send(
-                        self.settings.from_address, recipient, data, before_data=before_data
+                        self.settings.envelope_sender, recipient, data, before_data=before_data
                     )
                 return Delivery("sent", answer, attempt)
             except SmtpReply as exc:

@@ -291,6 +291,12 @@ def find_by_email(db: Database, email: str) -> Member | None:
     return Member.from_row(row) if row else None
 
 
+def find_by_token(db: Database, token: str) -> Member | None:
+    """The member whose unsubscribe token is `token` (exact, case-sensitive), if any."""
+    row = db.query_one("SELECT * FROM members WHERE unsubscribe_token = ?", (token.strip(),))
+    return Member.from_row(row) if row else None
+
+
 def find_all_by_email(db: Database, email: str) -> list[Member]:
     """Every member whose address has this email key (more than one only for pairs that
     existed before keys did: see duplicate_emails)."""

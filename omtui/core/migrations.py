@@ -466,6 +466,78 @@ def _011_reminders(conn: sqlite3.Connection) -> None:
     )
 
 
+# Step 12: what comes back to the club's mailbox (owned by core/mail/bounces.py, mailbox.py)
+# ---------------------------------------------------------------------------------------
+@step
+def _012_mailbox(conn: sqlite3.Connection) -> None:
+    """Address states (ok, bounced, held) with the failures that set them; every message
+    read from the mailbox (its kind, the reason, the raw bytes of what needs a person);
+    the last UID read per folder; one lease so two syncs never act twice."""
+    run_script(
+        conn,
+        """
+        CREATE TABLE email_status (
+            email_key TEXT PRIMARY KEY,
+            email TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'ok' CHECK (status IN ('ok', 'bounced', 'held')),
+            soft_in_a_row INTEGER NOT NULL DEFAULT 0,
+            status_line TEXT NOT NULL DEFAULT '',
+            reported_at TEXT,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE delivery_failures (
+            id INTEGER PRIMARY KEY,
+            origin TEXT NOT NULL,
+            report_key TEXT NOT NULL,
+            email_key TEXT NOT NULL,
+            email TEXT NOT NULL,
+            outbox_id INTEGER,
+            action TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT '',
+            permanent INTEGER NOT NULL,
+            line TEXT NOT NULL DEFAULT '',
+            at TEXT NOT NULL,
+            UNIQUE (report_key, email_key)
+        );
+        CREATE INDEX delivery_failures_outbox ON delivery_failures(outbox_id);
+        CREATE INDEX outbox_message_id ON outbox(message_id) WHERE message_id != '';
+        CREATE TABLE mailbox_messages (
+            id INTEGER PRIMARY KEY,
+            folder TEXT NOT NULL,
+            uidvalidity INTEGER NOT NULL,
+            uid INTEGER NOT NULL,
+            message_id TEXT NOT NULL DEFAULT '',
+            kind TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            sender TEXT NOT NULL DEFAULT '',
+            subject TEXT NOT NULL DEFAULT '',
+            sent_at TEXT,
+            read_at TEXT NOT NULL,
+            raw BLOB,
+            handled_at TEXT,
+            handled_how TEXT NOT NULL DEFAULT '',
+            moved INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (folder, uidvalidity, uid)
+        );
+        CREATE INDEX mailbox_messages_message_id ON mailbox_messages(message_id)
+            WHERE message_id != '';
+        CREATE INDEX mailbox_messages_open ON mailbox_messages(kind, handled_at);
+        CREATE TABLE mailbox_folders (
+            folder TEXT PRIMARY KEY,
+            uidvalidity INTEGER NOT NULL,
+            last_uid INTEGER NOT NULL DEFAULT 0,
+            synced_at TEXT
+        );
+        CREATE TABLE mailbox_lease (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            holder TEXT NOT NULL DEFAULT '',
+            expires_at REAL NOT NULL DEFAULT 0
+        );
+        INSERT INTO mailbox_lease (id, holder, expires_at) VALUES (1, '', 0);
+        """,
+    )
+
+
 # ---------------------------------------------------------------------------------------
 # Step 14: the overview's unsubscribes by date (read by core/today.py), without a scan
 # of every consent event at 100,000 members

@@ -33,6 +33,7 @@ from omtui.core import audit, labels
 from omtui.core.club import display_name, get_settings
 from omtui.core.dates import format_long, from_iso, to_iso
 from omtui.core.db import Database
+from omtui.core.mail import bounces
 from omtui.core.members import email_key, join_tags, split_tags
 from omtui.core.text import clean_text
 from omtui.errors import NotFound, ValidationError
@@ -402,6 +403,8 @@ LEFT_OUT_REASONS = {
     "unsubscribed": "unsubscribed",
     "invalid": "invalid address",
     "duplicate": "duplicate address",
+    "bounced": "address bounced",
+    "held": "address held after repeated temporary failures",
 }
 
 
@@ -431,6 +434,7 @@ def send_plan(db: Database, newsletter: Newsletter, *, rate: float) -> SendPlan:
         params,
     )
     left_out: dict[str, list[str]] = {k: [] for k in LEFT_OUT_REASONS}
+    blocked = bounces.blocked(db)
     seen: set[str] = set()
     recipients: list[Recipient] = []
     for row in rows:
@@ -442,6 +446,9 @@ def send_plan(db: Database, newsletter: Newsletter, *, rate: float) -> SendPlan:
             left_out["invalid"].append(email)
             continue
         key = email_key(email)  # as members compare them: "ÉLISE@" is "élise@"
+        if key in blocked:  # the mailbox reported it bounced, or held after soft failures
+            left_out[blocked[key]].append(email)
+            continue
         if key in seen:
             left_out["duplicate"].append(email)
             continue

@@ -36,6 +36,7 @@ from omtui.config import Config
 from omtui.core import audit, labels, outbox, send_lease
 from omtui.core.dates import to_iso, utcnow
 from omtui.core.db import Database
+from omtui.core.mail import bounces
 from omtui.core.mailer import Delivery, Mailer, RetryPolicy, ServerDown, send_one
 from omtui.core.newsletter import (
     Newsletter,
@@ -575,6 +576,8 @@ async def _send(
             outbox.record(
                 db, sent=sent, failed=failed, uncertain=uncertain, released=released, now=clock()
             )
+            # a 5.1.x refusal of the address is a hard bounce, like a DSN saying so
+            bounces.record_refusals(db, failed, now=clock())
 
     async def flush() -> None:
         if run.lease_lost:  # the rows belong to the process that took over

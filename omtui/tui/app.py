@@ -66,6 +66,7 @@ class OmtuiApp(PlainTextApp, TranslatedApp):
         Binding("3", "show_tab('rota')", _("Rota"), show=False),
         Binding("4", "show_tab('newsletter')", _("Newsletter"), show=False),
         Binding("question_mark", "help", _("Help")),
+        Binding("ctrl+t", "mailbox_triage", _("Mailbox triage"), show=False),
         Binding("ctrl+q", "quit", _("Quit"), priority=True),
     ]
 
@@ -149,6 +150,16 @@ class OmtuiApp(PlainTextApp, TranslatedApp):
 
         self.push_screen(AuditLogScreen(self.club))
 
+    def action_mailbox_triage(self) -> None:
+        """The mail the mailbox sync did not understand (bounces marked there change plans)."""
+        from omtui.tui.screens.mailbox_triage import MailboxTriage
+
+        def closed(changed: bool | None) -> None:
+            if changed:
+                self.post_message(DataChanged("members"))
+
+        self.push_screen(MailboxTriage(self.club), closed)
+
     @property
     def panes(self) -> list[ClubPane]:
         return list(self.query(ClubPane))
@@ -201,6 +212,11 @@ class OmtuiApp(PlainTextApp, TranslatedApp):
             )
         yield SystemCommand(_("Help"), _("Show every key"), self.action_help)
         yield SystemCommand(_("Audit log"), _("Who changed what, and when"), self.action_audit_log)
+        yield SystemCommand(
+            _("Mailbox triage"),
+            _("The mail the mailbox sync did not understand"),
+            self.action_mailbox_triage,
+        )
         pane = self.active_pane()
         if pane is not None:
             yield from pane.palette_commands()

@@ -211,3 +211,128 @@ class PostfixRelay:
             time.sleep(0.1)
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
+
+
+def find_dovecot() -> str | None:
+    for candidate in ("/usr/sbin/dovecot", shutil.which("dovecot")):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+class DovecotImap:
+    """`dovecot -c FILE` serving the relay's catch-all Maildir over IMAP on a loopback port
+    (no TLS), one user with a plain password; `stop()` kills it."""
+
+    USER = "club"
+    PASSWORD = "club-imap-secret"
+
+    def __init__(self, folder: Path, maildir_root: Path) -> None:
+        self.folder = folder
+        self.maildir_root = maildir_root  # DIR/mail: the Maildir is its catchall/
+        self.port = free_port()
+        self.host = "127.0.0.1"
+        self.base = folder / "run"
+        self.conf = folder / "dovecot.conf"
+        self.dovecot = find_dovecot() or "dovecot"
+
+    @property
+    def log(self) -> str:
+        path = self.folder / "dovecot.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def start(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder.chmod(0o755)
+        self.base.mkdir(exist_ok=True)
+        index = self.folder / "index"
+        index.mkdir(exist_ok=True)
+        os.chown(index, 65534, 65534)
+        passwd = self.folder / "passwd"
+        passwd.write_text(f"{self.USER}:{{PLAIN}}{self.PASSWORD}::::::\n")
+        shutil.chown(passwd, group="dovecot")
+        passwd.chmod(0o640)
+        log = self.folder / "dovecot.log"
+        log.touch()
+        self.conf.write_text(
+            "\n".join(
+                [
+                    f"base_dir = {self.base}",
+                    f"state_dir = {self.folder / 'state'}",
+                    f"instance_name = omtui-test-{self.port}",
+                    f"log_path = {log}",
+                    f"info_log_path = {log}",
+                    "protocols = imap",
+                    "listen = 127.0.0.1",
+                    "ssl = no",
+                    "disable_plaintext_auth = no",
+                    "first_valid_uid = 100",
+                    "auth_mechanisms = plain login",
+                    f"mail_location = maildir:{self.maildir_root / 'catchall'}"
+                    f":INDEX={index}",
+                    "passdb {",
+                    "  driver = passwd-file",
+                    f"  args = scheme=PLAIN username_format=%u {passwd}",
+                    "}",
+                    "userdb {",
+                    "  driver = static",
+                    f"  args = uid=65534 gid=65534 home={self.folder / 'home'}",
+                    "}",
+                    "service imap-login {",
+                    "  inet_listener imap {",
+                    "    address = 127.0.0.1",
+                    f"    port = {self.port}",
+                    "  }",
+                    "  inet_listener imaps {",
+                    "    port = 0",
+                    "  }",
+                    "}",
+                    "service stats {",
+                    "  inet_listener http {",
+                    "    port = 0",
+                    "  }",
+                    "}",
+                    "",
+                ]
+            )
+        )
+        (self.folder / "state").mkdir(exist_ok=True)
+        with (self.folder / "dovecot-commands.log").open("a") as out:
+            result = subprocess.run(
+                [self.dovecot, "-c", str(self.conf)],
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=out,
+                timeout=START_TIMEOUT,
+                check=False,
+            )
+        if result.returncode != 0:
+            raise RuntimeError(
+                f"dovecot failed ({result.returncode}):\n"
+                + (self.folder / "dovecot-commands.log").read_text(errors="replace")
+                + self.log
+            )
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection((self.host, self.port), 1):
+                return
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"dovecot never listened on {self.port}:\n{self.log}")
+
+    def stop(self) -> None:
+        try:
+            pid = int((self.base / "master.pid").read_text().strip())
+        except (OSError, ValueError):
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.1)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)

@@ -1,1 +1,1 @@
-"""Mail that omtui sends and reads by itself: reminders, and (the mailbox) what comes back."""
+"""What omtui sends and what comes back: reminders, the club's mailbox, DSN reading, triage."""

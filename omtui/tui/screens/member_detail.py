@@ -14,8 +14,10 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Label, Static
 
 from omtui.context import ClubContext
+from omtui.core import labels
 from omtui.core import members as core
 from omtui.core.dates import format_date, format_date_time, humanize_delta
+from omtui.core.mail import bounces
 from omtui.errors import OmtuiError
 from omtui.i18n import _
 from omtui.tui.text import cell, markup, plain
@@ -74,8 +76,7 @@ class MemberDetail(ModalScreen[Outcome]):
             plain(f"{member.full_name or member.email} <{member.email}> · {state}")
         )
         joined = (
-            f"{format_date(member.joined_at, tz)} "
-            f"({humanize_delta(member.joined_at, now)})"
+            f"{format_date(member.joined_at, tz)} ({humanize_delta(member.joined_at, now)})"
             if member.joined_at
             else ""
         )
@@ -87,6 +88,7 @@ class MemberDetail(ModalScreen[Outcome]):
             (_("Tags"), ", ".join(member.tags)),
             (_("Joined"), joined),
             (_("Notes"), member.notes),
+            (_("Address"), self._address_status(member.email)),
         ]
         self.query_one("#detail-fields", Static).update(
             Content("\n").join(markup("[b]{k}:[/b] {v}", k=k, v=v) for k, v in lines if v)
@@ -103,6 +105,16 @@ class MemberDetail(ModalScreen[Outcome]):
         if table.row_count:
             table.move_cursor(row=table.row_count - 1)
         self.member = member
+
+    def _address_status(self, email: str) -> str:
+        """Why mail no longer goes to this address (the DSN's date and status line)."""
+        status = bounces.status_of(self.club.db, email)
+        if status.status is bounces.EmailState.OK:
+            return ""
+        when = format_date_time(status.reported_at, self.club.tz) if status.reported_at else "?"
+        return _("{status} ({when}): {line}").format(
+            status=labels.email_status(status.status), when=when, line=status.status_line
+        )
 
     async def action_toggle_subscription(self) -> None:
         wanted, member_id, now = not self.member.subscribed, self.member_id, self.club.now()
