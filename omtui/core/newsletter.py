@@ -186,8 +186,7 @@ def ensure_valid(subject: str, body: str) -> None:
         raise ValidationError(_("a newsletter needs a subject"), field="subject")
     if not body.strip():
         raise ValidationError(_("a newsletter needs a body"), field="body")
-    if "\n" in subject or "\r" in subject:
-        raise ValidationError(_("the subject must be one line"), field="subject")
+    check_subject_text(subject)
     parse_template(subject, "subject")
     for _literal, name in parse_template(subject, "subject"):
         if name == "upcoming_events":

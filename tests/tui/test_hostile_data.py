@@ -220,7 +220,6 @@ def build_corpus(club: ClubContext) -> Corpus:
         assert rota.take_shift(db, shift.id, member_id, now=now, tz=tz).ok
     for member_id, value in zip(ids[:3], HOSTILE, strict=False):
         assert rota.drop_shift(db, shift.id, member_id, now=now, tz=tz, reason=value).ok
-    # A subject with control characters is refused at save (issue 8): store it by SQL.
     draft = newsletter.create_draft(
         db, subject="[/] [@click=app.quit]Hi[/]", body="Hello [/] **bold**", now=now
     )

@@ -43,7 +43,8 @@ def plan_text(
     warnings: Sequence[str] = (),
     problems: Sequence[str] = (),
 ) -> Content:
-    """The plan: recipients, who is left out and why, the duration (data as plain text)."""
+    """The plan: recipients, who is left out and why, the duration, warnings about the
+    configuration and what stops the send (data as plain text)."""
     duration = humanize_duration(plan.estimated_seconds)
     lines = [
         markup(_("Subject: [b]{subject}[/b]"), subject=subject),
