@@ -57,6 +57,8 @@ from omtui.errors import ConfigError, DatabaseBusy, OmtuiError, ValidationError
 from omtui.i18n import _, ngettext
 
 ProgressCallback = Callable[["SendProgress"], None]
+FINAL_FLUSH_ATTEMPTS = 3
+"""How often the end of a send tries to record outcomes a busy database refused."""
 
 
 @dataclass(frozen=True)
@@ -322,10 +324,16 @@ async def send_newsletter(
         # Only connect: the process checked and migrated the file at start.
         timeout = config.database.busy_timeout
         db = await loop.run_in_executor(executor, lambda: Database(db_path, busy_timeout=timeout))
-        await loop.run_in_executor(
-            executor,
-            lambda: send_lease.acquire(db, newsletter_id, holder, now=time.time()),
-        )
+        try:
+            await loop.run_in_executor(
+                executor,
+                lambda: send_lease.acquire(db, newsletter_id, holder, now=time.time()),
+            )
+        except DatabaseBusy as exc:  # pause with the reason rather than die; nothing written
+            outcome = await loop.run_in_executor(executor, _busy_outcome, db, newsletter_id, exc)
+            if on_progress is not None:
+                on_progress(outcome.progress)
+            return outcome
         acquired = True
         return await _send(
             db,
@@ -375,15 +383,21 @@ async def _send(
         raise ValidationError(_("newsletter {id} has not been started").format(id=nl.id))
     if nl.status == "cancelled":
         raise ValidationError(_("newsletter {id} was cancelled").format(id=nl.id))
-    recovered = await in_db(outbox.recover, db, nl.id, now=clock())
-    resend_uncertain, retry_failed, include_permanent = requeue
-    if resend_uncertain:
-        await in_db(outbox.requeue_uncertain, db, nl.id, now=clock())
-    if retry_failed:
-        await in_db(
-            outbox.requeue_failed, db, nl.id, include_permanent=include_permanent, now=clock()
-        )
-    await in_db(_set_status, db, nl.id, "sending", "", clock())
+    try:
+        recovered = await in_db(outbox.recover, db, nl.id, now=clock())
+        resend_uncertain, retry_failed, include_permanent = requeue
+        if resend_uncertain:
+            await in_db(outbox.requeue_uncertain, db, nl.id, now=clock())
+        if retry_failed:
+            await in_db(
+                outbox.requeue_failed, db, nl.id, include_permanent=include_permanent, now=clock()
+            )
+        await in_db(_set_status, db, nl.id, "sending", "", clock())
+    except DatabaseBusy as exc:  # each step is its own transaction: a later run redoes the rest
+        outcome = await in_db(_busy_outcome, db, nl.id, exc)
+        if on_progress is not None:
+            on_progress(outcome.progress)
+        return outcome
     run = _Run(base=await in_db(progress, db, nl.id))
     settings = config.smtp
     template = MessageTemplate(
@@ -639,6 +653,10 @@ async def _send(
                 run.released.append(item[0].outbox_id)
                 count("released")
         await flush()
+        for _attempt in range(FINAL_FLUSH_ATTEMPTS - 1):  # outcomes only memory holds
+            if not (run.sent or run.failed or run.uncertain or run.released):
+                break
+            await flush()
         for helper in helpers:
             helper.cancel()
         await asyncio.gather(*helpers, return_exceptions=True)
@@ -647,7 +665,10 @@ async def _send(
         final = await in_db(progress, db, nl.id)
         outcome = SendOutcome("paused", lease_reason, replace(final, running=False), recovered)
     else:
-        outcome = await in_db(_finish, db, nl.id, control, clock(), recovered)
+        try:
+            outcome = await in_db(_finish, db, nl.id, control, clock(), recovered)
+        except DatabaseBusy as exc:  # the status stays "sending": a later run resumes it
+            outcome = await in_db(_busy_outcome, db, nl.id, exc, recovered)
     if on_progress is not None:  # on the event loop's thread, like every other report
         on_progress(outcome.progress)
     return outcome
@@ -662,6 +683,16 @@ def _set_status(db: Database, newsletter_id: int, status: str, reason: str, now:
             (status, reason, to_iso(now), *((to_iso(now),) if status == "sent" else ()))
             + (newsletter_id,),
         )
+
+
+def _busy_outcome(
+    db: Database, newsletter_id: int, exc: DatabaseBusy, recovered: int = 0
+) -> SendOutcome:
+    """A send that could not write its status: paused, with the reason, nothing written
+    (reading still works while another process writes)."""
+    reason = _("database busy: {error}").format(error=exc)
+    final = replace(progress(db, newsletter_id), state="paused", message=reason, running=False)
+    return SendOutcome("paused", reason, final, recovered)
 
 
 def _finish(

@@ -16,7 +16,7 @@ from email_validator import validate_email
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Label, Markdown, Static, TextArea
 
-from omtui.config import Config, SmtpConfig
+from omtui.config import Config, DatabaseConfig, SmtpConfig
 from omtui.context import ClubContext
 from omtui.core import newsletter as nl
 from omtui.core import outbox, sender
@@ -154,6 +154,7 @@ async def test_preview_and_audience_update_as_you_type(mail_club: ClubContext) -
         assert 0 < lyon < everyone
         assert f"{lyon:,} subscribed" in plain(editor.query_one("#nle-audience", Label))
         await pilot.press("ctrl+s")
+        await settle(pilot)  # the save runs in a worker
         saved = nl.list_newsletters(mail_club.db)[0].newsletter
         assert (saved.subject, saved.body, saved.audience_city) == (
             "Bonjour",
@@ -204,6 +205,44 @@ async def test_closing_with_unsaveable_changes_asks(mail_club: ClubContext) -> N
         await pilot.click("#yes")  # lose the changes
         assert isinstance(app.screen.query_one(NewsletterPane), NewsletterPane)
     assert nl.get_newsletter(mail_club.db, item.id).body == BODY
+
+
+async def test_saving_while_another_process_writes_keeps_the_editor_responsive(
+    db_path: Path, smtp_sink: SmtpSink
+) -> None:
+    """A save waits for another process's write in a worker: the editor shows "Saving…",
+    keeps answering keys, and the save completes once the lock frees (issue 7, section 2)."""
+    import sqlite3
+
+    config = replace(mail_config(smtp_sink), database=DatabaseConfig(busy_timeout=20))
+    club = ClubContext(config=config, db_path=db_path, fixed_now=DEMO_NOW)
+    build_demo(club.db, members_count=20)
+    item = draft(club)
+    app = make_app(club, poll=False)
+    holder = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await open_tab(pilot, item)
+            await pilot.press("enter")
+            editor = app.screen
+            assert isinstance(editor, NewsletterEditor)
+            editor.query_one("#nle-body", TextArea).insert("Encore un mot.\n")
+            await settle(pilot)
+            holder.execute("BEGIN IMMEDIATE")  # e.g. a long import in another process
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: editor.sub_title == "Saving…")
+            await pilot.press("f2")  # the editor still answers keys meanwhile
+            await wait_for(pilot, lambda: editor.has_class("-no-preview"))
+            assert editor.saving and editor.dirty
+            holder.execute("COMMIT")
+            await settle(pilot)
+            assert not editor.saving and not editor.dirty
+            assert editor.sub_title == club.config.club_name
+            assert "*" not in editor.title
+        assert nl.get_newsletter(club.db, item.id).body.startswith("Encore un mot.")
+    finally:
+        holder.close()
+        club.close()
 
 
 async def test_test_send_reaches_one_address(mail_club: ClubContext, smtp_sink: SmtpSink) -> None:

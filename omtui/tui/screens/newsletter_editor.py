@@ -8,6 +8,8 @@ read-only; duplicating it gives an editable draft.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from datetime import datetime
 from typing import Literal
 
 from textual import on, work
@@ -20,6 +22,7 @@ from textual.widgets import Footer, Header, Input, Label, Markdown, Static, Text
 from omtui.context import ClubContext
 from omtui.core import newsletter as nl
 from omtui.core import sender
+from omtui.core.db import Database
 from omtui.core.numbers import format_number
 from omtui.core.text import clean_text
 from omtui.errors import OmtuiError
@@ -58,6 +61,8 @@ class NewsletterEditor(Screen[EditorOutcome | None]):
         )
         self.saved: dict[str, str] = {}
         self.problems: list[str] = []
+        self.saving = False
+        """A save is running in its worker (one at a time: a new draft is created once)."""
 
     @property
     def dirty(self) -> bool:
@@ -136,7 +141,7 @@ class NewsletterEditor(Screen[EditorOutcome | None]):
             self.title = _("Newsletter #{id} · {state}{suffix}").format(
                 id=self.newsletter.id, state=state, suffix=suffix
             )
-        self.sub_title = self.club.config.club_name
+        self.sub_title = _("Saving…") if self.saving else self.club.config.club_name
 
     # -- live preview and audience ---------------------------------------------------
     def _fields(self) -> dict:
@@ -200,38 +205,93 @@ class NewsletterEditor(Screen[EditorOutcome | None]):
         await self.query_one("#nle-preview", Markdown).update(body)
 
     # -- save, duplicate, test send, send --------------------------------------------
-    def save(self) -> bool:
-        """Write the draft (creating it on first save); report problems; True when saved."""
+    # Every write runs in a thread worker on a connection of its own: while another process
+    # writes, it waits there (the app shows a notice) and the editor keeps answering keys.
+    def save(
+        self,
+        then: Callable[[], None] | None = None,
+        failed: Callable[[], None] | None = None,
+    ) -> None:
+        """Write the draft (creating it on first save) off the UI thread, then call `then`
+        on the UI thread; on a refusal show why and call `failed`."""
         if self.read_only:
-            return True
-        fields = self._fields()
-        now = self.club.now()
+            if then is not None:
+                then()
+            return
+        if self.saving:
+            self.notify(_("Still saving: try again in a moment."), severity="warning")
+            return
+        self.saving = True
+        self._update_title()
+        newsletter_id = self.newsletter.id if self.newsletter is not None else None
+        self._save_in_worker(self._fields(), newsletter_id, self.club.now(), then, failed)
+
+    @work(thread=True, group="newsletter-write", exit_on_error=False)
+    def _save_in_worker(
+        self,
+        fields: dict[str, str],
+        newsletter_id: int | None,
+        now: datetime,
+        then: Callable[[], None] | None,
+        failed: Callable[[], None] | None,
+    ) -> None:
+        def write(db: Database) -> nl.Newsletter:
+            if newsletter_id is None:
+                return nl.create_draft(db, **fields, now=now)
+            return nl.update_draft(db, newsletter_id, **fields, now=now)
+
         try:
-            if self.newsletter is None:
-                self.newsletter = nl.create_draft(self.club.db, **fields, now=now)
-                self.newsletter_id = self.newsletter.id
-            else:
-                self.newsletter = nl.update_draft(
-                    self.club.db, self.newsletter.id, **fields, now=now
-                )
+            item = self.club.in_worker(write)
         except OmtuiError as exc:
-            self.notify(str(exc), title=_("Not saved"), severity="error")
-            return False
-        self.saved = self._fields()
+            self.app.call_from_thread(self._not_saved, str(exc), failed)
+            return
+        self.app.call_from_thread(self._saved, item, fields, then)
+
+    def _saved(
+        self, item: nl.Newsletter, fields: dict[str, str], then: Callable[[], None] | None
+    ) -> None:
+        self.saving = False
+        self.newsletter = item
+        self.newsletter_id = item.id
+        self.saved = fields  # what was written: keys typed meanwhile stay unsaved
         self._update_title()
         self.app.post_message(DataChanged("newsletter"))
-        return True
+        if then is not None:
+            then()
+
+    def _not_saved(self, error: str, failed: Callable[[], None] | None) -> None:
+        self.saving = False
+        self._update_title()
+        self.notify(error, title=_("Not saved"), severity="error", markup=False)
+        if failed is not None:
+            failed()
 
     def action_save(self) -> None:
         if self.read_only:
             self.notify(_("A sent newsletter cannot change: duplicate it (F4) to edit a copy."))
-        elif self.save():
-            self.notify(_("Saved."))
+        else:
+            self.save(then=lambda: self.notify(_("Saved.")))
 
     def action_duplicate(self) -> None:
-        if not self.save() or self.newsletter is None:
+        def saved() -> None:
+            if self.newsletter is not None:
+                self.saving = True
+                self._update_title()
+                self._duplicate_in_worker(self.newsletter.id, self.club.now())
+
+        self.save(then=saved)
+
+    @work(thread=True, group="newsletter-write", exit_on_error=False)
+    def _duplicate_in_worker(self, newsletter_id: int, now: datetime) -> None:
+        try:
+            copy = self.club.in_worker(lambda db: nl.duplicate(db, newsletter_id, now=now))
+        except OmtuiError as exc:
+            self.app.call_from_thread(self._not_saved, str(exc), None)
             return
-        copy = nl.duplicate(self.club.db, self.newsletter.id, now=self.club.now())
+        self.app.call_from_thread(self._duplicated, copy)
+
+    def _duplicated(self, copy: nl.Newsletter) -> None:
+        self.saving = False
         self.app.post_message(DataChanged("newsletter"))
         self.dismiss(("open", copy.id))
         self.app.notify(_("Duplicated as draft #{id}.").format(id=copy.id))
@@ -241,9 +301,14 @@ class NewsletterEditor(Screen[EditorOutcome | None]):
 
     @on(Input.Submitted, "#nle-test-to")
     def _test_submitted(self, event: Input.Submitted) -> None:
-        if self.save() and self.newsletter is not None:
-            self.query_one("#nle-test-result", Label).update(_("Sending…"))
-            self.test_send(self.newsletter.id, event.value.strip())
+        address = event.value.strip()
+
+        def saved() -> None:
+            if self.newsletter is not None:
+                self.query_one("#nle-test-result", Label).update(_("Sending…"))
+                self.test_send(self.newsletter.id, address)
+
+        self.save(then=saved)
 
     @work(group="mail", exclusive=False, exit_on_error=False)
     async def test_send(self, newsletter_id: int, address: str) -> None:
@@ -270,15 +335,19 @@ class NewsletterEditor(Screen[EditorOutcome | None]):
                 _("Fix the placeholders before sending: {problem}").format(problem=problems[0]),
                 title=_("Cannot send"),
                 severity="error",
+                markup=False,
             )
             return
-        if not self.save() or self.newsletter is None:
-            return
-        self.dismiss(("send", self.newsletter.id))
+
+        def saved() -> None:
+            if self.newsletter is not None:
+                self.dismiss(("send", self.newsletter.id))
+
+        self.save(then=saved)
 
     def action_close(self) -> None:
         """Close, saving changes; if they cannot be saved, ask before dropping them."""
-        if not self.dirty or self.read_only or self.save():
+        if not self.dirty or self.read_only:
             self.dismiss()
             return
 
@@ -286,7 +355,14 @@ class NewsletterEditor(Screen[EditorOutcome | None]):
             if discard:
                 self.dismiss()
 
-        question = _("These changes cannot be saved (see the message). Close and lose them?")
-        self.app.push_screen(
-            ConfirmDialog(wrap(question), yes=_("Lose changes"), no=_("Keep editing")), answered
-        )
+        def not_saved() -> None:
+            question = _("These changes cannot be saved (see the message). Close and lose them?")
+            self.app.push_screen(
+                ConfirmDialog(wrap(question), yes=_("Lose changes"), no=_("Keep editing")),
+                answered,
+            )
+
+        def saved() -> None:
+            self.dismiss()
+
+        self.save(then=saved, failed=not_saved)
