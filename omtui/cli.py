@@ -97,9 +97,19 @@ def _register_commands() -> None:
     if _registered:
         return
     _registered = True
-    from omtui.commands import access, club, demo, events, members, newsletter, rota, volunteer
+    from omtui.commands import (
+        access,
+        club,
+        demo,
+        events,
+        members,
+        newsletter,
+        remind,
+        rota,
+        volunteer,
+    )
 
-    for module in (members, events, rota, newsletter, volunteer, access, club, demo):
+    for module in (members, events, rota, newsletter, remind, volunteer, access, club, demo):
         for command in module.COMMANDS:
             cli.add_command(command)
             _translate_docstrings(command)

@@ -61,6 +61,22 @@ class DatabaseConfig:
 
 
 @dataclass(frozen=True)
+class RemindersConfig:
+    """`[reminders]`: which reminders `omtui remind` sends, and how long ahead."""
+
+    event: bool = True
+    event_lead_hours: float = 24.0
+    shift: bool = True
+    shift_lead_hours: float = 48.0
+    promotion: bool = True
+    call_for_help: bool = True
+    call_for_help_days: float = 7.0
+    drop_notice: bool = True
+    drop_notice_hours: float = 48.0
+    change: bool = True
+
+
+@dataclass(frozen=True)
 class NewsletterConfig:
     """`[newsletter]`: what members receive."""
 
@@ -84,6 +100,9 @@ class Config:
     unsubscribe_url: str | None = None
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    reminders: RemindersConfig = field(default_factory=RemindersConfig)
+    organiser_email: str = ""
+    """Where notices for the organiser go (a volunteer dropping a shift at short notice)."""
     newsletter: NewsletterConfig = field(default_factory=NewsletterConfig)
     path: Path | None = None
 
@@ -115,6 +134,11 @@ _CLUB_KEYS: dict[str, type | tuple[type, ...]] = {
     "list_id": str,
     "unsubscribe_mailto": str,
     "unsubscribe_url": str,
+    "organiser_email": str,
+}
+_REMINDERS_KEYS: dict[str, type | tuple[type, ...]] = {
+    name: (bool if isinstance(value, bool) else (int, float))
+    for name, value in RemindersConfig().__dict__.items()
 }
 _SMTP_KEYS: dict[str, type | tuple[type, ...]] = {
     "host": str,
@@ -185,6 +209,15 @@ def load_config(path: Path | None) -> Config:
             ) from exc
     if database.get("busy_timeout", 60.0) < 0:
         raise ConfigError(_("config: [database] busy_timeout must be 0 or more seconds"))
+    reminders_raw = raw.pop("reminders", {})
+    if not isinstance(reminders_raw, dict):
+        raise ConfigError(_("config: [reminders] must be a table"))
+    reminders: dict[str, Any] = {
+        key: value if isinstance(value, bool) else float(value)
+        for key, value in _parse_table("reminders", reminders_raw, _REMINDERS_KEYS).items()
+    }
+    if any(not isinstance(v, bool) and v <= 0 for v in reminders.values()):
+        raise ConfigError(_("config: [reminders] lead times must be more than 0"))
     newsletter_raw = raw.pop("newsletter", {})
     if not isinstance(newsletter_raw, dict):
         raise ConfigError(_("config: [newsletter] must be a table"))
@@ -226,6 +259,7 @@ def load_config(path: Path | None) -> Config:
         smtp=SmtpConfig(**smtp),
         newsletter=NewsletterConfig(**newsletter),
         database=DatabaseConfig(busy_timeout=float(database.get("busy_timeout", 60.0))),
+        reminders=RemindersConfig(**reminders),
         path=path,
     )
     try:

@@ -106,6 +106,39 @@ async def newsletter_send_scene(pilot: Pilot) -> None:
     await pilot.press("p")
 
 
+def _seed_reminders(club: ClubContext) -> None:
+    """What a cron `omtui remind` would have done at the demo's time: the reminders due
+    then, sent, and its run recorded."""
+    from omtui.core.mail import reminders
+    from omtui.core.runs import record_run
+
+    db, now = club.db, club.now()
+    with db.transaction():
+        reminders.enqueue(db, club.config.reminders, organiser="", now=now, tz=club.tz)
+        db.execute(
+            "UPDATE reminders SET state = 'sent', reply = '250 2.0.0 Ok: queued',"
+            " sent_at = ?, updated_at = ? WHERE state = 'queued'",
+            (now.isoformat(), now.isoformat()),
+        )
+    detail = reminders.counts(db)["sent"]
+    record_run(
+        db,
+        "remind",
+        ok=True,
+        detail=f"{detail} envoyés, 0 en échec, 0 incertains, 0 sautés (en retard)",
+        started_at=now,
+        finished_at=now,
+    )
+
+
+async def reminders_scene(pilot: Pilot) -> None:
+    """The reminders view: the reminders a cron run sent, and those due in the coming week."""
+    _seed_reminders(pilot.app.club)
+    await pilot.press("2")
+    await pilot.pause()
+    pilot.app.query_one("EventsPane").action_reminders()
+
+
 SCENES: dict[str, tuple[str, Scene]] = {
     "members": ("organiser", members_scene),
     "events": ("organiser", events_scene),
@@ -113,6 +146,7 @@ SCENES: dict[str, tuple[str, Scene]] = {
     "volunteer": ("volunteer", volunteer_scene),
     "newsletter": ("organiser", newsletter_scene),
     "newsletter-send": ("organiser", newsletter_send_scene),
+    "reminders": ("organiser", reminders_scene),
 }
 """name -> (which app, what to do before the screenshot)."""
 

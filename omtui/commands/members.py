@@ -225,7 +225,13 @@ def history_cmd(club: ClubContext, email: str, as_json: bool) -> None:
     events = members.consent_history(club.db, member.id)
     if as_json:
         data = [
-            {"subscribed": e.subscribed, "at": to_iso(e.at), "source": e.source, "detail": e.detail}
+            {
+                "subscribed": e.subscribed,
+                "at": to_iso(e.at),
+                "source": e.source,
+                "detail": e.detail,
+                "purpose": e.purpose,
+            }
             for e in events
         ]
         echo_json(data, indent=1)
@@ -234,7 +240,9 @@ def history_cmd(club: ClubContext, email: str, as_json: bool) -> None:
     rows = [[_("When"), _("Event"), _("Source")]] + [
         [
             format_date_time(e.at, club.tz),
-            _("subscribed") if e.subscribed else _("unsubscribed"),
+            (_("subscribed") if e.subscribed else _("unsubscribed"))
+            if e.purpose == "newsletter"
+            else (_("accepts reminders") if e.subscribed else _("declined reminders")),
             e.source + (f" ({e.detail})" if e.detail else ""),
         ]
         for e in events

@@ -68,3 +68,25 @@ def shift_roles() -> tuple[str, ...]:
         _("tear-down"),
         _("cloakroom"),
     )
+
+
+def reminder_kind(kind: str) -> str:
+    return {
+        "event": _("event reminder"),
+        "shift": _("shift reminder"),
+        "promotion": _("waiting-list promotion"),
+        "call_for_help": _("call for help"),
+        "drop_notice": _("shift dropped (to the organiser)"),
+        "change": _("change notice"),
+    }.get(kind, kind)
+
+
+def reminder_state(state: str) -> str:
+    return {
+        "queued": _("queued"),
+        "sending": _("being sent"),
+        "sent": _("sent"),
+        "failed": _("failed"),
+        "uncertain": _("uncertain"),
+        "skipped": _("skipped (late)"),
+    }.get(state, state)

@@ -112,6 +112,8 @@ class ConsentEvent:
     at: datetime
     source: str
     detail: str = ""
+    purpose: str = "newsletter"
+    """What the consent is for: "newsletter" (marketing) or "reminders" (transactional)."""
 
 
 @dataclass(frozen=True)
@@ -611,13 +613,46 @@ def all_cities(db: Database) -> list[str]:
 
 def consent_history(db: Database, member_id: int) -> list[ConsentEvent]:
     rows = db.query(
-        "SELECT subscribed, at, source, detail FROM consent_events WHERE member_id = ? ORDER BY id",
+        "SELECT subscribed, at, source, detail, purpose FROM consent_events WHERE member_id = ?"
+        " ORDER BY id",
         (member_id,),
     )
     return [
-        ConsentEvent(bool(r["subscribed"]), from_iso(r["at"]), r["source"], r["detail"])
+        ConsentEvent(
+            bool(r["subscribed"]), from_iso(r["at"]), r["source"], r["detail"], r["purpose"]
+        )
         for r in rows
     ]
+
+
+CONSENT_PURPOSES = ("newsletter", "reminders")
+REMINDERS_ALLOWED_SQL = (
+    "COALESCE((SELECT c.subscribed FROM consent_events c WHERE c.member_id = {member}"
+    " AND c.purpose = 'reminders' ORDER BY c.id DESC LIMIT 1), 1) = 1"
+)
+"""SQL true when the member has not declined reminders (`{member}`: their id column)."""
+
+
+def reminders_allowed(db: Database, member_id: int) -> bool:
+    """Whether the member accepts reminders (yes until they decline them)."""
+    return bool(db.scalar("SELECT " + REMINDERS_ALLOWED_SQL.format(member="?"), (member_id,)))
+
+
+def set_reminders_consent(
+    db: Database, member_id: int, allowed: bool, *, now: datetime, source: str, detail: str = ""
+) -> bool:
+    """Append a `reminders` consent event if it changes the member's choice (the newsletter
+    subscription is left alone); return whether it did."""
+    with db.transaction():
+        get_member(db, member_id)
+        if reminders_allowed(db, member_id) == allowed:
+            return False
+        db.execute(
+            "INSERT INTO consent_events (member_id, subscribed, at, source, detail, purpose)"
+            " VALUES (?, ?, ?, ?, ?, 'reminders')",
+            (member_id, int(allowed), to_iso(now), source, detail),
+        )
+    return True
 
 
 # -- writes --------------------------------------------------------------------------------

@@ -414,6 +414,58 @@ def _010_automation_runs(conn: sqlite3.Connection) -> None:
     )
 
 
+# ---------------------------------------------------------------------------------------
+# Step 11: reminders sent by `omtui remind`, and consent purposes (owned by
+# core/mail/reminders.py; the `purpose` column by core/members.py)
+# ---------------------------------------------------------------------------------------
+@step
+def _011_reminders(conn: sqlite3.Connection) -> None:
+    """One row per reminder ever due (kind, member, event or shift, lead): the unique key
+    makes each go out at most once. States as in the outbox, plus `skipped` (too late)."""
+    run_script(
+        conn,
+        """
+        CREATE TABLE reminders (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,
+            event_id INTEGER REFERENCES events(id) ON DELETE CASCADE,
+            shift_id INTEGER REFERENCES shifts(id) ON DELETE CASCADE,
+            lead TEXT NOT NULL,
+            email TEXT NOT NULL,
+            due_at TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '',
+            state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN
+                ('queued', 'sending', 'sent', 'failed', 'uncertain', 'skipped')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            reply TEXT NOT NULL DEFAULT '',
+            message_id TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            transmit_at TEXT,
+            sent_at TEXT
+        );
+        CREATE UNIQUE INDEX reminders_key ON reminders(
+            kind, member_id, COALESCE(shift_id, 0), COALESCE(event_id, 0), lead
+        );
+        CREATE INDEX reminders_state ON reminders(state, due_at);
+        CREATE INDEX reminders_event ON reminders(event_id);
+        CREATE INDEX reminders_shift ON reminders(shift_id);
+        CREATE TABLE reminder_lease (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            holder TEXT NOT NULL,
+            renewed_at REAL NOT NULL
+        );
+        CREATE TABLE reminder_watch (
+            event_id INTEGER PRIMARY KEY REFERENCES events(id) ON DELETE CASCADE,
+            fields TEXT NOT NULL
+        );
+        ALTER TABLE consent_events ADD COLUMN purpose TEXT NOT NULL DEFAULT 'newsletter';
+        CREATE INDEX consent_events_purpose ON consent_events(member_id, purpose, id);
+        """,
+    )
+
+
 LATEST = len(STEPS)
 
 

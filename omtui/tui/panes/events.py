@@ -348,6 +348,11 @@ class EventsPane(ClubPane):
 
         self.app.push_screen(PartnerDialog(self.club, event), done)
 
+    def action_reminders(self) -> None:
+        from omtui.tui.screens.reminders import RemindersScreen
+
+        self.app.push_screen(RemindersScreen(self.club))
+
     def palette_commands(self) -> Iterable[SystemCommand]:
         yield SystemCommand(
             _("Events: add an event"), _("Open the event form"), self.action_add_event
@@ -374,6 +379,11 @@ class EventsPane(ClubPane):
             _("Events: link a partner to the selected event"),
             _("Exhibitor or sponsor; a new partner can be added here"),
             self.action_link_partner,
+        )
+        yield SystemCommand(
+            _("Events: reminders sent and due"),
+            _("What omtui remind sent lately and what is due next"),
+            self.action_reminders,
         )
         yield SystemCommand(
             _("Events: show past or upcoming events"),
