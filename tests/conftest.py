@@ -25,6 +25,11 @@ from omtui.core.db import Database, open_database
 from omtui.core.demo import DEMO_CLUB_NAME, DEMO_NOW, build_demo
 from tests.smtp_sink import SmtpSink
 
+# tests/tui_fr is the French session: French must be chosen before the TUI modules are
+# imported, so it runs on its own (`pytest tests/tui_fr`, from tests/tui/test_french_session.py)
+# and is never collected with the English tests.
+collect_ignore = ["tui_fr"]
+
 
 @pytest.fixture(autouse=True)
 def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

@@ -1,4 +1,4 @@
-"""Demo data for the rota area (part of the deterministic demo club).
+"""Demo data for the rota area (part of the deterministic demo club, in French like it).
 
 Works on whatever events exist: shifts by event kind, some held by demo volunteers,
 some left open (the gaps the Rota tab highlights), and a couple of dropped places.
@@ -19,22 +19,22 @@ M = timedelta(minutes=1)
 # kind -> (role, start offset from event start or None = from event end, length, needed)
 PLANS: dict[str, tuple[tuple[str, timedelta | None, timedelta, int], ...]] = {
     "summit": (
-        ("set-up", -2 * H, 2 * H, 3),
-        ("welcome desk", -30 * M, 2 * H, 2),
-        ("speaker liaison", 0 * H, 3 * H, 1),
-        ("cloakroom", -30 * M, 3 * H, 1),
-        ("tear-down", None, 90 * M, 2),
+        ("installation", -2 * H, 2 * H, 3),
+        ("accueil", -30 * M, 2 * H, 2),
+        ("relations intervenants", 0 * H, 3 * H, 1),
+        ("vestiaire", -30 * M, 3 * H, 1),
+        ("rangement", None, 90 * M, 2),
     ),
     "meetup": (
-        ("welcome desk", -30 * M, 90 * M, 1),
-        ("host", 0 * H, 2 * H, 1),
+        ("accueil", -30 * M, 90 * M, 1),
+        ("animation", 0 * H, 2 * H, 1),
     ),
-    "lunch": (("welcome desk", -15 * M, 75 * M, 1),),
-    "webinar": (("host", -15 * M, 90 * M, 1),),
+    "lunch": (("accueil", -15 * M, 75 * M, 1),),
+    "webinar": (("animation", -15 * M, 90 * M, 1),),
 }
 REASONS = (
-    "My daughter is ill, I have to stay home — sorry!",
-    "Train cancelled, I cannot make it to the venue.",
+    "Ma fille est malade, je dois rester à la maison, désolée !",
+    "Train annulé, je ne pourrai pas venir sur place.",
 )
 
 
@@ -78,9 +78,9 @@ def seed(db: Database, *, now: datetime) -> int:
 
 def _note(role: str) -> str:
     return {
-        "set-up": "Chairs, signage and the roll-up banners.",
-        "welcome desk": "Badges and the guest list; greet by first name.",
-        "tear-down": "Leave the room as we found it.",
+        "installation": "Chaises, signalétique et kakémonos.",
+        "accueil": "Badges et liste des invités ; accueillir par le prénom.",
+        "rangement": "Rendre la salle comme on l’a trouvée.",
     }.get(role, "")
 
 

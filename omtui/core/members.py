@@ -23,7 +23,7 @@ from omtui.core.dates import from_iso, to_iso
 from omtui.core.db import Database
 from omtui.core.text import clean_text, fold, sort_key, sort_key_parts
 from omtui.errors import NotFound, ValidationError
-from omtui.i18n import _, ngettext
+from omtui.i18n import _, current_language, ngettext
 
 EDITABLE_FIELDS: tuple[str, ...] = (
     "first_name",
@@ -175,10 +175,13 @@ def normalise_email(raw: str) -> str:
     try:
         result = validate_email(raw, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise ValidationError(
-            _("{email!r} is not a valid email address: {reason}").format(email=raw, reason=exc),
-            field="email",
-        ) from exc
+        if current_language() == "en":  # email_validator explains in English only
+            message = _("{email!r} is not a valid email address: {reason}").format(
+                email=raw, reason=exc
+            )
+        else:
+            message = _("{email!r} is not a valid email address").format(email=raw)
+        raise ValidationError(message, field="email") from exc
     return result.normalized
 
 

@@ -43,7 +43,7 @@ def _short(title: str) -> str:
 class VolunteerApp(PlainTextApp, TranslatedApp):
     """My upcoming shifts and the open shifts I may take; take and drop."""
 
-    TITLE = "omtui volunteer"
+    TITLE = _("omtui volunteer")
     CSS = """
     #body { height: 1fr; padding: 0 1; }
     .heading { text-style: bold; color: $accent; margin-top: 1; }

@@ -63,7 +63,7 @@ class RotaPane(ClubPane):
         Binding("u", "unassign", _("Unassign")),
         Binding("n", "new_shift", _("New shift")),
         Binding("e", "edit_shift", _("Edit")),
-        Binding("delete", "delete_shift", _("Delete")),
+        Binding("delete", "delete_shift", _("Delete"), key_display=_("del")),
         Binding("w", "toggle_who", _("Who is on when")),
     ]
 

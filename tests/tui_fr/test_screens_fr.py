@@ -1,0 +1,184 @@
+"""The main screens in French at 80x24 (snapshots), and a few interactions read in French.
+
+Runs in its own session with French chosen before the TUI modules are imported (see
+conftest.py); tests/tui/test_french_session.py runs it from `make test`.
+"""
+
+from __future__ import annotations
+
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, Label
+
+from omtui.context import ClubContext
+from omtui.core import events as ev
+from omtui.core import members
+from omtui.core.members import MemberFilter
+from omtui.i18n import current_language
+from omtui.tui.app import OmtuiApp, make_app
+from omtui.tui.panes.events import EventsPane
+from omtui.tui.screens.event_register import RegisterDialog
+from omtui.tui.volunteer import make_volunteer_app
+
+SIZE = (80, 24)
+FULL_MEETUP = 8  # demo: meetup with a waiting list
+OPEN_LUNCH = 10  # demo: Nantes lunch with seats left
+
+
+async def settle(pilot: Pilot) -> None:
+    """Wait for the query workers and the messages they leave behind."""
+    for _ in range(2):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def show_event(pilot: Pilot, event_id: int) -> EventsPane:
+    await pilot.press("2")
+    await settle(pilot)
+    pane = pilot.app.query_one(EventsPane)
+    table = pane.query_one("#events", DataTable)
+    table.focus()
+    table.move_cursor(row=table.get_row_index(str(event_id)))
+    await settle(pilot)
+    assert pane.selected_id == event_id
+    return pane
+
+
+def still_cursors(pilot: Pilot) -> None:
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False  # the blink phase depends on timing: keep it still
+
+
+def count_line(app: OmtuiApp) -> str:
+    return str(app.query_one("#members-count", Label).render())
+
+
+def test_the_session_is_french() -> None:
+    assert current_language() == "fr"
+
+
+def test_snapshot_today_tab(demo_club: ClubContext, snap_compare) -> None:
+    """The tab the app opens on."""
+    assert snap_compare(make_app(demo_club, poll=False), terminal_size=SIZE, run_before=settle)
+
+
+async def open_members(pilot: Pilot) -> None:
+    await pilot.press("1")  # the app opens on Today
+    await settle(pilot)
+
+
+def test_snapshot_members_tab(demo_club: ClubContext, snap_compare) -> None:
+    assert snap_compare(
+        make_app(demo_club, poll=False), terminal_size=SIZE, run_before=open_members
+    )
+
+
+def test_snapshot_events_tab_with_detail(demo_club: ClubContext, snap_compare) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        await show_event(pilot, FULL_MEETUP)
+
+    assert snap_compare(make_app(demo_club, poll=False), terminal_size=SIZE, run_before=run_before)
+
+
+def test_snapshot_rota_tab(demo_club: ClubContext, snap_compare) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        await pilot.press("3")
+        await settle(pilot)
+
+    assert snap_compare(make_app(demo_club, poll=False), terminal_size=SIZE, run_before=run_before)
+
+
+def test_snapshot_newsletter_tab(demo_club: ClubContext, snap_compare) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        await pilot.press("4")
+        await settle(pilot)
+
+    assert snap_compare(make_app(demo_club, poll=False), terminal_size=SIZE, run_before=run_before)
+
+
+def test_snapshot_volunteer_view(demo_club: ClubContext, snap_compare) -> None:
+    email = demo_club.db.scalar(
+        """SELECT m.email FROM members m JOIN shift_assignments a ON a.member_id = m.id
+        JOIN shifts s ON s.id = a.shift_id
+        WHERE a.dropped_at IS NULL AND s.ends_at > ?
+        GROUP BY m.id ORDER BY count(*) DESC, m.id LIMIT 1""",
+        (demo_club.now().isoformat(),),
+    )
+    app = make_volunteer_app(demo_club, email, poll=False)
+    assert snap_compare(app, terminal_size=SIZE, run_before=settle)
+
+
+def test_snapshot_member_form_with_error(demo_club: ClubContext, snap_compare) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        await open_members(pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        form = pilot.app.screen
+        form.query_one("#field-first_name", Input).value = "Zoé"
+        form.query_one("#field-email", Input).value = "zoe@"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        still_cursors(pilot)
+        await pilot.pause()
+
+    assert snap_compare(make_app(demo_club, poll=False), terminal_size=SIZE, run_before=run_before)
+
+
+def test_snapshot_check_in(demo_club: ClubContext, snap_compare) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("c")
+        await pilot.press("m", "a")
+        await settle(pilot)
+        still_cursors(pilot)
+        await pilot.pause()
+
+    assert snap_compare(make_app(demo_club, poll=False), terminal_size=SIZE, run_before=run_before)
+
+
+async def test_filter_counts_members_in_french(demo_club: ClubContext) -> None:
+    app = make_app(demo_club, poll=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_members(pilot)
+        assert count_line(app).startswith("300 membres")
+        await pilot.press("slash", *"helene")
+        await settle(pilot)
+        expected = members.count_members(demo_club.db, MemberFilter(text="helene"))
+        assert 0 < expected < 300
+        noun = "membre" if expected == 1 else "membres"
+        assert count_line(app).startswith(f"{expected} sur 300 {noun}"), count_line(app)
+
+
+async def test_register_dialog_speaks_french(demo_club: ClubContext) -> None:
+    member = demo_club.db.query_one(
+        "SELECT id, email FROM members WHERE id NOT IN "
+        "(SELECT member_id FROM registrations WHERE event_id = ?) ORDER BY id LIMIT 1",
+        (OPEN_LUNCH,),
+    )
+    app = make_app(demo_club, poll=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await show_event(pilot, OPEN_LUNCH)
+        await pilot.press("r")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, RegisterDialog)
+        assert dialog.query_one("#search", Input).placeholder == "partie d’un nom ou d’un e-mail"
+        hints = " ".join(str(label.render()) for label in dialog.query(Label))
+        assert "Inscription à" in hints and "Échap" in hints, hints
+        await pilot.press(*member["email"].split("@")[0])
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, RegisterDialog)
+    reg = ev.get_registration(demo_club.db, OPEN_LUNCH, member["id"])
+    assert reg is not None and reg.status == "registered"
+
+
+async def test_footer_and_tabs_are_french(demo_club: ClubContext) -> None:
+    app = make_app(demo_club, poll=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        tabs = [str(tab.label) for tab in app.query("Tab")]
+        assert "Membres" in tabs and "Événements" in tabs, tabs
+        footer = [key.description for key in app.query("FooterKey")]
+        assert "Quitter" in footer, footer
