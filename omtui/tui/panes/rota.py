@@ -13,7 +13,7 @@ from textual.containers import Vertical
 from textual.widgets import ContentSwitcher, DataTable, Label, Static
 
 from omtui.context import ClubContext
-from omtui.core import rota, rota_coverage
+from omtui.core import labels, rota, rota_coverage
 from omtui.core.dates import format_day_time, humanize_day
 from omtui.core.text import fold
 from omtui.core.today import Target
@@ -117,7 +117,10 @@ class RotaPane(ClubPane):
                 _filled(c.filled, c.needed, c.status) if c.shifts else "",
                 _gap(c.missing) if c.shifts else "",
                 str(len(c.shifts)) if c.shifts else Text(_("none yet"), style="dim"),
-                cell(c.title + (f" [{c.status}]" if c.status == "cancelled" else "")),
+                cell(
+                    c.title
+                    + (f" [{labels.event_status(c.status)}]" if c.status == "cancelled" else "")
+                ),
             )
             for c in cover
         ]
