@@ -107,3 +107,8 @@ def reminder_state(state: str) -> str:
         "uncertain": _("uncertain"),
         "skipped": _("skipped (late)"),
     }.get(state, state)
+
+
+def consent_purpose(purpose: str) -> str:
+    """What a consent is for: the newsletter (marketing) or reminders (transactional)."""
+    return {"newsletter": _("newsletter"), "reminders": _("reminders")}.get(purpose, purpose)

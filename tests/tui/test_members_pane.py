@@ -240,7 +240,8 @@ async def test_detail_shows_consent_history_and_toggles_subscription(
         await pilot.press("s")
         await pilot.pause()
         assert history.row_count == 2
-        assert str(history.get_row_at(1)[2]) == "form"
+        assert str(history.get_row_at(1)[1]) == "newsletter"  # the purpose
+        assert str(history.get_row_at(1)[3]) == "form"
         await pilot.press("escape")
         await settle(app, pilot)
     events = members.consent_history(demo_club.db, member_id)

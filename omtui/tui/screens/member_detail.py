@@ -64,7 +64,7 @@ class MemberDetail(ModalScreen[Outcome]):
 
     def on_mount(self) -> None:
         table = self.query_one("#consent-history", DataTable)
-        table.add_columns(_("When"), _("State"), _("Source"), _("Detail"))
+        table.add_columns(_("When"), _("Purpose"), _("State"), _("Source"), _("Detail"))
         self.refresh_member()
         table.focus()
 
@@ -72,6 +72,11 @@ class MemberDetail(ModalScreen[Outcome]):
         member = core.get_member(self.club.db, self.member_id)
         now, tz = self.club.now(), self.club.tz
         state = _("subscribed") if member.subscribed else _("not subscribed")
+        reminders = (
+            _("accepted")
+            if core.reminders_allowed(self.club.db, self.member_id)
+            else _("declined")
+        )
         self.query_one("#detail-title", Label).update(
             plain(f"{member.full_name or member.email} <{member.email}> · {state}")
         )
@@ -87,6 +92,7 @@ class MemberDetail(ModalScreen[Outcome]):
             (_("City"), member.city),
             (_("Tags"), ", ".join(member.tags)),
             (_("Joined"), joined),
+            (_("Reminders"), reminders),
             (_("Notes"), member.notes),
             (_("Address"), self._address_status(member.email)),
         ]
@@ -98,7 +104,10 @@ class MemberDetail(ModalScreen[Outcome]):
         for event in core.consent_history(self.club.db, self.member_id):
             table.add_row(
                 f"{format_date_time(event.at, tz)} ({humanize_delta(event.at, now)})",
-                _("subscribed") if event.subscribed else _("unsubscribed"),
+                labels.consent_purpose(event.purpose),
+                (_("subscribed") if event.subscribed else _("unsubscribed"))
+                if event.purpose == "newsletter"
+                else (_("accepted") if event.subscribed else _("declined")),
                 cell(event.source),
                 cell(event.detail),
             )
