@@ -715,6 +715,42 @@ def lunch_cities(db: Database, now: datetime, tz: ZoneInfo) -> tuple[CityIdea, .
 
 
 # -- all together -------------------------------------------------------------------------
+def triage_items(db: Database, now: datetime, tz: ZoneInfo) -> list[Item]:
+    """Mail the mailbox sync did not understand: bounces, requests and replies to read."""
+    from omtui.core.mail import triage
+
+    count = triage.count_open(db)
+    if not count:
+        return []
+    text = ngettext(
+        "{n} message from the club's mailbox waits in triage (Ctrl+T opens it)",
+        "{n} messages from the club's mailbox wait in triage (Ctrl+T opens them)",
+        count,
+    ).format(n=count)
+    return [Item("triage", Urgency.SOON, text, None)]
+
+
+def reminders_tonight_items(db: Database, now: datetime, tz: ZoneInfo) -> list[Item]:
+    """Reminders `omtui remind` will send before tomorrow 06:00 (default lead times)."""
+    from omtui.config import RemindersConfig
+    from omtui.core.mail import reminders
+
+    local = now.astimezone(tz)
+    morning = datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), tz)
+    morning += timedelta(hours=6)
+    hours = max(0.0, (morning - now).total_seconds() / 3600)
+    due = reminders.upcoming(db, RemindersConfig(), now=now, tz=tz, days=hours / 24)
+    people = sum(n for _due, _kind, _event, n in due)
+    if not people:
+        return []
+    text = ngettext(
+        "{n} reminder goes out before tomorrow morning (omtui remind, from cron)",
+        "{n} reminders go out before tomorrow morning (omtui remind, from cron)",
+        people,
+    ).format(n=people)
+    return [Item("reminders_due", Urgency.LATER, text, None, when=due[0][0])]
+
+
 _ITEM_SOURCES: tuple[Source, ...] = (
     drop_items,
     gap_items,
@@ -722,6 +758,8 @@ _ITEM_SOURCES: tuple[Source, ...] = (
     promoted_items,
     unready_items,
     send_items,
+    triage_items,
+    reminders_tonight_items,
 )
 
 

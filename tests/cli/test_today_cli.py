@@ -35,7 +35,7 @@ def test_today_prints_each_section(db_path: Path) -> None:
         "Where to hold the next lunch",
     ):
         assert heading in out
-    assert "My daughter is ill" in out  # the late drop and its reason
+    assert "Ma fille est malade" in out  # the late drop and its reason
     assert "Backup: never ran" in out
     assert "200 members" in out
 

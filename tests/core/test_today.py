@@ -32,7 +32,7 @@ def test_demo_club_has_each_kind_of_line(demo_club: ClubContext) -> None:
     urgencies = [i.urgency for i in view.items]
     assert urgencies == sorted(urgencies)  # most urgent first
     drop = next(i for i in view.items if i.kind == Kind.DROP)
-    assert "My daughter is ill" in drop.text and drop.urgency == Urgency.NOW
+    assert "Ma fille est malade" in drop.text and drop.urgency == Urgency.NOW
     assert drop.target is not None and drop.target.tab == "rota" and drop.target.shift_id
     full = next(i for i in view.items if i.kind == Kind.FULL)
     assert "is full (" in full.text and "people waiting" in full.text

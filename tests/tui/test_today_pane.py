@@ -88,8 +88,8 @@ async def test_a_late_drop_shows_its_reason_and_opens_the_shift(demo_club: ClubC
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        assert any("My daughter is ill" in line for line in lines(app))
-        item = await choose(app, pilot, "My daughter is ill")
+        assert any("Ma fille est malade" in line for line in lines(app))
+        item = await choose(app, pilot, "Ma fille est malade")
         assert item.kind == today.Kind.DROP and item.target is not None
         assert app.query_one(TabbedContent).active == "rota"
         assert row_key(app.query_one("#rota-shifts", DataTable)) == str(item.target.shift_id)
