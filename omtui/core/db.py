@@ -210,7 +210,9 @@ def explain(exc: sqlite3.Error, path: Path | str) -> DatabaseError:
     text = str(exc)
     if is_busy(exc):
         return busy_error(path)
-    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in text:
+    # omtui only stores UTF-8: a text that does not decode is a damaged page.
+    undecodable = text.startswith("Could not decode to UTF-8")
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in text or undecodable:
         return DatabaseDamaged(
             _(
                 "{path} is damaged ({error}); nothing was written. Restore it from a backup "

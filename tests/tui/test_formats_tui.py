@@ -30,6 +30,7 @@ async def test_members_count_and_joined_in_the_language(
     try:
         app = make_app(big_club, poll=False)
         async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("1")  # the app opens on Today
             await settle(app, pilot)
             assert count_line(app).startswith(count)
             table = pane_of(app).table
