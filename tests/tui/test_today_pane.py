@@ -213,6 +213,10 @@ def _french_snapshot(club: ClubContext, snap_compare, size: tuple[int, int]) -> 
 
     async def run_before(pilot: Pilot) -> None:
         await settle(pilot.app, pilot)  # type: ignore[arg-type]
+        await pilot.wait_for_scheduled_animations()
+        for _ in range(3):  # sections re-layout after their text lands: let scrollbars settle
+            await pilot.pause()
+        await settle(pilot.app, pilot)  # type: ignore[arg-type]
 
     return snap_compare(make_app(club, poll=False), terminal_size=size, run_before=run_before)
 
