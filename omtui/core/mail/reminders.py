@@ -161,6 +161,23 @@ def _existing_keys(db: Database, keys: set[tuple]) -> set[tuple]:
     return {(r["kind"], r["member_id"], r["s"], r["e"], r["lead"]) for r in rows} & keys
 
 
+def _dues(kind: str, rows: list[dict], hours: float, now: datetime, tz: ZoneInfo) -> list[Due]:
+    """The rows (an event's or a shift's start, and a member) whose reminder is due now."""
+    out = []
+    for r in rows:
+        start = from_iso(r["starts_at"])
+        due = due_time(start, hours, tz)
+        if due > now:
+            continue
+        late = now - due > start - due
+        shift_id = r.get("shift_id")
+        out.append(
+            Due(kind, r["member_id"], r["email"], r["event_id"], shift_id, lead_key(hours), due,
+                late=late, name=r["first_name"])
+        )  # fmt: skip
+    return out
+
+
 def _event_reminders(db: Database, hours: float, now: datetime, tz: ZoneInfo) -> list[Due]:
     # Wall-clock leads differ from real ones by at most an hour: look an hour wider.
     span = timedelta(hours=hours + 1)
@@ -171,26 +188,7 @@ def _event_reminders(db: Database, hours: float, now: datetime, tz: ZoneInfo) ->
         " AND e.starts_at > ? AND e.starts_at <= ? ORDER BY e.starts_at, m.id",
         (to_iso(now - span), to_iso(now + span)),
     )
-    out = []
-    for r in rows:
-        start = from_iso(r["starts_at"])
-        due = due_time(start, hours, tz)
-        if due > now:
-            continue
-        out.append(
-            Due(
-                "event",
-                r["member_id"],
-                r["email"],
-                r["event_id"],
-                None,
-                lead_key(hours),
-                due,
-                late=now - due > start - due,
-                name=r["first_name"],
-            )
-        )
-    return out
+    return _dues("event", rows, hours, now, tz)
 
 
 def _shift_reminders(db: Database, hours: float, now: datetime, tz: ZoneInfo) -> list[Due]:
@@ -203,26 +201,7 @@ def _shift_reminders(db: Database, hours: float, now: datetime, tz: ZoneInfo) ->
         " AND s.starts_at > ? AND s.starts_at <= ? ORDER BY s.starts_at, m.id",
         (to_iso(now - span), to_iso(now + span)),
     )
-    out = []
-    for r in rows:
-        start = from_iso(r["starts_at"])
-        due = due_time(start, hours, tz)
-        if due > now:
-            continue
-        out.append(
-            Due(
-                "shift",
-                r["member_id"],
-                r["email"],
-                r["event_id"],
-                r["shift_id"],
-                lead_key(hours),
-                due,
-                late=now - due > start - due,
-                name=r["first_name"],
-            )
-        )
-    return out
+    return _dues("shift", rows, hours, now, tz)
 
 
 def _promotions(db: Database, now: datetime) -> list[Due]:
