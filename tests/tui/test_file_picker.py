@@ -147,7 +147,7 @@ async def test_export_goes_to_documents_not_the_current_directory(
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await open_members(app, pilot)
         dialog = await export_dialog(app, pilot)
-        assert dialog.query_one("#folder", Input).value == str(documents)
+        assert dialog.query_one("#folder", Input).value == "~/Documents"
         assert dialog.query_one("#name", Input).value == "members-2026-11-22.csv"
         assert dialog.query_one("#excel", RadioButton).value  # for Excel unless she says so
         await pilot.press("enter")
@@ -179,7 +179,7 @@ async def test_export_without_documents_goes_home_and_the_folder_can_be_picked(
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await open_members(app, pilot)
         dialog = await export_dialog(app, pilot)
-        assert dialog.query_one("#folder", Input).value == str(isolated_dirs)
+        assert dialog.query_one("#folder", Input).value == "~"
         await pilot.press("ctrl+b")
         await until(pilot, lambda: isinstance(app.screen, FilePicker))
         picker = app.screen
@@ -193,7 +193,7 @@ async def test_export_without_documents_goes_home_and_the_folder_can_be_picked(
         await until(pilot, lambda: picker.folder == target.resolve())
         await pilot.press("ctrl+s")
         await until(pilot, lambda: app.screen is dialog)
-        assert dialog.query_one("#folder", Input).value == str(target.resolve())
+        assert dialog.query_one("#folder", Input).value == "~/exports/club"
         dialog.query_one("#name", Input).value = "lyon.csv"
         await pilot.press("ctrl+s")
         await until(pilot, lambda: any("Exported" in t for t in toasts(app)))
@@ -220,3 +220,35 @@ async def test_export_checks_the_folder_and_asks_before_replacing(
         await pilot.press("escape")  # no: nothing written
         await pilot.pause()
     assert existing.read_text(encoding="utf-8") == "keep me"
+
+
+def test_snapshot_file_picker_80x24(
+    demo_club: ClubContext, snap_compare, isolated_dirs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    here = isolated_dirs / "club"
+    (here / "archives").mkdir(parents=True)
+    for name in ("adhérents 2026.csv", "export-excel.csv", "liste-salon.txt", "logo.png"):
+        (here / name).write_text("email\r\n", encoding="utf-8")
+    monkeypatch.chdir(here)
+
+    async def run_before(pilot: Pilot) -> None:
+        await open_members(pilot.app, pilot)
+        await open_picker(pilot.app, pilot)
+
+    assert snap_compare(
+        make_app(demo_club, poll=False), terminal_size=(80, 24), run_before=run_before
+    )
+
+
+def test_snapshot_export_dialog_80x24(
+    demo_club: ClubContext, snap_compare, isolated_dirs: Path
+) -> None:
+    (isolated_dirs / "Documents").mkdir()
+
+    async def run_before(pilot: Pilot) -> None:
+        await open_members(pilot.app, pilot)
+        await export_dialog(pilot.app, pilot)
+
+    assert snap_compare(
+        make_app(demo_club, poll=False), terminal_size=(80, 24), run_before=run_before
+    )

@@ -41,6 +41,17 @@ def _resolve(raw: str, base: Path) -> Path:
     return (path if path.is_absolute() else base / path).resolve()
 
 
+def tilde(path: Path) -> str:
+    """`path` as shown: under the home folder it starts with "~" (shorter at 80 columns,
+    and typed back as it is)."""
+    home = Path.home()
+    if path == home:
+        return "~"
+    if path.is_relative_to(home):
+        return "~/" + str(path.relative_to(home))
+    return str(path)
+
+
 class PickerTree(DirectoryTree):
     """One folder's folders and readable files (hidden ones left out), ".." first."""
 
@@ -123,7 +134,7 @@ class FilePicker(ModalScreen[Path | None]):
             yield Static(plain(self.title_text), classes="title")
             yield Static(plain(self.folder_line(self.start)), id="folder")
             yield Input(
-                str(self.start) if self.folders else "",
+                tilde(self.start) if self.folders else "",
                 placeholder=_("or type a path, then Enter"),
                 compact=True,
                 select_on_focus=False,  # letters typed in the list land here, in order
@@ -151,7 +162,7 @@ class FilePicker(ModalScreen[Path | None]):
         ).format(names=names)
 
     def folder_line(self, folder: Path) -> str:
-        return _("Folder: {folder}").format(folder=folder)
+        return _("Folder: {folder}").format(folder=tilde(folder))
 
     @property
     def listing(self) -> PickerTree:
@@ -171,7 +182,7 @@ class FilePicker(ModalScreen[Path | None]):
         self.query_one("#folder", Static).update(plain(self.folder_line(folder)))
         self.query_one("#error", Static).update("")
         if self.folders:
-            self.query_one("#path", Input).value = str(folder)
+            self.query_one("#path", Input).value = tilde(folder)
 
     def action_parent(self) -> None:
         if self.focused is self.listing and self.folder.parent != self.folder:
@@ -305,7 +316,7 @@ class ExportDialog(ModalScreen[ExportChoice | None]):
             yield Static(plain(self.title_text), classes="title")
             with Horizontal(classes="row"):
                 yield Label(_("Folder"))
-                yield Input(str(self.start_folder), compact=True, id="folder")
+                yield Input(tilde(self.start_folder), compact=True, id="folder")
                 yield Button(_("Browse…"), id="browse", compact=True)
             with Horizontal(classes="row"):
                 yield Label(_("File name"))
@@ -336,7 +347,7 @@ class ExportDialog(ModalScreen[ExportChoice | None]):
 
         def chosen(path: Path | None) -> None:
             if path is not None:
-                self.query_one("#folder", Input).value = str(path)
+                self.query_one("#folder", Input).value = tilde(path)
                 self.query_one("#name", Input).focus()
 
         picker = FilePicker(_("Export into which folder?"), start=folder, folders=True)
