@@ -252,3 +252,23 @@ def test_snapshot_export_dialog_80x24(
     assert snap_compare(
         make_app(demo_club, poll=False), terminal_size=(80, 24), run_before=run_before
     )
+
+
+async def test_a_members_data_export_is_offered_in_documents(
+    demo_club: ClubContext, folder: Path, isolated_dirs: Path
+) -> None:
+    from omtui.tui.screens.import_preview import PathPrompt
+    from tests.tui.test_privacy_screens import _open_detail
+
+    (isolated_dirs / "Documents").mkdir()
+    app = make_app(demo_club, poll=False)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        member_id = await _open_detail(app, pilot)
+        await pilot.press("x")
+        assert isinstance(app.screen, PathPrompt)
+        box = app.screen.query_one(Input)
+        assert box.value == f"~/Documents/member-{member_id}-data.json"
+        await pilot.press("enter")
+        target = isolated_dirs / "Documents" / f"member-{member_id}-data.json"
+        await until(pilot, lambda: target.exists())
+        await until(pilot, lambda: f"Data written to {target}." in toasts(app))
