@@ -233,7 +233,8 @@ def test_snapshot_file_picker_80x24(
 
     async def run_before(pilot: Pilot) -> None:
         await open_members(pilot.app, pilot)
-        await open_picker(pilot.app, pilot)
+        picker = await open_picker(pilot.app, pilot)
+        picker.query_one(Input).cursor_blink = False
 
     assert snap_compare(
         make_app(demo_club, poll=False), terminal_size=(80, 24), run_before=run_before
@@ -247,7 +248,9 @@ def test_snapshot_export_dialog_80x24(
 
     async def run_before(pilot: Pilot) -> None:
         await open_members(pilot.app, pilot)
-        await export_dialog(pilot.app, pilot)
+        dialog = await export_dialog(pilot.app, pilot)
+        for box in dialog.query(Input):
+            box.cursor_blink = False  # the blink phase depends on timing: keep it still
 
     assert snap_compare(
         make_app(demo_club, poll=False), terminal_size=(80, 24), run_before=run_before
