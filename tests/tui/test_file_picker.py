@@ -194,10 +194,10 @@ async def test_export_without_documents_goes_home_and_the_folder_can_be_picked(
         await pilot.press("ctrl+s")
         await until(pilot, lambda: app.screen is dialog)
         assert dialog.query_one("#folder", Input).value == "~/exports/club"
-        dialog.query_one("#name", Input).value = "lyon.csv"
+        dialog.query_one("#name", Input).value = "lyon"
         await pilot.press("ctrl+s")
         await until(pilot, lambda: any("Exported" in t for t in toasts(app)))
-    assert (target / "lyon.csv").exists()
+    assert (target / "lyon.csv").exists()  # .csv added, so a double-click opens a spreadsheet
 
 
 async def test_export_checks_the_folder_and_asks_before_replacing(
@@ -275,3 +275,19 @@ async def test_a_members_data_export_is_offered_in_documents(
         target = isolated_dirs / "Documents" / f"member-{member_id}-data.json"
         await until(pilot, lambda: target.exists())
         await until(pilot, lambda: f"Data written to {target}." in toasts(app))
+
+
+async def test_the_picker_starts_home_when_the_current_folder_is_gone(
+    demo_club: ClubContext, tmp_path: Path, isolated_dirs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    (isolated_dirs / "members.csv").write_text("email\r\n", encoding="utf-8")
+    app = make_app(demo_club, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_members(app, pilot)
+        picker = await open_picker(app, pilot)
+        assert picker.folder == isolated_dirs.resolve()
+        assert "members.csv" in shown(picker)

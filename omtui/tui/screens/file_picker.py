@@ -41,6 +41,14 @@ def _resolve(raw: str, base: Path) -> Path:
     return (path if path.is_absolute() else base / path).resolve()
 
 
+def _current_folder() -> Path:
+    """The folder the app was started from, or home when it no longer exists."""
+    try:
+        return Path.cwd()
+    except OSError:
+        return Path.home()
+
+
 def tilde(path: Path) -> str:
     """`path` as shown: under the home folder it starts with "~" (shorter at 80 columns,
     and typed back as it is)."""
@@ -127,7 +135,7 @@ class FilePicker(ModalScreen[Path | None]):
         self.title_text = title
         self.folders = folders
         self.suffixes = suffixes
-        self.start = (start or Path.cwd()).expanduser().resolve()
+        self.start = (start or _current_folder()).expanduser().resolve()
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -366,6 +374,8 @@ class ExportDialog(ModalScreen[ExportChoice | None]):
             error.update(_("Type a file name, or Esc to cancel."))
             return None
         path = _resolve(name, folder)  # a name with a folder in it goes there
+        if not path.suffix:
+            path = path.with_name(path.name + ".csv")  # so a double-click opens a spreadsheet
         if path.is_dir():
             error.update(plain(_("{path} is a folder; type a file name.").format(path=path)))
             return None
