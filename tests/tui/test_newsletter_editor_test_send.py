@@ -143,4 +143,6 @@ async def test_a_sent_newsletter_previews_its_frozen_text(
         preview = app.screen.query_one("#nle-preview", Markdown)
         text = preview.source
         assert "Déjeuner annoncé" in text and "Déjeuner ajouté après" not in text
+        box = app.screen.query_one("#nle-preview-box")
+        assert box.border_subtitle == "as sent on Sun, 22 Nov 2026"  # DEMO_NOW
         assert "(read-only)" in app.screen.title and "sent" in app.screen.title

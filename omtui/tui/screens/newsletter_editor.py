@@ -22,6 +22,7 @@ from textual.widgets import Footer, Header, Input, Label, Markdown, Static, Text
 from omtui.context import ClubContext
 from omtui.core import labels, sender
 from omtui.core import newsletter as nl
+from omtui.core.dates import format_day
 from omtui.core.db import Database
 from omtui.core.members import normalise_email
 from omtui.core.numbers import format_number
@@ -204,6 +205,11 @@ class NewsletterEditor(Screen[EditorOutcome | None]):
             if subject
             else ""
         )
+        started = self.newsletter.send_started_at if self.newsletter is not None else None
+        if self.read_only and started is not None:  # frozen: say so, and since when
+            box.border_subtitle = _("as sent on {day}").format(
+                day=format_day(started, config.tz, year=True)
+            )
         await self.query_one("#nle-preview", Markdown).update(body)
 
     # -- save, duplicate, test send, send --------------------------------------------
