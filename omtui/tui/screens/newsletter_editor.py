@@ -319,7 +319,7 @@ class NewsletterEditor(Screen[EditorOutcome | None]):
         in one line and leave the cursor in the address field."""
         field = self.query_one("#nle-test-to", Input)
         if not typed.strip():
-            field.focus()
+            self.set_focus(field)  # now: keys typed right after F3 go to it
             self._show_test_result(
                 _("Type the address for the test, then press Enter."), False, hint=True
             )
@@ -327,7 +327,7 @@ class NewsletterEditor(Screen[EditorOutcome | None]):
         try:
             address = normalise_email(typed)
         except ValidationError:
-            field.focus()
+            self.set_focus(field)
             self._show_test_result(
                 _("Not sent: that is not an email address (like name@example.org)."),
                 True,
