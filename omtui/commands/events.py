@@ -128,6 +128,9 @@ def _show(club: ClubContext, event: ev.Event) -> None:
             lines.append(f"  {mark} {reg.full_name} <{reg.email}>")
     for number, reg in enumerate((r for r in regs if r.status == "waiting"), start=1):
         lines.append(f"  {_('waiting')} #{number}: {reg.full_name} <{reg.email}>")
+    if event.cancelled:  # who was coming
+        gone = labels.registration_status("cancelled")
+        lines += [f"  {gone}: {r.full_name} <{r.email}>" for r in regs if r.status == "cancelled"]
     echo("\n".join(lines))
 
 

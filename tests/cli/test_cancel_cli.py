@@ -115,6 +115,9 @@ def test_cancel_twice_tells_each_registrant_once(
     assert remind.returncode == 0, remind.stderr
     assert_each_got_one_french_notice(smtp_sink)
     # the registrations show as cancelled; the shift is no gap any more
+    shown = run_cli("events", "show", str(eid), env=env).stdout
+    assert "Status: cancelled" in shown
+    assert shown.count("  cancelled: P") == PEOPLE
     assert "GAP" not in run_cli("rota", env=env).stdout
     status = run_cli("remind", "status", env=env).stdout
     assert "sent: 6" in status

@@ -54,6 +54,9 @@ def ask_and_cancel(pane: ClubPane, event: ev.Event) -> None:
             ).format(title=event.title, n=people),
             markup=False,
         )
+        if pane.is_active_tab():
+            # now: a pane not yet redrawn since the dialog closed only marks itself stale
+            pane.load()
         pane.post_message(DataChanged("events"))
         if result.pending:
             send_notices(pane)
