@@ -139,3 +139,23 @@ async def test_without_a_sending_address_the_notices_wait_for_omtui_remind(
         await settle(pilot)
     assert ev.get_event(demo_club.db, FULL_MEETUP).cancelled
     assert cancel_notice.pending(demo_club.db, FULL_MEETUP) == len(told)
+
+
+async def test_cancelled_in_the_form_tells_them_too(
+    mail_club: ClubContext, smtp_sink: SmtpSink
+) -> None:
+    told = coming(mail_club, FULL_MEETUP)
+    app = make_app(mail_club, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_event(pilot, FULL_MEETUP)
+        # what the event form returns when its status was set to cancelled and saved
+        saved = ev.update_event(
+            mail_club.db, FULL_MEETUP, {"status": "cancelled"}, now=mail_club.now()
+        )
+        pane._saved(saved)
+        await wait_for(pilot, lambda: len(smtp_sink.messages) >= len(told))
+        await settle(pilot)
+        assert f"{len(told)} members will be told by email." in toasts(pilot)
+        pane._saved(ev.get_event(mail_club.db, FULL_MEETUP))  # saved again: nobody twice
+        await settle(pilot)
+    assert Counter(smtp_sink.recipients()) == {envelope_address(e): 1 for e in told}
