@@ -235,17 +235,29 @@ def cancel_cmd(
     if not done.pending:
         return
     if not send_now:
+        _say_notices(done.pending, event_id)
+        return
+    _send_notices(ctx, club)
+
+
+def _queue_notices(club: ClubContext, event_id: int) -> int:
+    """Queue the notices of an event just cancelled; how many are waiting."""
+    from omtui.core.mail import cancel_notice
+
+    return cancel_notice.cancel_event(club.db, event_id, now=club.now()).pending
+
+
+def _say_notices(pending: int, event_id: int) -> None:
+    if pending:
         echo(
             ngettext(
                 "{n} cancellation notice is waiting: it goes out with the next `omtui remind`"
                 " run, or now with `omtui events cancel {id} --send-now`.",
                 "{n} cancellation notices are waiting: they go out with the next"
                 " `omtui remind` run, or now with `omtui events cancel {id} --send-now`.",
-                done.pending,
-            ).format(n=done.pending, id=event_id)
+                pending,
+            ).format(n=pending, id=event_id)
         )
-        return
-    _send_notices(ctx, club)
 
 
 def _send_notices(ctx: click.Context, club: ClubContext) -> None:
@@ -342,6 +354,8 @@ def edit_cmd(club: ClubContext, event_id: int, **options: Any) -> None:
         raise click.UsageError(_("nothing to change: give at least one option"))
     event = ev.update_event(club.db, event_id, fields, now=club.now())
     echo(_("Updated event {id}: {title}").format(id=event.id, title=event.title))
+    if event.cancelled and not current.cancelled:  # as `omtui events cancel` would
+        _say_notices(_queue_notices(club, event_id), event_id)
 
 
 @events_group.command("register")

@@ -153,3 +153,17 @@ def test_send_now_killed_mid_way_then_cancel_again_tells_each_once(
     assert "1 uncertain" in out  # the one in flight when killed: maybe received, not resent
     assert_each_got_one_french_notice(smtp_sink)
     assert states(db_path) == {"sent": PEOPLE - 1, "uncertain": 1}
+
+
+def test_edit_status_cancelled_queues_the_notices_too(
+    run_cli, db_path: Path, smtp_sink: SmtpSink, isolated_dirs: Path
+) -> None:
+    eid = seed(db_path, 3)
+    env = env_for(smtp_sink, isolated_dirs)
+    edited = run_cli("events", "edit", str(eid), "--status", "cancelled", env=env)
+    assert edited.returncode == 0, edited.stderr
+    assert "3 cancellation notices are waiting" in edited.stdout
+    assert states(db_path) == {"queued": 3}
+    sent = run_cli("remind", env=env)  # cron's run sends them
+    assert "3 sent" in sent.stdout
+    assert_each_got_one_french_notice(smtp_sink, 3)
