@@ -278,6 +278,8 @@ def _send_notices(ctx: click.Context, club: ClubContext) -> None:
     echo(_("Cancellation notices: {summary}").format(summary=report.summary()))
     for address, reply in report.failed + report.uncertain:
         echo(f"{address}: {reply}")
+    if report.stopped:
+        echo(_("The notices stay queued for the next `omtui remind` run."))
     if not report.ok:
         ctx.exit(1)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from omtui.core import events, members, rota
 from omtui.core.db import open_database
 from omtui.core.mail import reminders
-from tests.smtp_sink import SmtpSink
+from tests.smtp_sink import SmtpSink, free_port
 
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)  # the events are after the real "now"
 START = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
@@ -105,6 +105,11 @@ def test_cancel_twice_tells_each_registrant_once(
     assert "Déjeuner is cancelled; 6 registrations cancelled." in first.stdout
     assert "6 cancellation notices are waiting" in first.stdout
     assert smtp_sink.messages == []  # not sent until asked, or the next `omtui remind`
+    down = {**env, "OMTUI_SMTP_PORT": str(free_port())}  # nobody listens there
+    failed = run_cli("events", "cancel", str(eid), "--yes", "--send-now", env=down)
+    assert failed.returncode == 1
+    assert "The notices stay queued for the next `omtui remind` run." in failed.stdout
+    assert states(db_path) == {"queued": 6}
     second = run_cli("events", "cancel", str(eid), "--yes", "--send-now", env=env)
     assert second.returncode == 0, second.stderr
     assert "Déjeuner was already cancelled." in second.stdout

@@ -120,8 +120,7 @@ async def _send(pane: ClubPane) -> None:
     if report.busy:
         pane.notify(_("omtui remind is running now: it sends the notices, or its next run does."))
         return
-    pane.notify(
-        _("Cancellation notices: {summary}").format(summary=report.summary()),
-        severity="information" if report.ok else "warning",
-        markup=False,
-    )
+    said = _("Cancellation notices: {summary}").format(summary=report.summary())
+    if report.stopped:  # the server is down: the rest waits for the next run
+        said += "\n" + _("The notices stay queued for the next `omtui remind` run.")
+    pane.notify(said, severity="information" if report.ok else "warning", markup=False)
