@@ -376,8 +376,11 @@ def update_event(db: Database, event_id: int, fields: Mapping[str, Any], *, now:
         db.execute(f"UPDATE events SET {sets}, updated_at = :updated_at WHERE id = :id", values)
         if cleaned["status"] == "cancelled" and not current.cancelled:
             # Seats and waiting places of a cancelled event are cancelled with it.
+            # The status each had is kept: the cancellation notice (core/mail/
+            # cancel_notice.py) goes to exactly these people.
             db.execute(
-                "UPDATE registrations SET status = 'cancelled', cancelled_at = ? "
+                "UPDATE registrations SET status = 'cancelled', cancelled_at = ?, "
+                "cancelled_with_event = status "
                 "WHERE event_id = ? AND status IN ('registered', 'waiting')",
                 (to_iso(now), event_id),
             )

@@ -136,6 +136,21 @@ def subject_and_body(
             )
         lines.append(_("It now starts on {when}.").format(when=at))
         attachment = ics.events_to_ical([event], tz=tz, now=now, calendar_name=config.club_name)
+    elif row.kind == "cancellation":
+        subject = _("Cancelled: {title}, {when}").format(title=event.title, when=at)
+        if row.detail == "waiting":
+            news = _(
+                "We are sorry: {title}, planned on {when}, is cancelled. You were on its"
+                " waiting list; there is nothing for you to do."
+            )
+        else:
+            news = _(
+                "We are sorry: {title}, planned on {when}, is cancelled. Your registration"
+                " is cancelled with it; there is nothing for you to do."
+            )
+        lines.append(news.format(title=event.title, when=at))
+        lines.append(_("The attached calendar file marks the event cancelled."))
+        attachment = ics.events_to_ical([event], tz=tz, now=now, calendar_name=config.club_name)
     else:
         assert shift is not None
         start = when(shift.starts_at, tz, lang)

@@ -59,6 +59,7 @@ class EventsPane(ClubPane):
         Binding("e", "edit_event", _("Edit")),
         Binding("r", "register", _("Register")),
         Binding("x", "cancel_registration", _("Cancel reg.")),
+        Binding("X", "cancel_event", _("Cancel event"), show=False),
         Binding("c", "check_in", _("Check-in")),
         Binding("l", "link_partner", _("Partner"), show=False),
     ]
@@ -191,8 +192,10 @@ class EventsPane(ClubPane):
         waiting_no = 0
         for reg in ev.registrations(self.club.db, event.id):
             if reg.status == "cancelled":
-                continue
-            if reg.status == "waiting":
+                if not event.cancelled:  # a cancelled event lists who was coming
+                    continue
+                status = labels.registration_status("cancelled")
+            elif reg.status == "waiting":
                 waiting_no += 1
                 status = _("waiting #{n}").format(n=waiting_no)
             else:
@@ -282,6 +285,10 @@ class EventsPane(ClubPane):
         self.show_past = event.is_past(self.club.now())
         self.notify(_("Saved {title}.").format(title=event.title))
         self.changed()
+        if event.cancelled:  # set cancelled in the form: its members are told
+            from omtui.tui.panes import event_cancel
+
+            event_cancel.after_form(self, event)
 
     def action_register(self) -> None:
         event = self.selected_event()
@@ -345,6 +352,15 @@ class EventsPane(ClubPane):
             done,
         )
 
+    def action_cancel_event(self) -> None:
+        event = self.selected_event()
+        if event is None:
+            self.notify(_("Select an event first."), severity="warning")
+            return
+        from omtui.tui.panes import event_cancel  # the reminders' queue: loaded when used
+
+        event_cancel.ask_and_cancel(self, event)
+
     def action_check_in(self) -> None:
         event = self.selected_event()
         if event is None:
@@ -391,6 +407,11 @@ class EventsPane(ClubPane):
             _("Events: cancel the highlighted registration"),
             _("The first on the waiting list moves up"),
             self.action_cancel_registration,
+        )
+        yield SystemCommand(
+            _("Events: cancel the selected event"),
+            _("Its registrations too; its members are told by email"),
+            self.action_cancel_event,
         )
         yield SystemCommand(
             _("Events: link a partner to the selected event"),
