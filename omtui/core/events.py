@@ -211,15 +211,33 @@ def _int_or_none(name: str, value: Any) -> int | None:
 
 
 def clean_event(db: Database, fields: Mapping[str, Any]) -> dict[str, Any]:
-    """Validate a complete set of event fields; raise ValidationError naming the field."""
+    """Validate a complete set of event fields; raise the first ValidationError (naming
+    its field) when anything is wrong."""
+    out, problems = check_event(db, fields)
+    if problems:
+        raise problems[0]
+    return out
+
+
+def check_event(
+    db: Database, fields: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[ValidationError]]:
+    """The cleaned fields and EVERY problem found, each naming its field, so that a form
+    shows them all at once instead of one per attempt. Valid when the list is empty."""
     unknown = set(fields) - set(EVENT_FIELDS)
     if unknown:
-        raise ValidationError(_("unknown event fields: {names}").format(names=sorted(unknown)))
+        error = ValidationError(_("unknown event fields: {names}").format(names=sorted(unknown)))
+        return {}, [error]
+    problems: list[ValidationError] = []
     out: dict[str, Any] = {}
     for name in EVENT_FIELDS:
         value = fields.get(name)
         if name in _INT_FIELDS:
-            out[name] = _int_or_none(name, value)
+            try:
+                out[name] = _int_or_none(name, value)
+            except ValidationError as exc:
+                problems.append(exc)
+                out[name] = None
         elif name in _TIME_FIELDS:
             out[name] = value
         elif name in ("description", "access_notes"):
@@ -228,74 +246,79 @@ def clean_event(db: Database, fields: Mapping[str, Any]) -> dict[str, Any]:
             out[name] = " ".join(clean_text(value).split())
     out["kind"] = out["kind"].lower() or "meetup"
     out["status"] = out["status"].lower() or "planned"
+
+    def problem(message: str, field: str) -> None:
+        problems.append(ValidationError(message, field=field))
+
     if out["kind"] not in KINDS:
-        raise ValidationError(
+        problem(
             _("kind must be one of {kinds}, not {kind!r}").format(
                 kinds=", ".join(KINDS), kind=out["kind"]
             ),
-            field="kind",
+            "kind",
         )
     if out["status"] not in STATUSES:
-        raise ValidationError(
+        problem(
             _("status must be one of {names}, not {status!r}").format(
                 names=", ".join(STATUSES), status=out["status"]
             ),
-            field="status",
+            "status",
         )
     if not out["title"]:
-        raise ValidationError(_("an event needs a title"), field="title")
+        problem(_("an event needs a title"), "title")
+    times_known = True
     for name in _TIME_FIELDS:
         value = out[name]
         if not isinstance(value, datetime) or value.tzinfo is None:
-            raise ValidationError(
+            times_known = False
+            problem(
                 _("{field} is required (a date and time)").format(field=name.replace("_", " ")),
-                field=name,
+                name,
             )
-    if out["ends_at"] <= out["starts_at"]:
-        raise ValidationError(_("the event must end after it starts"), field="ends_at")
+    if times_known and out["ends_at"] <= out["starts_at"]:
+        problem(_("the event must end after it starts"), "ends_at")
     for name in ("capacity", "room_capacity"):
         if out[name] is not None and out[name] < 1:
-            raise ValidationError(
+            problem(
                 _("{field} must be at least 1 (leave it empty for no limit)").format(
                     field=name.replace("_", " ")
                 ),
-                field=name,
+                name,
             )
     if (
         out["capacity"] is not None
         and out["room_capacity"] is not None
         and out["capacity"] > out["room_capacity"]
+        and out["room_capacity"] >= 1
     ):
-        raise ValidationError(
+        problem(
             _("capacity {cap} is more than the host's room holds ({room})").format(
                 cap=out["capacity"], room=out["room_capacity"]
             ),
-            field="capacity",
+            "capacity",
         )
     url = out["online_url"]
     if url and not url.lower().startswith(("https://", "http://")):
-        raise ValidationError(
+        problem(
             _("the online link must start with https:// (got {url!r})").format(url=url),
-            field="online_url",
+            "online_url",
         )
     if out["kind"] == "webinar" and not url:
-        raise ValidationError(_("a webinar needs an online link"), field="online_url")
+        problem(_("a webinar needs an online link"), "online_url")
     if out["kind"] != "webinar" and not out["city"]:
-        raise ValidationError(_("a {kind} needs a city").format(kind=out["kind"]), field="city")
+        problem(_("a {kind} needs a city").format(kind=out["kind"]), "city")
     if out["host_member_id"] is not None:
         host = db.query_one("SELECT company FROM members WHERE id = ?", (out["host_member_id"],))
         if host is None:
-            raise ValidationError(
+            problem(
                 _("no member with id {id} to host the event").format(id=out["host_member_id"]),
-                field="host_member_id",
+                "host_member_id",
             )
-        out["host_company"] = out["host_company"] or host["company"]
+        else:
+            out["host_company"] = out["host_company"] or host["company"]
     if out["kind"] == "meetup" and not out["host_company"]:
-        raise ValidationError(
-            _("a meetup needs a host (a member or at least the host company)"),
-            field="host_company",
-        )
-    return out
+        problem(_("a meetup needs a host (a member or at least the host company)"), "host_company")
+    return out, problems
 
 
 # -- events --------------------------------------------------------------------------------
