@@ -27,7 +27,7 @@ from omtui.tui.panes.base import ClubPane
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.event_checkin import CheckInScreen
 from omtui.tui.screens.event_form import EventForm
-from omtui.tui.screens.event_partner import PartnerDialog
+from omtui.tui.screens.event_partner import PartnerChange, PartnerDialog
 from omtui.tui.screens.event_register import RegisterDialog
 from omtui.tui.text import cell, markup, plain
 
@@ -50,6 +50,7 @@ class EventsPane(ClubPane):
         border-top: solid $primary-darken-2; }
     EventsPane #caption { height: 1; padding: 0 1; background: $boost; }
     EventsPane #events { height: 1fr; overflow-x: hidden; }
+    EventsPane #legend { height: 1; padding: 0 1; color: $text-muted; }
     EventsPane #regs { height: auto; overflow-x: hidden; }
     EventsPane #info { height: auto; }
     """
@@ -60,7 +61,7 @@ class EventsPane(ClubPane):
         Binding("r", "register", _("Register")),
         Binding("x", "cancel_registration", _("Cancel reg.")),
         Binding("c", "check_in", _("Check-in")),
-        Binding("l", "link_partner", _("Partner"), show=False),
+        Binding("l", "link_partner", _("Partners"), show=False),
     ]
 
     def __init__(self, club, **kwargs) -> None:
@@ -75,6 +76,11 @@ class EventsPane(ClubPane):
                 yield Label("", id="caption")
                 table: DataTable = DataTable(id="events", cursor_type="row", zebra_stripes=True)
                 yield table
+                # what "14/14 +3" in the Seats column means, said once under the table
+                yield Label(
+                    _("Seats: registered/capacity, +n on the waiting list · ✗ cancelled"),
+                    id="legend",
+                )
             with VerticalScroll(id="detail"):
                 yield Static("", id="info")
                 yield DataTable(id="regs", cursor_type="row", show_cursor=True)
@@ -358,10 +364,16 @@ class EventsPane(ClubPane):
             self.notify(_("Select an event first."), severity="warning")
             return
 
-        def done(partner: pt.Partner | None) -> None:
-            if partner is not None:
-                self.notify(_("{company} linked.").format(company=partner.company))
-                self.changed()
+        def done(change: PartnerChange | None) -> None:
+            if change is None:
+                return
+            for company in change.unlinked:
+                self.notify(_("{company} unlinked.").format(company=company), markup=False)
+            if change.linked is not None:
+                self.notify(
+                    _("{company} linked.").format(company=change.linked.company), markup=False
+                )
+            self.changed()
 
         self.app.push_screen(PartnerDialog(self.club, event), done)
 
@@ -393,7 +405,7 @@ class EventsPane(ClubPane):
             self.action_cancel_registration,
         )
         yield SystemCommand(
-            _("Events: link a partner to the selected event"),
+            _("Events: link or unlink a partner of the selected event"),
             _("Exhibitor or sponsor; a new partner can be added here"),
             self.action_link_partner,
         )
