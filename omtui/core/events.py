@@ -39,10 +39,13 @@ EVENT_FIELDS = (
     "capacity",
     "room_capacity",
     "access_notes",
+    "arrive_before",
     "description",
     "status",
 )
-_INT_FIELDS = ("host_member_id", "capacity", "room_capacity")
+_INT_FIELDS = ("host_member_id", "capacity", "room_capacity", "arrive_before")
+ARRIVE_BEFORE_MAX = 12 * 60
+"""Volunteers arrive at most this many minutes before their shift."""
 _TIME_FIELDS = ("starts_at", "ends_at")
 
 
@@ -67,6 +70,8 @@ class Event:
     capacity: int | None = None
     room_capacity: int | None = None
     access_notes: str = ""
+    arrive_before: int | None = None
+    """Minutes before their shift the event's volunteers arrive; None: at its start."""
     description: str = ""
     created_at: datetime | None = None
     updated_at: datetime | None = None
@@ -91,6 +96,20 @@ class Event:
     def is_past(self, now: datetime) -> bool:
         """Over once it has ended."""
         return self.ends_at <= now
+
+    def arrive_by(self, shift_start: datetime) -> datetime:
+        """When a volunteer of a shift starting at `shift_start` should be there."""
+        return shift_start - timedelta(minutes=self.arrive_before or 0)
+
+    def arrival_rule(self) -> str:
+        """The event's rule for its volunteers, as a sentence ("" when none is set)."""
+        if not self.arrive_before:
+            return ""
+        return ngettext(
+            "Volunteers arrive {n} minute before their shift.",
+            "Volunteers arrive {n} minutes before their shift.",
+            self.arrive_before,
+        ).format(n=self.arrive_before)
 
     @property
     def location(self) -> str:
@@ -296,6 +315,15 @@ def check_event(
                 cap=out["capacity"], room=out["room_capacity"]
             ),
             "capacity",
+        )
+    early = out["arrive_before"]
+    if early is not None and not 0 <= early <= ARRIVE_BEFORE_MAX:
+        problem(
+            _(
+                "arrive before: {n} is not a number of minutes from 0 to {max} "
+                "(leave it empty to arrive at the shift's start)"
+            ).format(n=early, max=ARRIVE_BEFORE_MAX),
+            "arrive_before",
         )
     url = out["online_url"]
     if url and not url.lower().startswith(("https://", "http://")):

@@ -102,18 +102,27 @@ async def test_title_first_enter_moves_on_and_every_error_at_once(
 
 
 async def test_enter_on_the_last_field_saves(demo_club: ClubContext) -> None:
-    event = ev.list_events(demo_club.db, now=demo_club.now())[0]
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        form = EventForm(demo_club, event)
-        await app.push_screen(form)
+        await pilot.press("2")
         await pilot.pause()
+        pane = app.query_one(EventsPane)
+        event_id = pane.selected_id
+        await pilot.press("e")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, EventForm) and form.event.id == event_id
         form.query_one("#description", Input).value = "Bring your badge"
+        form.query_one("#arrive_before", Input).value = "20"
         form.query_one("#description", Input).focus()
         await pilot.press("enter")
         await pilot.pause()
         assert app.screen is not form, error_text(form)
-    assert ev.get_event(demo_club.db, event.id).description == "Bring your badge"
+        await pilot.pause()
+        info = str(pane.query_one("#info").render())  # the detail states the rule
+        assert "Volunteers arrive 20 minutes before their shift." in info
+    saved = ev.get_event(demo_club.db, event_id)
+    assert saved.description == "Bring your badge" and saved.arrive_before == 20
 
 
 def test_snapshot_event_form_errors_80x24(demo_club: ClubContext, snap_compare) -> None:

@@ -238,6 +238,8 @@ class EventsPane(ClubPane):
             room = _("room holds {n}").format(n=event.room_capacity) if event.room_capacity else ""
             notes = " · ".join(p for p in (room, event.access_notes) if p)
             lines.append(plain(_("Access: {notes}").format(notes=notes)))
+        if event.arrive_before:
+            lines.append(plain(event.arrival_rule()))
         left = _("no limit") if stats.seats_left is None else str(stats.seats_left)
         lines.append(
             markup(

@@ -39,6 +39,7 @@ TEXT_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("capacity", _("Capacity"), _("empty: no limit")),
     ("room_capacity", _("Room holds"), _("host's room capacity")),
     ("access_notes", _("Access notes"), _("floor, badge, door code")),
+    ("arrive_before", _("Arrive early"), _("volunteers: minutes before their shift")),
     ("description", _("Description"), ""),
 )
 LAST_FIELD = TEXT_FIELDS[-1][0]
@@ -98,6 +99,7 @@ class EventForm(ModalScreen[ev.Event | None]):
             "capacity": "" if event.capacity is None else str(event.capacity),
             "room_capacity": "" if event.room_capacity is None else str(event.room_capacity),
             "access_notes": event.access_notes,
+            "arrive_before": "" if event.arrive_before is None else str(event.arrive_before),
             "description": event.description,
         }
 
