@@ -61,9 +61,26 @@ async def test_title_first_enter_moves_on_and_every_error_at_once(
         await pilot.press(*"Afterwork", "enter")
         await pilot.pause()
         assert isinstance(app.screen, EventForm)  # Enter moved on, saved nothing
-        assert form.query_one("#kind", Select).has_focus
+        kind = form.query_one("#kind", Select)
+        assert kind.has_focus
         assert error_text(form) == ""
-        form.query_one("#starts_at", Input).focus()
+        await pilot.press("space")  # Space opens the list, Enter there picks a kind
+        await pilot.pause()
+        assert kind.expanded
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert not kind.expanded and kind.value == ev.KINDS[1] and kind.has_focus
+        await pilot.press("up")  # an arrow opens it too
+        await pilot.pause()
+        await pilot.press("up", "enter")
+        await pilot.pause()
+        assert kind.value == "meetup"
+        await pilot.press("enter")  # Enter on a closed list moves on, like in the inputs
+        await pilot.pause()
+        assert form.query_one("#status", Select).has_focus
+        await pilot.press("enter")
+        await pilot.pause()
+        assert form.query_one("#starts_at", Input).has_focus
         await pilot.press(*"demain 25h", "enter")
         await pilot.pause()
         assert form.query_one("#ends_at", Input).has_focus

@@ -47,6 +47,19 @@ FORM_ORDER = ("title", "kind", "status", *(name for name, _l, _p in TEXT_FIELDS[
 """The fields top to bottom: the first wrong one gets the focus."""
 
 
+class FieldSelect(Select):
+    """A Select where Enter moves on, as in the form's inputs; Space or the arrows open
+    its list (Enter in the open list picks a value)."""
+
+    BINDINGS = [
+        Binding("enter", "next_field", show=False),
+        Binding("down,space,up", "show_overlay", show=False),
+    ]
+
+    def action_next_field(self) -> None:
+        self.screen.focus_next()
+
+
 class EventForm(ModalScreen[ev.Event | None]):
     """dismiss(Event) once saved, dismiss(None) on Esc."""
 
@@ -117,7 +130,7 @@ class EventForm(ModalScreen[ev.Event | None]):
                 yield self._text_row(title, initial)
                 with Horizontal(classes="row", id="row-kind"):
                     yield Label(_("Kind"))
-                    yield Select(
+                    yield FieldSelect(
                         [(labels.event_kind(k), k) for k in ev.KINDS],
                         value=self.event.kind if self.event else "meetup",
                         allow_blank=False,
@@ -126,7 +139,7 @@ class EventForm(ModalScreen[ev.Event | None]):
                     )
                 with Horizontal(classes="row", id="row-status"):
                     yield Label(_("Status"))
-                    yield Select(
+                    yield FieldSelect(
                         [(labels.event_status(s), s) for s in ev.STATUSES],
                         value=self.event.status if self.event else "planned",
                         allow_blank=False,
