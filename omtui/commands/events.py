@@ -62,13 +62,15 @@ def list_cmd(club: ClubContext, as_json: bool, past: bool, show_all: bool) -> No
     if not found:
         echo(_("No past events.") if past else _("No upcoming events."))
         return
+    this_year = now.astimezone(club.tz).year  # other years are named: "Fri 8 Jan" is ambiguous
     for event in found:
         stats = ev.event_stats(club.db, event.id)
+        other_year = event.starts_at.astimezone(club.tz).year != this_year
         status = f" [{labels.event_status(event.status)}]"  # each status, confirmed too
         waiting = f" +{stats.waiting} " + _("waiting") if stats.waiting else ""
         kind, where = labels.event_kind(event.kind), event.city or _("online")
         echo(
-            f"{event.id:>4}  {format_day_time(event.starts_at, club.tz)}  "
+            f"{event.id:>4}  {format_day_time(event.starts_at, club.tz, year=other_year)}  "
             f"{kind:<7}  {event.title}{status}  ({where}; "
             f"{_seats(stats)}{waiting}; {humanize_day(event.starts_at, now, club.tz)})"
         )
