@@ -102,6 +102,8 @@ def _show(club: ClubContext, event: ev.Event) -> None:
         lines.append(_("Room capacity: {n}").format(n=event.room_capacity))
     if event.access_notes:
         lines.append(_("Access: {notes}").format(notes=event.access_notes))
+    if event.arrive_before:
+        lines.append(event.arrival_rule())
     seats = _("unlimited") if stats.seats_left is None else str(stats.seats_left)
     lines.append(
         _("Registered: {reg}   Seats left: {left}   Waiting: {wait}   Attended: {att}").format(
@@ -300,6 +302,11 @@ def _event_options(func):
         click.option("--capacity", help=_("Seats (empty for no limit).")),
         click.option("--room-capacity", help=_("How many the host's room holds.")),
         click.option("--access-notes", help=_("Floor, badge, door code...")),
+        click.option(
+            "--arrive-before",
+            metavar="MINUTES",
+            help=_("Volunteers arrive this many minutes before their shift (empty: at its start)."),
+        ),
         click.option("--description"),
         click.option("--status", type=click.Choice(ev.STATUSES)),
     ]
@@ -320,6 +327,7 @@ def _fields_from(club: ClubContext, options: dict[str, Any], base: ev.Event | No
         "capacity",
         "room_capacity",
         "access_notes",
+        "arrive_before",
         "description",
         "status",
     ):

@@ -617,6 +617,16 @@ def _015_cancel_notices(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE registrations ADD COLUMN cancelled_with_event TEXT")
 
 
+# ---------------------------------------------------------------------------------------
+# Step 16: what a volunteer needs on the day (owned by core/events.py)
+# ---------------------------------------------------------------------------------------
+@step
+def _016_event_access(conn: sqlite3.Connection) -> None:
+    """events.arrive_before: how many minutes before their shift the volunteers of an
+    event arrive (badges, briefing); NULL means at the shift's start."""
+    conn.execute("ALTER TABLE events ADD COLUMN arrive_before INTEGER")
+
+
 LATEST = len(STEPS)
 
 

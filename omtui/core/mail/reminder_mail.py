@@ -69,6 +69,24 @@ def _place_lines(event: events_core.Event) -> list[str]:
     return lines
 
 
+def _day_lines(event: events_core.Event, shift: rota.Shift, config: Config, lang: str) -> list[str]:
+    """For a volunteer: when to arrive (the event's rule) and how to reach the organiser."""
+    lines = []
+    if event.arrive_before:
+        arrive = event.arrive_by(shift.starts_at).astimezone(config.tz)
+        lines.append(
+            ngettext(
+                "Please arrive by {time}, {n} minute before the shift.",
+                "Please arrive by {time}, {n} minutes before the shift.",
+                event.arrive_before,
+            ).format(time=format_time(arrive.time(), "HH:mm", locale=lang), n=event.arrive_before)
+        )
+    ways = " · ".join(w.strip() for w in (config.organiser_email, config.organiser_phone) if w)
+    if ways:
+        lines.append(_("To reach the organiser on the day: {ways}").format(ways=ways))
+    return lines
+
+
 def _field_label(name: str) -> str:
     return {
         "starts_at": _("Starts"),
@@ -168,6 +186,7 @@ def subject_and_body(
             if shift.notes:
                 lines.append(_("Notes: {notes}").format(notes=shift.notes))
             lines += _place_lines(event)
+            lines += _day_lines(event, shift, config, lang)
         elif row.kind == "call_for_help":
             subject = _("Volunteers wanted: {role} at {title}, {when}").format(
                 role=shift.role, title=event.title, when=start
