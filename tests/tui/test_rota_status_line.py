@@ -87,3 +87,18 @@ async def test_switching_view_shows_the_keys(club, setup) -> None:
         await pilot.press("w")
         await pilot.pause()
         assert shown(pane) == KEYS
+
+
+async def test_coming_back_to_the_tab_shows_the_keys(club, setup) -> None:
+    app = make_app(club, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_summit(pilot)
+        await pick(pilot, pane, setup.teardown)
+        await pilot.press("a")
+        await pilot.pause()
+        assert shown(pane).startswith("full:")
+        await pilot.press("1")  # another tab, then back
+        await pilot.pause()
+        await pilot.press("3")
+        await pilot.pause()
+        assert shown(pane) == KEYS

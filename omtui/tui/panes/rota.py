@@ -218,6 +218,12 @@ class RotaPane(ClubPane):
         self._refill(self.query_one("#rota-who", DataTable), rows)
         self._keep_said()
 
+    def on_show(self) -> None:
+        """Back on the tab: a message from the last visit is about a moment gone."""
+        if self._said_for is not None:
+            self._show_keys()
+        super().on_show()
+
     def want(self, target: Target) -> None:
         """Select the Today line's event and shift, in the coverage view."""
         if target.event_id is not None:
