@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import ComposeResult, SystemCommand
@@ -20,6 +21,9 @@ from omtui.tui.panes.base import ClubPane
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.text import PlainTextApp
 from omtui.tui.textual_words import TranslatedApp
+
+if TYPE_CHECKING:
+    from textual.command import Provider
 
 POLL_SECONDS = 1.0
 INITIAL_TAB = "today"
@@ -53,12 +57,20 @@ class ClubTabs(TabbedContent):
         event.prevent_default()
 
 
+def _tab_actions_provider() -> type[Provider]:
+    """The other tabs' actions in the command palette (imported when the palette opens)."""
+    from omtui.tui.palette import TabActionsProvider
+
+    return TabActionsProvider
+
+
 class OmtuiApp(PlainTextApp, TranslatedApp):
     """Today (the overview it opens on), Members, Events, Rota and Newsletter tabs over one
     club database."""
 
     CSS_PATH = "app.tcss"
     TITLE = "omtui"
+    COMMANDS = PlainTextApp.COMMANDS | {_tab_actions_provider}
     BINDINGS = [
         Binding("0", "show_tab('today')", _("Today"), show=False),
         Binding("1", "show_tab('members')", _("Members"), show=False),
