@@ -125,6 +125,21 @@ class OmtuiApp(PlainTextApp, TranslatedApp):
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
 
+    def tab_list(self) -> tuple[tuple[str, str, str], ...]:
+        """The tabs (id, label, pane class path), for the command palette."""
+        return TABS
+
+    def new_pane(self, tab_id: str) -> ClubPane:
+        """A pane for `tab_id`, not mounted (the palette reads its commands)."""
+        return pane_class(tab_id)(self.club, id=f"{tab_id}-pane")
+
+    async def mount_pane(self, tab_id: str) -> ClubPane:
+        """The pane of `tab_id`, mounted first if the tab was never shown."""
+        tab = self.query_one(TabbedContent).get_pane(tab_id)
+        if not tab.query(ClubPane):
+            await tab.mount(self.new_pane(tab_id))
+        return tab.query_one(ClubPane)
+
     async def on_open_target(self, message: OpenTarget) -> None:
         """A Today line leads to its place: mount that tab's pane if needed, tell it what to
         select, then show it."""

@@ -9,7 +9,7 @@ the tab and pressed its key.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.css.query import NoMatches
@@ -19,8 +19,11 @@ from textual.widgets import TabbedContent
 from omtui.i18n import _, translate_declared
 
 if TYPE_CHECKING:
-    from omtui.tui.app import OmtuiApp
     from omtui.tui.panes.base import ClubPane
+
+# The app is reached through the methods it offers (tab_list, new_pane, mount_pane), not
+# imported: the app imports this module when the palette opens.
+OmtuiApp = Any
 
 READY_POLL_SECONDS = 0.05
 READY_LIMIT_SECONDS = 5.0
@@ -49,16 +52,15 @@ def _commands_of(pane: ClubPane) -> list[tuple[str, str]]:
 
 def other_tab_commands(app: OmtuiApp) -> list[TabCommand]:
     """The palette commands of every tab but the one shown."""
-    from omtui.tui.app import TABS, pane_class
     from omtui.tui.panes.base import ClubPane
 
     tabs = app.query_one(TabbedContent)
     commands = []
-    for tab_id, label, _path in TABS:
+    for tab_id, label, _path in app.tab_list():
         if tab_id == tabs.active:
             continue  # get_system_commands offers the shown tab's own
         mounted = tabs.get_pane(tab_id).query(ClubPane)
-        pane = mounted.first() if mounted else pane_class(tab_id)(app.club)
+        pane = mounted.first() if mounted else app.new_pane(tab_id)
         tab_label = translate_declared(label)
         for title, help_text in _commands_of(pane):
             commands.append(TabCommand(tab_id, tab_label, title, help_text))
@@ -78,15 +80,8 @@ def _busy(pane: ClubPane) -> bool:
 
 async def run_in_tab(app: OmtuiApp, tab_id: str, title: str) -> None:
     """Show `tab_id` (mounting its pane if it never was), then run its command `title`."""
-    from omtui.tui.app import pane_class
-    from omtui.tui.panes.base import ClubPane
-
-    tabs = app.query_one(TabbedContent)
-    tab = tabs.get_pane(tab_id)
-    if not tab.query(ClubPane):
-        await tab.mount(pane_class(tab_id)(app.club, id=f"{tab_id}-pane"))
-    tabs.active = tab_id
-    pane = tab.query_one(ClubPane)
+    pane = await app.mount_pane(tab_id)
+    app.query_one(TabbedContent).active = tab_id
     waited = 0.0
 
     def when_ready() -> None:
@@ -106,19 +101,17 @@ class TabActionsProvider(Provider):
     """Finds the actions of the tabs not shown; running one switches to its tab."""
 
     async def startup(self) -> None:
-        from omtui.tui.app import OmtuiApp
-
         app = self.app
         base = app.screen_stack[0] if app.screen_stack else None
         # Only over the tabs themselves: a command must not switch tabs under a dialog.
-        if not isinstance(app, OmtuiApp) or self.screen is not base:
+        if not hasattr(app, "mount_pane") or self.screen is not base:
             self.commands: list[TabCommand] = []
             return
         self.commands = other_tab_commands(app)
 
     def _run(self, command: TabCommand):
         async def run() -> None:
-            await run_in_tab(self.app, command.tab_id, command.title)  # type: ignore[arg-type]
+            await run_in_tab(self.app, command.tab_id, command.title)
 
         return run
 
