@@ -238,6 +238,14 @@ async def rota_shift_form(pilot: Pilot) -> None:
     await press(pilot, "n")
 
 
+async def rota_shift_form_error(pilot: Pilot) -> None:
+    await rota_summit(pilot)
+    await press(pilot, "n")
+    set_inputs(pilot, role="vestiaire", starts_at="jeudi prochain vers 18 heures et demie")
+    pilot.app.screen.submit()  # type: ignore[attr-defined]
+    await settle(pilot)
+
+
 async def rota_delete(pilot: Pilot) -> None:
     await rota_summit(pilot)
     await press(pilot, "delete")
@@ -381,6 +389,7 @@ SHOTS: dict[str, Shot] = {
     "reminders": Shot(reminders),
     "rota-assign": Shot(rota_assign),
     "rota-shift-form": Shot(rota_shift_form),
+    "rota-shift-form-error": Shot(rota_shift_form_error),
     "rota-delete": Shot(rota_delete),
     "rota-who": Shot(rota_who),
     "newsletter-editor": Shot(newsletter_editor),
