@@ -67,7 +67,7 @@ class PathPrompt(ModalScreen[Path | None]):
         if not self.must_exist and not path.parent.is_dir():
             error.update(plain(_("The folder {folder} does not exist.").format(folder=path.parent)))
             return
-        self.dismiss(path)
+        self.dismiss(path.absolute())  # so the toast that follows gives the full path
 
     def on_input_submitted(self) -> None:
         self.submit()
