@@ -31,8 +31,9 @@ from omtui.tui.screens.event_partner import PartnerChange, PartnerDialog
 from omtui.tui.screens.event_register import RegisterDialog
 from omtui.tui.text import cell, markup, plain
 
-NARROW = 110
-"""Below this width the details go under the table instead of beside it."""
+NARROW = 140
+"""Below this width the details go under the table instead of beside it: at 120 columns
+the table keeps its titles whole and the details get the full width (not a strip)."""
 
 
 class EventsPane(ClubPane):
@@ -42,8 +43,8 @@ class EventsPane(ClubPane):
     DEFAULT_CSS = """
     EventsPane #body { layout: horizontal; height: 1fr; }
     EventsPane.-narrow #body { layout: vertical; }
-    EventsPane #list { width: 2fr; height: 1fr; }
-    EventsPane #detail { width: 1fr; height: 1fr; border-left: solid $primary-darken-2;
+    EventsPane #list { width: 3fr; height: 1fr; }
+    EventsPane #detail { width: 2fr; height: 1fr; border-left: solid $primary-darken-2;
         padding: 0 1; }
     EventsPane.-narrow #list { width: 1fr; height: 2fr; }
     EventsPane.-narrow #detail { width: 1fr; height: 3fr; border-left: none;
