@@ -35,7 +35,7 @@ class TodayPane(ClubPane):
 
     AREAS = frozenset({"members", "events", "rota", "newsletter"})
     DEFAULT_CSS = """
-    TodayPane #today-scroll { height: 1fr; }
+    TodayPane #today-scroll { height: 1fr; overflow-y: scroll; }
     TodayPane #today-cols { height: auto; layout: vertical; }
     TodayPane.-wide #today-cols { layout: horizontal; }
     TodayPane #today-left, TodayPane #today-right { height: auto; padding: 0 1; }
@@ -59,6 +59,9 @@ class TodayPane(ClubPane):
         self._shown: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
+        # the layout for the terminal's width from the first frame (the Resize event comes
+        # a few frames later and would lay the whole tab out a second time)
+        self.set_class(self.app.size.width >= WIDE, "-wide")
         with VerticalScroll(id="today-scroll"), Vertical(id="today-cols"):
             with Vertical(id="today-left"):
                 yield Label("", id="today-needs-heading", classes="today-heading")
