@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 from collections.abc import Iterable
 
@@ -107,12 +108,21 @@ class OmtuiApp(PlainTextApp, TranslatedApp):
         yield ReadyFooter()
 
     def on_mount(self) -> None:
+        if not gc.isenabled():  # `omtui` turned it off for the start-up (cli.main)
+            self.call_after_refresh(self._collect_garbage_again)
         self._complete_first_frame()
         self._data_version = self.club.db.data_version()
         if self.poll:
             self.set_interval(POLL_SECONDS, self.check_for_outside_changes)
         if self.auto_backup:  # after the first screen is drawn, never before it
             self.call_after_refresh(self.daily_backup)
+
+    @staticmethod
+    def _collect_garbage_again() -> None:
+        """After the first frame: what start-up built lives as long as the app, so it is
+        frozen out of the collector's rounds, then the collector is back on."""
+        gc.freeze()
+        gc.enable()
 
     def _complete_first_frame(self) -> None:
         """Settle now what Textual would settle over the next frames, each a full redraw:

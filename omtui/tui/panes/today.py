@@ -17,7 +17,6 @@ from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from omtui.core import events as ev
 from omtui.core import today, today_text
 from omtui.errors import OmtuiError
 from omtui.i18n import _
@@ -202,6 +201,8 @@ class TodayPane(ClubPane):
             )
 
     def _offer_confirm(self, target: today.Target) -> None:
+        from omtui.core import events as ev  # on use: the first screen does not need it
+
         try:
             event = ev.get_event(self.club.db, target.event_id or 0)
         except OmtuiError as exc:
@@ -221,6 +222,8 @@ class TodayPane(ClubPane):
 
     @work(thread=True, group="today-write", exit_on_error=False)
     def _confirm(self, event_id: int) -> None:
+        from omtui.core import events as ev
+
         club = self.club
         try:
             event = club.in_worker(
