@@ -261,12 +261,19 @@ def test_members_tab_at_100k(big_db: Path, tmp_path: Path) -> None:
             Row("  of which hits", latency["hits"] * 1000, "ms"),
             Row("  of which misses", latency["misses"] * 1000, "ms"),
             Row("keystroke -> count shown, app idle (Pilot)", latency["count"] * 1000, "ms"),
+            Row(
+                "1-2 letter keystroke right after a write -> frame painted",
+                latency["after write"] * 1000,
+                "ms",
+                target=f"<= {KEYSTROKE_TARGET_S * 1000:.0f} ms",
+            ),
         ],
     )
     assert ratio <= RATIO_TARGET, f"first frame {ours_s:.3f}s vs bare {bare_s:.3f}s"
     assert peak_mb <= MEMORY_TARGET_MB
     assert latency["all"] <= KEYSTROKE_TARGET_S
     assert latency["misses"] <= KEYSTROKE_TARGET_S
+    assert latency["after write"] <= KEYSTROKE_TARGET_S
 
 
 async def filter_latency(db_path: Path) -> dict[str, float]:
@@ -283,6 +290,7 @@ async def filter_latency(db_path: Path) -> dict[str, float]:
     in_table: list[float] = []
     counts: list[float] = []
     async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("1")  # the app opens on Today
         await app.workers.wait_for_complete()
         await pilot.pause()
         pane = app.query_one(MembersPane)
@@ -315,14 +323,46 @@ async def filter_latency(db_path: Path) -> dict[str, float]:
             await app.workers.wait_for_complete()
             await pilot.pause()
             counts.append(time.perf_counter() - start)
+        after_write = await keystrokes_after_writes(app, pilot, pane, marks, club)
     club.close()
     return {
+        "after write": statistics.median(after_write),
         "all": statistics.median(hits + misses),
         "hits": statistics.median(hits),
         "misses": statistics.median(misses),
         "rows": statistics.median(in_table),
         "count": statistics.median(counts),
     }
+
+
+AFTER_WRITE_WORDS = ("a", "le", "du", "zq", "h", "ma", "b", "ly")
+
+
+async def keystrokes_after_writes(app, pilot, pane, marks, club) -> list[float]:
+    """1-2 letter words typed right after a write (issue 10): each word starts on an empty
+    filter just after another connection changed a member (a CLI command, a volunteer's
+    session) and the app noticed; its letters are typed as fast as the rows are painted.
+    Returns the seconds of every keystroke to its painted rows."""
+    writer = club.worker_db()
+    member_id = writer.scalar("SELECT min(id) FROM members WHERE archived_at IS NULL")
+    seconds: list[float] = []
+    for round_, word in enumerate(AFTER_WRITE_WORDS):
+        await pilot.press("ctrl+u")
+        await app.workers.wait_for_complete()
+        members.update_member(writer, member_id, {"city": f"Lyon {round_}"}, now=DEMO_NOW)
+        app.check_for_outside_changes()  # what the app's poll does every second
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        for key in word:
+            marks.clear()
+            start = time.perf_counter()
+            await pilot.press(key)
+            while pane.shown_generation != pane._generation or "painted" not in marks:
+                await asyncio.sleep(0.0005)
+            seconds.append(marks["painted"] - start)
+    await app.workers.wait_for_complete()
+    writer.close()
+    return seconds
 
 
 def build_demo_db(count: int) -> Path:
