@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -10,7 +11,9 @@ from textual import work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, TabbedContent, TabPane
+from textual.widgets import Footer, Header, Tab, TabbedContent, TabPane
+from textual.widgets._tabbed_content import ContentTabs
+from textual.widgets._tabs import Underline
 
 from omtui.context import ClubContext
 from omtui.core.club import display_name
@@ -64,6 +67,21 @@ def _tab_actions_provider() -> type[Provider]:
     return TabActionsProvider
 
 
+class ReadyFooter(Footer):
+    """A footer whose keys are in the app's first frame.
+
+    Textual's Footer composes empty and fills in its keys only after the screen's
+    "bindings updated" signal and a recompose, two to three frames later: the first screen
+    is not complete until then (issue 10, start-up). This one composes its keys at once
+    from the bindings active at mount; the signal still recomposes it when focus changes
+    them.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.set_reactive(Footer._bindings_ready, True)  # Textual 8.2 (pinned)
+
+
 class OmtuiApp(PlainTextApp, TranslatedApp):
     """Today (the overview it opens on), Members, Events, Rota and Newsletter tabs over one
     club database."""
@@ -99,14 +117,43 @@ class OmtuiApp(PlainTextApp, TranslatedApp):
                 with TabPane(translate_declared(label), id=tab_id):
                     if tab_id == INITIAL_TAB:  # the others mount when first shown
                         yield pane_class(tab_id)(self.club, id=f"{tab_id}-pane")
-        yield Footer()
+        yield ReadyFooter()
 
     def on_mount(self) -> None:
+        if not gc.isenabled():  # `omtui` turned it off for the start-up (cli.main)
+            self.call_after_refresh(self._collect_garbage_again)
+        self._complete_first_frame()
         self._data_version = self.club.db.data_version()
         if self.poll:
             self.set_interval(POLL_SECONDS, self.check_for_outside_changes)
         if self.auto_backup:  # after the first screen is drawn, never before it
             self.call_after_refresh(self.daily_backup)
+
+    @staticmethod
+    def _collect_garbage_again() -> None:
+        """After the first frame: what start-up built lives as long as the app, so it is
+        frozen out of the collector's rounds, then the collector is back on."""
+        gc.freeze()
+        gc.enable()
+
+    def _complete_first_frame(self) -> None:
+        """Settle now what Textual would settle over the next frames, each a full redraw:
+        the focus (the screen focuses the tabs first, then the pane takes it) and the
+        active tab's underline (placed after a refresh). The first frame is then the
+        complete screen (issue 10, start-up)."""
+        pane = self.active_pane()
+        if pane is not None:
+            pane.focus_default()
+        tabs = self.query_one(ContentTabs)
+        start = 0
+        for tab in tabs.query(Tab):  # width: auto, padding 0 1 (Textual's Tab CSS)
+            width = tab.label.cell_length
+            if tab.has_class("-active"):
+                underline = tabs.query_one(Underline)
+                underline.show_highlight = True
+                underline.highlight_start, underline.highlight_end = start + 1, start + 1 + width
+                break
+            start += width + 2
 
     @work(thread=True, group="backup", exit_on_error=False)
     def daily_backup(self) -> None:

@@ -35,7 +35,6 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from omtui.config import RemindersConfig
-from omtui.core import rota
 from omtui.core.dates import from_iso, to_iso
 from omtui.core.db import Database
 from omtui.core.members import REMINDERS_ALLOWED_SQL
@@ -234,6 +233,8 @@ def _promotions(db: Database, now: datetime) -> list[Due]:
 
 
 def _calls_for_help(db: Database, days: float, now: datetime, tz: ZoneInfo) -> list[Due]:
+    from omtui.core import rota  # here: the Today tab counts reminders at start-up (upcoming)
+
     shifts = [
         s
         for s in rota.list_shifts(db, since=now, until=now + timedelta(days=days))
