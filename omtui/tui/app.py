@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, TabbedContent, TabPane
+from textual.widgets import Footer, Header, Tab, TabbedContent, TabPane
+from textual.widgets._tabbed_content import ContentTabs
+from textual.widgets._tabs import Underline
 
 from omtui.context import ClubContext
 from omtui.core.club import display_name
@@ -20,6 +24,9 @@ from omtui.tui.panes.base import ClubPane
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.text import PlainTextApp
 from omtui.tui.textual_words import TranslatedApp
+
+if TYPE_CHECKING:
+    from textual.command import Provider
 
 POLL_SECONDS = 1.0
 INITIAL_TAB = "today"
@@ -53,12 +60,35 @@ class ClubTabs(TabbedContent):
         event.prevent_default()
 
 
+def _tab_actions_provider() -> type[Provider]:
+    """The other tabs' actions in the command palette (imported when the palette opens)."""
+    from omtui.tui.palette import TabActionsProvider
+
+    return TabActionsProvider
+
+
+class ReadyFooter(Footer):
+    """A footer whose keys are in the app's first frame.
+
+    Textual's Footer composes empty and fills in its keys only after the screen's
+    "bindings updated" signal and a recompose, two to three frames later: the first screen
+    is not complete until then (issue 10, start-up). This one composes its keys at once
+    from the bindings active at mount; the signal still recomposes it when focus changes
+    them.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.set_reactive(Footer._bindings_ready, True)  # Textual 8.2 (pinned)
+
+
 class OmtuiApp(PlainTextApp, TranslatedApp):
     """Today (the overview it opens on), Members, Events, Rota and Newsletter tabs over one
     club database."""
 
     CSS_PATH = "app.tcss"
     TITLE = "omtui"
+    COMMANDS = PlainTextApp.COMMANDS | {_tab_actions_provider}
     BINDINGS = [
         Binding("0", "show_tab('today')", _("Today"), show=False),
         Binding("1", "show_tab('members')", _("Members"), show=False),
@@ -87,14 +117,43 @@ class OmtuiApp(PlainTextApp, TranslatedApp):
                 with TabPane(translate_declared(label), id=tab_id):
                     if tab_id == INITIAL_TAB:  # the others mount when first shown
                         yield pane_class(tab_id)(self.club, id=f"{tab_id}-pane")
-        yield Footer()
+        yield ReadyFooter()
 
     def on_mount(self) -> None:
+        if not gc.isenabled():  # `omtui` turned it off for the start-up (cli.main)
+            self.call_after_refresh(self._collect_garbage_again)
+        self._complete_first_frame()
         self._data_version = self.club.db.data_version()
         if self.poll:
             self.set_interval(POLL_SECONDS, self.check_for_outside_changes)
         if self.auto_backup:  # after the first screen is drawn, never before it
             self.call_after_refresh(self.daily_backup)
+
+    @staticmethod
+    def _collect_garbage_again() -> None:
+        """After the first frame: what start-up built lives as long as the app, so it is
+        frozen out of the collector's rounds, then the collector is back on."""
+        gc.freeze()
+        gc.enable()
+
+    def _complete_first_frame(self) -> None:
+        """Settle now what Textual would settle over the next frames, each a full redraw:
+        the focus (the screen focuses the tabs first, then the pane takes it) and the
+        active tab's underline (placed after a refresh). The first frame is then the
+        complete screen (issue 10, start-up)."""
+        pane = self.active_pane()
+        if pane is not None:
+            pane.focus_default()
+        tabs = self.query_one(ContentTabs)
+        start = 0
+        for tab in tabs.query(Tab):  # width: auto, padding 0 1 (Textual's Tab CSS)
+            width = tab.label.cell_length
+            if tab.has_class("-active"):
+                underline = tabs.query_one(Underline)
+                underline.show_highlight = True
+                underline.highlight_start, underline.highlight_end = start + 1, start + 1 + width
+                break
+            start += width + 2
 
     @work(thread=True, group="backup", exit_on_error=False)
     def daily_backup(self) -> None:
@@ -112,6 +171,21 @@ class OmtuiApp(PlainTextApp, TranslatedApp):
     # -- navigation -----------------------------------------------------------------
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
+
+    def tab_list(self) -> tuple[tuple[str, str, str], ...]:
+        """The tabs (id, label, pane class path), for the command palette."""
+        return TABS
+
+    def new_pane(self, tab_id: str) -> ClubPane:
+        """A pane for `tab_id`, not mounted (the palette reads its commands)."""
+        return pane_class(tab_id)(self.club, id=f"{tab_id}-pane")
+
+    async def mount_pane(self, tab_id: str) -> ClubPane:
+        """The pane of `tab_id`, mounted first if the tab was never shown."""
+        tab = self.query_one(TabbedContent).get_pane(tab_id)
+        if not tab.query(ClubPane):
+            await tab.mount(self.new_pane(tab_id))
+        return tab.query_one(ClubPane)
 
     async def on_open_target(self, message: OpenTarget) -> None:
         """A Today line leads to its place: mount that tab's pane if needed, tell it what to

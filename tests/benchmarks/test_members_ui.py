@@ -30,6 +30,8 @@ import tempfile
 import termios
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from fcntl import ioctl
 from pathlib import Path
 
@@ -165,6 +167,7 @@ def run_child(mode: str, db_path: Path, tmp: Path) -> tuple[float, float, float]
     master, slave = pty.openpty()
     ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: see run_on_screen
     drained = threading.Thread(target=_drain, args=(master,), daemon=True)
     drained.start()
     start = time.monotonic()
@@ -258,12 +261,19 @@ def test_members_tab_at_100k(big_db: Path, tmp_path: Path) -> None:
             Row("  of which hits", latency["hits"] * 1000, "ms"),
             Row("  of which misses", latency["misses"] * 1000, "ms"),
             Row("keystroke -> count shown, app idle (Pilot)", latency["count"] * 1000, "ms"),
+            Row(
+                "1-2 letter keystroke right after a write -> frame painted",
+                latency["after write"] * 1000,
+                "ms",
+                target=f"<= {KEYSTROKE_TARGET_S * 1000:.0f} ms",
+            ),
         ],
     )
     assert ratio <= RATIO_TARGET, f"first frame {ours_s:.3f}s vs bare {bare_s:.3f}s"
     assert peak_mb <= MEMORY_TARGET_MB
     assert latency["all"] <= KEYSTROKE_TARGET_S
     assert latency["misses"] <= KEYSTROKE_TARGET_S
+    assert latency["after write"] <= KEYSTROKE_TARGET_S
 
 
 async def filter_latency(db_path: Path) -> dict[str, float]:
@@ -280,6 +290,7 @@ async def filter_latency(db_path: Path) -> dict[str, float]:
     in_table: list[float] = []
     counts: list[float] = []
     async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("1")  # the app opens on Today
         await app.workers.wait_for_complete()
         await pilot.pause()
         pane = app.query_one(MembersPane)
@@ -312,8 +323,10 @@ async def filter_latency(db_path: Path) -> dict[str, float]:
             await app.workers.wait_for_complete()
             await pilot.pause()
             counts.append(time.perf_counter() - start)
+        after_write = await keystrokes_after_writes(app, pilot, pane, marks, club)
     club.close()
     return {
+        "after write": statistics.median(after_write),
         "all": statistics.median(hits + misses),
         "hits": statistics.median(hits),
         "misses": statistics.median(misses),
@@ -322,10 +335,38 @@ async def filter_latency(db_path: Path) -> dict[str, float]:
     }
 
 
-@pytest.fixture(scope="module", params=[3_000, MEMBERS], ids=["3k", "100k"])
-def demo_db(request) -> Path:
-    """The whole demo club with 3,000 or 100,000 members, built once per schema."""
-    count = request.param
+AFTER_WRITE_WORDS = ("a", "le", "du", "zq", "h", "ma", "b", "ly")
+
+
+async def keystrokes_after_writes(app, pilot, pane, marks, club) -> list[float]:
+    """1-2 letter words typed right after a write (issue 10): each word starts on an empty
+    filter just after another connection changed a member (a CLI command, a volunteer's
+    session) and the app noticed; its letters are typed as fast as the rows are painted.
+    Returns the seconds of every keystroke to its painted rows."""
+    writer = club.worker_db()
+    member_id = writer.scalar("SELECT min(id) FROM members WHERE archived_at IS NULL")
+    seconds: list[float] = []
+    for round_, word in enumerate(AFTER_WRITE_WORDS):
+        await pilot.press("ctrl+u")
+        await app.workers.wait_for_complete()
+        members.update_member(writer, member_id, {"city": f"Lyon {round_}"}, now=DEMO_NOW)
+        app.check_for_outside_changes()  # what the app's poll does every second
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        for key in word:
+            marks.clear()
+            start = time.perf_counter()
+            await pilot.press(key)
+            while pane.shown_generation != pane._generation or "painted" not in marks:
+                await asyncio.sleep(0.0005)
+            seconds.append(marks["painted"] - start)
+    await app.workers.wait_for_complete()
+    writer.close()
+    return seconds
+
+
+def build_demo_db(count: int) -> Path:
+    """The whole demo club with `count` members, built once per schema in the temp dir."""
     recipe = b"".join(Path(m.__file__).read_bytes() for m in (migrations, demo, members))
     digest = hashlib.sha256(recipe).hexdigest()[:12]
     path = Path(tempfile.gettempdir()) / f"omtui-bench-demo-{count}-{digest}.db"
@@ -341,34 +382,169 @@ def demo_db(request) -> Path:
     return path
 
 
-def test_today_first_screen(demo_db: Path, tmp_path: Path) -> None:
-    """Start to the first frame with every figure of the Today tab drawn."""
-    for mode in ("baseline", "today"):  # warm the disk cache and Python's bytecode
-        run_child(mode, demo_db, tmp_path)
-    bare, ours, memory = [], [], []
+BARE_APP = r"""
+from textual.app import App
+from textual.widgets import DataTable, Footer, Header
+
+
+class Bare(App):
+    def compose(self):
+        yield Header()
+        yield DataTable()
+        yield Footer()
+
+    def on_mount(self):
+        table = self.query_one(DataTable)
+        table.add_columns("Name", "Email", "Company", "City", "Tags", "News", "Joined")
+        table.add_rows(
+            (f"Name {i}", f"person{i}@example.org", "Company", "Paris", "", "yes", "a year ago")
+            for i in range(50)
+        )
+
+
+Bare().run()
+"""
+
+OMTUI = str(Path(sys.executable).with_name("omtui"))
+"""The console script, launched as a person types it."""
+QUIET_S = 1.0
+"""A screen that has not changed for this long is complete (the app is left running)."""
+
+
+@dataclass
+class OnScreen:
+    """What a person sees on a fresh process's terminal, and when (seconds from launch)."""
+
+    shown: float
+    """The first moment the screen showed what `run_on_screen` waited for."""
+    settled: float
+    """The moment of the last visible change: from then on the screen is complete."""
+    final: str
+    """The final screen's text."""
+
+
+def run_on_screen(args: list[str], shown: Callable[[str], bool], *, timeout: float = 60):
+    """Launch `args` on a 120x40 pseudo-terminal and watch it like a person would.
+
+    Every byte the program writes is timestamped as it arrives, then replayed into a
+    terminal emulator (pyte) after the run, so the watching costs the program nothing.
+    The program runs until its screen has been quiet for QUIET_S, then it is killed.
+    Cell text, colours and bold count as visible changes.
+    """
+    import pyte
+
+    master, slave = pty.openpty()
+    ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"}
+    # as installed (pip compiles the bytecode): without this, a developer's
+    # PYTHONDONTWRITEBYTECODE=1 recompiles omtui's own modules on every run while
+    # Textual's come precompiled from site-packages
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    chunks: list[tuple[float, bytes]] = []
+
+    def read() -> None:
+        try:
+            while data := os.read(master, 65536):
+                chunks.append((time.monotonic(), data))
+        except OSError:
+            pass
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    start = time.monotonic()
+    proc = subprocess.Popen(
+        args, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
+    )
+    os.close(slave)
+    try:
+        while True:
+            time.sleep(0.05)
+            now = time.monotonic()
+            last = chunks[-1][0] if chunks else start
+            if proc.poll() is not None:
+                raise AssertionError(f"{args[1:]} exited ({proc.returncode}) before settling")
+            if chunks and now - last >= QUIET_S:
+                break
+            if now - start > timeout:
+                raise AssertionError(f"{args[1:]} did not settle within {timeout}s")
+        seen = list(chunks)
+    finally:
+        proc.kill()
+        proc.wait()
+        os.close(master)
+    screen = pyte.Screen(120, 40)
+    stream = pyte.ByteStream(screen)
+    states: list[tuple[float, tuple, str]] = []
+    for when, data in seen:
+        stream.feed(data)
+        cells = tuple(
+            (c.data, c.fg, c.bg, c.bold)
+            for row in range(40)
+            for c in (screen.buffer[row][column] for column in range(120))
+        )
+        states.append((when - start, cells, "\n".join(screen.display)))
+    final_cells = states[-1][1]
+    settled = states[-1][0]
+    for when, cells, _text in reversed(states):
+        if cells != final_cells:
+            break
+        settled = when
+    first = next((when for when, _cells, text in states if shown(text)), None)
+    assert first is not None, f"{args[1:]} never showed what was expected:\n{states[-1][2]}"
+    return OnScreen(shown=first, settled=settled, final=states[-1][2])
+
+
+def test_today_first_screen(tmp_path: Path) -> None:
+    """Launch to the COMPLETE first screen (issue 10, issue 13), on a real pseudo-terminal.
+
+    omtui: `omtui --db PATH` as typed, on the demo club (Today tab, every figure, footer and
+    tab underline drawn, focus shown), to its last visible change. Bare Textual app (header,
+    50-row DataTable, footer): launch to the first screen showing its table. Rounds
+    interleave bare, 3,000 and 100,000 members; medians of REPEAT rounds.
+    """
+    dbs = {count: build_demo_db(count) for count in (3_000, MEMBERS)}
+    bare_args = [sys.executable, "-c", BARE_APP]
+    table_shown = lambda text: "person0@example.org" in text  # noqa: E731
+
+    def ours(count: int) -> OnScreen:
+        args = [OMTUI, "--db", str(dbs[count])]
+        return run_on_screen(args, lambda text: "^q" in text)
+
+    for count in dbs:  # warm the disk cache, the bytecode, and the daily backup
+        ours(count)
+    run_on_screen(bare_args, table_shown)
+    bare: list[OnScreen] = []
+    runs: dict[int, list[OnScreen]] = {count: [] for count in dbs}
     for _ in range(REPEAT):
-        bare.append(run_child("baseline", demo_db, tmp_path)[0])
-        seconds, peak, _cpu = run_child("today", demo_db, tmp_path)
-        ours.append(seconds)
-        memory.append(peak)
-    bare_s, ours_s = statistics.median(bare), statistics.median(ours)
-    ratio = ours_s / bare_s
-    db = open_database(demo_db)
-    count = db.scalar("SELECT count(*) FROM members")
-    db.close()
-    print_table(
-        f"Today tab (first screen), {count:,} members (medians of {REPEAT} fresh processes)",
-        [
-            Row("bare Textual app, 50-row DataTable: first frame", bare_s, "s"),
+        bare.append(run_on_screen(bare_args, table_shown))
+        for count in dbs:
+            runs[count].append(ours(count))
+    load = os.getloadavg()
+    bare_s = statistics.median(b.shown for b in bare)
+    bare_settled = statistics.median(b.settled for b in bare)
+    rows = [
+        Row("bare Textual app: launch to its table shown", bare_s, "s"),
+        Row("  bare app: launch to its last visible change", bare_settled, "s"),
+    ]
+    ratios = {}
+    for count, results in runs.items():
+        complete = statistics.median(r.settled for r in results)
+        paired = statistics.median(r.settled / b.shown for r, b in zip(results, bare, strict=True))
+        ratios[count] = complete / bare_s
+        rows += [
             Row(
-                "omtui Today tab: first frame with every figure",
-                ours_s,
+                f"omtui, {count:,} members: launch to the complete Today tab",
+                complete,
                 "s",
                 f"{bare_s:.3f} s",
-                ratio,
+                ratios[count],
                 f"<= {RATIO_TARGET}x",
             ),
-            Row("omtui peak memory (VmHWM, start to exit)", statistics.median(memory), "MB"),
-        ],
-    )
-    assert ratio <= RATIO_TARGET, f"first screen {ours_s:.3f}s vs bare {bare_s:.3f}s"
+            Row("  first paint", statistics.median(r.shown for r in results), "s"),
+            Row("  median of the ratios of each round", paired, "x"),
+        ]
+        assert "^p" in results[-1].final, results[-1].final  # the footer's keys are drawn
+    rows.append(Row("load average (1 min) at the end", load[0], ""))
+    print_table(f"Today tab, the first screen (medians of {REPEAT} interleaved rounds)", rows)
+    for count, ratio in ratios.items():
+        assert ratio <= RATIO_TARGET, f"{count:,} members: {ratio:.2f}x the bare app"

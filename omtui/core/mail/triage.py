@@ -6,15 +6,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from omtui.core import members
 from omtui.core.dates import from_iso, to_iso
 from omtui.core.db import Database
-from omtui.core.mail import bounces
-from omtui.core.mail.dsn import parse_dsn, read_message
-from omtui.core.mail.mailbox import EMAIL_REQUEST
 from omtui.errors import NotFound, ValidationError
 from omtui.i18n import _
+
+if TYPE_CHECKING:  # the mail parsers load on use: the Today tab counts triage at start-up
+    from omtui.core.mail import bounces
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,8 @@ def mark_handled(db: Database, item_id: int, *, now: datetime) -> TriageItem:
 def unsubscribe_sender(db: Database, item_id: int, *, now: datetime) -> members.Member:
     """Unsubscribe the member whose address sent this message (a person decided it is
     them), recorded as an email request; NotFound when no member has that address."""
+    from omtui.core.mail.mailbox import EMAIL_REQUEST
+
     with db.transaction():
         item = get_item(db, item_id)
         found = members.find_all_by_email(db, item.sender) if item.sender else []
@@ -125,6 +128,9 @@ def mark_bounced(
 ) -> bounces.AddressStatus:
     """Mark an address bounced: `email`, else the failed recipient of a delivery report,
     else the sender."""
+    from omtui.core.mail import bounces
+    from omtui.core.mail.dsn import parse_dsn, read_message
+
     with db.transaction():
         item = get_item(db, item_id)
         address = (email or "").strip()

@@ -17,7 +17,6 @@ from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from omtui.core import events as ev
 from omtui.core import today, today_text
 from omtui.errors import OmtuiError
 from omtui.i18n import _
@@ -35,7 +34,7 @@ class TodayPane(ClubPane):
 
     AREAS = frozenset({"members", "events", "rota", "newsletter"})
     DEFAULT_CSS = """
-    TodayPane #today-scroll { height: 1fr; }
+    TodayPane #today-scroll { height: 1fr; overflow-y: scroll; }
     TodayPane #today-cols { height: auto; layout: vertical; }
     TodayPane.-wide #today-cols { layout: horizontal; }
     TodayPane #today-left, TodayPane #today-right { height: auto; padding: 0 1; }
@@ -59,6 +58,9 @@ class TodayPane(ClubPane):
         self._shown: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
+        # the layout for the terminal's width from the first frame (the Resize event comes
+        # a few frames later and would lay the whole tab out a second time)
+        self.set_class(self.app.size.width >= WIDE, "-wide")
         with VerticalScroll(id="today-scroll"), Vertical(id="today-cols"):
             with Vertical(id="today-left"):
                 yield Label("", id="today-needs-heading", classes="today-heading")
@@ -199,6 +201,8 @@ class TodayPane(ClubPane):
             )
 
     def _offer_confirm(self, target: today.Target) -> None:
+        from omtui.core import events as ev  # on use: the first screen does not need it
+
         try:
             event = ev.get_event(self.club.db, target.event_id or 0)
         except OmtuiError as exc:
@@ -218,6 +222,8 @@ class TodayPane(ClubPane):
 
     @work(thread=True, group="today-write", exit_on_error=False)
     def _confirm(self, event_id: int) -> None:
+        from omtui.core import events as ev
+
         club = self.club
         try:
             event = club.in_worker(

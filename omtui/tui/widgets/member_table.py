@@ -9,7 +9,9 @@ from rich.cells import cell_len, set_cell_size
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
+from textual.events import Resize
 from textual.geometry import Size
 from textual.widgets import DataTable
 
@@ -29,15 +31,55 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 )
 WIDTHS = {
     "name": 18,
-    "email": 22,
-    "company": 14,
-    "city": 12,
-    "tags": 10,
+    "email": 40,
+    "company": 30,
+    "city": 20,
+    "tags": 24,
     "subscribed": 6,
     "joined": 21,
 }
-"""Fixed column widths (cells are cut to fit): the table fits 120 columns, and nothing
-needs measuring when a keystroke brings a new window of rows."""
+"""The widest each column gets: cells are cut to it in the worker (so nothing needs
+measuring when a keystroke brings a new window of rows), then to the column's width of
+the moment when drawn (see `widths_for`)."""
+
+NARROW_WIDTHS = {
+    "name": 16,
+    "email": 20,
+    "company": 10,
+    "city": 10,
+    "tags": 12,
+    "subscribed": 4,
+    "joined": 14,
+}
+"""At 80 columns: name, email, company, city and tags fit on screen (tags readable, not
+cut to one letter); consent and joined date are a scroll to the right."""
+
+WIDE_WIDTHS = {
+    "name": 18,
+    "email": 28,
+    "company": 16,
+    "city": 12,
+    "tags": 12,
+    "subscribed": 4,
+    "joined": 14,
+}
+"""At 120 columns every column fits; wider terminals give the extra room to the columns
+that are cut most (email, company, city, tags), up to `WIDTHS`."""
+
+GROWS = (("email", 4), ("company", 3), ("city", 2), ("tags", 2))
+"""Where room beyond 120 columns goes, in shares."""
+
+
+def widths_for(width: int) -> dict[str, int]:
+    """Column widths for a table `width` cells wide (padding and scrollbar included)."""
+    if width < 118:
+        return dict(NARROW_WIDTHS)
+    widths = dict(WIDE_WIDTHS)
+    extra = width - 118
+    shares = sum(share for _key, share in GROWS)
+    for key, share in GROWS:
+        widths[key] = min(WIDTHS[key], widths[key] + extra * share // shares)
+    return widths
 
 
 class Cell:
@@ -65,7 +107,11 @@ class Cell:
         return hash(self.plain)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        yield Segment(set_cell_size(self.plain, options.max_width))
+        width = options.max_width
+        text = self.plain
+        if width > 1 and cell_len(text) > width:  # the column is narrower than the cut
+            text = set_cell_size(text, width - 1) + "…"
+        yield Segment(set_cell_size(text, width))
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         width = cell_len(self.plain)
@@ -115,9 +161,24 @@ class MemberTable(DataTable):
 
     def ensure_columns(self) -> None:
         if not self.columns:
+            widths = widths_for(self.size.width or self.app.size.width)
             for key, label in COLUMNS:
-                self.add_column(label, key=key, width=WIDTHS[key])
+                self.add_column(label, key=key, width=widths[key])
             self.show_sort(self.sort_key, self.descending)
+
+    def on_resize(self, event: Resize) -> None:
+        """Columns follow the terminal: wider ones show more of each email and company."""
+        widths = widths_for(event.size.width)
+        changed = False
+        for key, column in self.columns.items():
+            wanted = widths.get(str(key.value))
+            if wanted is not None and column.width != wanted:
+                column.width = wanted
+                changed = True
+        if changed:
+            self._clear_caches()
+            self._require_update_dimensions = True
+            self.refresh()
 
     def show_sort(self, key: str, descending: bool) -> None:
         """Mark the sorted column's header with an arrow."""
@@ -143,6 +204,65 @@ class MemberTable(DataTable):
         width = sum(column.get_render_width(self) for column in self.columns.values())
         header = self.header_height if self.show_header else 0
         self.virtual_size = Size(width, self._total_row_height + header)
+
+    def _render_cell(
+        self,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        width: int,
+        cursor: bool = False,
+        hover: bool = False,
+    ) -> list[list[Segment]]:
+        """A body Cell as its one line of segments, built directly.
+
+        DataTable (Textual 8.2.8) renders every cell through Rich (Padding in Styled, then
+        render_lines): most of the time of painting a new window of rows after a filter
+        keystroke. A Cell is one line already cut to its column, so the same segments
+        (padding, text, padding, in the cell's style and with its row/column meta) are
+        built here; headers and anything else take Textual's path.
+        """
+        if row_index < 0 or column_index < 0:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        row_key = self._row_locations.get_key(row_index)
+        column_key = self._column_locations.get_key(column_index)
+        if row_key is None or column_key is None:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        key = (
+            row_key,
+            column_key,
+            base_style,
+            cursor,
+            hover,
+            self._show_hover_cursor,
+            self._update_count,
+            self._pseudo_class_state,
+        )
+        lines = self._cell_render_cache.get(key)
+        if lines is not None:
+            return lines
+        cell = self._get_row_renderables(row_index).cells[column_index]
+        if not isinstance(cell, Cell) or self.rows[row_key].height != 1:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        fixed = row_index < self.fixed_rows or column_index < self.fixed_columns
+        component_style, post_style = self._get_styles_to_render_cell(
+            False,
+            False,
+            fixed,
+            hover,
+            cursor,
+            self.show_cursor,
+            self._show_hover_cursor,
+            self.cursor_foreground_priority == "css",
+            self.cursor_background_priority == "css",
+        )
+        meta = Style.from_meta({"row": row_index, "column": column_index})
+        style = base_style + meta + component_style + post_style
+        pad = " " * self.cell_padding
+        text = set_cell_size(cell.plain, max(0, width - 2 * self.cell_padding))
+        lines = [[Segment(pad, style), Segment(text, style), Segment(pad, style)]]
+        self._cell_render_cache[key] = lines
+        return lines
 
     def show_rows(self, rows: Sequence[tuple[int, Cells]], cursor_row: int = 0) -> None:
         """Replace every row (clear + add) and put the cursor on `cursor_row`."""

@@ -1,0 +1,71 @@
+"""The app's first frame is its complete first screen (issue 10, start-up).
+
+Textual settles some things a few frames after the first one (the footer's keys, the
+focus, the active tab's underline, the layout for the terminal's width): each is one more
+full redraw before the screen is complete. The app settles them before its first frame;
+these tests look at the first frame and check that nothing changes after it.
+"""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+from textual.widgets import Footer
+from textual.widgets._tabs import Underline
+
+from omtui.context import ClubContext
+from omtui.tui.app import OmtuiApp, make_app
+from omtui.tui.panes.today import TodayPane
+
+
+def first_frame_state(app: OmtuiApp) -> dict:
+    pane = app.query_one(TodayPane)
+    underline = app.query_one(Underline)
+    return {
+        "footer keys": [str(key.description) for key in app.query_one(Footer).children],
+        "focused": app.focused.id if app.focused else None,
+        "underline": (underline.highlight_start, underline.highlight_end),
+        "wide": pane.has_class("-wide"),
+        "drawn": pane.drawn,
+    }
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_first_frame_is_the_complete_screen(
+    demo_club: ClubContext, size: tuple[int, int]
+) -> None:
+    app = make_app(demo_club, poll=False)
+    first: dict = {}
+    display = app._display
+
+    def record(screen, renderable) -> None:
+        display(screen, renderable)
+        if renderable is not None and not first:
+            first.update(first_frame_state(app))
+
+    app._display = record  # type: ignore[method-assign]
+    async with app.run_test(size=size) as pilot:
+        for _ in range(3):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        settled = first_frame_state(app)
+    assert first == settled
+    assert first["footer keys"], "the footer's keys are in the first frame"
+    assert first["focused"] == "today-items"
+    assert first["underline"][1] > first["underline"][0]
+    assert first["wide"] is (size[0] >= 110)
+    assert first["drawn"] == 1
+
+
+async def test_the_collector_is_back_on_after_the_first_frame(demo_club: ClubContext) -> None:
+    """`omtui` starts with the garbage collector off (cli.main); the app turns it back on."""
+    gc.disable()
+    try:
+        app = make_app(demo_club, poll=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert gc.isenabled()
+    finally:
+        gc.unfreeze()
+        gc.enable()
