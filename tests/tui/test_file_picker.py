@@ -209,7 +209,10 @@ async def test_export_checks_the_folder_and_asks_before_replacing(
     async with app.run_test(size=(80, 24)) as pilot:
         await open_members(app, pilot)
         dialog = await export_dialog(app, pilot)
+        dialog.query_one("#folder", Input).focus()
         dialog.query_one("#folder", Input).value = str(isolated_dirs / "missing")
+        await pilot.press("enter")  # from the folder, Enter moves to the name
+        assert dialog.focused is dialog.query_one("#name", Input)
         await pilot.press("enter")
         error = str(dialog.query_one("#error", Static).render())
         assert f"The folder {isolated_dirs / 'missing'} does not exist." in error

@@ -423,8 +423,11 @@ class ExportDialog(ModalScreen[ExportChoice | None]):
             self.dismiss(choice)
 
     @on(Input.Submitted)
-    def _submitted(self) -> None:
-        self.action_export()
+    def _submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "folder":  # Enter moves on, as in the forms; from the name, exports
+            self.query_one("#name", Input).focus()
+        else:
+            self.action_export()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
