@@ -81,6 +81,10 @@ def cli(ctx: click.Context, db_path: Path | None, config_path: Path | None) -> N
     ctx.call_on_close(ctx.obj.close)
     use_language(ctx.obj.config.language, ctx.obj.db_path)
     if ctx.invoked_subcommand is None:
+        from omtui.tui import first_read
+
+        ctx.obj.db  # noqa: B018 - open and check the database before anything else
+        first_read.start(ctx.obj)  # the Today tab's figures, read while Textual loads
         from omtui.tui.app import run_app  # lazy: the CLI never imports Textual otherwise
 
         run_app(ctx.obj)  # turns the garbage collector back on after the first frame
