@@ -84,3 +84,20 @@ async def test_the_read_started_before_textual_is_the_one_drawn(demo_club: ClubC
         assert first_read.take(demo_club) is None  # the pane took it
     fresh = today.overview(demo_club.db, now=demo_club.now(), tz=demo_club.tz)
     assert pane.view == fresh
+
+
+def test_a_bad_database_is_one_line_before_the_app(tmp_path) -> None:
+    """The database opens in the first read's thread: its error still comes as one line,
+    exit 2, before any screen."""
+    from click.testing import CliRunner
+
+    from omtui.cli import cli
+
+    bad = tmp_path / "club.db"
+    bad.write_bytes(b"this is not a database, " * 200)
+    result = CliRunner().invoke(cli, ["--db", str(bad)])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        f"omtui: {bad} is not an omtui database (not an SQLite file); it was left untouched"
+    ]
+    assert bad.read_bytes() == b"this is not a database, " * 200
