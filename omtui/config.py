@@ -158,6 +158,8 @@ class Config:
     reminders: RemindersConfig = field(default_factory=RemindersConfig)
     organiser_email: str = ""
     """Where notices for the organiser go (a volunteer dropping a shift at short notice)."""
+    organiser_phone: str = ""
+    """Shown with organiser_email in the volunteer view: how to reach her on the day."""
     backup: BackupConfig = field(default_factory=BackupConfig)
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     newsletter: NewsletterConfig = field(default_factory=NewsletterConfig)
@@ -192,6 +194,7 @@ _CLUB_KEYS: dict[str, type | tuple[type, ...]] = {
     "unsubscribe_mailto": str,
     "unsubscribe_url": str,
     "organiser_email": str,
+    "organiser_phone": str,
 }
 _REMINDERS_KEYS: dict[str, type | tuple[type, ...]] = {
     name: (bool if isinstance(value, bool) else (int, float))

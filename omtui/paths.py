@@ -43,6 +43,14 @@ def resolve_db_path(cli_value: str | os.PathLike[str] | None, config_db: str | N
     return default_db_path()
 
 
+def default_export_dir() -> Path:
+    """Where the app writes exports unless the organiser picks another folder: her
+    Documents folder (the platform's, e.g. XDG_DOCUMENTS_DIR) if it exists, else her home
+    folder; never the current directory, which over SSH or from a launcher is anywhere."""
+    documents = Path(platformdirs.user_documents_dir())
+    return documents if documents.is_dir() else Path.home()
+
+
 def ensure_parent(path: Path) -> Path:
     """Create the folder that will hold `path`, and return `path`."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -148,6 +148,94 @@ async def today_scene(pilot: Pilot) -> None:
     await pilot.pause()
 
 
+async def newsletter_editor_scene(pilot: Pilot) -> None:
+    """The editor on the December draft: Markdown on the left, its live preview on the
+    right (the first member's name and the upcoming events filled in)."""
+    await pilot.press("4")
+    await pilot.pause()
+    await pilot.press("enter")  # the first row: the December draft
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    _still_cursors(pilot)
+
+
+IMPORT_CSV = (
+    "Prénom;Nom;Courriel;Ville;Entreprise;Newsletter;Fax\r\n"
+    "Gaëlle;Lefèvre;gaelle.lefevre@example.fr;Besançon;Atelier Lumière;oui;01 02\r\n"
+    "Rémi;Garnier;remi.garnier@example.fr;Lyon;Maison Garnier;non;\r\n"
+    "Inès;Moreau;ines.moreau@example;Paris;Studio Parallèle;oui;\r\n"
+    "Louis;Perrin;louis.perrin@example.fr;Nantes;Éditions du Quai;peut-être;\r\n"
+    ";;;Lille;;;\r\n"
+)
+"""A French Excel export: two good rows, three the preview turns away with a reason."""
+
+
+async def import_preview_scene(pilot: Pilot) -> None:
+    """The import preview of a French Excel file, at 80x24: counts, then each rejected
+    row with its whole reason; nothing is written until Apply."""
+    await pilot.press("1")
+    await pilot.app.workers.wait_for_complete()
+    path = Path(pilot.app.club.db_path).parent / "adhérents.csv"
+    path.write_text(IMPORT_CSV, encoding="cp1252")
+    pilot.app.query_one("MembersPane").preview_import(path)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    pilot.app.clear_notifications()
+
+
+async def check_in_scene(pilot: Pilot) -> None:
+    """At the door of the afterwork, half an hour before it starts, at 80x24: typing "ma"
+    finds the registered, the waiting list and members who did not register."""
+    from datetime import timedelta
+
+    from omtui.core import events as ev
+
+    club = pilot.app.club
+    meetup = next(e for e in ev.list_events(club.db, now=club.now()) if e.kind == "meetup")
+    club.fixed_now = meetup.starts_at - timedelta(minutes=30)
+    await pilot.press("2")
+    await pilot.pause()
+    table = pilot.app.query_one("EventsPane").query_one("#events")
+    table.move_cursor(row=table.get_row_index(str(meetup.id)))
+    await pilot.pause()
+    await pilot.press("c")
+    await pilot.pause()
+    await pilot.press("m", "a")
+    await pilot.pause()
+    _still_cursors(pilot)
+
+
+async def member_form_scene(pilot: Pilot) -> None:
+    """The new-member form at 80x24, saved with a mistyped email: the error under it."""
+    from textual.widgets import Input
+
+    await pilot.press("1")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.press("a")
+    await pilot.pause()
+    form = pilot.app.screen
+    for field, value in {
+        "#field-first_name": "Zoé",
+        "#field-last_name": "Marchand",
+        "#field-email": "zoe.marchand@",
+        "#field-company": "Atelier Lumière",
+        "#field-city": "Lyon",
+    }.items():
+        form.query_one(field, Input).value = value
+    await pilot.press("ctrl+s")
+    await pilot.pause()
+    _still_cursors(pilot)
+
+
+def _still_cursors(pilot: Pilot) -> None:
+    """The cursor blink depends on timing: keep it still in screenshots."""
+    from textual.widgets import Input, TextArea
+
+    for field in pilot.app.screen.query("Input, TextArea"):
+        if isinstance(field, Input | TextArea):
+            field.cursor_blink = False
+
+
 SCENES: dict[str, tuple[str, Scene]] = {
     "today": ("organiser", today_scene),
     "members": ("organiser", members_scene),
@@ -157,8 +245,14 @@ SCENES: dict[str, tuple[str, Scene]] = {
     "newsletter": ("organiser", newsletter_scene),
     "newsletter-send": ("organiser", newsletter_send_scene),
     "reminders": ("organiser", reminders_scene),
+    "newsletter-editor": ("organiser", newsletter_editor_scene),
+    "import-preview": ("organiser", import_preview_scene),
+    "check-in": ("organiser", check_in_scene),
+    "member-form": ("organiser", member_form_scene),
 }
 """name -> (which app, what to do before the screenshot)."""
+SIZES = {"import-preview": (80, 24), "check-in": (80, 24), "member-form": (80, 24)}
+"""Scenes shown at 80x24, the smallest size the README promises (the others: SIZE)."""
 
 
 def build_app(kind: str, club: ClubContext) -> App:
@@ -190,7 +284,7 @@ async def shoot(name: str, kind: str, scene: Scene, workdir: Path) -> Path:
     build_demo(club.db, members_count=3000)
     app = build_app(kind, club)
     out = HERE / f"{name}{SUFFIX}.svg"
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZES.get(name, SIZE)) as pilot:
         await pilot.pause()
         await scene(pilot)
         await app.workers.wait_for_complete()

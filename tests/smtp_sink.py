@@ -55,6 +55,9 @@ class SinkBehaviour:
     the client cannot know it was accepted."""
     drop_at_rcpt: int = 0
     """Close the connection at this many RCPT commands (before any DATA)."""
+    reply_delay: float = 0.0
+    """Wait this long after keeping a message before answering 250 (a server slow to
+    confirm: a client killed meanwhile cannot know the message was received)."""
 
 
 class _Handler:
@@ -118,6 +121,8 @@ class _Handler:
         if drop:
             server.transport.close()
             return "421 closing"
+        if behaviour.reply_delay:
+            await asyncio.sleep(behaviour.reply_delay)
         return "250 Message accepted"
 
 

@@ -62,13 +62,15 @@ def list_cmd(club: ClubContext, as_json: bool, past: bool, show_all: bool) -> No
     if not found:
         echo(_("No past events.") if past else _("No upcoming events."))
         return
+    this_year = now.astimezone(club.tz).year  # other years are named: "Fri 8 Jan" is ambiguous
     for event in found:
         stats = ev.event_stats(club.db, event.id)
+        other_year = event.starts_at.astimezone(club.tz).year != this_year
         status = f" [{labels.event_status(event.status)}]"  # each status, confirmed too
         waiting = f" +{stats.waiting} " + _("waiting") if stats.waiting else ""
         kind, where = labels.event_kind(event.kind), event.city or _("online")
         echo(
-            f"{event.id:>4}  {format_day_time(event.starts_at, club.tz)}  "
+            f"{event.id:>4}  {format_day_time(event.starts_at, club.tz, year=other_year)}  "
             f"{kind:<7}  {event.title}{status}  ({where}; "
             f"{_seats(stats)}{waiting}; {humanize_day(event.starts_at, now, club.tz)})"
         )
@@ -100,6 +102,8 @@ def _show(club: ClubContext, event: ev.Event) -> None:
         lines.append(_("Room capacity: {n}").format(n=event.room_capacity))
     if event.access_notes:
         lines.append(_("Access: {notes}").format(notes=event.access_notes))
+    if event.arrive_before:
+        lines.append(event.arrival_rule())
     seats = _("unlimited") if stats.seats_left is None else str(stats.seats_left)
     lines.append(
         _("Registered: {reg}   Seats left: {left}   Waiting: {wait}   Attended: {att}").format(
@@ -128,6 +132,9 @@ def _show(club: ClubContext, event: ev.Event) -> None:
             lines.append(f"  {mark} {reg.full_name} <{reg.email}>")
     for number, reg in enumerate((r for r in regs if r.status == "waiting"), start=1):
         lines.append(f"  {_('waiting')} #{number}: {reg.full_name} <{reg.email}>")
+    if event.cancelled:  # who was coming
+        gone = labels.registration_status("cancelled")
+        lines += [f"  {gone}: {r.full_name} <{r.email}>" for r in regs if r.status == "cancelled"]
     echo("\n".join(lines))
 
 
@@ -186,31 +193,99 @@ def show_cmd(club: ClubContext, event_id: int, as_json: bool) -> None:
 @events_group.command("cancel")
 @click.argument("event_id", type=int)
 @click.option("--yes", is_flag=True, help=_("Do not ask for confirmation."))
+@click.option(
+    "--send-now",
+    is_flag=True,
+    help=_("Send the cancellation notices now, not with the next `omtui remind` run."),
+)
 @pass_club
-def cancel_cmd(club: ClubContext, event_id: int, yes: bool) -> None:
+@click.pass_context
+def cancel_cmd(
+    ctx: click.Context, club: ClubContext, event_id: int, yes: bool, send_now: bool
+) -> None:
     """Cancel an event: its registrations are cancelled and its shifts no longer need anyone.
 
-    The event is kept (calendars get STATUS:CANCELLED). Registrants are not emailed by
-    omtui: tell them yourself (`omtui events show ID --json` lists them).
+    The event is kept (calendars get STATUS:CANCELLED). Each member registered or on the
+    waiting list gets one email saying so, in the club's language: it goes out with the
+    next `omtui remind` run (cron), or at once with --send-now. Running it again sends
+    nobody a second notice.
     """
+    from omtui.core.mail import cancel_notice
+
     event = ev.get_event(club.db, event_id)
-    if event.cancelled:
-        echo(_("{title} was already cancelled.").format(title=event.title))
-        return
-    people = [r for r in ev.registrations(club.db, event_id) if r.status != "cancelled"]
-    question = ngettext(
-        "Cancel {title} ({n} registration)?", "Cancel {title} ({n} registrations)?", len(people)
-    ).format(title=event.title, n=len(people))
-    if not yes and not click.confirm(question):
-        raise click.Abort()
-    ev.cancel_event(club.db, event_id, now=club.now())
-    echo(
-        ngettext(
-            "{title} is cancelled; {n} registration cancelled.",
-            "{title} is cancelled; {n} registrations cancelled.",
-            len(people),
+    if not event.cancelled:
+        people = [r for r in ev.registrations(club.db, event_id) if r.status != "cancelled"]
+        told = cancel_notice.to_tell(club.db, event_id, now=club.now())
+        question = ngettext(
+            "Cancel {title} ({n} registration)?", "Cancel {title} ({n} registrations)?", len(people)
         ).format(title=event.title, n=len(people))
-    )
+        if told:
+            question += " " + ngettext(
+                "{n} member will be told by email.", "{n} members will be told by email.", told
+            ).format(n=told)
+        if not yes and not click.confirm(question):
+            raise click.Abort()
+    done = cancel_notice.cancel_event(club.db, event_id, now=club.now())
+    if done.was_cancelled:
+        echo(_("{title} was already cancelled.").format(title=event.title))
+    else:
+        echo(
+            ngettext(
+                "{title} is cancelled; {n} registration cancelled.",
+                "{title} is cancelled; {n} registrations cancelled.",
+                len(people),
+            ).format(title=event.title, n=len(people))
+        )
+    if not done.pending:
+        return
+    if not send_now:
+        _say_notices(done.pending, event_id)
+        return
+    _send_notices(ctx, club)
+
+
+def _queue_notices(club: ClubContext, event_id: int) -> int:
+    """Queue the notices of an event just cancelled; how many are waiting."""
+    from omtui.core.mail import cancel_notice
+
+    return cancel_notice.cancel_event(club.db, event_id, now=club.now()).pending
+
+
+def _say_notices(pending: int, event_id: int) -> None:
+    if pending:
+        echo(
+            ngettext(
+                "{n} cancellation notice is waiting: it goes out with the next `omtui remind`"
+                " run, or now with `omtui events cancel {id} --send-now`.",
+                "{n} cancellation notices are waiting: they go out with the next"
+                " `omtui remind` run, or now with `omtui events cancel {id} --send-now`.",
+                pending,
+            ).format(n=pending, id=event_id)
+        )
+
+
+def _send_notices(ctx: click.Context, club: ClubContext) -> None:
+    """Send the queued cancellation notices now (the reminders' sender, lease and rate)."""
+    from omtui.core.mail import cancel_notice, remind_run
+
+    try:
+        report = remind_run.run(
+            club.db, club.config, clock=club.now, kinds=cancel_notice.CANCELLATION
+        )
+    except OmtuiError as exc:
+        echo(str(exc), err=True)
+        echo(_("The notices stay queued for the next `omtui remind` run."), err=True)
+        ctx.exit(1)
+    if report.busy:
+        echo(_("omtui remind is running now: it sends the notices, or its next run does."))
+        return
+    echo(_("Cancellation notices: {summary}").format(summary=report.summary()))
+    for address, reply in report.failed + report.uncertain:
+        echo(f"{address}: {reply}")
+    if report.stopped:
+        echo(_("The notices stay queued for the next `omtui remind` run."))
+    if not report.ok:
+        ctx.exit(1)
 
 
 def _event_options(func):
@@ -227,6 +302,11 @@ def _event_options(func):
         click.option("--capacity", help=_("Seats (empty for no limit).")),
         click.option("--room-capacity", help=_("How many the host's room holds.")),
         click.option("--access-notes", help=_("Floor, badge, door code...")),
+        click.option(
+            "--arrive-before",
+            metavar="MINUTES",
+            help=_("Volunteers arrive this many minutes before their shift (empty: at its start)."),
+        ),
         click.option("--description"),
         click.option("--status", type=click.Choice(ev.STATUSES)),
     ]
@@ -247,6 +327,7 @@ def _fields_from(club: ClubContext, options: dict[str, Any], base: ev.Event | No
         "capacity",
         "room_capacity",
         "access_notes",
+        "arrive_before",
         "description",
         "status",
     ):
@@ -285,6 +366,8 @@ def edit_cmd(club: ClubContext, event_id: int, **options: Any) -> None:
         raise click.UsageError(_("nothing to change: give at least one option"))
     event = ev.update_event(club.db, event_id, fields, now=club.now())
     echo(_("Updated event {id}: {title}").format(id=event.id, title=event.title))
+    if event.cancelled and not current.cancelled:  # as `omtui events cancel` would
+        _say_notices(_queue_notices(club, event_id), event_id)
 
 
 @events_group.command("register")

@@ -70,7 +70,9 @@ def import_cmd(
     the file is unusable (nothing written).
     """
     _notice_duplicates(club)
-    preview = importer.preview_import(club.db, file, now=club.now(), allow_erased=allow_erased)
+    preview = importer.preview_import(
+        club.db, file, now=club.now(), allow_erased=allow_erased, tz=club.tz
+    )
     delimiter = _delimiter_name(preview.delimiter)
     echo(
         _("{path}: {encoding}, {delimiter}-separated").format(
@@ -117,10 +119,21 @@ def import_cmd(
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--tag", help=_("Only members with this tag."))
 @click.option("--city", help=_("Only members in this city."))
+@click.option(
+    "--excel",
+    is_flag=True,
+    help=_(
+        "For a spreadsheet: headers in the interface's language, oui/non, the day each "
+        "member joined (local time). Without it the columns stay the same for scripts."
+    ),
+)
 @pass_club
-def export_cmd(club: ClubContext, file: Path, tag: str | None, city: str | None) -> None:
+def export_cmd(
+    club: ClubContext, file: Path, tag: str | None, city: str | None, excel: bool
+) -> None:
     """Export members to a CSV FILE (UTF-8, `;`-separated; imports back unchanged)."""
-    count = importer.export_members(club.db, file, MemberFilter(tag=tag, city=city))
+    filt = MemberFilter(tag=tag, city=city)
+    count = importer.export_members(club.db, file, filt, excel=excel, tz=club.tz)
     echo(
         ngettext(
             "Exported {count} member to {path}", "Exported {count} members to {path}", count

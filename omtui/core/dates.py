@@ -168,6 +168,24 @@ def format_long_year(moment: datetime, tz: ZoneInfo, *, lang: str | None = None)
 
 
 # -- relative times ------------------------------------------------------------------------
+DAYS_SHOWN_AS_DAYS = 45
+"""Under this many days a countdown is a count of days ("in 19 days"): Babel's weeks and
+months round 19 days to "in 3 weeks" and 40 to "in 1 month", too vague for a date."""
+
+
+def _in_days(days: int, lang: str | None) -> str:
+    """ "dans 19 jours" / "19 days ago" (days != 0)."""
+    from babel.dates import format_timedelta
+
+    return format_timedelta(
+        timedelta(days=days),
+        granularity="day",
+        threshold=DAYS_SHOWN_AS_DAYS,  # no larger unit reaches it: always days
+        add_direction=True,
+        locale=_locale(lang),
+    )
+
+
 def _relative_word(field: str, offset: int, lang: str | None) -> str | None:
     """CLDR's word for a relative day or second: "demain", "hier", "maintenant"."""
     fields = _locale(lang)._data["date_fields"]
@@ -183,12 +201,14 @@ def humanize_delta(moment: datetime, now: datetime, *, lang: str | None = None) 
         return _relative_word("second", 0, lang) or format_timedelta(
             delta, add_direction=True, locale=_locale(lang)
         )
+    days = round(delta / timedelta(days=1))
+    if timedelta(days=1) <= abs(delta) and abs(days) < DAYS_SHOWN_AS_DAYS:
+        return _in_days(days, lang)
     return format_timedelta(delta, add_direction=True, locale=_locale(lang))
 
 
 def humanize_day(moment: datetime, now: datetime, tz: ZoneInfo, *, lang: str | None = None):
-    """ "demain à 09:00", "aujourd'hui à 12:30", "dans 5 jours", "il y a 3 mois"."""
-    from babel.dates import format_timedelta
+    """ "demain à 09:00", "aujourd'hui à 12:30", "dans 19 jours", "il y a 3 mois"."""
 
     local_moment = moment.astimezone(tz)
     today = now.astimezone(tz).date()
@@ -202,10 +222,8 @@ def humanize_day(moment: datetime, now: datetime, tz: ZoneInfo, *, lang: str | N
                 _locale(lang).datetime_formats["medium"]
             )
             return _join(glue, word, format_time(moment, tz, lang=lang))
-    if 2 <= abs(days) <= 6:  # calendar days: "in a day" would be wrong for Tuesday
-        return format_timedelta(
-            timedelta(days=days), granularity="day", add_direction=True, locale=_locale(lang)
-        )
+    if 2 <= abs(days) < DAYS_SHOWN_AS_DAYS:  # calendar days: "in a day" is wrong for Tuesday
+        return _in_days(days, lang)
     return humanize_delta(moment, now, lang=lang)
 
 

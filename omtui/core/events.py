@@ -39,10 +39,13 @@ EVENT_FIELDS = (
     "capacity",
     "room_capacity",
     "access_notes",
+    "arrive_before",
     "description",
     "status",
 )
-_INT_FIELDS = ("host_member_id", "capacity", "room_capacity")
+_INT_FIELDS = ("host_member_id", "capacity", "room_capacity", "arrive_before")
+ARRIVE_BEFORE_MAX = 12 * 60
+"""Volunteers arrive at most this many minutes before their shift."""
 _TIME_FIELDS = ("starts_at", "ends_at")
 
 
@@ -67,6 +70,8 @@ class Event:
     capacity: int | None = None
     room_capacity: int | None = None
     access_notes: str = ""
+    arrive_before: int | None = None
+    """Minutes before their shift the event's volunteers arrive; None: at its start."""
     description: str = ""
     created_at: datetime | None = None
     updated_at: datetime | None = None
@@ -91,6 +96,20 @@ class Event:
     def is_past(self, now: datetime) -> bool:
         """Over once it has ended."""
         return self.ends_at <= now
+
+    def arrive_by(self, shift_start: datetime) -> datetime:
+        """When a volunteer of a shift starting at `shift_start` should be there."""
+        return shift_start - timedelta(minutes=self.arrive_before or 0)
+
+    def arrival_rule(self) -> str:
+        """The event's rule for its volunteers, as a sentence ("" when none is set)."""
+        if not self.arrive_before:
+            return ""
+        return ngettext(
+            "Volunteers arrive {n} minute before their shift.",
+            "Volunteers arrive {n} minutes before their shift.",
+            self.arrive_before,
+        ).format(n=self.arrive_before)
 
     @property
     def location(self) -> str:
@@ -211,15 +230,33 @@ def _int_or_none(name: str, value: Any) -> int | None:
 
 
 def clean_event(db: Database, fields: Mapping[str, Any]) -> dict[str, Any]:
-    """Validate a complete set of event fields; raise ValidationError naming the field."""
+    """Validate a complete set of event fields; raise the first ValidationError (naming
+    its field) when anything is wrong."""
+    out, problems = check_event(db, fields)
+    if problems:
+        raise problems[0]
+    return out
+
+
+def check_event(
+    db: Database, fields: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[ValidationError]]:
+    """The cleaned fields and EVERY problem found, each naming its field, so that a form
+    shows them all at once instead of one per attempt. Valid when the list is empty."""
     unknown = set(fields) - set(EVENT_FIELDS)
     if unknown:
-        raise ValidationError(_("unknown event fields: {names}").format(names=sorted(unknown)))
+        error = ValidationError(_("unknown event fields: {names}").format(names=sorted(unknown)))
+        return {}, [error]
+    problems: list[ValidationError] = []
     out: dict[str, Any] = {}
     for name in EVENT_FIELDS:
         value = fields.get(name)
         if name in _INT_FIELDS:
-            out[name] = _int_or_none(name, value)
+            try:
+                out[name] = _int_or_none(name, value)
+            except ValidationError as exc:
+                problems.append(exc)
+                out[name] = None
         elif name in _TIME_FIELDS:
             out[name] = value
         elif name in ("description", "access_notes"):
@@ -228,74 +265,88 @@ def clean_event(db: Database, fields: Mapping[str, Any]) -> dict[str, Any]:
             out[name] = " ".join(clean_text(value).split())
     out["kind"] = out["kind"].lower() or "meetup"
     out["status"] = out["status"].lower() or "planned"
+
+    def problem(message: str, field: str) -> None:
+        problems.append(ValidationError(message, field=field))
+
     if out["kind"] not in KINDS:
-        raise ValidationError(
+        problem(
             _("kind must be one of {kinds}, not {kind!r}").format(
                 kinds=", ".join(KINDS), kind=out["kind"]
             ),
-            field="kind",
+            "kind",
         )
     if out["status"] not in STATUSES:
-        raise ValidationError(
+        problem(
             _("status must be one of {names}, not {status!r}").format(
                 names=", ".join(STATUSES), status=out["status"]
             ),
-            field="status",
+            "status",
         )
     if not out["title"]:
-        raise ValidationError(_("an event needs a title"), field="title")
+        problem(_("an event needs a title"), "title")
+    times_known = True
     for name in _TIME_FIELDS:
         value = out[name]
         if not isinstance(value, datetime) or value.tzinfo is None:
-            raise ValidationError(
+            times_known = False
+            problem(
                 _("{field} is required (a date and time)").format(field=name.replace("_", " ")),
-                field=name,
+                name,
             )
-    if out["ends_at"] <= out["starts_at"]:
-        raise ValidationError(_("the event must end after it starts"), field="ends_at")
+    if times_known and out["ends_at"] <= out["starts_at"]:
+        problem(_("the event must end after it starts"), "ends_at")
     for name in ("capacity", "room_capacity"):
         if out[name] is not None and out[name] < 1:
-            raise ValidationError(
+            problem(
                 _("{field} must be at least 1 (leave it empty for no limit)").format(
                     field=name.replace("_", " ")
                 ),
-                field=name,
+                name,
             )
     if (
         out["capacity"] is not None
         and out["room_capacity"] is not None
         and out["capacity"] > out["room_capacity"]
+        and out["room_capacity"] >= 1
     ):
-        raise ValidationError(
+        problem(
             _("capacity {cap} is more than the host's room holds ({room})").format(
                 cap=out["capacity"], room=out["room_capacity"]
             ),
-            field="capacity",
+            "capacity",
+        )
+    early = out["arrive_before"]
+    if early is not None and not 0 <= early <= ARRIVE_BEFORE_MAX:
+        problem(
+            _(
+                "arrive before: {n} is not a number of minutes from 0 to {max} "
+                "(leave it empty to arrive at the shift's start)"
+            ).format(n=early, max=ARRIVE_BEFORE_MAX),
+            "arrive_before",
         )
     url = out["online_url"]
     if url and not url.lower().startswith(("https://", "http://")):
-        raise ValidationError(
+        problem(
             _("the online link must start with https:// (got {url!r})").format(url=url),
-            field="online_url",
+            "online_url",
         )
     if out["kind"] == "webinar" and not url:
-        raise ValidationError(_("a webinar needs an online link"), field="online_url")
+        problem(_("a webinar needs an online link"), "online_url")
     if out["kind"] != "webinar" and not out["city"]:
-        raise ValidationError(_("a {kind} needs a city").format(kind=out["kind"]), field="city")
+        problem(_("a {kind} needs a city").format(kind=out["kind"]), "city")
     if out["host_member_id"] is not None:
         host = db.query_one("SELECT company FROM members WHERE id = ?", (out["host_member_id"],))
         if host is None:
-            raise ValidationError(
+            problem(
                 _("no member with id {id} to host the event").format(id=out["host_member_id"]),
-                field="host_member_id",
+                "host_member_id",
             )
-        out["host_company"] = out["host_company"] or host["company"]
+        else:
+            out["host_company"] = out["host_company"] or host["company"]
     if out["kind"] == "meetup" and not out["host_company"]:
-        raise ValidationError(
-            _("a meetup needs a host (a member or at least the host company)"),
-            field="host_company",
-        )
-    return out
+        problem(_("a meetup needs a host (a member or at least the host company)"), "host_company")
+    return out, problems
 
 
 # -- events --------------------------------------------------------------------------------
@@ -376,8 +427,11 @@ def update_event(db: Database, event_id: int, fields: Mapping[str, Any], *, now:
         db.execute(f"UPDATE events SET {sets}, updated_at = :updated_at WHERE id = :id", values)
         if cleaned["status"] == "cancelled" and not current.cancelled:
             # Seats and waiting places of a cancelled event are cancelled with it.
+            # The status each had is kept: the cancellation notice (core/mail/
+            # cancel_notice.py) goes to exactly these people.
             db.execute(
-                "UPDATE registrations SET status = 'cancelled', cancelled_at = ? "
+                "UPDATE registrations SET status = 'cancelled', cancelled_at = ?, "
+                "cancelled_with_event = status "
                 "WHERE event_id = ? AND status IN ('registered', 'waiting')",
                 (to_iso(now), event_id),
             )

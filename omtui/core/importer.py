@@ -9,7 +9,7 @@ API (the CLI and the TUI import screen both use it)::
     preview.warnings    # ["unknown column 'Fax' was ignored"]
     preview.save_rejects(path)                    # every rejected row, with its reason
     result = apply_import(db, preview, now=now)   # one transaction; result.counts likewise
-    export_members(db, path, MemberFilter(tag="volunteer"))  # -> number of rows written
+    export_members(db, path, MemberFilter(tag="volunteer"))  # core/member_export.py
 
 The file is read as a stream: memory holds the counts, the first KEEP_ROWS rejected
 rows and warnings, and one key per accepted row (to find the same email twice). The
@@ -27,7 +27,9 @@ Rules (also in the README, section Members):
   appends a consent event with source "import:<file name>"; history is never rewritten.
   A value it cannot read rejects the row (guessing could subscribe someone).
 - Joined date: 31/03/2024, 2024/03/31 or 2024-03-31, a time optional; an unreadable one
-  is a warning on its line and the member is imported without it.
+  is a warning on its line and the member is imported without it. A day without a time
+  (what an export "for Excel" writes) is a day in the club's time zone (`tz`): it changes
+  nothing for a member who joined that day, and is midnight for a new member.
 - Archived members are rejected ("archived member, restore first"), never resurrected.
 - A cell that an export protected with a leading apostrophe (csvfile.neutralise) is
   read without it.
@@ -48,17 +50,17 @@ from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 from typing import IO, Any
+from zoneinfo import ZoneInfo
 
 from omtui.core import audit, members
 from omtui.core.csvfile import CsvReader, CsvRow, neutralise, open_csv, restore
 from omtui.core.dates import from_iso, to_iso
 from omtui.core.db import Database
-from omtui.core.members import MemberFilter
+from omtui.core.member_export import export_members  # noqa: F401 - its old home
 from omtui.core.privacy import erase
 from omtui.core.text import clean_cells, fold
 from omtui.errors import UnusableInput, ValidationError
 from omtui.i18n import _
-from omtui.paths import open_private
 
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "email": (
@@ -88,19 +90,6 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
 ALIASES = {alias: name for name, aliases in FIELD_ALIASES.items() for alias in aliases}
 YES = frozenset({"oui", "o", "yes", "y", "1", "true", "vrai", "x", "subscribed", "abonne"})
 NO = frozenset({"non", "n", "no", "0", "false", "faux", "", "unsubscribed", "desabonne"})
-EXPORT_HEADERS = (
-    ("email", "email"),
-    ("first_name", "first name"),
-    ("last_name", "last name"),
-    ("phone", "phone"),
-    ("company", "company"),
-    ("job_title", "job title"),
-    ("city", "city"),
-    ("tags", "tags"),
-    ("newsletter", "newsletter"),
-    ("joined_at", "joined"),
-    ("notes", "notes"),
-)
 COMPARED = ("first_name", "last_name", "phone", "company", "job_title", "city", "tags", "notes")
 KEEP_ROWS = 1000
 """Rejected rows (and row warnings) kept in memory to show; the rest are counted and spooled."""
@@ -134,6 +123,7 @@ class ImportRow:
     fields: dict[str, str]  # cleaned, non-empty editable fields (email included)
     subscribed: bool | None  # None: the file says nothing (no newsletter column)
     joined_at: datetime | None = None
+    joined_day: bool = False  # the file gave a day, no time: compared as a day in `tz`
     member_id: int | None = None
     changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)  # field -> (old, new)
     cells: list[str] = field(default_factory=list)  # the row as written (for save_rejects)
@@ -238,6 +228,7 @@ class ImportPreview:
     accepted: IO[bytes] | None = field(default=None, repr=False)  # pickled ImportRow chunks
     erased: list[str] = field(default_factory=list)
     """Addresses erased at the person's request and brought back by allow_erased."""
+    tz: ZoneInfo | None = None  # the club's zone, for joined days without a time
 
     @property
     def source(self) -> str:
@@ -253,7 +244,8 @@ class ImportPreview:
         """Spool accepted rows for apply_import (tuples: several times faster to pickle)."""
         assert self.accepted is not None
         rows = [
-            (r.line, r.email, r.fields, r.subscribed, r.joined_at, r.cells, r.key) for r in chunk
+            (r.line, r.email, r.fields, r.subscribed, r.joined_at, r.joined_day, r.cells, r.key)
+            for r in chunk
         ]
         pickle.dump(rows, self.accepted, protocol=pickle.HIGHEST_PROTOCOL)
 
@@ -267,8 +259,8 @@ class ImportPreview:
             except EOFError:
                 return
             yield [
-                ImportRow(line, email, fields, subscribed, joined, cells=cells, key=key)
-                for line, email, fields, subscribed, joined, cells, key in rows
+                ImportRow(line, email, fields, subscribed, joined, day, cells=cells, key=key)
+                for line, email, fields, subscribed, joined, day, cells, key in rows
             ]
 
 
@@ -338,10 +330,18 @@ def parse_joined(raw: str) -> datetime:
     return moment
 
 
+def _day_only(raw: str) -> bool:
+    """True when a joined cell gives a day without a time (31/03/2024, 2024-03-31)."""
+    match = _DATE.fullmatch(raw.strip())
+    return match is not None and match["H"] is None
+
+
 def _clean_row(
-    values: dict[str, str],
+    values: dict[str, str], tz: ZoneInfo | None = None
 ) -> tuple[dict[str, str], bool | None, datetime | None, str]:
     """Validate one row's cells: (fields, subscribed, joined, warning).
+
+    A joined day without a time is midnight in `tz` (UTC when None).
 
     Raises ValidationError/ValueError with a reason when the row cannot be imported; a
     bad optional value gives a warning instead and is left out.
@@ -374,6 +374,8 @@ def _clean_row(
     if values.get("joined_at", "").strip():
         try:
             joined = parse_joined(values["joined_at"])
+            if tz is not None and _day_only(values["joined_at"]):
+                joined = joined.replace(tzinfo=tz).astimezone(UTC)
         except ValueError:
             warning = _(
                 "unreadable joined date {value!r} (use 31/03/2024, 2024/03/31 or "
@@ -417,8 +419,15 @@ def _lookup(
     return found
 
 
+def _same_day(stored: str, row: ImportRow, tz: ZoneInfo | None) -> bool:
+    """Whether a joined day without a time (row.joined_day) is the day `stored` falls on."""
+    assert row.joined_at is not None
+    zone = tz or UTC
+    return from_iso(stored).astimezone(zone).date() == row.joined_at.astimezone(zone).date()
+
+
 def _classify(
-    rows: list[ImportRow], existing: dict[str, list[dict[str, Any]]]
+    rows: list[ImportRow], existing: dict[str, list[dict[str, Any]]], tz: ZoneInfo | None = None
 ) -> tuple[list[ImportRow], list[ImportRow], list[ImportRow], list[RejectedRow]]:
     new: list[ImportRow] = []
     updated: list[ImportRow] = []
@@ -469,21 +478,26 @@ def _classify(
                 row.changes[name] = (current[name], value)
         if row.subscribed is not None and row.subscribed != bool(current["subscribed"]):
             row.changes["subscribed"] = (bool(current["subscribed"]), row.subscribed)
-        if row.joined_at is not None and to_iso(row.joined_at) != current["joined_at"]:
-            row.changes["joined_at"] = (from_iso(current["joined_at"]), row.joined_at)
+        joined = row.joined_at
+        if (
+            joined is not None
+            and to_iso(joined) != current["joined_at"]
+            and not (row.joined_day and _same_day(current["joined_at"], row, tz))
+        ):
+            row.changes["joined_at"] = (from_iso(current["joined_at"]), joined)
         (updated if row.changes else unchanged).append(row)
     return new, updated, unchanged, rejected
 
 
 def _parse_row(
-    row: CsvRow, seen: dict[str, int]
+    row: CsvRow, seen: dict[str, int], tz: ZoneInfo | None = None
 ) -> tuple[ImportRow | None, RejectedRow | None, str]:
     """(accepted row, rejection, warning) for one CSV row; `seen` maps keys to lines."""
     raw_email = row.values.get("email", "").strip()
     if not raw_email:
         return None, RejectedRow(row.line, _("missing email"), ""), ""
     try:
-        fields, subscribed, joined, warning = _clean_row(row.values)
+        fields, subscribed, joined, warning = _clean_row(row.values, tz)
     except (ValidationError, ValueError) as exc:
         return None, RejectedRow(row.line, str(exc), raw_email), ""
     key = members.email_key(fields["email"])
@@ -491,8 +505,9 @@ def _parse_row(
     if first != row.line:
         reason = _("duplicate email (already on line {line})").format(line=first)
         return None, RejectedRow(row.line, reason, fields["email"]), ""
+    day = joined is not None and _day_only(row.values.get("joined_at", ""))
     accepted = ImportRow(
-        row.line, fields["email"], fields, subscribed, joined, cells=row.cells, key=key
+        row.line, fields["email"], fields, subscribed, joined, day, cells=row.cells, key=key
     )
     return accepted, None, warning
 
@@ -505,7 +520,7 @@ def _chunks(
     seen: dict[str, int] = {}
     chunk: list[ImportRow] = []
     for row in reader:
-        accepted, rejected, warning = _parse_row(row, seen)
+        accepted, rejected, warning = _parse_row(row, seen, preview.tz)
         if accepted is not None and is_erased(accepted.email):  # see core/privacy/erase.py
             if allow:
                 preview.erased.append(accepted.email)
@@ -529,9 +544,16 @@ def _chunks(
 
 
 def preview_import(
-    db: Database, path: Path | str, *, now: datetime, allow_erased: bool = False
+    db: Database,
+    path: Path | str,
+    *,
+    now: datetime,
+    allow_erased: bool = False,
+    tz: ZoneInfo | None = None,
 ) -> ImportPreview:
     """Read and validate `path` against the database, as a stream; write nothing.
+
+    `tz` is the club's time zone: a joined day without a time is a day there.
 
     Raises UnusableInput when the file is not a CSV, is empty, or has no email column.
     `now` is accepted for symmetry with apply_import (and future date rules).
@@ -556,11 +578,12 @@ def preview_import(
             warnings=list(table.warnings),
             rejects=Rejections(table.headers),
             accepted=tempfile.TemporaryFile(),  # noqa: SIM115 - lives with the preview
+            tz=tz,
         )
         assert preview.rejects is not None and preview.accepted is not None
         counts = preview.counts
         for chunk in _chunks(reader, preview, erase.erased_checker(db), allow_erased):
-            new, updated, unchanged, rejected = _classify(chunk, _lookup(db, _keys(chunk)))
+            new, updated, unchanged, rejected = _classify(chunk, _lookup(db, _keys(chunk)), tz)
             counts["new"] += len(new)
             counts["updated"] += len(updated)
             counts["unchanged"] += len(unchanged)
@@ -655,7 +678,7 @@ def apply_import(db: Database, preview: ImportPreview, *, now: datetime) -> Impo
         with members.BulkInsert(db, _NEW_COLUMNS, rebuild=rebuild) as inserter:
             for chunk in preview.accepted_chunks():
                 existing = _lookup(db, _keys(chunk), ids)
-                new, updated, unchanged, rejected = _classify(chunk, existing)
+                new, updated, unchanged, rejected = _classify(chunk, existing, preview.tz)
                 inserter.add(_records(new, stamp))
                 for row in updated:
                     current = next(m for m in existing[row.key] if m["id"] == row.member_id)
@@ -691,43 +714,3 @@ def _cells_of(row: ImportRow, preview: ImportPreview, rejects: Rejections) -> li
     if row.joined_at is not None:
         values["joined_at"] = to_iso(row.joined_at)
     return [values.get(preview.columns.get(h, ""), "") for h in rejects.headers]
-
-
-# -- export --------------------------------------------------------------------------------
-def export_members(
-    db: Database,
-    path: Path | str,
-    filt: MemberFilter = MemberFilter(),  # noqa: B008 - frozen, so a safe default
-) -> int:
-    """Write the members matching `filt` to `path`; return how many.
-
-    UTF-8 with a BOM and `;` delimiters, so a French Excel opens it as a table; every
-    field; tags joined with ","; newsletter yes/no; joined date ISO 8601 UTC. Importing the
-    file back changes nothing.
-    """
-    path = Path(path)
-    rows = members.query_members(db, filt, sort="name", limit=None)
-    try:
-        with open_private(path, "w", encoding="utf-8-sig", newline="") as fh:  # personal data
-            writer = csv.writer(fh, delimiter=";", lineterminator="\r\n")
-            writer.writerow([header for _name, header in EXPORT_HEADERS])
-            for member in rows:
-                cells = [
-                    member.email,
-                    member.first_name,
-                    member.last_name,
-                    member.phone,
-                    member.company,
-                    member.job_title,
-                    member.city,
-                    ",".join(member.tags),
-                    "yes" if member.subscribed else "no",
-                    to_iso(member.joined_at) if member.joined_at else "",
-                    member.notes,
-                ]
-                writer.writerow([neutralise(cell) for cell in cells])
-    except OSError as exc:
-        raise UnusableInput(
-            _("cannot write {path}: {error}").format(path=path, error=exc.strerror or exc)
-        ) from exc
-    return len(rows)

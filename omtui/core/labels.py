@@ -95,6 +95,7 @@ def reminder_kind(kind: str) -> str:
         "call_for_help": _("call for help"),
         "drop_notice": _("shift dropped (to the organiser)"),
         "change": _("change notice"),
+        "cancellation": _("cancellation notice"),
     }.get(kind, kind)
 
 

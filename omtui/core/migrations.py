@@ -605,6 +605,28 @@ def _013_privacy(conn: sqlite3.Connection) -> None:
     )
 
 
+# ---------------------------------------------------------------------------------------
+# Step 15: who was told an event is cancelled (the column owned by core/events.py, the
+# notices themselves are rows of `reminders`, kind "cancellation")
+# ---------------------------------------------------------------------------------------
+@step
+def _015_cancel_notices(conn: sqlite3.Connection) -> None:
+    """registrations.cancelled_with_event: the status ('registered' or 'waiting') a
+    registration had when its event was cancelled, NULL otherwise. Events cancelled before
+    this step keep NULL, so upgrading tells nobody about an old cancellation."""
+    conn.execute("ALTER TABLE registrations ADD COLUMN cancelled_with_event TEXT")
+
+
+# ---------------------------------------------------------------------------------------
+# Step 16: what a volunteer needs on the day (owned by core/events.py)
+# ---------------------------------------------------------------------------------------
+@step
+def _016_event_access(conn: sqlite3.Connection) -> None:
+    """events.arrive_before: how many minutes before their shift the volunteers of an
+    event arrive (badges, briefing); NULL means at the shift's start."""
+    conn.execute("ALTER TABLE events ADD COLUMN arrive_before INTEGER")
+
+
 LATEST = len(STEPS)
 
 

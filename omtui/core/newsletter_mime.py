@@ -277,8 +277,9 @@ class MessageTemplate:
             ).encode()
         return f"List-Unsubscribe: {value}\r\n".encode()
 
-    def build(self, recipient: Recipient) -> tuple[str, bytes]:
-        """(Message-ID, the whole message as CRLF bytes) for one recipient."""
+    def build(self, recipient: Recipient, *, to_name: str | None = None) -> tuple[str, bytes]:
+        """(Message-ID, the whole message as CRLF bytes) for one recipient; `to_name`
+        replaces the recipient's name in To: ("" for the bare address, as in a test)."""
         values = {
             k: _clean(v)
             for k, v in member_values(recipient, mailto=self.mailto, url=self.url).items()
@@ -292,7 +293,11 @@ class MessageTemplate:
         head = b"".join(
             (
                 self._shared_head,
-                mailbox_header("To", recipient.full_name, envelope_address(recipient.email)),
+                mailbox_header(
+                    "To",
+                    recipient.full_name if to_name is None else to_name,
+                    envelope_address(recipient.email),
+                ),
                 subject,
                 f"Date: {format_datetime(self.clock())}\r\nMessage-ID: {message_id}\r\n".encode(),
                 self.list_unsubscribe(recipient.token),

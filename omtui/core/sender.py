@@ -725,7 +725,8 @@ def build_test_message(
     db: Database, newsletter_id: int, config: Config, to: str, *, now: datetime
 ) -> tuple[str, bytes]:
     """The message `to` would get, subject prefixed "[TEST]"; a member's own values are
-    used when `to` is a member's address, a sample's otherwise."""
+    used when `to` is a member's address, a sample's otherwise. Its To: is the bare test
+    address (a sample member's name there would look like a mail meant for her)."""
     from omtui.core.members import find_by_email, normalise_email
 
     to = normalise_email(to)
@@ -752,7 +753,7 @@ def build_test_message(
         language=lang,
         club=club_name(db, config),
     )
-    return template.build(recipient)
+    return template.build(recipient, to_name="")
 
 
 async def send_test_async(

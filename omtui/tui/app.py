@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import importlib
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import ComposeResult, SystemCommand
@@ -23,6 +24,9 @@ from omtui.tui.panes.base import ClubPane
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.text import PlainTextApp
 from omtui.tui.textual_words import TranslatedApp
+
+if TYPE_CHECKING:
+    from textual.command import Provider
 
 POLL_SECONDS = 1.0
 INITIAL_TAB = "today"
@@ -56,6 +60,13 @@ class ClubTabs(TabbedContent):
         event.prevent_default()
 
 
+def _tab_actions_provider() -> type[Provider]:
+    """The other tabs' actions in the command palette (imported when the palette opens)."""
+    from omtui.tui.palette import TabActionsProvider
+
+    return TabActionsProvider
+
+
 class ReadyFooter(Footer):
     """A footer whose keys are in the app's first frame.
 
@@ -77,6 +88,7 @@ class OmtuiApp(PlainTextApp, TranslatedApp):
 
     CSS_PATH = "app.tcss"
     TITLE = "omtui"
+    COMMANDS = PlainTextApp.COMMANDS | {_tab_actions_provider}
     BINDINGS = [
         Binding("0", "show_tab('today')", _("Today"), show=False),
         Binding("1", "show_tab('members')", _("Members"), show=False),
@@ -159,6 +171,21 @@ class OmtuiApp(PlainTextApp, TranslatedApp):
     # -- navigation -----------------------------------------------------------------
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
+
+    def tab_list(self) -> tuple[tuple[str, str, str], ...]:
+        """The tabs (id, label, pane class path), for the command palette."""
+        return TABS
+
+    def new_pane(self, tab_id: str) -> ClubPane:
+        """A pane for `tab_id`, not mounted (the palette reads its commands)."""
+        return pane_class(tab_id)(self.club, id=f"{tab_id}-pane")
+
+    async def mount_pane(self, tab_id: str) -> ClubPane:
+        """The pane of `tab_id`, mounted first if the tab was never shown."""
+        tab = self.query_one(TabbedContent).get_pane(tab_id)
+        if not tab.query(ClubPane):
+            await tab.mount(self.new_pane(tab_id))
+        return tab.query_one(ClubPane)
 
     async def on_open_target(self, message: OpenTarget) -> None:
         """A Today line leads to its place: mount that tab's pane if needed, tell it what to

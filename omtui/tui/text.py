@@ -44,7 +44,7 @@ class DataCell(Text):
 
 def cell(value: object, *, style: str = "") -> DataCell:
     """`value` as a literal DataTable cell (DataTable parses str cells as markup)."""
-    return DataCell(visible(value, multiline=False), style=style, end="")
+    return DataCell(visible(value, multiline=False), style=style, end="", overflow="ellipsis")
 
 
 def markup(template: str, /, **values: Any) -> Content:

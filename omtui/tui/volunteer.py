@@ -3,7 +3,12 @@
 A separate App built on the shared core, not the organiser's app with tabs hidden: it
 composes only the volunteer's own shifts and the open shifts they may take, and its
 bindings and command palette offer only take, drop, refresh and quit. Other volunteers
-appear by first name only; no email or phone but the volunteer's own is ever shown.
+appear by first name only; no email or phone but the volunteer's own and the organiser's
+(`organiser_email`, `organiser_phone` in the config: who to call on the day) is ever shown.
+
+Under the lists, the highlighted shift says what a volunteer needs on the day: when to
+arrive (the event's rule, or the shift's start), where, and for their own shifts only, the
+access notes (floor, badge, door code).
 """
 
 from __future__ import annotations
@@ -15,16 +20,18 @@ from textual import events, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, Static
 
 from omtui.context import ClubContext
 from omtui.core import audit, rota
+from omtui.core import events as ev
 from omtui.core.club import display_name
-from omtui.core.dates import humanize_day
+from omtui.core.dates import format_time, humanize_day
 from omtui.crashlog import crash_line, log_error
 from omtui.errors import OmtuiError
-from omtui.i18n import _
+from omtui.i18n import _, ngettext
 from omtui.tui.dbwork import waiting_notifier
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.volunteer_drop import DropReasonDialog
@@ -49,6 +56,7 @@ class VolunteerApp(PlainTextApp, TranslatedApp):
     .heading { text-style: bold; color: $accent; margin-top: 1; }
     DataTable { height: 1fr; }
     #detail { height: auto; color: $text-muted; }
+    #contact { height: auto; }
     #status { height: auto; min-height: 1; }
     #status.refused { color: $warning; }
     """
@@ -84,6 +92,7 @@ class VolunteerApp(PlainTextApp, TranslatedApp):
             yield Label(_("Open shifts I may take"), classes="heading", id="open-heading")
             yield DataTable(id="open", cursor_type="row", zebra_stripes=True)
             yield Static("", id="detail")
+            yield Static(self._contact(), id="contact")
             yield Static(_("t take an open shift · d drop one of mine · q quit"), id="status")
         yield Footer()
 
@@ -93,7 +102,11 @@ class VolunteerApp(PlainTextApp, TranslatedApp):
         opened = self.query_one("#open", DataTable)
         opened.add_columns(_("When"), _("Role"), _("Event"), _("Free"))
         self.load()
-        (opened if opened.row_count and not mine.row_count else mine).focus()
+        first = opened if opened.row_count and not mine.row_count else mine
+        first.focus()
+        # once the tables have their final widths (a horizontal scrollbar may come and
+        # go), say the detail again: a first layout left it one line high
+        self.call_after_refresh(self._detail_again)
         self._data_version = self.club.db.data_version()
         if self.poll:
             self.set_interval(POLL_SECONDS, self.check_for_outside_changes)
@@ -164,8 +177,19 @@ class VolunteerApp(PlainTextApp, TranslatedApp):
         if isinstance(event.widget, DataTable):
             self._show_detail(event.widget)
 
+    def _detail_again(self) -> None:
+        if isinstance(self.focused, DataTable):
+            self._show_detail(self.focused)
+
+    def _contact(self) -> Content:
+        """How to reach the organiser, from the config ("" when nothing is set)."""
+        config = self.club.config
+        ways = " · ".join(w.strip() for w in (config.organiser_email, config.organiser_phone) if w)
+        return plain(_("Organiser: {ways}").format(ways=ways) if ways else "")
+
     def _show_detail(self, table: DataTable) -> None:
-        """Say when the highlighted shift starts, and its notes, under the lists."""
+        """Say when the highlighted shift starts, when to arrive, where, and its notes (the
+        access notes for one's own shifts only), under the lists."""
         shift_id = self._selected(f"#{table.id}")
         shift = self._shifts.get(shift_id) if shift_id is not None else None
         detail = self.query_one("#detail", Static)
@@ -181,7 +205,28 @@ class VolunteerApp(PlainTextApp, TranslatedApp):
             parts.append(_("clashes with {what}").format(what=self._clashes[shift.id]))
         if shift.notes:
             parts.append(shift.notes)
-        detail.update(plain(" · ".join(parts)))
+        lines = [" · ".join(parts)]
+        try:
+            event = ev.get_event(self.club.db, shift.event_id)
+        except OmtuiError:
+            event = None
+        if event is not None:
+            arrive = format_time(event.arrive_by(shift.starts_at), tz)
+            if event.arrive_before:
+                lines.append(
+                    ngettext(
+                        "Arrive by {time}, {n} minute before the shift.",
+                        "Arrive by {time}, {n} minutes before the shift.",
+                        event.arrive_before,
+                    ).format(time=arrive, n=event.arrive_before)
+                )
+            else:
+                lines.append(_("Arrive by {time}, when the shift starts.").format(time=arrive))
+            if event.location:
+                lines.append(_("Where: {where}").format(where=event.location))
+            if table.id == "mine" and event.access_notes:
+                lines.append(_("Access: {notes}").format(notes=event.access_notes))
+        detail.update(plain("\n".join(lines)))
 
     def check_for_outside_changes(self) -> None:
         """The organiser (another process) changed something: show it."""

@@ -133,6 +133,23 @@ def test_export_then_import_changes_nothing(run_cli, tmp_path: Path) -> None:
     assert back.stderr == ""
 
 
+def test_export_for_excel_in_french_imports_back_in_english(run_cli, tmp_path: Path) -> None:
+    assert run_cli("demo", "--members", "120").returncode == 0
+    out = tmp_path / "excel.csv"
+    result = run_cli("members", "export", "--excel", str(out), env={"OMTUI_LANG": "fr"})
+    assert result.returncode == 0, result.stderr
+    rows = out.read_bytes().decode("utf-8-sig").split("\r\n")
+    assert rows[0].startswith("Courriel;Prénom;Nom;Téléphone;")
+    assert rows[1].split(";")[8] in ("oui", "non")
+    assert rows[1].split(";")[9].count("/") == 2  # 31/03/2024
+    back = run_cli("members", "import", str(out))  # an English session reads it too
+    assert back.returncode == 0, back.stderr
+    assert "0 new, 0 updated, 120 unchanged, 0 rejected" in back.stdout
+    english = tmp_path / "excel-en.csv"
+    assert run_cli("members", "export", "--excel", str(english)).returncode == 0
+    assert english.read_bytes().decode("utf-8-sig").startswith("Email;First name;Last name;")
+
+
 def test_archived_member_rejected_until_restored(run_cli, tmp_path: Path, db_path: Path) -> None:
     from omtui.core import members
     from omtui.core.db import open_database

@@ -105,7 +105,14 @@ RELATIVE = [
     (timedelta(days=-1), "hier à 10:00", "yesterday at 10:00"),
     (timedelta(days=5), "dans 5 jours", "in 5 days"),
     (timedelta(days=-3), "il y a 3 jours", "3 days ago"),
-    (timedelta(days=40), "dans 1 mois", "in 1 month"),
+    # Under ~45 days a count of days: "in a month" for 19 days misleads (issue 10).
+    (timedelta(days=8), "dans 8 jours", "in 8 days"),
+    (timedelta(days=19), "dans 19 jours", "in 19 days"),
+    (timedelta(days=-19), "il y a 19 jours", "19 days ago"),
+    (timedelta(days=40), "dans 40 jours", "in 40 days"),
+    (timedelta(days=44), "dans 44 jours", "in 44 days"),
+    (timedelta(days=46), "dans 2 mois", "in 2 months"),
+    (timedelta(days=70), "dans 2 mois", "in 2 months"),
     (timedelta(days=-800), "il y a 2 ans", "2 years ago"),
 ]
 
@@ -129,6 +136,10 @@ def test_humanize_day_counts_calendar_days() -> None:
         (timedelta(seconds=10), "maintenant", "now"),
         (timedelta(hours=-20), "il y a 20 heures", "20 hours ago"),
         (timedelta(days=5), "dans 5 jours", "in 5 days"),
+        (timedelta(days=19), "dans 19 jours", "in 19 days"),
+        (timedelta(days=-19, hours=-3), "il y a 19 jours", "19 days ago"),
+        (timedelta(days=-44), "il y a 44 jours", "44 days ago"),
+        (timedelta(days=-50), "il y a 2 mois", "2 months ago"),
         (timedelta(days=-800), "il y a 2 ans", "2 years ago"),
     ],
 )

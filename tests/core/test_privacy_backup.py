@@ -179,6 +179,8 @@ def test_restore_of_a_backup_from_before_the_privacy_schema(db: Database, tmp_pa
         "DROP TRIGGER audit_log_no_delete",
         "DROP TABLE audit_log",
         "ALTER TABLE members DROP COLUMN erased_at",
+        "ALTER TABLE registrations DROP COLUMN cancelled_with_event",
+        "ALTER TABLE events DROP COLUMN arrive_before",  # _016_event_access
     ):
         raw.execute(sql)
     version = migrations.STEPS.index(migrations._013_privacy)  # the schema just before it

@@ -279,7 +279,7 @@ async def test_palette_offers_the_events_actions_and_layout_adapts(
         await pilot.pause()
         assert isinstance(app.screen, CheckInScreen)
     app = make_app(demo_club, poll=False)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(160, 40)) as pilot:  # beside the table from 140 columns
         pane = await open_events(app, pilot)
         assert not pane.has_class("-narrow")
 

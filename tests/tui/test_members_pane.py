@@ -17,6 +17,7 @@ from omtui.tui.app import OmtuiApp, make_app
 from omtui.tui.messages import DataChanged
 from omtui.tui.panes.members import SHIFT, WINDOW, MembersPane
 from omtui.tui.screens.confirm import ConfirmDialog
+from omtui.tui.screens.file_picker import ExportDialog, FilePicker
 from omtui.tui.screens.import_preview import ImportPreviewScreen, PathPrompt
 from omtui.tui.screens.member_detail import MemberDetail
 from omtui.tui.screens.member_form import MemberForm
@@ -349,10 +350,11 @@ async def test_import_previews_then_applies_a_french_excel_file(
         await settle(app, pilot)
         await pilot.press("i")
         prompt = app.screen
-        assert isinstance(prompt, PathPrompt)
+        assert isinstance(prompt, FilePicker)
         prompt.query_one("#path", Input).value = str(tmp_path / "missing.csv")
+        prompt.query_one("#path", Input).focus()
         await pilot.press("enter")
-        assert "is not a file" in str(prompt.query_one("#path-error", Label).render())
+        assert "is not a file" in str(prompt.query_one("#error", Static).render())
         prompt.query_one("#path", Input).value = str(csv_file)
         await pilot.press("enter")
         await settle(app, pilot)
@@ -392,7 +394,9 @@ async def test_export_writes_the_filtered_members(demo_club: ClubContext, tmp_pa
         app.query_one("#members-city").value = "Lyon"
         await settle(app, pilot)
         await pilot.press("x")
-        app.screen.query_one("#path", Input).value = str(out)
+        assert isinstance(app.screen, ExportDialog)
+        app.screen.query_one("#folder", Input).value = str(tmp_path)
+        app.screen.query_one("#name", Input).value = out.name
         await pilot.press("enter")
         await settle(app, pilot)
     lyon = members.count_members(demo_club.db, MemberFilter(city="Lyon"))

@@ -276,3 +276,52 @@ async def test_take_while_another_process_writes_waits_then_completes(club, setu
     finally:
         holder.close()
     assert rota.get_shift(club.db, setup.cloakroom).filled == 1
+
+
+async def test_what_a_volunteer_needs_on_the_day(club, setup) -> None:
+    """Arrival time (the event's rule), address, access notes (own shifts only) and how to
+    reach the organiser, under the lists."""
+    from dataclasses import replace
+
+    from omtui.core import events as ev
+
+    club.config = replace(
+        club.config, organiser_email="orga@club.example.org", organiser_phone="06 12 34 56 78"
+    )
+    ev.update_event(
+        club.db,
+        setup.event_id,
+        {"city": "Lyon", "host_company": "Palais", "address": "1 place Bellecour",
+         "access_notes": "2e étage, code 4437B", "arrive_before": 30},
+        now=club.now(),
+    )  # fmt: skip
+    desk = rota.get_shift(club.db, setup.desk)
+    app = make_volunteer_app(club, ALICE, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        mine = app.query_one("#mine", DataTable)
+        mine.focus()
+        mine.move_cursor(row=table_keys(app, "#mine").index(setup.desk))
+        await pilot.pause()
+        detail = str(app.query_one("#detail", Static).render())
+        arrive = (desk.starts_at - H / 2).astimezone(club.tz).strftime("%H:%M")
+        assert f"Arrive by {arrive}, 30 minutes before the shift." in detail
+        assert "Where: Palais, 1 place Bellecour, Lyon" in detail
+        assert "Access: 2e étage, code 4437B" in detail
+        contact = str(app.query_one("#contact", Static).render())
+        assert contact == "Organiser: orga@club.example.org · 06 12 34 56 78"
+        assert app.query_one("#contact").region.height == 1  # on screen at 80x24
+        # an open shift of the same event: where and when, but no door code
+        opened = app.query_one("#open", DataTable)
+        opened.focus()
+        opened.move_cursor(row=table_keys(app, "#open").index(setup.cloakroom))
+        await pilot.pause()
+        detail = str(app.query_one("#detail", Static).render())
+        assert "Where: Palais" in detail and "Arrive by" in detail
+        assert "4437B" not in detail
+        # another event without a rule: arrive when the shift starts
+        mine.focus()
+        mine.move_cursor(row=table_keys(app, "#mine").index(setup.soon))
+        await pilot.pause()
+        soon = rota.get_shift(club.db, setup.soon).starts_at.astimezone(club.tz)
+        detail = str(app.query_one("#detail", Static).render())
+        assert f"Arrive by {soon:%H:%M}, when the shift starts." in detail

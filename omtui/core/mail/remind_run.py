@@ -107,9 +107,12 @@ async def remind(
     clock: Callable[[], datetime] = utcnow,
     policy: RetryPolicy | None = None,
     resend_uncertain: bool = False,
+    kinds: tuple[str, ...] | None = None,
 ) -> RemindReport:
     """Queue what is due at `clock()` and send it; return what happened. Uncertain rows
-    (maybe received) are sent again only with `resend_uncertain`."""
+    (maybe received) are sent again only with `resend_uncertain`. With `kinds`, only the
+    rows of those kinds already queued are sent (a cancellation sent at once), nothing
+    else is queued."""
     from omtui.core.sender import ensure_sendable_config
 
     ensure_sendable_config(config)
@@ -137,19 +140,24 @@ async def remind(
             report.recovered_uncertain = 0
         if config.smtp.rate > 0:  # the club's rate is shared with newsletter sends running now
             mailer.limiter.set_rate(config.smtp.rate / (1 + _newsletter_senders(db)))
-        with db.transaction():
-            if not holds(db, holder, now=time.time()):
-                raise _LeaseLost
-            _queued, report.late = reminders.enqueue(
-                db, config.reminders, organiser=config.organiser_email, now=clock(), tz=config.tz
-            )
+        if kinds is None:
+            with db.transaction():
+                if not holds(db, holder, now=time.time()):
+                    raise _LeaseLost
+                _queued, report.late = reminders.enqueue(
+                    db,
+                    config.reminders,
+                    organiser=config.organiser_email,
+                    now=clock(),
+                    tz=config.tz,
+                )
         lang = reminder_mail.club_language(db)
         conn = mailer.connections[0]
         while not lost.is_set():
             with db.transaction():
                 if not holds(db, holder, now=time.time()):
                     raise _LeaseLost
-                batch = reminders.claim(db, 1, now=clock())
+                batch = reminders.claim(db, 1, now=clock(), kinds=kinds)
             if not batch:
                 break
             row, ids = batch[0], [r.id for r in batch]
@@ -230,8 +238,12 @@ def run(
     clock: Callable[[], datetime] = utcnow,
     policy: RetryPolicy | None = None,
     resend_uncertain: bool = False,
+    kinds: tuple[str, ...] | None = None,
 ) -> RemindReport:
-    """`remind` in its own event loop, its run recorded for the overview (kind "remind")."""
+    """`remind` in its own event loop, its run recorded for the overview (kind "remind");
+    a run limited to some `kinds` is not the cron job and is not recorded."""
+    if kinds is not None:
+        return asyncio.run(remind(db, config, clock=clock, policy=policy, kinds=kinds))
     started = clock()
     try:
         report = asyncio.run(

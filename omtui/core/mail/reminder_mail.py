@@ -69,6 +69,24 @@ def _place_lines(event: events_core.Event) -> list[str]:
     return lines
 
 
+def _day_lines(event: events_core.Event, shift: rota.Shift, config: Config, lang: str) -> list[str]:
+    """For a volunteer: when to arrive (the event's rule) and how to reach the organiser."""
+    lines = []
+    if event.arrive_before:
+        arrive = event.arrive_by(shift.starts_at).astimezone(config.tz)
+        lines.append(
+            ngettext(
+                "Please arrive by {time}, {n} minute before the shift.",
+                "Please arrive by {time}, {n} minutes before the shift.",
+                event.arrive_before,
+            ).format(time=format_time(arrive.time(), "HH:mm", locale=lang), n=event.arrive_before)
+        )
+    ways = " · ".join(w.strip() for w in (config.organiser_email, config.organiser_phone) if w)
+    if ways:
+        lines.append(_("To reach the organiser on the day: {ways}").format(ways=ways))
+    return lines
+
+
 def _field_label(name: str) -> str:
     return {
         "starts_at": _("Starts"),
@@ -136,6 +154,21 @@ def subject_and_body(
             )
         lines.append(_("It now starts on {when}.").format(when=at))
         attachment = ics.events_to_ical([event], tz=tz, now=now, calendar_name=config.club_name)
+    elif row.kind == "cancellation":
+        subject = _("Cancelled: {title}, {when}").format(title=event.title, when=at)
+        if row.detail == "waiting":
+            news = _(
+                "We are sorry: {title}, planned on {when}, is cancelled. You were on its"
+                " waiting list; there is nothing for you to do."
+            )
+        else:
+            news = _(
+                "We are sorry: {title}, planned on {when}, is cancelled. Your registration"
+                " is cancelled with it; there is nothing for you to do."
+            )
+        lines.append(news.format(title=event.title, when=at))
+        lines.append(_("The attached calendar file marks the event cancelled."))
+        attachment = ics.events_to_ical([event], tz=tz, now=now, calendar_name=config.club_name)
     else:
         assert shift is not None
         start = when(shift.starts_at, tz, lang)
@@ -153,6 +186,7 @@ def subject_and_body(
             if shift.notes:
                 lines.append(_("Notes: {notes}").format(notes=shift.notes))
             lines += _place_lines(event)
+            lines += _day_lines(event, shift, config, lang)
         elif row.kind == "call_for_help":
             subject = _("Volunteers wanted: {role} at {title}, {when}").format(
                 role=shift.role, title=event.title, when=start

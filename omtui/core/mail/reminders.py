@@ -16,7 +16,11 @@ Kinds:
 - drop_notice: to `organiser_email` when a volunteer drops a shift within
   `drop_notice_hours` of its start, with the reason;
 - change: to registrants and assigned volunteers when an event's time, place, link or
-  access notes change (one notice for the fields changed together).
+  access notes change (one notice for the fields changed together);
+- cancellation: to each member registered or waiting when an event is cancelled (once,
+  queued at once by core/mail/cancel_notice.py; found here too when the event was cancelled
+  another way). It is news about what they signed up for, so it goes even to members who
+  declined reminders; never after the event's start.
 
 Lead times count in the club's wall-clock time: 24 hours before 10:00 on the Sunday the
 clocks change is 10:00 on Saturday, 23 or 25 real hours earlier.
@@ -35,7 +39,7 @@ from omtui.core.dates import from_iso, to_iso
 from omtui.core.db import Database
 from omtui.core.members import REMINDERS_ALLOWED_SQL
 
-KINDS = ("event", "shift", "promotion", "call_for_help", "drop_notice", "change")
+KINDS = ("event", "shift", "promotion", "call_for_help", "drop_notice", "change", "cancellation")
 STATES = ("queued", "sending", "sent", "failed", "uncertain", "skipped")
 WATCHED = ("starts_at", "ends_at", "host_company", "address", "city", "online_url", "access_notes")
 """The event fields whose change members are told about."""
@@ -139,6 +143,7 @@ def due_now(
         found += _drop_notices(db, settings.drop_notice_hours, organiser.strip(), now)
     if settings.change:
         found += _changes(db, now, write=False)
+    found += cancellations(db, now)
     known = _existing_keys(db, {d.key for d in found})
     seen: set[tuple] = set()
     out = []
@@ -294,6 +299,34 @@ def _drop_notices(db: Database, hours: float, organiser: str, now: datetime) -> 
     return out
 
 
+def cancellations(db: Database, now: datetime, *, event_id: int | None = None) -> list[Due]:
+    """A notice to each member whose registration or waiting place went with its event's
+    cancellation (`detail`: which of the two), for cancelled events not yet started."""
+    where = "" if event_id is None else " AND e.id = ?"
+    rows = db.query(
+        "SELECT r.event_id, r.cancelled_at, r.cancelled_with_event, m.id AS member_id,"
+        " m.email, m.first_name FROM registrations r JOIN events e ON e.id = r.event_id"
+        " JOIN members m ON m.id = r.member_id WHERE e.status = 'cancelled'"
+        " AND r.status = 'cancelled' AND r.cancelled_with_event IS NOT NULL"
+        f" AND e.starts_at > ? AND m.archived_at IS NULL{where} ORDER BY r.event_id, m.id",
+        (to_iso(now),) if event_id is None else (to_iso(now), event_id),
+    )
+    return [
+        Due(
+            "cancellation",
+            r["member_id"],
+            r["email"],
+            r["event_id"],
+            None,
+            "once",
+            from_iso(r["cancelled_at"]),
+            detail=r["cancelled_with_event"],
+            name=r["first_name"],
+        )
+        for r in rows
+    ]
+
+
 def _watched(row: dict) -> dict[str, str]:
     return {name: row[name] or "" for name in WATCHED}
 
@@ -363,6 +396,12 @@ def enqueue(
     due = due_now(db, settings, organiser=organiser, now=now, tz=tz)
     if settings.change:
         _changes(db, now, write=True)
+    return write_rows(db, due, now=now)
+
+
+def write_rows(db: Database, due: list[Due], *, now: datetime) -> tuple[int, list[Due]]:
+    """Insert a row per `Due` not written before (the unique key keeps each once);
+    returns (rows queued, the late ones written `skipped`)."""
     stamp = to_iso(now)
     queued = 0
     late: list[Due] = []
@@ -415,14 +454,24 @@ def recover(db: Database, *, now: datetime) -> int:
     return cursor.rowcount
 
 
-def claim(db: Database, limit: int, *, now: datetime) -> list[ReminderRow]:
-    """Mark up to `limit` queued rows `sending` (inside the caller's transaction). Rows whose
-    member declined reminders (or left) since they were queued become `failed`."""
+def claim(
+    db: Database, limit: int, *, now: datetime, kinds: tuple[str, ...] | None = None
+) -> list[ReminderRow]:
+    """Mark up to `limit` queued rows `sending` (inside the caller's transaction), only of
+    `kinds` if given. Rows whose member declined reminders (or left) since they were
+    queued become `failed` (a cancellation notice only when the member left)."""
     stamp = to_iso(now)
     db.execute(
         "UPDATE reminders SET state = 'failed', reply = 'not sent: the member declined"
-        " reminders or left', updated_at = ? WHERE state = 'queued' AND kind != 'drop_notice'"
+        " reminders or left', updated_at = ? WHERE state = 'queued'"
+        " AND kind NOT IN ('drop_notice', 'cancellation')"
         f" AND member_id NOT IN (SELECT m.id FROM members m WHERE {_LIVE_MEMBER})",
+        (stamp,),
+    )
+    db.execute(
+        "UPDATE reminders SET state = 'failed', reply = 'not sent: the member left',"
+        " updated_at = ? WHERE state = 'queued' AND kind = 'cancellation'"
+        " AND member_id IN (SELECT m.id FROM members m WHERE m.archived_at IS NOT NULL)",
         (stamp,),
     )
     if db.scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'email_status'"):
@@ -434,9 +483,11 @@ def claim(db: Database, limit: int, *, now: datetime) -> list[ReminderRow]:
             " (SELECT lower(s.email) FROM email_status s WHERE s.status != 'ok')",
             (stamp,),
         )
+    only = "" if kinds is None else f" AND kind IN ({','.join('?' * len(kinds))})"
     rows = db.query(
-        f"SELECT {_COLUMNS} FROM reminders WHERE state = 'queued' ORDER BY due_at, id LIMIT ?",
-        (limit,),
+        f"SELECT {_COLUMNS} FROM reminders WHERE state = 'queued'{only}"
+        " ORDER BY due_at, id LIMIT ?",
+        (*(kinds or ()), limit),
     )
     db.conn.executemany(
         "UPDATE reminders SET state = 'sending', attempts = attempts + 1, updated_at = ?,"
@@ -469,6 +520,15 @@ def still_due(
     """Check a claimed event or shift reminder again (a run may have queued it before a
     crash): None to send it, `WAIT` when its event moved later (it is due again at the new
     time), or why it must not go out."""
+    if row.kind == "cancellation":
+        found = db.query_one(
+            "SELECT starts_at FROM events WHERE id = ? AND status = 'cancelled'", (row.event_id,)
+        )
+        if found is None:
+            return "not sent: the event is no longer cancelled"
+        if now > from_iso(found["starts_at"]):
+            return "not sent: the event's start has passed"
+        return None
     if row.kind not in ("event", "shift"):
         return None
     if row.kind == "event":

@@ -27,12 +27,13 @@ from omtui.tui.panes.base import ClubPane
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.event_checkin import CheckInScreen
 from omtui.tui.screens.event_form import EventForm
-from omtui.tui.screens.event_partner import PartnerDialog
+from omtui.tui.screens.event_partner import PartnerChange, PartnerDialog
 from omtui.tui.screens.event_register import RegisterDialog
 from omtui.tui.text import cell, markup, plain
 
-NARROW = 110
-"""Below this width the details go under the table instead of beside it."""
+NARROW = 140
+"""Below this width the details go under the table instead of beside it: at 120 columns
+the table keeps its titles whole and the details get the full width (not a strip)."""
 
 
 class EventsPane(ClubPane):
@@ -42,14 +43,15 @@ class EventsPane(ClubPane):
     DEFAULT_CSS = """
     EventsPane #body { layout: horizontal; height: 1fr; }
     EventsPane.-narrow #body { layout: vertical; }
-    EventsPane #list { width: 2fr; height: 1fr; }
-    EventsPane #detail { width: 1fr; height: 1fr; border-left: solid $primary-darken-2;
+    EventsPane #list { width: 3fr; height: 1fr; }
+    EventsPane #detail { width: 2fr; height: 1fr; border-left: solid $primary-darken-2;
         padding: 0 1; }
     EventsPane.-narrow #list { width: 1fr; height: 2fr; }
     EventsPane.-narrow #detail { width: 1fr; height: 3fr; border-left: none;
         border-top: solid $primary-darken-2; }
     EventsPane #caption { height: 1; padding: 0 1; background: $boost; }
     EventsPane #events { height: 1fr; overflow-x: hidden; }
+    EventsPane #legend { height: 1; padding: 0 1; color: $text-muted; }
     EventsPane #regs { height: auto; overflow-x: hidden; }
     EventsPane #info { height: auto; }
     """
@@ -59,8 +61,9 @@ class EventsPane(ClubPane):
         Binding("e", "edit_event", _("Edit")),
         Binding("r", "register", _("Register")),
         Binding("x", "cancel_registration", _("Cancel reg.")),
+        Binding("X", "cancel_event", _("Cancel event"), show=False),
         Binding("c", "check_in", _("Check-in")),
-        Binding("l", "link_partner", _("Partner"), show=False),
+        Binding("l", "link_partner", _("Partners"), show=False),
     ]
 
     def __init__(self, club, **kwargs) -> None:
@@ -75,6 +78,11 @@ class EventsPane(ClubPane):
                 yield Label("", id="caption")
                 table: DataTable = DataTable(id="events", cursor_type="row", zebra_stripes=True)
                 yield table
+                # what "14/14 +3" in the Seats column means, said once under the table
+                yield Label(
+                    _("Seats: registered/capacity, +n on the waiting list · ✗ cancelled"),
+                    id="legend",
+                )
             with VerticalScroll(id="detail"):
                 yield Static("", id="info")
                 yield DataTable(id="regs", cursor_type="row", show_cursor=True)
@@ -191,8 +199,10 @@ class EventsPane(ClubPane):
         waiting_no = 0
         for reg in ev.registrations(self.club.db, event.id):
             if reg.status == "cancelled":
-                continue
-            if reg.status == "waiting":
+                if not event.cancelled:  # a cancelled event lists who was coming
+                    continue
+                status = labels.registration_status("cancelled")
+            elif reg.status == "waiting":
                 waiting_no += 1
                 status = _("waiting #{n}").format(n=waiting_no)
             else:
@@ -232,6 +242,8 @@ class EventsPane(ClubPane):
             room = _("room holds {n}").format(n=event.room_capacity) if event.room_capacity else ""
             notes = " · ".join(p for p in (room, event.access_notes) if p)
             lines.append(plain(_("Access: {notes}").format(notes=notes)))
+        if event.arrive_before:
+            lines.append(plain(event.arrival_rule()))
         left = _("no limit") if stats.seats_left is None else str(stats.seats_left)
         lines.append(
             markup(
@@ -282,6 +294,10 @@ class EventsPane(ClubPane):
         self.show_past = event.is_past(self.club.now())
         self.notify(_("Saved {title}.").format(title=event.title))
         self.changed()
+        if event.cancelled:  # set cancelled in the form: its members are told
+            from omtui.tui.panes import event_cancel
+
+            event_cancel.after_form(self, event)
 
     def action_register(self) -> None:
         event = self.selected_event()
@@ -345,6 +361,15 @@ class EventsPane(ClubPane):
             done,
         )
 
+    def action_cancel_event(self) -> None:
+        event = self.selected_event()
+        if event is None:
+            self.notify(_("Select an event first."), severity="warning")
+            return
+        from omtui.tui.panes import event_cancel  # the reminders' queue: loaded when used
+
+        event_cancel.ask_and_cancel(self, event)
+
     def action_check_in(self) -> None:
         event = self.selected_event()
         if event is None:
@@ -358,10 +383,16 @@ class EventsPane(ClubPane):
             self.notify(_("Select an event first."), severity="warning")
             return
 
-        def done(partner: pt.Partner | None) -> None:
-            if partner is not None:
-                self.notify(_("{company} linked.").format(company=partner.company))
-                self.changed()
+        def done(change: PartnerChange | None) -> None:
+            if change is None:
+                return
+            for company in change.unlinked:
+                self.notify(_("{company} unlinked.").format(company=company), markup=False)
+            if change.linked is not None:
+                self.notify(
+                    _("{company} linked.").format(company=change.linked.company), markup=False
+                )
+            self.changed()
 
         self.app.push_screen(PartnerDialog(self.club, event), done)
 
@@ -393,7 +424,12 @@ class EventsPane(ClubPane):
             self.action_cancel_registration,
         )
         yield SystemCommand(
-            _("Events: link a partner to the selected event"),
+            _("Events: cancel the selected event"),
+            _("Its registrations too; its members are told by email"),
+            self.action_cancel_event,
+        )
+        yield SystemCommand(
+            _("Events: link or unlink a partner of the selected event"),
             _("Exhibitor or sponsor; a new partner can be added here"),
             self.action_link_partner,
         )

@@ -18,7 +18,8 @@ from omtui.core.numbers import format_number, format_numbers
 from omtui.errors import OmtuiError
 from omtui.i18n import _, ngettext
 from omtui.tui.screens.confirm import ConfirmDialog
-from omtui.tui.screens.import_preview import ImportPreviewScreen, PathPrompt
+from omtui.tui.screens.file_picker import ExportChoice, ExportDialog, FilePicker
+from omtui.tui.screens.import_preview import ImportPreviewScreen
 from omtui.tui.screens.member_detail import MemberDetail, Outcome
 from omtui.tui.screens.member_form import MemberForm
 from omtui.tui.screens.rota_pick import RotaPickDialog
@@ -192,8 +193,8 @@ class MemberActions(_Base):
 
     # -- import -------------------------------------------------------------------------
     def action_import_csv(self) -> None:
-        prompt = PathPrompt(_("Import members from a CSV file"), must_exist=True)
-        self.app.push_screen(prompt, self._import_chosen)
+        picker = FilePicker(_("Import members from a CSV file"))  # starts in the current folder
+        self.app.push_screen(picker, self._import_chosen)
 
     def _import_chosen(self, path: Path | None) -> None:
         if path is not None:
@@ -205,9 +206,11 @@ class MemberActions(_Base):
         from omtui.core import importer
 
         self.app.call_from_thread(self.notify, _("Reading {path}…").format(path=path))
-        now = self.club.now()
+        now, tz = self.club.now(), self.club.tz
         try:  # its own connection; SQLite errors come back as one clear line
-            preview = self.club.in_worker(lambda db: importer.preview_import(db, path, now=now))
+            preview = self.club.in_worker(
+                lambda db: importer.preview_import(db, path, now=now, tz=tz)
+            )
         except OmtuiError as exc:
             self.app.call_from_thread(
                 self.notify, str(exc), severity="error", timeout=10, markup=False
@@ -242,35 +245,45 @@ class MemberActions(_Base):
         self.app.call_from_thread(self.changed)
 
     # -- export -------------------------------------------------------------------------
-    def action_export_csv(self) -> None:
-        prompt = PathPrompt(
-            _("Export the members matching the filters to a CSV file (UTF-8)"),
-            must_exist=False,
-            initial="members.csv",
-        )
-        self.app.push_screen(prompt, self._confirm_export)
+    export_folder: Path | None = None  # the folder of the last export, for the next one
+    export_excel: bool = True
 
-    def _confirm_export(self, path: Path | None) -> None:
-        if path is None:
+    def action_export_csv(self) -> None:
+        from omtui.paths import default_export_dir
+
+        day = self.club.now().astimezone(self.club.tz).date().isoformat()
+        dialog = ExportDialog(
+            _("Export the members matching the filters to a CSV file (UTF-8)"),
+            folder=self.export_folder or default_export_dir(),
+            name=_("members-{date}.csv").format(date=day),
+            excel=self.export_excel,
+        )
+        self.app.push_screen(dialog, self._confirm_export)
+
+    def _confirm_export(self, choice: ExportChoice | None) -> None:
+        if choice is None:
             return
-        if not path.exists():
-            self.export_csv(path)
+        self.export_folder, self.export_excel = choice.path.parent, choice.excel
+        if not choice.path.exists():
+            self.export_csv(choice)
             return
-        question = _("{path} exists. Replace it?").format(path=path)
+        question = _("{path} exists. Replace it?").format(path=choice.path)
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.export_csv(path)
+                self.export_csv(choice)
 
         self.app.push_screen(ConfirmDialog(question, yes=_("Replace")), answered)
 
     @work(thread=True, group="members-export", exit_on_error=False)
-    def export_csv(self, path: Path) -> None:
-        from omtui.core import importer
+    def export_csv(self, choice: ExportChoice) -> None:
+        from omtui.core.member_export import export_members
 
-        filt = self.filt
+        filt, tz, path, excel = self.filt, self.club.tz, choice.path, choice.excel
         try:
-            count = self.club.in_worker(lambda db: importer.export_members(db, path, filt))
+            count = self.club.in_worker(
+                lambda db: export_members(db, path, filt, excel=excel, tz=tz)
+            )
         except (OmtuiError, OSError) as exc:
             self.app.call_from_thread(
                 self.notify, str(exc), severity="error", timeout=10, markup=False
@@ -281,4 +294,6 @@ class MemberActions(_Base):
             ngettext(
                 "Exported {n} member to {path}.", "Exported {n} members to {path}.", count
             ).format(n=format_number(count), path=path),
+            timeout=10,
+            markup=False,
         )

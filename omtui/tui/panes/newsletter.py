@@ -30,6 +30,7 @@ from omtui.tui.screens.newsletter_editor import EditorOutcome, NewsletterEditor
 from omtui.tui.screens.newsletter_plan import ask_to_send, wrap
 from omtui.tui.screens.newsletter_progress import SendProgressScreen
 from omtui.tui.text import cell
+from omtui.tui.widgets.fit_table import FitTable
 
 STATE_LABELS = {
     "draft": _("draft"),
@@ -71,7 +72,7 @@ class NewsletterPane(ClubPane):
         yield Static(
             _("No newsletter yet: press n to write the first one."), id="nl-empty", classes="empty"
         )
-        table: DataTable = DataTable(id="nl-table", cursor_type="row", zebra_stripes=True)
+        table = FitTable(id="nl-table", cursor_type="row", zebra_stripes=True, fit=0)
         table.add_column(_("Subject"), key="subject")
         table.add_column(_("State"), key="state")
         table.add_column(_("Audience"), key="audience")

@@ -69,6 +69,9 @@ class RotaPane(ClubPane):
 
     def __init__(self, club: ClubContext, **kwargs) -> None:
         super().__init__(club, **kwargs)
+        self._said_for: tuple | None = None
+        """Where the cursors were when the status line last said something (None: it shows
+        the keys): once she moves elsewhere, the message is about another line: stale."""
         self.event_id: int | None = None
         self._want_shift: int | None = None
         self._focus_shifts = False
@@ -88,10 +91,7 @@ class RotaPane(ClubPane):
                     classes="rota-heading",
                 )
                 yield DataTable(id="rota-who", cursor_type="row", zebra_stripes=True)
-        yield Static(
-            _("a assign · u unassign · n new shift · e edit · Del delete · w who is on when"),
-            id="rota-status",
-        )
+        yield Static(self._keys_line(), id="rota-status")
 
     def on_mount(self) -> None:
         self.query_one("#rota-events", DataTable).add_columns(
@@ -132,6 +132,7 @@ class RotaPane(ClubPane):
             self.load_who()
         if not self.query("DataTable:focus"):
             self.focus_in_tab(table)
+        self._keep_said()
 
     @staticmethod
     def _refill(table: DataTable, rows: list[tuple], keep: int | None = None) -> None:
@@ -198,6 +199,7 @@ class RotaPane(ClubPane):
                 )
             )
         )
+        self._keep_said()
 
     def load_who(self) -> None:
         now, tz = self.club.now(), self.club.tz
@@ -214,6 +216,13 @@ class RotaPane(ClubPane):
             for s, people in rota_coverage.who_is_on(self.club.db, now=now, days=WHO_DAYS)
         ]
         self._refill(self.query_one("#rota-who", DataTable), rows)
+        self._keep_said()
+
+    def on_show(self) -> None:
+        """Back on the tab: a message from the last visit is about a moment gone."""
+        if self._said_for is not None:
+            self._show_keys()
+        super().on_show()
 
     def want(self, target: Target) -> None:
         """Select the Today line's event and shift, in the coverage view."""
@@ -231,6 +240,8 @@ class RotaPane(ClubPane):
             super().focus_default()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if self._said_for is not None and self._selection() != self._said_for:
+            self._show_keys()  # she moved on: the last message was about another line
         if event.data_table.id == "rota-events" and event.row_key.value is not None:
             new = int(event.row_key.value)
             if new != self.event_id:
@@ -267,7 +278,37 @@ class RotaPane(ClubPane):
         status = self.query_one("#rota-status", Static)
         status.update(plain(message))
         status.set_class(not ok, "refused")
+        self._said_for = self._selection()
         self.notify(message, severity="information" if ok else "error", timeout=6, markup=False)
+
+    @staticmethod
+    def _keys_line() -> str:
+        return _("a assign · u unassign · n new shift · e edit · Del delete · w who is on when")
+
+    def _show_keys(self) -> None:
+        """Back to the keys' line (the last message no longer applies)."""
+        status = self.query_one("#rota-status", Static)
+        status.update(self._keys_line())
+        status.remove_class("refused")
+        self._said_for = None
+
+    def _selection(self) -> tuple:
+        """The view and the row under each table's cursor (what a message is about)."""
+
+        def key(table_id: str) -> str | None:
+            table = self.query_one(table_id, DataTable)
+            if not table.row_count:
+                return None
+            return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+        view = self.query_one(ContentSwitcher).current
+        return (view, key("#rota-events"), key("#rota-shifts"), key("#rota-who"))
+
+    def _keep_said(self) -> None:
+        """A reload (after her change, or another tab's) moved no cursor of hers: a message
+        on the status line still applies to where she is."""
+        if self._said_for is not None:
+            self._said_for = self._selection()
 
     def changed(self, message: str) -> None:
         self.say(message, ok=True)
@@ -437,6 +478,7 @@ class RotaPane(ClubPane):
         self.app.call_from_thread(self.changed, message)
 
     def action_toggle_who(self) -> None:
+        self._show_keys()
         switcher = self.query_one(ContentSwitcher)
         if switcher.current == "rota-who-view":
             switcher.current = "rota-coverage"

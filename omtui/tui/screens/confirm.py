@@ -17,6 +17,7 @@ DIALOG_CSS = """
     width: 64; max-width: 100%; height: auto;
     border: thick $primary; background: $surface; padding: 1 2;
 }
+{name} > Vertical > Label { width: 100%; }
 {name} Horizontal { height: auto; align-horizontal: right; margin-top: 1; }
 {name} Button { margin-left: 1; }
 {name} .error { color: $error; }

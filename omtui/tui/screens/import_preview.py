@@ -67,7 +67,7 @@ class PathPrompt(ModalScreen[Path | None]):
         if not self.must_exist and not path.parent.is_dir():
             error.update(plain(_("The folder {folder} does not exist.").format(folder=path.parent)))
             return
-        self.dismiss(path)
+        self.dismiss(path.absolute())  # so the toast that follows gives the full path
 
     def on_input_submitted(self) -> None:
         self.submit()
@@ -157,9 +157,18 @@ class ImportPreviewScreen(ModalScreen[bool]):
     def on_mount(self) -> None:
         if self.preview.rejected:
             table = self.query_one("#rejected", DataTable)
-            table.add_columns(_("Line"), _("Email"), _("Reason"))
+            # Reasons wrap in their column (rows grow): none is cut off at 80 columns.
+            room = min(90, self.app.size.width) - 4 - 2  # border and padding, scrollbar
+            lines = (len(str(r.line)) for r in self.preview.rejected)
+            line_width = max(len(_("Line")), *lines)
+            emails = (len(r.email or "") for r in self.preview.rejected)
+            email_width = min(26, max(len(_("Email")), *emails))
+            reason_width = max(20, room - line_width - email_width - 6)  # 6: cell padding
+            table.add_column(_("Line"), width=line_width)
+            table.add_column(_("Email"), width=email_width)
+            table.add_column(_("Reason"), width=reason_width)
             for row in self.preview.rejected:
-                table.add_row(str(row.line), cell(row.email or ""), cell(row.reason))
+                table.add_row(str(row.line), cell(row.email or ""), cell(row.reason), height=None)
         apply = self.query_one("#apply", Button)
         if not apply.disabled:
             apply.focus()

@@ -141,12 +141,14 @@ class MemberDetail(ModalScreen[Outcome]):
 
     def action_export_data(self) -> None:
         """Everything held on the member, as JSON (core/privacy/export.py)."""
+        from omtui.paths import default_export_dir
+        from omtui.tui.screens.file_picker import tilde
         from omtui.tui.screens.import_preview import PathPrompt
 
         prompt = PathPrompt(
             _("Write this member's data (JSON) to"),
             must_exist=False,
-            initial=f"member-{self.member_id}-data.json",
+            initial=tilde(default_export_dir() / f"member-{self.member_id}-data.json"),
         )
         self.app.push_screen(prompt, self._export_to)
 

@@ -20,12 +20,14 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Markdown, Static, TextArea
 
 from omtui.context import ClubContext
+from omtui.core import labels, sender
 from omtui.core import newsletter as nl
-from omtui.core import sender
+from omtui.core.dates import format_day
 from omtui.core.db import Database
+from omtui.core.members import normalise_email
 from omtui.core.numbers import format_number
 from omtui.core.text import clean_text
-from omtui.errors import OmtuiError
+from omtui.errors import OmtuiError, ValidationError
 from omtui.i18n import _, ngettext
 from omtui.tui.messages import DataChanged
 from omtui.tui.screens.confirm import ConfirmDialog
@@ -63,6 +65,7 @@ class NewsletterEditor(Screen[EditorOutcome | None]):
         self.problems: list[str] = []
         self.saving = False
         """A save is running in its worker (one at a time: a new draft is created once)."""
+        self._test_hint = False
 
     @property
     def dirty(self) -> bool:
@@ -109,7 +112,7 @@ class NewsletterEditor(Screen[EditorOutcome | None]):
         with Horizontal(classes="nle-row", id="nle-test-row"):
             yield Label(_("Test to"), classes="nle-label")
             yield Input(placeholder=_("address for one test message"), id="nle-test-to")
-            yield Label("", id="nle-test-result")
+        yield Label("", id="nle-test-result")  # its own line: a server's reply can be long
         yield Footer()
 
     def on_mount(self) -> None:
@@ -136,7 +139,7 @@ class NewsletterEditor(Screen[EditorOutcome | None]):
         if self.newsletter is None:
             self.title = _("New newsletter")
         else:
-            state = self.newsletter.status
+            state = labels.newsletter_status(self.newsletter.status)
             suffix = _(" (read-only)") if self.read_only else ("*" if self.dirty else "")
             self.title = _("Newsletter #{id} · {state}{suffix}").format(
                 id=self.newsletter.id, state=state, suffix=suffix
@@ -202,6 +205,11 @@ class NewsletterEditor(Screen[EditorOutcome | None]):
             if subject
             else ""
         )
+        started = self.newsletter.send_started_at if self.newsletter is not None else None
+        if self.read_only and started is not None:  # frozen: say so, and since when
+            box.border_subtitle = _("as sent on {day}").format(
+                day=format_day(started, config.tz, year=True)
+            )
         await self.query_one("#nle-preview", Markdown).update(body)
 
     # -- save, duplicate, test send, send --------------------------------------------
@@ -297,15 +305,45 @@ class NewsletterEditor(Screen[EditorOutcome | None]):
         self.app.notify(_("Duplicated as draft #{id}.").format(id=copy.id))
 
     def action_test_send(self) -> None:
-        self.query_one("#nle-test-to", Input).focus()
+        """F3: send the test to the address typed (the organiser's own when none is)."""
+        field = self.query_one("#nle-test-to", Input)
+        if not field.value.strip() and self.club.config.organiser_email:
+            field.value = self.club.config.organiser_email
+        self.send_test_to(field.value)
 
     @on(Input.Submitted, "#nle-test-to")
     def _test_submitted(self, event: Input.Submitted) -> None:
-        address = event.value.strip()
+        self.send_test_to(event.value)
+
+    @on(Input.Changed, "#nle-test-to")
+    def _test_address_edited(self) -> None:
+        if self._test_hint:  # a hint or refusal about the address: gone once it is edited
+            self._show_test_result("", False)
+
+    def send_test_to(self, typed: str) -> None:
+        """Save, then send one test to `typed` if it is an email address; otherwise say so
+        in one line and leave the cursor in the address field."""
+        field = self.query_one("#nle-test-to", Input)
+        if not typed.strip():
+            self.set_focus(field)  # now: keys typed right after F3 go to it
+            self._show_test_result(
+                _("Type the address for the test, then press Enter."), False, hint=True
+            )
+            return
+        try:
+            address = normalise_email(typed)
+        except ValidationError:
+            self.set_focus(field)
+            self._show_test_result(
+                _("Not sent: that is not an email address (like name@example.org)."),
+                True,
+                hint=True,
+            )
+            return
 
         def saved() -> None:
             if self.newsletter is not None:
-                self.query_one("#nle-test-result", Label).update(_("Sending…"))
+                self._show_test_result(_("Sending…"), False)
                 self.test_send(self.newsletter.id, address)
 
         self.save(then=saved)
@@ -322,10 +360,14 @@ class NewsletterEditor(Screen[EditorOutcome | None]):
         else:
             self._show_test_result(_("Test sent to {address}.").format(address=address), False)
 
-    def _show_test_result(self, text: str, error: bool) -> None:
+    def _show_test_result(self, text: str, error: bool, *, hint: bool = False) -> None:
+        """One line (wrapped if long) under the test address; a `hint` about the address
+        itself goes away when the address is edited."""
+        self._test_hint = hint
         result = self.query_one("#nle-test-result", Label)
         result.update(plain(text))
         result.set_class(error, "-error")
+        result.set_class(bool(text), "-shown")
 
     def action_send(self) -> None:
         problems = nl.check_placeholders(self._fields()["subject"], "subject")

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
@@ -112,10 +112,11 @@ class SendPlanScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="nlplan-box"):
             yield Label(_("Send plan"), id="nlplan-title")
-            yield Static(
-                plan_text(self.subject, self.plan, self.now, self.warnings, self.problems),
-                id="nlplan-body",
-            )
+            with VerticalScroll(id="nlplan-scroll"):  # long warnings scroll, buttons stay
+                yield Static(
+                    plan_text(self.subject, self.plan, self.now, self.warnings, self.problems),
+                    id="nlplan-body",
+                )
             with Horizontal(id="nlplan-buttons"):
                 yield Button(_("Cancel"), id="cancel")
                 yield Button(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, ProgressBar, Static
@@ -73,8 +73,9 @@ class SendProgressScreen(ModalScreen[None]):
             yield ProgressBar(total=None, show_eta=False, id="nlp-bar")
             yield Static("", id="nlp-counts")
             yield Static("", id="nlp-state")
-            yield Static("", id="nlp-failed")
-            yield Static("", id="nlp-uncertain")
+            with VerticalScroll(id="nlp-lists"):  # many failed or uncertain: they scroll
+                yield Static("", id="nlp-failed")
+                yield Static("", id="nlp-uncertain")
         yield Footer()
 
     def on_mount(self) -> None:

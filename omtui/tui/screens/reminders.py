@@ -16,6 +16,7 @@ from omtui.core.mail import reminders
 from omtui.errors import OmtuiError
 from omtui.i18n import _
 from omtui.tui.text import cell, plain
+from omtui.tui.widgets.fit_table import FitTable
 
 
 class RemindersScreen(ModalScreen[None]):
@@ -38,9 +39,9 @@ class RemindersScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(_("Reminders due in the next 7 days"), classes="title")
-            yield DataTable(id="next", cursor_type="row", zebra_stripes=True)
+            yield FitTable(id="next", cursor_type="row", zebra_stripes=True, fit=2)
             yield Label(_("Latest reminders handled"), classes="title")
-            yield DataTable(id="recent", cursor_type="row", zebra_stripes=True)
+            yield FitTable(id="recent", cursor_type="row", zebra_stripes=True, fit=2)
             last = self._last_run()
             yield Label(plain(last), id="last-run")
 

@@ -11,6 +11,7 @@ from rich.measure import Measurement
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.events import Resize
 from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widgets import DataTable
@@ -31,15 +32,55 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 )
 WIDTHS = {
     "name": 18,
-    "email": 22,
-    "company": 14,
-    "city": 12,
-    "tags": 10,
+    "email": 40,
+    "company": 30,
+    "city": 20,
+    "tags": 24,
     "subscribed": 6,
     "joined": 21,
 }
-"""Fixed column widths (cells are cut to fit): the table fits 120 columns, and nothing
-needs measuring when a keystroke brings a new window of rows."""
+"""The widest each column gets: cells are cut to it in the worker (so nothing needs
+measuring when a keystroke brings a new window of rows), then to the column's width of
+the moment when drawn (see `widths_for`)."""
+
+NARROW_WIDTHS = {
+    "name": 16,
+    "email": 20,
+    "company": 10,
+    "city": 10,
+    "tags": 12,
+    "subscribed": 4,
+    "joined": 14,
+}
+"""At 80 columns: name, email, company, city and tags fit on screen (tags readable, not
+cut to one letter); consent and joined date are a scroll to the right."""
+
+WIDE_WIDTHS = {
+    "name": 18,
+    "email": 28,
+    "company": 16,
+    "city": 12,
+    "tags": 12,
+    "subscribed": 4,
+    "joined": 14,
+}
+"""At 120 columns every column fits; wider terminals give the extra room to the columns
+that are cut most (email, company, city, tags), up to `WIDTHS`."""
+
+GROWS = (("email", 4), ("company", 3), ("city", 2), ("tags", 2))
+"""Where room beyond 120 columns goes, in shares."""
+
+
+def widths_for(width: int) -> dict[str, int]:
+    """Column widths for a table `width` cells wide (padding and scrollbar included)."""
+    if width < 118:
+        return dict(NARROW_WIDTHS)
+    widths = dict(WIDE_WIDTHS)
+    extra = width - 118
+    shares = sum(share for _key, share in GROWS)
+    for key, share in GROWS:
+        widths[key] = min(WIDTHS[key], widths[key] + extra * share // shares)
+    return widths
 
 
 class Cell:
@@ -67,7 +108,11 @@ class Cell:
         return hash(self.plain)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        yield Segment(set_cell_size(self.plain, options.max_width))
+        width = options.max_width
+        text = self.plain
+        if width > 1 and cell_len(text) > width:  # the column is narrower than the cut
+            text = set_cell_size(text, width - 1) + "…"
+        yield Segment(set_cell_size(text, width))
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         width = cell_len(self.plain)
@@ -117,9 +162,24 @@ class MemberTable(DataTable):
 
     def ensure_columns(self) -> None:
         if not self.columns:
+            widths = widths_for(self.size.width or self.app.size.width)
             for key, label in COLUMNS:
-                self.add_column(label, key=key, width=WIDTHS[key])
+                self.add_column(label, key=key, width=widths[key])
             self.show_sort(self.sort_key, self.descending)
+
+    def on_resize(self, event: Resize) -> None:
+        """Columns follow the terminal: wider ones show more of each email and company."""
+        widths = widths_for(event.size.width)
+        changed = False
+        for key, column in self.columns.items():
+            wanted = widths.get(str(key.value))
+            if wanted is not None and column.width != wanted:
+                column.width = wanted
+                changed = True
+        if changed:
+            self._clear_caches()
+            self._require_update_dimensions = True
+            self.refresh()
 
     def show_sort(self, key: str, descending: bool) -> None:
         """Mark the sorted column's header with an arrow."""

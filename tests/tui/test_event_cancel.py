@@ -1,0 +1,161 @@
+"""Cancelling an event in the app (`X` in the Events tab, or the form's status): it says how
+many members will be told, cancels, and sends each one notice at once through the
+reminders' sender (Pilot, a real SQLite file, aiosmtpd on loopback)."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Label
+
+from omtui.config import Config, SmtpConfig
+from omtui.context import ClubContext
+from omtui.core import events as ev
+from omtui.core.demo import DEMO_NOW, build_demo
+from omtui.core.mail import cancel_notice, reminders
+from omtui.core.newsletter_mime import envelope_address
+from omtui.tui.app import make_app
+from omtui.tui.panes.events import EventsPane
+from omtui.tui.screens.confirm import ConfirmDialog
+from tests.smtp_sink import SmtpSink
+
+FULL_MEETUP = 8  # demo: a meetup with a waiting list
+
+
+@pytest.fixture
+def mail_club(db_path: Path, smtp_sink: SmtpSink) -> Iterator[ClubContext]:
+    config = Config(
+        club_name="Club des Office Managers",
+        smtp=SmtpConfig(
+            host=smtp_sink.host, port=smtp_sink.port, rate=0, from_address="club@club-exemple.fr"
+        ),
+    )
+    club = ClubContext(config=config, db_path=db_path, fixed_now=DEMO_NOW)
+    build_demo(club.db, members_count=300)
+    yield club
+    club.close()
+
+
+async def wait_for(pilot: Pilot, condition: Callable[[], bool], rounds: int = 5000) -> None:
+    for _round in range(rounds):
+        if condition():
+            return
+        await pilot.pause()
+    raise AssertionError("condition never became true")
+
+
+async def settle(pilot: Pilot) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def open_event(pilot: Pilot, event_id: int) -> EventsPane:
+    await pilot.press("2")
+    await pilot.pause()
+    pane = pilot.app.query_one(EventsPane)
+    table = pane.query_one("#events", DataTable)
+    table.focus()
+    table.move_cursor(row=table.get_row_index(str(event_id)))
+    await pilot.pause()
+    assert pane.selected_id == event_id
+    return pane
+
+
+def coming(club: ClubContext, event_id: int) -> set[str]:
+    return {r.email for r in ev.registrations(club.db, event_id) if r.status != "cancelled"}
+
+
+def toasts(pilot: Pilot) -> str:
+    return "\n".join(str(n.message) for n in pilot.app._notifications)
+
+
+async def test_x_cancels_the_event_and_tells_each_member_once(
+    mail_club: ClubContext, smtp_sink: SmtpSink
+) -> None:
+    told = coming(mail_club, FULL_MEETUP)
+    assert len(ev.waiting_list(mail_club.db, FULL_MEETUP)) > 0 and len(told) > 2
+    app = make_app(mail_club, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_event(pilot, FULL_MEETUP)
+        await pilot.press("X")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmDialog)
+        question = str(dialog.query_one(Label).render())
+        assert f"{len(told)} members will be told by email." in question
+        await pilot.click("#yes")
+        await wait_for(pilot, lambda: len(smtp_sink.messages) >= len(told))
+        await settle(pilot)
+        assert "Cancellation notices: " in toasts(pilot)
+        assert ev.get_event(mail_club.db, FULL_MEETUP).cancelled
+        # the detail lists who was coming, as cancelled
+        regs = pane.query_one("#regs", DataTable)
+
+        def statuses() -> set[str]:
+            return {str(regs.get_row_at(i)[2]) for i in range(regs.row_count)}
+
+        assert statuses() == {"cancelled"}
+        assert regs.row_count >= len(told)
+        await pilot.press("X")  # again: nobody is told twice
+        await settle(pilot)
+        assert "was already cancelled" in toasts(pilot)
+        # the Rota tab flags no gap for its shifts, in coverage nor in "who is on when"
+        await pilot.press("3")
+        await settle(pilot)
+        coverage = app.query_one("#rota-events", DataTable)
+        row = coverage.get_row(str(FULL_MEETUP))
+        assert "missing" not in " ".join(map(str, row)) and "✓" in " ".join(map(str, row))
+        await pilot.press("w")
+        await settle(pilot)
+        who = app.query_one("#rota-who", DataTable)
+        lines = [" ".join(map(str, who.get_row_at(i))) for i in range(who.row_count)]
+        ours = [line for line in lines if "flex office" in line]
+        assert len(ours) == 2 and not any("missing" in line for line in ours)
+        assert any("missing" in line for line in lines)  # other events' gaps still show
+    assert Counter(smtp_sink.recipients()) == {envelope_address(e): 1 for e in told}
+    message = email.message_from_bytes(smtp_sink.messages[0].data, policy=email.policy.default)
+    assert message["Subject"].startswith("Annulé\u00a0: ")  # the demo club writes French
+    assert reminders.counts(mail_club.db)["sent"] == len(told)
+
+
+async def test_without_a_sending_address_the_notices_wait_for_omtui_remind(
+    demo_club: ClubContext,
+) -> None:
+    told = coming(demo_club, FULL_MEETUP)
+    app = make_app(demo_club, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_event(pilot, FULL_MEETUP)
+        await pilot.press("X")
+        await pilot.pause()
+        await pilot.click("#yes")
+        await wait_for(pilot, lambda: "stay queued" in toasts(pilot))
+        await settle(pilot)
+    assert ev.get_event(demo_club.db, FULL_MEETUP).cancelled
+    assert cancel_notice.pending(demo_club.db, FULL_MEETUP) == len(told)
+
+
+async def test_cancelled_in_the_form_tells_them_too(
+    mail_club: ClubContext, smtp_sink: SmtpSink
+) -> None:
+    told = coming(mail_club, FULL_MEETUP)
+    app = make_app(mail_club, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_event(pilot, FULL_MEETUP)
+        # what the event form returns when its status was set to cancelled and saved
+        saved = ev.update_event(
+            mail_club.db, FULL_MEETUP, {"status": "cancelled"}, now=mail_club.now()
+        )
+        pane._saved(saved)
+        await wait_for(pilot, lambda: len(smtp_sink.messages) >= len(told))
+        await settle(pilot)
+        assert f"{len(told)} members will be told by email." in toasts(pilot)
+        pane._saved(ev.get_event(mail_club.db, FULL_MEETUP))  # saved again: nobody twice
+        await settle(pilot)
+    assert Counter(smtp_sink.recipients()) == {envelope_address(e): 1 for e in told}
