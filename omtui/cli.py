@@ -81,8 +81,13 @@ def cli(ctx: click.Context, db_path: Path | None, config_path: Path | None) -> N
     ctx.call_on_close(ctx.obj.close)
     use_language(ctx.obj.config.language, ctx.obj.db_path)
     if ctx.invoked_subcommand is None:
+        from omtui.tui import first_read
+
+        # the database's checks and the Today tab's figures, done while Textual loads
+        first_read.start(ctx.obj)
         from omtui.tui.app import run_app  # lazy: the CLI never imports Textual otherwise
 
+        first_read.opened(ctx.obj)  # its errors, one line, before the screen takes over
         run_app(ctx.obj)  # turns the garbage collector back on after the first frame
     else:
         gc.enable()  # see main()

@@ -510,6 +510,13 @@ def _scan_instead(db: Database, filt: MemberFilter) -> bool:
     return text_only and not _live_list_is_fresh(db)
 
 
+def counted_by_scan(db: Database, filt: MemberFilter) -> bool:
+    """Whether count_members(db, filt) scans the name index inside SQLite (no in-memory
+    list needed): a worker may then count on a connection of its own, so that the next
+    keystroke's page does not wait for the count on a shared one."""
+    return _use_live_list(filt) and _scan_instead(db, filt)
+
+
 def _scan_sql(filt: MemberFilter) -> tuple[str, list[str]]:
     words = fold(filt.text).split()
     tests = " AND ".join(["instr(search, ?) > 0"] * len(words))

@@ -15,6 +15,8 @@ from textual.widgets import Footer
 from textual.widgets._tabs import Underline
 
 from omtui.context import ClubContext
+from omtui.core import today
+from omtui.tui import first_read
 from omtui.tui.app import OmtuiApp, make_app
 from omtui.tui.panes.today import TodayPane
 
@@ -69,3 +71,33 @@ async def test_the_collector_is_back_on_after_the_first_frame(demo_club: ClubCon
     finally:
         gc.unfreeze()
         gc.enable()
+
+
+async def test_the_read_started_before_textual_is_the_one_drawn(demo_club: ClubContext) -> None:
+    """`omtui` starts reading the Today figures in a thread before Textual loads."""
+    first_read.start(demo_club)
+    app = make_app(demo_club, poll=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        pane = app.query_one(TodayPane)
+        assert pane.drawn == 1
+        assert first_read.take(demo_club) is None  # the pane took it
+    fresh = today.overview(demo_club.db, now=demo_club.now(), tz=demo_club.tz)
+    assert pane.view == fresh
+
+
+def test_a_bad_database_is_one_line_before_the_app(tmp_path) -> None:
+    """The database opens in the first read's thread: its error still comes as one line,
+    exit 2, before any screen."""
+    from click.testing import CliRunner
+
+    from omtui.cli import cli
+
+    bad = tmp_path / "club.db"
+    bad.write_bytes(b"this is not a database, " * 200)
+    result = CliRunner().invoke(cli, ["--db", str(bad)])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        f"omtui: {bad} is not an omtui database (not an SQLite file); it was left untouched"
+    ]
+    assert bad.read_bytes() == b"this is not a database, " * 200

@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from omtui.core import members as core
+from omtui.core.db import Database
 from omtui.core.members import Member, MemberFilter
 from omtui.core.numbers import format_number
 from omtui.errors import OmtuiError
@@ -66,6 +67,7 @@ class MembersPane(MemberActions, ClubPane):
         self._pending = False
         self._keep_id: int | None = None
         self._prefetched = False
+        self._count_db: Database | None = None
         self._select_options: dict[str, list[str]] = {}
         self._selects_mounted = False
         self._shown: list[tuple[int, tuple[str, ...]]] = []
@@ -93,6 +95,7 @@ class MembersPane(MemberActions, ClubPane):
         One page sorted by name comes from an index (a few ms at 100,000 members); the
         count (after the first frame) and the filter options follow in workers.
         """
+        self._count_db = self.club.worker_db()
         self._generation += 1
         page = core.query_members(self.club.db, self.filt, limit=WINDOW)
         now = self.club.now()
@@ -162,6 +165,8 @@ class MembersPane(MemberActions, ClubPane):
     def _count(self, generation: int, filt: MemberFilter, offset: int, page_size: int) -> None:
         """Count the matches and everyone, then show the count line."""
         db = self.club.db
+        if core.counted_by_scan(db, filt):  # tens of ms in SQLite: off the pages' connection
+            db = self._scan_db()
         # A short first page is the whole answer: no need to count (a miss costs one scan).
         if offset == 0 and page_size < WINDOW:
             total = page_size
@@ -172,6 +177,17 @@ class MembersPane(MemberActions, ClubPane):
             everyone = total if filt == MemberFilter() else core.count_members(db)
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show_count, generation, total, everyone)
+
+    def _scan_db(self) -> Database:
+        """The counts' own connection (kept while the pane lives)."""
+        if self._count_db is None:  # made in on_mount; a worker may run after unmount
+            return self.club.db
+        return self._count_db
+
+    def on_unmount(self) -> None:
+        if self._count_db is not None:
+            self._count_db.close()
+            self._count_db = None
 
     def _show_rows(
         self,

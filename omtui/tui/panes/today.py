@@ -20,6 +20,7 @@ from textual.worker import get_current_worker
 from omtui.core import today, today_text
 from omtui.errors import OmtuiError
 from omtui.i18n import _
+from omtui.tui import first_read
 from omtui.tui.messages import DataChanged, OpenTarget
 from omtui.tui.panes.base import ClubPane
 from omtui.tui.screens.confirm import ConfirmDialog
@@ -92,7 +93,10 @@ class TodayPane(ClubPane):
         and reading it takes a few milliseconds (26 ms at 100,000 members), less than a
         worker's round trip and the extra frames of a screen filled in later."""
         self.loaded = True
-        self.show_view(today.overview(self.club.db, now=self.club.now(), tz=self.club.tz))
+        view = first_read.take(self.club)  # started by `omtui` before Textual loaded
+        if view is None:
+            view = today.overview(self.club.db, now=self.club.now(), tz=self.club.tz)
+        self.show_view(view)
 
     def on_resize(self, event: Resize) -> None:
         self.set_class(event.size.width >= WIDE, "-wide")

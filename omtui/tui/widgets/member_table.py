@@ -12,7 +12,8 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.events import Resize
-from textual.geometry import Size
+from textual.geometry import Region, Size
+from textual.strip import Strip
 from textual.widgets import DataTable
 
 from omtui.core.dates import humanize_delta
@@ -204,6 +205,32 @@ class MemberTable(DataTable):
         width = sum(column.get_render_width(self) for column in self.columns.values())
         header = self.header_height if self.show_header else 0
         self.virtual_size = Size(width, self._total_row_height + header)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """One frame: the row styles are computed once per kind of row (see below)."""
+        self._row_styles: dict[tuple[object, Style], Style] | None = {}
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._row_styles = None
+
+    def _get_row_style(self, row_index: int, base_style: Style) -> Style:
+        """Textual computes a row's style for every line drawn (a CSS lookup through the
+        widget's ancestors each time); within one frame it only depends on the kind of
+        row, so it is computed once per kind."""
+        cache = getattr(self, "_row_styles", None)
+        if cache is None:
+            return super()._get_row_style(row_index, base_style)
+        if row_index == -1:
+            kind: object = "header"
+        elif row_index < self.fixed_rows:
+            kind = "fixed"
+        else:
+            kind = row_index % 2 if self.zebra_stripes else "body"
+        style = cache.get((kind, base_style))
+        if style is None:
+            style = cache[(kind, base_style)] = super()._get_row_style(row_index, base_style)
+        return style
 
     def _render_cell(
         self,
