@@ -7,6 +7,9 @@ more scenes check that 120x40 is used (wider columns, the Events detail beside t
 
 Another engineer's change to a screen changes its snapshot: look at the new SVG, then
 accept it with `pytest tests/tui/test_every_screen_80x24.py --snapshot-update`.
+
+The import's file picker and the export dialog have theirs in tests/tui/test_file_picker.py
+(they show the current folder, which those tests set up).
 """
 
 from __future__ import annotations
@@ -144,11 +147,6 @@ async def member_merge(pilot: Pilot) -> None:
     await press(pilot, "down", "m")  # Antoine André: two other André
 
 
-async def member_export(pilot: Pilot) -> None:
-    await members_tab(pilot)
-    await press(pilot, "x")
-
-
 def write_import_file(club: ClubContext, tmp: Path) -> None:
     (tmp / "adhérents.csv").write_text(
         "Prénom;Nom;Courriel;Ville;Newsletter;Fax;Badge;Parrain;Cotisation\r\n"
@@ -166,11 +164,6 @@ async def import_preview(pilot: Pilot) -> None:
     tmp = Path(pilot.app.club.db_path).parent  # type: ignore[attr-defined]
     pilot.app.query_one("MembersPane").preview_import(tmp / "adhérents.csv")  # type: ignore[attr-defined]
     await settle(pilot)
-
-
-async def import_prompt(pilot: Pilot) -> None:
-    await members_tab(pilot)
-    await press(pilot, "i")
 
 
 # -- Events -------------------------------------------------------------------------------
@@ -376,8 +369,6 @@ SHOTS: dict[str, Shot] = {
     "member-erase": Shot(member_erase),
     "member-delete": Shot(member_delete),
     "member-merge": Shot(member_merge),
-    "member-export": Shot(member_export),
-    "import-prompt": Shot(import_prompt),
     "import-preview": Shot(import_preview, write_import_file),
     "event-form": Shot(event_form),
     "event-form-errors": Shot(event_form_errors),
