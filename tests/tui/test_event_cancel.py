@@ -159,3 +159,17 @@ async def test_cancelled_in_the_form_tells_them_too(
         pane._saved(ev.get_event(mail_club.db, FULL_MEETUP))  # saved again: nobody twice
         await settle(pilot)
     assert Counter(smtp_sink.recipients()) == {envelope_address(e): 1 for e in told}
+
+
+def test_snapshot_cancel_event_dialog_80x24(demo_club: ClubContext, snap_compare) -> None:
+    """The whole question (how many are told) wraps inside the dialog at 80x24."""
+
+    async def run_before(pilot: Pilot) -> None:
+        await open_event(pilot, FULL_MEETUP)
+        await pilot.press("X")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, ConfirmDialog)
+
+    assert snap_compare(
+        make_app(demo_club, poll=False), terminal_size=(80, 24), run_before=run_before
+    )

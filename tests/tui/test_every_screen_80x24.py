@@ -168,9 +168,22 @@ async def import_preview(pilot: Pilot) -> None:
     await settle(pilot)
 
 
+def files_at_home(club: ClubContext, tmp: Path) -> None:
+    """What the import's file picker lists: it opens on the current folder (home here)."""
+    home = tmp / "home"  # tests/conftest.py's isolated HOME, the current folder in test_screen
+    (home / "Téléchargements").mkdir()
+    for name in ("adhérents.csv", "export excel 2026.csv", "liste-salon.txt", "logo.png"):
+        (home / name).write_text("email\r\n", encoding="utf-8")
+
+
 async def import_prompt(pilot: Pilot) -> None:
     await members_tab(pilot)
     await press(pilot, "i")
+    for _ in range(50):  # the folder is listed by a worker, then the cursor set after a refresh
+        if getattr(pilot.app.screen.query_one("#tree"), "cursor_line", -1) == 1:
+            break
+        await pilot.pause(0.02)
+    await settle(pilot)
 
 
 # -- Events -------------------------------------------------------------------------------
@@ -377,7 +390,7 @@ SHOTS: dict[str, Shot] = {
     "member-delete": Shot(member_delete),
     "member-merge": Shot(member_merge),
     "member-export": Shot(member_export),
-    "import-prompt": Shot(import_prompt),
+    "import-prompt": Shot(import_prompt, files_at_home),
     "import-preview": Shot(import_preview, write_import_file),
     "event-form": Shot(event_form),
     "event-form-errors": Shot(event_form_errors),
@@ -430,7 +443,15 @@ def build(shot: Shot, club: ClubContext, tmp: Path) -> App:
 
 
 @pytest.mark.parametrize("name", list(SHOTS))
-def test_screen(name: str, demo_club: ClubContext, tmp_path: Path, snap_compare) -> None:
+def test_screen(
+    name: str,
+    demo_club: ClubContext,
+    tmp_path: Path,
+    snap_compare,
+    isolated_dirs: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(isolated_dirs)  # the file picker lists the current folder: "~" here
     shot = SHOTS[name]
     app = build(shot, demo_club, tmp_path)
 

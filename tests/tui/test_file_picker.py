@@ -209,7 +209,10 @@ async def test_export_checks_the_folder_and_asks_before_replacing(
     async with app.run_test(size=(80, 24)) as pilot:
         await open_members(app, pilot)
         dialog = await export_dialog(app, pilot)
+        dialog.query_one("#folder", Input).focus()
         dialog.query_one("#folder", Input).value = str(isolated_dirs / "missing")
+        await pilot.press("enter")  # from the folder, Enter moves to the name
+        assert dialog.focused is dialog.query_one("#name", Input)
         await pilot.press("enter")
         error = str(dialog.query_one("#error", Static).render())
         assert f"The folder {isolated_dirs / 'missing'} does not exist." in error
@@ -291,3 +294,20 @@ async def test_the_picker_starts_home_when_the_current_folder_is_gone(
         picker = await open_picker(app, pilot)
         assert picker.folder == isolated_dirs.resolve()
         assert "members.csv" in shown(picker)
+
+
+async def test_no_worker_stays_busy_while_the_picker_is_open(
+    demo_club: ClubContext, folder: Path
+) -> None:
+    """Tests (and the app) wait for workers: a picker on screen must not keep one busy."""
+    app = make_app(demo_club, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_members(app, pilot)
+        picker = await open_picker(app, pilot)
+        await settle(app, pilot)  # returns: no endless folder-loading worker
+        await pilot.press("space")  # opens "archives" in place
+        await until(pilot, lambda: len(picker.listing.root.children[1].children) == 1)
+        assert str(picker.listing.root.children[1].children[0].label) == "2025.csv"
+        await settle(app, pilot)
+        await pilot.press("down", "enter")  # picks it
+        await until(pilot, lambda: isinstance(app.screen, ImportPreviewScreen))

@@ -457,6 +457,7 @@ async def test_import_preview_shows_hostile_file_names_and_rows(club, tmp_path) 
         await pilot.press("i")
         await settle(pilot)
         app.screen.query_one(Input).value = str(path)
+        app.screen.query_one(Input).focus()  # the file picker's path box
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, ImportPreviewScreen)

@@ -95,6 +95,7 @@ async def test_app_keeps_its_locks_while_other_processes_come_and_go(
         await settle(pilot)
         await pilot.press("i")  # import: preview on a worker's connection
         app.screen.query_one("#path", Input).value = str(csv_file)
+        app.screen.query_one("#path", Input).focus()  # the file picker's path box
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, ImportPreviewScreen)
@@ -103,7 +104,8 @@ async def test_app_keeps_its_locks_while_other_processes_come_and_go(
         await settle(pilot)
         round_of_others("after-apply")
         await pilot.press("x")  # export on a worker's connection
-        app.screen.query_one("#path", Input).value = str(out)
+        app.screen.query_one("#folder", Input).value = str(out.parent)
+        app.screen.query_one("#name", Input).value = out.name
         await pilot.press("enter")
         await settle(pilot)
         assert out.exists()

@@ -295,9 +295,9 @@ class EventsPane(ClubPane):
         self.notify(_("Saved {title}.").format(title=event.title))
         self.changed()
         if event.cancelled:  # set cancelled in the form: its members are told
-            from omtui.tui.panes import event_cancel
+            from omtui.tui.panes import events_cancel
 
-            event_cancel.after_form(self, event)
+            events_cancel.after_form(self, event)
 
     def action_register(self) -> None:
         event = self.selected_event()
@@ -366,9 +366,9 @@ class EventsPane(ClubPane):
         if event is None:
             self.notify(_("Select an event first."), severity="warning")
             return
-        from omtui.tui.panes import event_cancel  # the reminders' queue: loaded when used
+        from omtui.tui.panes import events_cancel  # the reminders' queue: loaded when used
 
-        event_cancel.ask_and_cancel(self, event)
+        events_cancel.ask_and_cancel(self, event)
 
     def action_check_in(self) -> None:
         event = self.selected_event()

@@ -23,9 +23,19 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, DirectoryTree, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import (
+    Button,
+    DirectoryTree,
+    Input,
+    Label,
+    RadioButton,
+    RadioSet,
+    Static,
+    Tree,
+)
 from textual.widgets.directory_tree import DirEntry
 from textual.widgets.tree import TreeNode
+from textual.worker import WorkerCancelled, WorkerFailed
 
 from omtui.i18n import _
 from omtui.tui.text import plain, visible
@@ -61,7 +71,13 @@ def tilde(path: Path) -> str:
 
 
 class PickerTree(DirectoryTree):
-    """One folder's folders and readable files (hidden ones left out), ".." first."""
+    """One folder's folders and readable files (hidden ones left out), ".." first.
+
+    Unlike DirectoryTree it keeps no worker waiting for folders to load for as long as it
+    is shown (its `_loader`): a sub-folder opened in place (Space, or a click on its arrow)
+    is read when it opens, so `app.workers.wait_for_complete()` returns while a picker is
+    open, as it does for every other screen.
+    """
 
     def __init__(self, path: Path, *, suffixes: tuple[str, ...], folders_only: bool) -> None:
         super().__init__(path, id="tree")
@@ -78,12 +94,28 @@ class PickerTree(DirectoryTree):
             readable = not self.folders_only and path.suffix.lower() in self.suffixes
             if readable or self._safe_is_dir(path):
                 shown.append(path)
-        folder = shown[0].parent if shown else Path(self.path)
-        if folder == Path(self.path) and folder.parent != folder:
-            shown.insert(0, folder / UP)
         return shown
 
+    def _loader(self) -> None:  # type: ignore[override]
+        """No queue worker: the folder shown is read by `reload`, sub-folders below."""
+
+    async def _on_tree_node_expanded(self, event: Tree.NodeExpanded[DirEntry]) -> None:
+        event.stop()
+        event.prevent_default()  # not DirectoryTree's handler: it queues for `_loader`
+        entry = event.node.data
+        if entry is None or entry.loaded or event.node is self.root:
+            return
+        entry.loaded = True
+        try:
+            content = await self._load_directory(event.node).wait()
+        except (WorkerCancelled, WorkerFailed):
+            return
+        self._populate_node(event.node, content)
+
     def _populate_node(self, node: TreeNode[DirEntry], content: Iterable[Path]) -> None:
+        folder = Path(self.path)
+        if node is self.root and folder.parent != folder:
+            content = [folder / UP, *content]
         super()._populate_node(node, content)
         if node is self.root:  # once the folder is drawn, the cursor on its first entry
             self.call_after_refresh(self._first_entry)
@@ -391,8 +423,11 @@ class ExportDialog(ModalScreen[ExportChoice | None]):
             self.dismiss(choice)
 
     @on(Input.Submitted)
-    def _submitted(self) -> None:
-        self.action_export()
+    def _submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "folder":  # Enter moves on, as in the forms; from the name, exports
+            self.query_one("#name", Input).focus()
+        else:
+            self.action_export()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
