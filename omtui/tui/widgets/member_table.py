@@ -108,11 +108,14 @@ class Cell:
         return hash(self.plain)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        width = options.max_width
+        yield Segment(self.fit(options.max_width))
+
+    def fit(self, width: int) -> str:
+        """The text in exactly `width` cells."""
         text = self.plain
         if width > 1 and cell_len(text) > width:  # the column is narrower than the cut
             text = set_cell_size(text, width - 1) + "…"
-        yield Segment(set_cell_size(text, width))
+        return set_cell_size(text, width)
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         width = cell_len(self.plain)
@@ -286,7 +289,7 @@ class MemberTable(DataTable):
         meta = Style.from_meta({"row": row_index, "column": column_index})
         style = base_style + meta + component_style + post_style
         pad = " " * self.cell_padding
-        text = set_cell_size(cell.plain, max(0, width - 2 * self.cell_padding))
+        text = cell.fit(max(0, width - 2 * self.cell_padding))
         lines = [[Segment(pad, style), Segment(text, style), Segment(pad, style)]]
         self._cell_render_cache[key] = lines
         return lines
