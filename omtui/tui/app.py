@@ -215,7 +215,9 @@ class OmtuiApp(PlainTextApp, TranslatedApp):
         pane = self.active_pane()
         if pane is not None:
             label = next((lbl for tid, lbl, _path in TABS if pane.id == f"{tid}-pane"), "")
-            sections.append((_("{tab} tab").format(tab=label), bindings_of(pane)))
+            sections.append(
+                (_("{tab} tab").format(tab=translate_declared(label)), bindings_of(pane))
+            )
         sections.append((_("Everywhere"), global_rows(self)))
         self.push_screen(HelpScreen(sections))
 

@@ -182,3 +182,15 @@ async def test_footer_and_tabs_are_french(demo_club: ClubContext) -> None:
         assert "Membres" in tabs and "Événements" in tabs, tabs
         footer = [key.description for key in app.query("FooterKey")]
         assert "Quitter" in footer, footer
+
+
+async def test_help_names_the_tab_in_french(demo_club: ClubContext) -> None:
+    app = make_app(demo_club, poll=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        text = getattr(app.screen, "text", "")
+        assert "Onglet Événements" in text, text[:200]
+        assert "Events" not in text
