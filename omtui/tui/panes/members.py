@@ -76,7 +76,7 @@ class MembersPane(MemberActions, ClubPane):
     def compose(self) -> ComposeResult:
         with Horizontal(id="members-filters"):
             yield Input(
-                placeholder=_("/ filter: name, email, company, city, tags"),
+                placeholder=_("/ filter: name, email…"),
                 id="members-filter",
                 compact=True,
             )
