@@ -115,12 +115,12 @@ class RotaPane(ClubPane):
                 c.event_id,
                 humanize_day(c.starts_at, now, tz),
                 _filled(c.filled, c.needed, c.status) if c.shifts else "",
-                _gap(c.missing) if c.shifts else "",
+                # a cancelled event says so in the gaps column, which 80 columns never cut
+                Text(f"✗ {labels.event_status(c.status)}", style="dim")
+                if c.status == "cancelled"
+                else (_gap(c.missing) if c.shifts else ""),
                 str(len(c.shifts)) if c.shifts else Text(_("none yet"), style="dim"),
-                cell(
-                    c.title
-                    + (f" [{labels.event_status(c.status)}]" if c.status == "cancelled" else "")
-                ),
+                cell(("✗ " if c.status == "cancelled" else "") + c.title),
             )
             for c in cover
         ]
