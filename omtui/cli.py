@@ -85,8 +85,9 @@ def cli(ctx: click.Context, db_path: Path | None, config_path: Path | None) -> N
 
         # the database's checks and the Today tab's figures, done while Textual loads
         first_read.start(ctx.obj)
-        from omtui.tui.app import run_app  # lazy: the CLI never imports Textual otherwise
+        from omtui.tui.app import INITIAL_TAB, pane_class, run_app  # lazy: CLI without Textual
 
+        pane_class(INITIAL_TAB)  # its import (Textual widgets, Babel) overlaps the opening
         first_read.opened(ctx.obj)  # its errors, one line, before the screen takes over
         run_app(ctx.obj)  # turns the garbage collector back on after the first frame
     else:

@@ -8,6 +8,7 @@ given, so no date, time or countdown is built by hand; Babel is imported on firs
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -16,6 +17,8 @@ from zoneinfo import ZoneInfo
 from omtui.i18n import current_language
 
 if TYPE_CHECKING:
+    from types import ModuleType
+
     from babel import Locale
 
 BABEL_LOCALES = {"fr": "fr_FR", "en": "en_GB"}
@@ -68,6 +71,7 @@ def babel_locale(lang: str | None = None) -> Locale:
 
 @lru_cache(maxsize=8)
 def _parse_locale(code: str) -> Locale:
+    _babel_dates()  # first: a locale's data (unpickled) imports babel.dates
     from babel import Locale
 
     return Locale.parse(BABEL_LOCALES.get(code, code))
@@ -76,14 +80,32 @@ def _parse_locale(code: str) -> Locale:
 _locale = babel_locale
 
 
+def _babel_dates() -> ModuleType:
+    """`babel.dates`, imported without pytz: we give Babel zoneinfo zones, and pytz (there
+    for vobject) would cost Babel's import of the local zone about 8 ms (its first zone
+    lookup lists every zone file), on the way to the first screen (start-up budget)."""
+    module = sys.modules.get("babel.dates")
+    if module is not None:
+        return module
+    hide = "pytz" not in sys.modules
+    if hide:
+        sys.modules["pytz"] = None  # type: ignore[assignment]  # "import pytz" fails
+    try:
+        import babel.dates
+    finally:
+        if hide:
+            del sys.modules["pytz"]  # vobject's own import still finds it
+    return babel.dates
+
+
 def _skeleton(skeleton: str, moment: datetime | date, lang: str | None) -> str:
-    from babel.dates import format_skeleton
+    format_skeleton = _babel_dates().format_skeleton
 
     return format_skeleton(skeleton, moment, locale=_locale(lang))
 
 
 def _pattern(pattern: str, moment: datetime | date, lang: str | None) -> str:
-    from babel.dates import format_datetime
+    format_datetime = _babel_dates().format_datetime
 
     return format_datetime(moment, pattern, locale=_locale(lang))
 
@@ -116,7 +138,7 @@ def format_day(
 
 def format_date(moment: datetime | date, tz: ZoneInfo | None = None, *, lang: str | None = None):
     """ "27 nov. 2026" / "27 Nov 2026" (a date with its year, e.g. when someone joined)."""
-    from babel.dates import format_date as babel_format_date
+    babel_format_date = _babel_dates().format_date
 
     if isinstance(moment, datetime):
         moment = (moment.astimezone(tz) if tz else moment).date()
@@ -175,7 +197,7 @@ months round 19 days to "in 3 weeks" and 40 to "in 1 month", too vague for a dat
 
 def _in_days(days: int, lang: str | None) -> str:
     """ "dans 19 jours" / "19 days ago" (days != 0)."""
-    from babel.dates import format_timedelta
+    format_timedelta = _babel_dates().format_timedelta
 
     return format_timedelta(
         timedelta(days=days),
@@ -194,7 +216,7 @@ def _relative_word(field: str, offset: int, lang: str | None) -> str | None:
 
 def humanize_delta(moment: datetime, now: datetime, *, lang: str | None = None) -> str:
     """ "il y a 3 jours", "dans 5 jours" / "3 days ago", "in 5 days" relative to `now`."""
-    from babel.dates import format_timedelta
+    format_timedelta = _babel_dates().format_timedelta
 
     delta = moment - now
     if abs(delta) < timedelta(seconds=45):

@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 from omtui.core import audit
+from omtui.core.consent import REMINDERS_ALLOWED_SQL
 from omtui.core.dates import from_iso, to_iso
 from omtui.core.db import Database
 from omtui.core.text import clean_text, fold, sort_key, sort_key_parts
@@ -687,11 +688,6 @@ def consent_history(db: Database, member_id: int) -> list[ConsentEvent]:
 
 
 CONSENT_PURPOSES = ("newsletter", "reminders")
-REMINDERS_ALLOWED_SQL = (
-    "COALESCE((SELECT c.subscribed FROM consent_events c WHERE c.member_id = {member}"
-    " AND c.purpose = 'reminders' ORDER BY c.id DESC LIMIT 1), 1) = 1"
-)
-"""SQL true when the member has not declined reminders (`{member}`: their id column)."""
 
 
 def reminders_allowed(db: Database, member_id: int) -> bool:

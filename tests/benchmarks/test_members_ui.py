@@ -105,15 +105,15 @@ if mode == "baseline":
     app._display = display
     app.run()
 else:  # the real entry point, as a person types it: omtui --db PATH
-    import omtui.tui.app
-    from omtui.tui.app import OmtuiApp
+    # omtui.tui.app (Textual) is patched when `omtui` itself imports it, not imported here
+    # first: the real entry point starts the database's opening before Textual loads
+    import importlib.abc
+    import importlib.util
 
     if mode == "omtui":  # the Members tab as the first screen (the app opens on Today)
         import omtui.tui.first_read
 
-        omtui.tui.app.INITIAL_TAB = "members"
         omtui.tui.first_read.start = lambda club: None  # no Today tab to read for
-    original = OmtuiApp._display
     done = False
 
     def complete(app):
@@ -123,18 +123,40 @@ else:  # the real entry point, as a person types it: omtui --db PATH
         panes = app.query("MembersPane")
         return bool(panes) and panes.first().table.row_count > 0
 
-    def display(self, screen, renderable):
-        global done
-        original(self, screen, renderable)
-        if done or renderable is None:
-            return
-        if complete(self):
-            done = True
-            with open(out_path, "w") as out:
-                out.write(repr(time.monotonic()))
-            self.call_later(self.exit)
+    def patch(module):
+        if mode == "omtui":
+            module.INITIAL_TAB = "members"
+        original = module.OmtuiApp._display
 
-    OmtuiApp._display = display
+        def display(self, screen, renderable):
+            global done
+            original(self, screen, renderable)
+            if done or renderable is None:
+                return
+            if complete(self):
+                done = True
+                with open(out_path, "w") as out:
+                    out.write(repr(time.monotonic()))
+                self.call_later(self.exit)
+
+        module.OmtuiApp._display = display
+
+    class PatchOnImport(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path=None, target=None):
+            if name != "omtui.tui.app":
+                return None
+            sys.meta_path.remove(self)
+            spec = importlib.util.find_spec(name)
+            run_module = spec.loader.exec_module
+
+            def exec_module(module):
+                run_module(module)
+                patch(module)
+
+            spec.loader.exec_module = exec_module
+            return spec
+
+    sys.meta_path.insert(0, PatchOnImport())
     sys.argv = ["omtui", "--db", db_path]
     from omtui.cli import main
 

@@ -66,7 +66,8 @@ async def test_opens_on_today_with_every_section(demo_club: ClubContext) -> None
         assert pane.drawn >= 1 and pane.items
         assert "300 members" in str(app.query_one("#today-members", Static).render())
         assert "Backup: never ran" in str(app.query_one("#today-jobs", Static).render())
-        assert str(app.query_one("#today-lunch", Static).render()).startswith("Marseille")
+        lunch = str(app.query_one("#today-lunch", Static).render()).splitlines()
+        assert lunch[0].startswith("Where to hold") and lunch[1].startswith("Marseille")
 
 
 async def test_a_gap_opens_its_shift_in_the_rota(demo_club: ClubContext) -> None:

@@ -35,9 +35,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from omtui.config import RemindersConfig
+from omtui.core.consent import REMINDERS_ALLOWED_SQL
 from omtui.core.dates import from_iso, to_iso
 from omtui.core.db import Database
-from omtui.core.members import REMINDERS_ALLOWED_SQL
 
 KINDS = ("event", "shift", "promotion", "call_for_help", "drop_notice", "change", "cancellation")
 STATES = ("queued", "sending", "sent", "failed", "uncertain", "skipped")

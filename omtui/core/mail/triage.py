@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from omtui.core import members
 from omtui.core.dates import from_iso, to_iso
 from omtui.core.db import Database
 from omtui.errors import NotFound, ValidationError
 from omtui.i18n import _
 
-if TYPE_CHECKING:  # the mail parsers load on use: the Today tab counts triage at start-up
+if TYPE_CHECKING:  # the mail parsers and members load on use: Today counts triage at start-up
+    from omtui.core import members
     from omtui.core.mail import bounces
 
 
@@ -107,6 +107,7 @@ def mark_handled(db: Database, item_id: int, *, now: datetime) -> TriageItem:
 def unsubscribe_sender(db: Database, item_id: int, *, now: datetime) -> members.Member:
     """Unsubscribe the member whose address sent this message (a person decided it is
     them), recorded as an email request; NotFound when no member has that address."""
+    from omtui.core import members
     from omtui.core.mail.mailbox import EMAIL_REQUEST
 
     with db.transaction():

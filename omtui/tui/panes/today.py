@@ -12,6 +12,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
 from textual.events import Resize
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
@@ -19,7 +20,7 @@ from textual.worker import get_current_worker
 
 from omtui.core import today, today_text
 from omtui.errors import OmtuiError
-from omtui.i18n import _
+from omtui.i18n import N_, _, translate_declared
 from omtui.tui import first_read
 from omtui.tui.messages import DataChanged, OpenTarget
 from omtui.tui.panes.base import ClubPane
@@ -27,6 +28,24 @@ from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.text import plain
 
 WIDE = 110
+HEADINGS = {
+    "today-jobs": N_("Automation"),
+    "today-members": N_("The club at a glance"),
+    "today-events": N_("Next events"),
+    "today-newsletter": N_("Last newsletter"),
+    "today-attendance": N_("Attendance, last 6 months (checked in / registered)"),
+    "today-lunch": N_("Where to hold the next lunch (no event there for 6 months)"),
+}
+"""Each section's heading, drawn in its Static's first line (a widget less per section:
+the first screen's start-up budget, issue 10)."""
+RIGHT_SECTIONS = (
+    "today-members",
+    "today-events",
+    "today-newsletter",
+    "today-attendance",
+    "today-lunch",
+)
+HEADING_STYLE = "bold $accent"
 STYLES = {today.Urgency.NOW: "bold $error", today.Urgency.SOON: "$warning", today.Urgency.LATER: ""}
 
 
@@ -42,6 +61,7 @@ class TodayPane(ClubPane):
     TodayPane.-wide #today-left { width: 3fr; }
     TodayPane.-wide #today-right { width: 2fr; border-left: solid $primary-darken-2; }
     TodayPane .today-heading { text-style: bold; color: $accent; margin-top: 1; }
+    TodayPane .today-section { margin-top: 1; }
     TodayPane #today-items { height: auto; max-height: 60vh; border: none; padding: 0; }
     TodayPane #today-items:focus { background-tint: $foreground 3%; }
     TodayPane #today-empty { color: $success; padding: 0 1; }
@@ -67,26 +87,19 @@ class TodayPane(ClubPane):
                 yield Label("", id="today-needs-heading", classes="today-heading")
                 yield OptionList(id="today-items")
                 yield Static("", id="today-empty")
-                yield Static(_("Automation"), classes="today-heading")
-                yield Static("", id="today-jobs")
+                yield self._section("today-jobs")
             with Vertical(id="today-right"):
-                yield Static(_("The club at a glance"), classes="today-heading")
-                yield Static("", id="today-members")
-                yield Static(_("Next events"), classes="today-heading")
-                yield Static("", id="today-events")
-                yield Static(_("Last newsletter"), classes="today-heading")
-                yield Static("", id="today-newsletter")
-                yield Static(
-                    _("Attendance, last 6 months (checked in / registered)"),
-                    classes="today-heading",
-                )
-                yield Static("", id="today-attendance")
-                yield Static(
-                    _("Where to hold the next lunch (no event there for 6 months)"),
-                    classes="today-heading",
-                )
-                yield Static("", id="today-lunch")
+                for section in RIGHT_SECTIONS:
+                    yield self._section(section)
         yield Static(_("Enter: open or fix the line · 1-4: the other tabs"), id="today-hint")
+
+    def _section(self, section: str) -> Static:
+        return Static(self._with_heading(section, ""), id=section, classes="today-section")
+
+    @staticmethod
+    def _with_heading(section: str, text: str) -> Content:
+        heading = Content.styled(translate_declared(HEADINGS[section]), HEADING_STYLE)
+        return heading + "\n" + plain(text) if text else heading
 
     def on_mount(self) -> None:
         """Draw the figures before the first frame: the overview is the app's first screen,
@@ -158,7 +171,9 @@ class TodayPane(ClubPane):
     def _set(self, selector: str, text: str) -> None:
         if self._shown.get(selector) != text:
             self._shown[selector] = text
-            self.query_one(selector, Static).update(plain(text))
+            section = selector.removeprefix("#")
+            shown = self._with_heading(section, text) if section in HEADINGS else plain(text)
+            self.query_one(selector, Static).update(shown)
 
     def _show_items(self, items: tuple[today.Item, ...]) -> None:
         heading = today_text.heading_needs_you(len(items))
