@@ -147,3 +147,15 @@ async def test_app_offers_merge_of_two_records(demo_club: ClubContext) -> None:
         await settle(app, pilot)
     assert members.get_member(db, old.id).archived_at is not None
     assert members.get_member(db, keep.id).city == "Lyon"
+
+
+async def test_help_is_the_first_key_of_every_tab_footer(demo_club: ClubContext) -> None:
+    """At 80 columns a tab's keys fill the footer; `?` (which lists them all) comes first."""
+    app = make_app(demo_club, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for tab in "01234":
+            await pilot.press(tab)
+            await settle(app, pilot)
+            keys = [key for key in app.query("FooterKey") if key.region.width]
+            assert keys and keys[0].key == "question_mark", (tab, [k.key for k in keys])
+            assert keys[0].region.right <= 80

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from textual.app import SystemCommand
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import TabbedContent
 
 from omtui.context import ClubContext
 from omtui.core.today import Target
+from omtui.i18n import _
 
 
 class ClubPane(Vertical):
@@ -19,6 +21,12 @@ class ClubPane(Vertical):
     `load()` runs the first time the pane is shown (tabs load lazily) and again whenever
     the data it shows changed, while it is visible; a hidden pane is marked stale instead.
     """
+
+    BINDINGS = [
+        # the app's `?`, repeated here so the footer shows it first: at 80 columns a tab's
+        # keys fill the footer, and `?` lists every one of them (issue 10)
+        Binding("question_mark", "app.help", _("Help")),
+    ]
 
     AREAS: frozenset[str] = frozenset()
     """The `DataChanged.area` values this pane shows ("*" always matches)."""

@@ -24,7 +24,9 @@ def _own_bindings(node_type: type) -> Iterable[Binding]:
         if not cls.__module__.startswith("omtui") or "BINDINGS" not in cls.__dict__:
             continue
         for item in cls.__dict__["BINDINGS"]:
-            yield _as_binding(item)
+            binding = _as_binding(item)
+            if not binding.action.startswith("app."):  # the app's own: under "Everywhere"
+                yield binding
 
 
 def _as_binding(item: BindingType) -> Binding:
