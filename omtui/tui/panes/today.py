@@ -49,7 +49,7 @@ HEADING_STYLE = "bold $accent"
 STYLES = {today.Urgency.NOW: "bold $error", today.Urgency.SOON: "$warning", today.Urgency.LATER: ""}
 
 
-class TodayPane(ClubPane):
+class TodayPane(ClubPane, inherit_bindings=False):
     """What needs you (most urgent first), the automation's last runs, the club's figures."""
 
     AREAS = frozenset({"members", "events", "rota", "newsletter"})
@@ -68,6 +68,8 @@ class TodayPane(ClubPane):
     TodayPane Static { height: auto; }
     TodayPane #today-hint { color: $text-muted; padding: 0 1; height: 1; }
     """
+    # not ClubPane's `?`: Today's footer is short and shows the app's `?` already; taking
+    # the pane's would reorder the footer once the focus enters it, after the first frame
     BINDINGS = [Binding("r", "refresh", _("Refresh"), show=False)]
 
     def __init__(self, club, **kwargs) -> None:
