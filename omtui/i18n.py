@@ -14,11 +14,13 @@ by Babel (`make catalogue`); English is the source text itself.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import gettext
 import inspect
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 LANGUAGES = ("fr", "en")
@@ -31,20 +33,33 @@ LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
 _translation: gettext.NullTranslations = gettext.NullTranslations()
 _language = "en"
 
+_Choice = tuple[str, gettext.NullTranslations]
+_local: contextvars.ContextVar[_Choice | None] = contextvars.ContextVar(
+    "omtui_language", default=None
+)
+"""A language used for a while by one thread or task only (`language_for()`): a worker
+writing members' mails in the club's language must not change the words the organiser's
+screen shows meanwhile."""
+
+
+def _active() -> gettext.NullTranslations:
+    choice = _local.get()
+    return _translation if choice is None else choice[1]
+
 
 def _(message: str) -> str:
     """Translate a user-facing string into the current language."""
-    return _translation.gettext(message)
+    return _active().gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     """Translate a string whose form depends on a count (French: 0 and 1 are singular)."""
-    return _translation.ngettext(singular, plural, n)
+    return _active().ngettext(singular, plural, n)
 
 
 def translate_declared(message: str) -> str:
     """Translate a message declared (and so extracted) elsewhere with `N_()`: click's words."""
-    return _translation.gettext(message)
+    return _active().gettext(message)
 
 
 def translate_docstring(docstring: str) -> str:
@@ -52,7 +67,7 @@ def translate_docstring(docstring: str) -> str:
 
     omtui/babel_extract.py extracts the docstrings of click commands with the same cleaning.
     """
-    return _translation.gettext(inspect.cleandoc(docstring))
+    return _active().gettext(inspect.cleandoc(docstring))
 
 
 def N_(message: str) -> str:
@@ -62,20 +77,35 @@ def N_(message: str) -> str:
 
 def current_language() -> str:
     """The language in use: "fr" or "en" (a Babel locale name, for dates and numbers)."""
-    return _language
+    choice = _local.get()
+    return _language if choice is None else choice[0]
 
 
-def set_language(language: str) -> None:
-    """Use `language` ("fr" or "en") for every string translated from now on."""
-    global _translation, _language
+def _catalogue(language: str) -> gettext.NullTranslations:
     if language not in LANGUAGES:
         raise ValueError(f"unsupported language {language!r}; omtui ships {LANGUAGES}")
     if language == "en":
-        _translation = gettext.NullTranslations()
-    else:
-        # fallback=False: a missing compiled catalogue is a packaging bug, not English.
-        _translation = gettext.translation(DOMAIN, localedir=LOCALE_DIR, languages=[language])
+        return gettext.NullTranslations()
+    # fallback=False: a missing compiled catalogue is a packaging bug, not English.
+    return gettext.translation(DOMAIN, localedir=LOCALE_DIR, languages=[language])
+
+
+def set_language(language: str) -> None:
+    """Use `language` ("fr" or "en") for every string translated from now on, everywhere."""
+    global _translation, _language
+    _translation = _catalogue(language)
     _language = language
+
+
+@contextlib.contextmanager
+def language_for(language: str) -> Iterator[None]:
+    """Translate in `language` within the block, in this thread or task only: the other
+    threads (the app's screen) keep the interface language."""
+    token = _local.set((language, _catalogue(language)))
+    try:
+        yield
+    finally:
+        _local.reset(token)
 
 
 def normalize(value: str | None) -> str | None:

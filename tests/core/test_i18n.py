@@ -204,3 +204,36 @@ def test_use_language_reads_the_club_only_when_nothing_else_decides(
     assert i18n.use_language("fr", db_path) == "fr"
     monkeypatch.setenv("OMTUI_LANG", "en")
     assert i18n.use_language("fr", db_path) == "en"
+
+
+def test_a_mail_language_in_a_worker_thread_leaves_the_screen_s_language_alone() -> None:
+    """CI caught it: the Events tab showed "annulée" in an English session while a worker
+    thread wrote cancellation notices in the club's French. A language chosen for a block
+    holds in that thread only."""
+    import threading
+
+    from omtui.core.mail.reminder_mail import language
+
+    inside, release = threading.Event(), threading.Event()
+    seen: list[str] = []
+
+    def worker() -> None:
+        with language("fr"):
+            seen.append(i18n._("registered"))
+            inside.set()
+            release.wait(10)
+            seen.append(i18n.current_language())
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    try:
+        assert inside.wait(10)
+        # the screen's thread, while the worker is inside its French block
+        assert i18n._("registered") == "registered"
+        assert i18n.ngettext("{n} member", "{n} members", 2) == "{n} members"
+        assert i18n.current_language() == "en"
+    finally:
+        release.set()
+        thread.join(10)
+    assert seen == ["inscrit", "fr"]  # the worker did write in French
+    assert i18n._("registered") == "registered"  # and nothing leaked after the block

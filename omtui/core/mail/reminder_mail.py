@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
 from datetime import datetime
 from email import policy
 from email.message import EmailMessage
@@ -28,16 +27,10 @@ from omtui.core.text import clean_text
 from omtui.i18n import _, ngettext
 
 
-@contextlib.contextmanager
-def language(lang: str) -> Iterator[None]:
-    """Translate in `lang` within the block (members read the club's language, whatever
-    the organiser's interface uses)."""
-    before = i18n.current_language()
-    i18n.set_language(lang)
-    try:
-        yield
-    finally:
-        i18n.set_language(before)
+def language(lang: str) -> contextlib.AbstractContextManager[None]:
+    """Translate in `lang` within the block, in this thread only (members read the club's
+    language, whatever the organiser's interface shows meanwhile)."""
+    return i18n.language_for(lang)
 
 
 def club_language(db: Database) -> str:
