@@ -59,6 +59,7 @@ class Kind(StrEnum):
     UNREADY = "unready"
     SEND = "send"
     AUTOMATION = "automation"
+    NOTICES = "notices"
 
 
 @dataclass(frozen=True)
@@ -751,6 +752,24 @@ def reminders_tonight_items(db: Database, now: datetime, tz: ZoneInfo) -> list[I
     return [Item("reminders_due", Urgency.LATER, text, None, when=due[0][0])]
 
 
+def notice_items(db: Database, now: datetime, tz: ZoneInfo) -> list[Item]:
+    """Cancellation notices queued and not sent: members who still think they are coming.
+
+    Enter offers to send them now; otherwise the next `omtui remind` does."""
+    count = int(
+        db.scalar("SELECT count(*) FROM reminders WHERE kind = 'cancellation' AND state = 'queued'")
+        or 0
+    )
+    if not count:
+        return []
+    text = ngettext(
+        "{n} member still has to be told an event is cancelled (Enter sends the notice)",
+        "{n} members still have to be told their event is cancelled (Enter sends the notices)",
+        count,
+    ).format(n=count)
+    return [Item(Kind.NOTICES, Urgency.SOON, text, None, action="send_notices")]
+
+
 _ITEM_SOURCES: tuple[Source, ...] = (
     drop_items,
     gap_items,
@@ -759,6 +778,7 @@ _ITEM_SOURCES: tuple[Source, ...] = (
     unready_items,
     send_items,
     triage_items,
+    notice_items,
     reminders_tonight_items,
 )
 

@@ -172,3 +172,21 @@ def test_json_ready(demo_club: ClubContext) -> None:
     data = _overview(demo_club).as_dict()
     assert json.loads(json.dumps(data))["members"]["total"] == 300
     assert data["needs_you"][0]["target"]["tab"] == "rota"
+
+
+def test_cancellation_notices_still_queued(demo_club: ClubContext) -> None:
+    """An event cancelled from the CLI without --send-now: its notices wait for cron."""
+    from omtui.core.mail import cancel_notice
+
+    assert all(i.kind != Kind.NOTICES for i in _overview(demo_club).items)
+    result = cancel_notice.cancel_event(demo_club.db, 8, now=demo_club.now())
+    assert result.pending > 1
+    [item] = [i for i in _overview(demo_club).items if i.kind == Kind.NOTICES]
+    assert item.urgency == Urgency.SOON and item.action == "send_notices"
+    assert item.text.startswith(f"{result.pending} members still have to be told")
+    demo_club.db.execute(
+        "UPDATE reminders SET state = 'sent' WHERE kind = 'cancellation' AND id IN"
+        " (SELECT id FROM reminders WHERE kind = 'cancellation' LIMIT 1)"
+    )
+    [item] = [i for i in _overview(demo_club).items if i.kind == Kind.NOTICES]
+    assert item.text.startswith(f"{result.pending - 1} members")

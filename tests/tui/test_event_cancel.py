@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Label
+from textual.widgets import DataTable, Label, OptionList
 
 from omtui.config import Config, SmtpConfig
 from omtui.context import ClubContext
@@ -174,3 +174,35 @@ def test_snapshot_cancel_event_dialog_80x24(demo_club: ClubContext, snap_compare
     assert snap_compare(
         make_app(demo_club, poll=False), terminal_size=(80, 24), run_before=run_before
     )
+
+
+async def test_notices_left_queued_are_a_today_line_that_sends_them(
+    mail_club: ClubContext, smtp_sink: SmtpSink
+) -> None:
+    """Cancelled from the CLI without --send-now: until cron's `omtui remind`, members
+    still think they are coming. Today says so, and Enter sends the notices."""
+    from omtui.core import today
+    from omtui.tui.panes.today import TodayPane
+
+    told = coming(mail_club, FULL_MEETUP)
+    cancel_notice.cancel_event(mail_club.db, FULL_MEETUP, now=DEMO_NOW)
+    app = make_app(mail_club, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        pane = app.query_one(TodayPane)
+        index = next(i for i, item in enumerate(pane.items) if item.kind == today.Kind.NOTICES)
+        assert f"{len(told)} members still have to be told" in pane.items[index].text
+        pane.query_one("#today-items").focus()
+        pane.query_one("#today-items", OptionList).highlighted = index
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        question = str(app.screen.query_one(Label).render())
+        assert f"to the {len(told)} members now?" in question
+        await pilot.click("#yes")
+        await wait_for(pilot, lambda: len(smtp_sink.messages) >= len(told))
+        await settle(pilot)
+        await settle(pilot)
+        assert Counter(smtp_sink.recipients()) == {envelope_address(e): 1 for e in told}
+        assert cancel_notice.pending(mail_club.db) == 0
+        assert all(item.kind != today.Kind.NOTICES for item in pane.items)

@@ -120,6 +120,7 @@ async def _send(pane: ClubPane) -> None:
     if report.busy:
         pane.notify(_("omtui remind is running now: it sends the notices, or its next run does."))
         return
+    pane.post_message(DataChanged("events"))  # Today counts the notices still to send
     said = _("Cancellation notices: {summary}").format(summary=report.summary())
     if report.stopped:  # the server is down: the rest waits for the next run
         said += "\n" + _("The notices stay queued for the next `omtui remind` run.")

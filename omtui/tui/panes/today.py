@@ -20,7 +20,7 @@ from textual.worker import get_current_worker
 
 from omtui.core import today, today_text
 from omtui.errors import OmtuiError
-from omtui.i18n import N_, _, translate_declared
+from omtui.i18n import N_, _, ngettext, translate_declared
 from omtui.tui import first_read
 from omtui.tui.messages import DataChanged, OpenTarget
 from omtui.tui.panes.base import ClubPane
@@ -212,6 +212,8 @@ class TodayPane(ClubPane, inherit_bindings=False):
         """Open the place that resolves `item`, or offer its obvious action first."""
         if item.action == "confirm_event" and item.target and item.target.event_id:
             self._offer_confirm(item.target)
+        elif item.action == "send_notices":
+            self._offer_notices()
         elif item.target is not None:
             self.post_message(OpenTarget(item.target))
         else:
@@ -220,6 +222,27 @@ class TodayPane(ClubPane, inherit_bindings=False):
                 title=item.text,
                 markup=False,
             )
+
+    def _offer_notices(self) -> None:
+        # on use: the first screen needs neither the cancel notices nor the sender
+        from omtui.core.mail import cancel_notice
+        from omtui.tui.panes import events_cancel
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                events_cancel.send_notices(self)
+
+        count = cancel_notice.pending(self.club.db)
+        if not count:  # sent meanwhile (by cron, or another session)
+            self.load()
+            return
+        question = ngettext(
+            "Send the cancellation notice to the member now?",
+            "Send the cancellation notices to the {n} members now?",
+            count,
+        ).format(n=count)
+        later = _("Later (omtui remind sends them)")
+        self.app.push_screen(ConfirmDialog(question, yes=_("Send now"), no=later), answered)
 
     def _offer_confirm(self, target: today.Target) -> None:
         from omtui.core import events as ev  # on use: the first screen does not need it
