@@ -270,3 +270,41 @@ async def test_hostile_values_show_as_text(club: ClubContext) -> None:
         )
         await pilot.pause()
         assert app.is_running
+
+
+async def test_triage_and_reminder_lines_open_their_screens(demo_club: ClubContext) -> None:
+    """Enter on "messages wait in triage" opens the triage; on "reminders go out before
+    tomorrow morning", the reminders list (not the cron advice of a failed job)."""
+    from omtui.core.mail.mailbox import SyncSummary, process_message
+    from omtui.tui.screens.mailbox_triage import MailboxTriage
+    from omtui.tui.screens.reminders import RemindersScreen
+
+    raw = b"From: stranger@example.net\r\nSubject: Question\r\n\r\nBonjour\r\n"
+    process_message(
+        demo_club.db, raw, folder="INBOX", uidvalidity=1, uid=1, now=demo_club.now(),
+        summary=SyncSummary(),
+    )  # fmt: skip
+    # an event tomorrow evening: its day-before reminders go out tonight
+    event = ev.create_event(
+        demo_club.db,
+        {
+            "title": "Déjeuner à Nantes",
+            "kind": "lunch",
+            "starts_at": DEMO_NOW + timedelta(hours=30),
+            "ends_at": DEMO_NOW + timedelta(hours=32),
+            "city": "Nantes",
+            "capacity": 20,
+        },
+        now=DEMO_NOW,
+    )
+    member_id = int(demo_club.db.scalar("SELECT min(id) FROM members WHERE archived_at IS NULL"))
+    ev.register(demo_club.db, event.id, member_id, now=DEMO_NOW)
+    app = make_app(demo_club, poll=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await choose(app, pilot, "in triage")
+        assert isinstance(app.screen, MailboxTriage)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await choose(app, pilot, "before tomorrow morning")
+        assert isinstance(app.screen, RemindersScreen)

@@ -216,6 +216,12 @@ class TodayPane(ClubPane, inherit_bindings=False):
             self._offer_notices()
         elif item.target is not None:
             self.post_message(OpenTarget(item.target))
+        elif item.kind == "triage":
+            self.run_worker(self.app.run_action("app.mailbox_triage"))
+        elif item.kind == "reminders_due":
+            from omtui.tui.screens.reminders import RemindersScreen
+
+            self.app.push_screen(RemindersScreen(self.club))
         else:
             self.notify(
                 _("Check the job's cron line and its log on the server."),
