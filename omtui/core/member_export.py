@@ -3,7 +3,8 @@
     export_members(db, path, MemberFilter(tag="volunteer"))            # for scripts
     export_members(db, path, filt, excel=True, tz=tz, lang="fr")      # for a spreadsheet
 
-Both are UTF-8 with a BOM and `;` separators (French Excel opens them as a table), with
+Both are UTF-8 with a BOM and `;` separators (French Excel opens them as a table; the
+English "for Excel" shape uses `,`, English Excel's separator), with
 cells a spreadsheet would run as formulas protected (csvfile.neutralise), and both import
 back unchanged (core/importer.py reads either set of headers).
 
@@ -70,6 +71,8 @@ EXCEL_HEADERS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 EXCEL_YES_NO = {"en": ("yes", "no"), "fr": ("oui", "non")}
 EXCEL_DAY = {"en": "%Y-%m-%d", "fr": "%d/%m/%Y"}
+EXCEL_DELIMITER = {"en": ",", "fr": ";"}
+"""Excel splits a CSV at its list separator: `;` where the decimal mark is a comma."""
 
 
 def _script_cells(member: Member) -> list[str]:
@@ -127,7 +130,8 @@ def export_members(
     headers: Sequence[str] = EXCEL_HEADERS[language] if excel else SCRIPT_HEADERS
     try:
         with open_private(path, "w", encoding="utf-8-sig", newline="") as fh:  # personal data
-            writer = csv.writer(fh, delimiter=";", lineterminator="\r\n")
+            delimiter = EXCEL_DELIMITER[language] if excel else ";"
+            writer = csv.writer(fh, delimiter=delimiter, lineterminator="\r\n")
             writer.writerow(headers)
             for member in rows:
                 cells = _excel_cells(member, language, zone) if excel else _script_cells(member)

@@ -147,7 +147,7 @@ def test_export_for_excel_in_french_imports_back_in_english(run_cli, tmp_path: P
     assert "0 new, 0 updated, 120 unchanged, 0 rejected" in back.stdout
     english = tmp_path / "excel-en.csv"
     assert run_cli("members", "export", "--excel", str(english)).returncode == 0
-    assert english.read_bytes().decode("utf-8-sig").startswith("Email;First name;Last name;")
+    assert english.read_bytes().decode("utf-8-sig").startswith("Email,First name,Last name,")
 
 
 def test_archived_member_rejected_until_restored(run_cli, tmp_path: Path, db_path: Path) -> None:

@@ -84,10 +84,12 @@ def test_for_excel_in_english(db: Database, tmp_path: Path, late_joiner) -> None
     path = tmp_path / "out.csv"
     export_members(db, path, excel=True, lang="en", tz=PARIS)
     rows = lines(path)
+    # English Excel separates a CSV's columns with commas (its list separator), French
+    # Excel with semicolons
     assert rows[0] == (
-        "Email;First name;Last name;Phone;Company;Job title;City;Tags;Newsletter;Member since;Notes"
+        "Email,First name,Last name,Phone,Company,Job title,City,Tags,Newsletter,Member since,Notes"
     )
-    assert rows[1].endswith(";speaker, volunteer;yes;2024-04-01;")
+    assert rows[1].endswith(',"speaker, volunteer",yes,2024-04-01,')
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])

@@ -165,7 +165,7 @@ async def test_export_goes_to_documents_not_the_current_directory(
         assert not dialog.query_one("#excel", RadioButton).value
     assert not list(folder.glob("members*"))
     header = out.read_bytes().decode("utf-8-sig").split("\r\n")[0]
-    assert header.startswith("Email;First name;Last name;")
+    assert header.startswith("Email,First name,Last name,")
     stable = (documents / "scripts.csv").read_bytes().decode("utf-8-sig").split("\r\n")[0]
     assert stable.startswith("email;first name;last name;")
 
