@@ -18,6 +18,7 @@ from pathlib import Path
 
 os.environ.setdefault("OMTUI_LANG", "fr")  # before omtui's modules are imported
 
+from scenes import busiest_volunteer, seed_interrupted_send, still_cursors  # beside make.py
 from textual.app import App
 from textual.pilot import Pilot
 
@@ -63,44 +64,15 @@ async def volunteer_scene(pilot: Pilot) -> None:
     await pilot.pause()
 
 
-def _seed_interrupted_send(club: ClubContext) -> None:
-    """Beside the demo's sent issue and drafts: a send to Lyon interrupted by a crash
-    20 minutes ago (9 sent, 1 refused, 2 in flight, now uncertain)."""
-    from datetime import timedelta
-
-    from omtui.core import newsletter as nl
-    from omtui.core import outbox, sender
-
-    db, config, now = club.db, club.config, club.now()
-    lyon = nl.create_draft(
-        db,
-        subject="Afterwork à Lyon",
-        body="Bonjour {first_name}, rendez-vous jeudi à 18 h 30 !\n\n{upcoming_events}\n",
-        city="Lyon",
-        now=now - timedelta(minutes=30),
-    )
-    started = now - timedelta(minutes=20)
-    sender.start_send(db, lyon.id, config, sender.prepare(db, lyon.id, config), now=started)
-    rows = outbox.claim(db, lyon.id, 12, now=started)
-    outbox.record(
-        db,
-        sent=[(row.id, f"<{row.id}@demo>", "250 2.0.0 Ok") for row in rows[:9]],
-        failed=[(rows[9].id, "550 5.1.1 mailbox unavailable", True)],
-        now=started,
-    )
-    outbox.mark_transmitting(db, [row.id for row in rows[10:]], now=started)
-    outbox.recover(db, lyon.id, now=started)
-
-
 async def newsletter_scene(pilot: Pilot) -> None:
     """The Newsletter tab: the demo's sent issue and drafts, and an interrupted send."""
-    _seed_interrupted_send(pilot.app.club)
+    seed_interrupted_send(pilot.app.club)
     await pilot.press("4")
 
 
 async def newsletter_send_scene(pilot: Pilot) -> None:
     """The progress window of the interrupted send: counts, ETA, the uncertain recipients."""
-    _seed_interrupted_send(pilot.app.club)
+    seed_interrupted_send(pilot.app.club)
     await pilot.press("4")
     await pilot.pause()
     await pilot.press("p")
@@ -143,7 +115,7 @@ async def today_scene(pilot: Pilot) -> None:
     """The Today tab the app opens on, with the interrupted Lyon send among its lines."""
     from omtui.tui.messages import DataChanged
 
-    _seed_interrupted_send(pilot.app.club)
+    seed_interrupted_send(pilot.app.club)
     pilot.app.post_message(DataChanged("newsletter"))
     await pilot.pause()
 
@@ -156,7 +128,7 @@ async def newsletter_editor_scene(pilot: Pilot) -> None:
     await pilot.press("enter")  # the first row: the December draft
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
-    _still_cursors(pilot)
+    still_cursors(pilot)
 
 
 IMPORT_CSV = (
@@ -202,7 +174,7 @@ async def check_in_scene(pilot: Pilot) -> None:
     await pilot.pause()
     await pilot.press("m", "a")
     await pilot.pause()
-    _still_cursors(pilot)
+    still_cursors(pilot)
 
 
 async def member_form_scene(pilot: Pilot) -> None:
@@ -224,16 +196,7 @@ async def member_form_scene(pilot: Pilot) -> None:
         form.query_one(field, Input).value = value
     await pilot.press("ctrl+s")
     await pilot.pause()
-    _still_cursors(pilot)
-
-
-def _still_cursors(pilot: Pilot) -> None:
-    """The cursor blink depends on timing: keep it still in screenshots."""
-    from textual.widgets import Input, TextArea
-
-    for field in pilot.app.screen.query("Input, TextArea"):
-        if isinstance(field, Input | TextArea):
-            field.cursor_blink = False
+    still_cursors(pilot)
 
 
 SCENES: dict[str, tuple[str, Scene]] = {
@@ -261,19 +224,8 @@ def build_app(kind: str, club: ClubContext) -> App:
     if kind == "volunteer":
         from omtui.tui.volunteer import make_volunteer_app
 
-        return make_volunteer_app(club, _busiest_volunteer(club), poll=False)
+        return make_volunteer_app(club, busiest_volunteer(club), poll=False)
     raise ValueError(f"unknown app kind {kind!r}")
-
-
-def _busiest_volunteer(club: ClubContext) -> str:
-    """The demo volunteer with the most upcoming shifts (deterministic)."""
-    return club.db.scalar(
-        """SELECT m.email FROM members m JOIN shift_assignments a ON a.member_id = m.id
-        JOIN shifts s ON s.id = a.shift_id
-        WHERE a.dropped_at IS NULL AND s.ends_at > ?
-        GROUP BY m.id ORDER BY count(*) DESC, m.id LIMIT 1""",
-        (club.now().isoformat(),),
-    )
 
 
 async def shoot(name: str, kind: str, scene: Scene, workdir: Path) -> Path:

@@ -14,7 +14,8 @@ from omtui.core import members
 from omtui.tui.app import make_app
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.event_checkin import CheckInScreen, WalkInDialog
-from tests.tui.test_events_pane import FULL_MEETUP, open_events, select, unregistered_member
+from tests.tui.pilot_helpers import FULL_MEETUP, open_event
+from tests.tui.test_events_pane import unregistered_member
 
 
 def option_ids(screen: CheckInScreen) -> list[str]:
@@ -36,8 +37,7 @@ async def test_too_early_says_when_check_in_opens(demo_club: ClubContext) -> Non
     assert demo_club.now() < event.starts_at - timedelta(hours=2)
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_events(app, pilot)
-        await select(pilot, pane, FULL_MEETUP)
+        await open_event(pilot, FULL_MEETUP)
         await pilot.press("c")
         await pilot.pause()
         screen = app.screen
@@ -57,8 +57,7 @@ async def test_waiting_list_walk_in_and_new_person(demo_club: ClubContext) -> No
     seats = ev.event_stats(db, FULL_MEETUP).registered
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_events(app, pilot)
-        await select(pilot, pane, FULL_MEETUP)
+        await open_event(pilot, FULL_MEETUP)
         await pilot.press("c")
         await pilot.pause()
         screen = app.screen

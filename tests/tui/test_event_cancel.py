@@ -7,7 +7,7 @@ from __future__ import annotations
 import email
 import email.policy
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,11 +21,9 @@ from omtui.core.demo import DEMO_NOW, build_demo
 from omtui.core.mail import cancel_notice, reminders
 from omtui.core.newsletter_mime import envelope_address
 from omtui.tui.app import make_app
-from omtui.tui.panes.events import EventsPane
 from omtui.tui.screens.confirm import ConfirmDialog
 from tests.smtp_sink import SmtpSink
-
-FULL_MEETUP = 8  # demo: a meetup with a waiting list
+from tests.tui.pilot_helpers import FULL_MEETUP, open_event, settle, toasted, wait_for
 
 
 @pytest.fixture
@@ -42,38 +40,8 @@ def mail_club(db_path: Path, smtp_sink: SmtpSink) -> Iterator[ClubContext]:
     club.close()
 
 
-async def wait_for(pilot: Pilot, condition: Callable[[], bool], rounds: int = 5000) -> None:
-    for _round in range(rounds):
-        if condition():
-            return
-        await pilot.pause()
-    raise AssertionError("condition never became true")
-
-
-async def settle(pilot: Pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def open_event(pilot: Pilot, event_id: int) -> EventsPane:
-    await pilot.press("2")
-    await pilot.pause()
-    pane = pilot.app.query_one(EventsPane)
-    table = pane.query_one("#events", DataTable)
-    table.focus()
-    table.move_cursor(row=table.get_row_index(str(event_id)))
-    await pilot.pause()
-    assert pane.selected_id == event_id
-    return pane
-
-
 def coming(club: ClubContext, event_id: int) -> set[str]:
     return {r.email for r in ev.registrations(club.db, event_id) if r.status != "cancelled"}
-
-
-def toasts(pilot: Pilot) -> str:
-    return "\n".join(str(n.message) for n in pilot.app._notifications)
 
 
 async def test_x_cancels_the_event_and_tells_each_member_once(
@@ -93,7 +61,7 @@ async def test_x_cancels_the_event_and_tells_each_member_once(
         await pilot.click("#yes")
         await wait_for(pilot, lambda: len(smtp_sink.messages) >= len(told))
         await settle(pilot)
-        assert "Cancellation notices: " in toasts(pilot)
+        assert toasted(app, "Cancellation notices: ")
         assert ev.get_event(mail_club.db, FULL_MEETUP).cancelled
         # the detail lists who was coming, as cancelled
         regs = pane.query_one("#regs", DataTable)
@@ -105,7 +73,7 @@ async def test_x_cancels_the_event_and_tells_each_member_once(
         assert regs.row_count >= len(told)
         await pilot.press("X")  # again: nobody is told twice
         await settle(pilot)
-        assert "was already cancelled" in toasts(pilot)
+        assert toasted(app, "was already cancelled")
         # the Rota tab flags no gap for its shifts, in coverage nor in "who is on when"
         await pilot.press("3")
         await settle(pilot)
@@ -136,7 +104,7 @@ async def test_without_a_sending_address_the_notices_wait_for_omtui_remind(
         await pilot.press("X")
         await pilot.pause()
         await pilot.click("#yes")
-        await wait_for(pilot, lambda: "stay queued" in toasts(pilot))
+        await wait_for(pilot, lambda: toasted(app, "stay queued"))
         await settle(pilot)
     assert ev.get_event(demo_club.db, FULL_MEETUP).cancelled
     assert cancel_notice.pending(demo_club.db, FULL_MEETUP) == len(told)
@@ -156,7 +124,7 @@ async def test_cancelled_in_the_form_tells_them_too(
         pane._saved(saved)
         await wait_for(pilot, lambda: len(smtp_sink.messages) >= len(told))
         await settle(pilot)
-        assert f"{len(told)} members will be told by email." in toasts(pilot)
+        assert toasted(app, f"{len(told)} members will be told by email.")
         pane._saved(ev.get_event(mail_club.db, FULL_MEETUP))  # saved again: nobody twice
         await settle(pilot)
     assert Counter(smtp_sink.recipients()) == {envelope_address(e): 1 for e in told}

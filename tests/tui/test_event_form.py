@@ -11,14 +11,12 @@ from omtui.context import ClubContext
 from omtui.core import events as ev
 from omtui.errors import ValidationError
 from omtui.tui.app import OmtuiApp, make_app
-from omtui.tui.panes.events import EventsPane
 from omtui.tui.screens.event_form import EventForm
+from tests.tui.pilot_helpers import fill, open_events
 
 
 async def open_form(app: OmtuiApp, pilot: Pilot) -> EventForm:
-    await pilot.press("2")
-    await pilot.pause()
-    assert app.query_one(EventsPane)
+    await open_events(pilot)
     await pilot.press("a")
     await pilot.pause()
     form = app.screen
@@ -100,11 +98,14 @@ async def test_title_first_enter_moves_on_and_every_error_at_once(
         assert not form.query_one("#row-title").has_class("-wrong")
         assert events_count(demo_club) == before
         # fixed, then ctrl+s from any field saves
-        form.query_one("#starts_at", Input).value = "2026-12-10 18:30"
-        form.query_one("#ends_at", Input).value = "21:00"
-        form.query_one("#city", Input).value = "Lyon"
-        form.query_one("#host_company", Input).value = "Atelier Lumière"
-        form.query_one("#capacity", Input).value = "20"
+        fill(
+            form,
+            starts_at="2026-12-10 18:30",
+            ends_at="21:00",
+            city="Lyon",
+            host_company="Atelier Lumière",
+            capacity="20",
+        )
         form.query_one("#city", Input).focus()
         await pilot.press("enter")
         await pilot.pause()
@@ -121,16 +122,13 @@ async def test_title_first_enter_moves_on_and_every_error_at_once(
 async def test_enter_on_the_last_field_saves(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("2")
-        await pilot.pause()
-        pane = app.query_one(EventsPane)
+        pane = await open_events(pilot)
         event_id = pane.selected_id
         await pilot.press("e")
         await pilot.pause()
         form = app.screen
         assert isinstance(form, EventForm) and form.event.id == event_id
-        form.query_one("#description", Input).value = "Bring your badge"
-        form.query_one("#arrive_before", Input).value = "20"
+        fill(form, description="Bring your badge", arrive_before="20")
         form.query_one("#description", Input).focus()
         await pilot.press("enter")
         await pilot.pause()

@@ -8,11 +8,9 @@ from textual.widgets import OptionList
 from omtui.context import ClubContext
 from omtui.core import partners as pt
 from omtui.tui.app import make_app
-from omtui.tui.panes.events import EventsPane
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.event_partner import PartnerDialog
-
-OPEN_LUNCH = 10  # demo: Nantes lunch with seats left
+from tests.tui.pilot_helpers import OPEN_LUNCH, open_events, toasted
 
 
 async def test_unlink_a_partner_in_the_app(demo_club: ClubContext) -> None:
@@ -22,9 +20,7 @@ async def test_unlink_a_partner_in_the_app(demo_club: ClubContext) -> None:
     pt.link_partner(db, OPEN_LUNCH, second.id, "exhibitor")
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("2")
-        await pilot.pause()
-        pane = app.query_one(EventsPane)
+        pane = await open_events(pilot)
         pane.selected_id = OPEN_LUNCH
         pane.load()
         await pilot.pause()
@@ -59,15 +55,13 @@ async def test_unlink_a_partner_in_the_app(demo_club: ClubContext) -> None:
         assert not isinstance(app.screen, PartnerDialog)
         info = str(pane.query_one("#info").render())
         assert first.company not in info and second.company in info
-        assert any("unlinked" in n.message for n in app._notifications)
+        assert toasted(app, "unlinked")
 
 
 async def test_seats_column_is_explained_under_the_table(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("2")
-        await pilot.pause()
-        pane = app.query_one(EventsPane)
+        pane = await open_events(pilot)
         legend = pane.query_one("#legend")
         assert legend.region.height == 1 and legend.region.width >= 66  # seen at 80x24
         text = str(legend.render())

@@ -11,30 +11,20 @@ from textual.widgets import DataTable, Input, Label, OptionList
 from omtui.context import ClubContext
 from omtui.core import events as ev
 from omtui.i18n import current_language, set_language
-from omtui.tui.app import OmtuiApp, make_app
-from omtui.tui.panes.events import EventsPane
+from omtui.tui.app import make_app
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.event_checkin import CheckInScreen
 from omtui.tui.screens.event_form import EventForm
 from omtui.tui.screens.event_register import RegisterDialog
-
-FULL_LUNCH = 7  # demo: "Déjeuner du lundi à Paris", tomorrow 12:30, 14/14
-FULL_MEETUP = 8  # demo: meetup with a waiting list
-OPEN_LUNCH = 10  # demo: Nantes lunch with seats left
-
-
-async def open_events(app: OmtuiApp, pilot: Pilot) -> EventsPane:
-    await pilot.press("2")
-    await pilot.pause()
-    return app.query_one(EventsPane)
-
-
-async def select(pilot: Pilot, pane: EventsPane, event_id: int) -> None:
-    table = pane.query_one("#events", DataTable)
-    table.focus()
-    table.move_cursor(row=table.get_row_index(str(event_id)))
-    await pilot.pause()
-    assert pane.selected_id == event_id
+from tests.tui.pilot_helpers import (
+    FULL_LUNCH,
+    FULL_MEETUP,
+    OPEN_LUNCH,
+    fill,
+    open_event,
+    open_events,
+    select_event,
+)
 
 
 def unregistered_member(club: ClubContext, event_id: int) -> dict:
@@ -48,7 +38,7 @@ def unregistered_member(club: ClubContext, event_id: int) -> dict:
 async def test_upcoming_first_with_countdown_then_past(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        pane = await open_events(app, pilot)
+        pane = await open_events(pilot)
         table = pane.query_one("#events", DataTable)
         assert table.has_focus
         first = table.get_row_at(0)
@@ -73,11 +63,11 @@ async def test_dates_in_english_when_the_interface_is(demo_club: ClubContext) ->
     try:
         app = make_app(demo_club, poll=False)
         async with app.run_test(size=(120, 40)) as pilot:
-            pane = await open_events(app, pilot)
+            pane = await open_events(pilot)
             table = pane.query_one("#events", DataTable)
             assert table.get_row_at(0)[0] == "23/11 12:30"
             assert table.get_row_at(0)[1] == "tomorrow at 12:30"
-            await select(pilot, pane, FULL_LUNCH)
+            await select_event(pilot, pane, FULL_LUNCH)
             assert "Mon, 23 Nov 2026, 12:30-14:00" in str(pane.query_one("#info").render())
     finally:
         set_language(before)
@@ -86,8 +76,7 @@ async def test_dates_in_english_when_the_interface_is(demo_club: ClubContext) ->
 async def test_detail_shows_waiting_list_and_partners(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        pane = await open_events(app, pilot)
-        await select(pilot, pane, FULL_MEETUP)
+        pane = await open_event(pilot, FULL_MEETUP)
         regs = pane.query_one("#regs", DataTable)
         statuses = [regs.get_row_at(i)[2] for i in range(regs.row_count)]
         assert "waiting #1" in statuses and "registered" in statuses
@@ -95,7 +84,7 @@ async def test_detail_shows_waiting_list_and_partners(demo_club: ClubContext) ->
         summit = next(
             e for e in ev.list_events(demo_club.db, now=demo_club.now()) if e.kind == "summit"
         )
-        await select(pilot, pane, summit.id)
+        await select_event(pilot, pane, summit.id)
         assert "Partners:" in str(pane.query_one("#info").render())
         assert "sponsor" in str(pane.query_one("#info").render())
 
@@ -104,8 +93,7 @@ async def test_register_a_member_by_typing_part_of_the_email(demo_club: ClubCont
     member = unregistered_member(demo_club, OPEN_LUNCH)
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_events(app, pilot)
-        await select(pilot, pane, OPEN_LUNCH)
+        pane = await open_event(pilot, OPEN_LUNCH)
         await pilot.press("r")
         await pilot.pause()
         assert isinstance(app.screen, RegisterDialog)
@@ -130,8 +118,7 @@ async def test_registering_for_a_full_event_joins_the_waiting_list(
     assert ev.event_stats(demo_club.db, FULL_LUNCH).seats_left == 0
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        pane = await open_events(app, pilot)
-        await select(pilot, pane, FULL_LUNCH)
+        await open_event(pilot, FULL_LUNCH)
         await pilot.press("r")
         await pilot.press(*member["email"])
         await pilot.press("enter")
@@ -151,8 +138,7 @@ async def test_cancel_a_registration_promotes_the_first_waiting(demo_club: ClubC
     first_waiting = ev.waiting_list(demo_club.db, FULL_MEETUP)[0]
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        pane = await open_events(app, pilot)
-        await select(pilot, pane, FULL_MEETUP)
+        pane = await open_event(pilot, FULL_MEETUP)
         regs = pane.query_one("#regs", DataTable)
         regs.focus()
         victim = int(regs.coordinate_to_cell_key(regs.cursor_coordinate).row_key.value)
@@ -173,8 +159,7 @@ async def test_check_in_at_80x24(demo_club: ClubContext) -> None:
     target = registered[len(registered) // 2]
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_events(app, pilot)
-        await select(pilot, pane, FULL_LUNCH)
+        await open_event(pilot, FULL_LUNCH)
         await pilot.press("c")
         await pilot.pause()
         screen = app.screen
@@ -209,18 +194,21 @@ async def test_check_in_at_80x24(demo_club: ClubContext) -> None:
 async def test_event_form_explains_errors_then_saves(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_events(app, pilot)
+        pane = await open_events(pilot)
         before = demo_club.db.scalar("SELECT count(*) FROM events")
         await pilot.press("a")
         await pilot.pause()
         form = app.screen
         assert isinstance(form, EventForm)
-        form.query_one("#title", Input).value = "Afterwork test"
-        form.query_one("#starts_at", Input).value = "2026-12-10 18:30"
-        form.query_one("#ends_at", Input).value = "17:00"
-        form.query_one("#city", Input).value = "Paris"
-        form.query_one("#host_company", Input).value = "Atelier Lumière"
-        form.query_one("#capacity", Input).value = "20"
+        fill(
+            form,
+            title="Afterwork test",
+            starts_at="2026-12-10 18:30",
+            ends_at="17:00",
+            city="Paris",
+            host_company="Atelier Lumière",
+            capacity="20",
+        )
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert "end after it starts" in str(form.query_one("#error").render())
@@ -237,10 +225,7 @@ async def test_event_form_explains_errors_then_saves(demo_club: ClubContext) -> 
 
 def test_snapshot_events_tab(demo_club: ClubContext, snap_compare) -> None:
     async def run_before(pilot: Pilot) -> None:
-        await pilot.press("2")
-        await pilot.pause()
-        pane = pilot.app.query_one(EventsPane)
-        await select(pilot, pane, FULL_MEETUP)
+        await open_event(pilot, FULL_MEETUP)
 
     assert snap_compare(
         make_app(demo_club, poll=False), terminal_size=(120, 40), run_before=run_before
@@ -265,7 +250,7 @@ async def test_palette_offers_the_events_actions_and_layout_adapts(
 ) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_events(app, pilot)
+        pane = await open_events(pilot)
         assert pane.has_class("-narrow")  # details under the table on a small terminal
         titles = [str(c.title) for c in app.get_system_commands(app.screen)]
         for wanted in ("Events: add an event", "Events: register a member", "Events: check-in"):
@@ -280,7 +265,7 @@ async def test_palette_offers_the_events_actions_and_layout_adapts(
         assert isinstance(app.screen, CheckInScreen)
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(160, 40)) as pilot:  # beside the table from 140 columns
-        pane = await open_events(app, pilot)
+        pane = await open_events(pilot)
         assert not pane.has_class("-narrow")
 
 
@@ -293,8 +278,7 @@ async def test_link_existing_and_new_partners(demo_club: ClubContext) -> None:
     existing = pt.list_partners(demo_club.db)[0]
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_events(app, pilot)
-        await select(pilot, pane, OPEN_LUNCH)
+        pane = await open_event(pilot, OPEN_LUNCH)
         await pilot.press("l")
         await pilot.pause()
         dialog = app.screen
@@ -309,8 +293,7 @@ async def test_link_existing_and_new_partners(demo_club: ClubContext) -> None:
         assert not isinstance(app.screen, PartnerDialog)
         await pilot.press("l")
         await pilot.pause()
-        app.screen.query_one("#company", Input).value = "Traiteur Dupont"
-        app.screen.query_one("#email", Input).value = "contact@traiteur-dupont.fr"
+        fill(app.screen, company="Traiteur Dupont", email="contact@traiteur-dupont.fr")
         await pilot.press("ctrl+s")
         await pilot.pause()
         linked = [(p.partner.company, p.role) for p in pt.event_partners(demo_club.db, OPEN_LUNCH)]
@@ -323,7 +306,7 @@ async def test_key_right_after_a_cursor_move_acts_on_the_visible_row(
 ) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_events(app, pilot)
+        pane = await open_events(pilot)
         table = pane.query_one("#events", DataTable)
         second = int(table.coordinate_to_cell_key((1, 0)).row_key.value)
         await pilot.press("down", "c")

@@ -19,15 +19,17 @@ from pathlib import Path
 import pytest
 from textual.app import App
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, TextArea
+from textual.widgets import DataTable, Input
 
 from omtui.context import ClubContext
 from omtui.core import events as ev
 from omtui.tui.app import make_app
+from omtui.tui.panes.events import EventsPane
+from screenshots.scenes import busiest_volunteer, seed_interrupted_send, still_cursors
+from tests.tui import pilot_helpers as helpers
+from tests.tui.pilot_helpers import FULL_MEETUP, OPEN_LUNCH, fill, fill_member_form
 
 SIZE = (80, 24)
-FULL_MEETUP = 8  # demo: the meetup with a waiting list
-OPEN_LUNCH = 10  # demo: Nantes lunch with seats left
 
 Scene = Callable[[Pilot], Awaitable[None]]
 Prepare = Callable[[ClubContext, Path], None]
@@ -43,12 +45,8 @@ class Shot:
 
 async def settle(pilot: Pilot) -> None:
     """Wait for the workers and the messages they leave behind; keep cursors still."""
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-    for field in pilot.app.screen.query("Input, TextArea"):
-        if isinstance(field, Input | TextArea):
-            field.cursor_blink = False
+    await helpers.settle(pilot)
+    still_cursors(pilot)
     await pilot.pause()
 
 
@@ -64,9 +62,7 @@ async def members_tab(pilot: Pilot) -> None:
 async def events_tab(pilot: Pilot, event_id: int | None = None) -> None:
     await press(pilot, "2")
     if event_id is not None:
-        table = pilot.app.query_one("EventsPane").query_one("#events", DataTable)
-        table.focus()
-        table.move_cursor(row=table.get_row_index(str(event_id)))
+        await helpers.select_event(pilot, pilot.app.query_one(EventsPane), event_id)
         await settle(pilot)
 
 
@@ -76,11 +72,6 @@ async def rota_summit(pilot: Pilot) -> None:
     events = pilot.app.query_one("#rota-events", DataTable)
     events.move_cursor(row=events.row_count - 1)
     await settle(pilot)
-
-
-def set_inputs(pilot: Pilot, **values: str) -> None:
-    for name, value in values.items():
-        pilot.app.screen.query_one(f"#{name}", Input).value = value
 
 
 # -- Today and the tabs -------------------------------------------------------------------
@@ -113,7 +104,7 @@ async def help_screen(pilot: Pilot) -> None:
 async def member_form_errors(pilot: Pilot) -> None:
     await members_tab(pilot)
     await press(pilot, "a")
-    set_inputs(pilot, **{"field-first_name": "Zoé", "field-email": "zoe@", "field-phone": "abc"})
+    fill_member_form(pilot.app.screen, first_name="Zoé", email="zoe@", phone="abc")
     await press(pilot, "ctrl+s")
 
 
@@ -254,7 +245,7 @@ async def rota_shift_form(pilot: Pilot) -> None:
 async def rota_shift_form_error(pilot: Pilot) -> None:
     await rota_summit(pilot)
     await press(pilot, "n")
-    set_inputs(pilot, role="vestiaire", starts_at="jeudi prochain vers 18 heures et demie")
+    fill(pilot.app.screen, role="vestiaire", starts_at="jeudi prochain vers 18 heures et demie")
     pilot.app.screen.submit()  # type: ignore[attr-defined]
     await settle(pilot)
 
@@ -288,30 +279,8 @@ async def newsletter_plan(pilot: Pilot) -> None:
 
 
 def interrupted_send(club: ClubContext, tmp: Path) -> None:
-    """A send to Lyon interrupted by a crash 20 minutes ago (9 sent, 1 refused, 2 in
-    flight, now uncertain), as in the screenshots."""
-    from omtui.core import newsletter as nl
-    from omtui.core import outbox, sender
-
-    db, config, now = club.db, club.config, club.now()
-    lyon = nl.create_draft(
-        db,
-        subject="Afterwork à Lyon",
-        body="Bonjour {first_name}, rendez-vous jeudi à 18 h 30 !\n\n{upcoming_events}\n",
-        city="Lyon",
-        now=now - timedelta(minutes=30),
-    )
-    started = now - timedelta(minutes=20)
-    sender.start_send(db, lyon.id, config, sender.prepare(db, lyon.id, config), now=started)
-    rows = outbox.claim(db, lyon.id, 12, now=started)
-    outbox.record(
-        db,
-        sent=[(row.id, f"<{row.id}@demo>", "250 2.0.0 Ok") for row in rows[:9]],
-        failed=[(rows[9].id, "550 5.1.1 mailbox unavailable", True)],
-        now=started,
-    )
-    outbox.mark_transmitting(db, [row.id for row in rows[10:]], now=started)
-    outbox.recover(db, lyon.id, now=started)
+    """A send to Lyon interrupted by a crash, as in the screenshots."""
+    seed_interrupted_send(club)
 
 
 async def newsletter_progress(pilot: Pilot) -> None:
@@ -419,17 +388,6 @@ SHOTS: dict[str, Shot] = {
     "events-120x40": Shot(events, size=(120, 40)),
 }
 """name -> how to reach the screen. Snapshots: __snapshots__/test_every_screen_80x24/."""
-
-
-def busiest_volunteer(club: ClubContext) -> str:
-    """The demo volunteer with the most upcoming shifts (deterministic)."""
-    return club.db.scalar(
-        """SELECT m.email FROM members m JOIN shift_assignments a ON a.member_id = m.id
-        JOIN shifts s ON s.id = a.shift_id
-        WHERE a.dropped_at IS NULL AND s.ends_at > ?
-        GROUP BY m.id ORDER BY count(*) DESC, m.id LIMIT 1""",
-        (club.now().isoformat(),),
-    )
 
 
 def build(shot: Shot, club: ClubContext, tmp: Path) -> App:

@@ -13,30 +13,17 @@ from omtui.core import members
 from omtui.tui.app import OmtuiApp, make_app
 from omtui.tui.screens.file_picker import ExportDialog, FilePicker, PickerTree
 from omtui.tui.screens.import_preview import ImportPreviewScreen
-from tests.tui.test_members_pane import settle
-
-
-async def until(pilot: Pilot, condition, tries: int = 250) -> None:
-    for _ in range(tries):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("condition never met")
+from screenshots.scenes import still_cursors
+from tests.tui.pilot_helpers import fill, open_members, settle, toasted, toasts, wait_for
 
 
 def shown(picker: FilePicker) -> list[str]:
     return [str(node.label) for node in picker.listing.root.children]
 
 
-async def open_members(app: OmtuiApp, pilot: Pilot) -> None:
-    await pilot.press("1")  # the app opens on Today
-    await until(pilot, lambda: bool(app.query("MembersPane")))
-    await settle(app, pilot)
-
-
 async def open_picker(app: OmtuiApp, pilot: Pilot) -> FilePicker:
     await pilot.press("i")
-    await until(pilot, lambda: isinstance(app.screen, FilePicker))
+    await wait_for(pilot, lambda: isinstance(app.screen, FilePicker))
     picker = app.screen
     assert isinstance(picker, FilePicker)
     await on_first_entry(pilot, picker)
@@ -45,8 +32,8 @@ async def open_picker(app: OmtuiApp, pilot: Pilot) -> FilePicker:
 
 async def on_first_entry(pilot: Pilot, picker: FilePicker) -> None:
     """Wait for the folder's listing, with the cursor on its first entry after ".."."""
-    await until(pilot, lambda: len(picker.listing.root.children) > 1)
-    await until(pilot, lambda: picker.listing.cursor_line == 1)
+    await wait_for(pilot, lambda: len(picker.listing.root.children) > 1)
+    await wait_for(pilot, lambda: picker.listing.cursor_line == 1)
 
 
 @pytest.fixture
@@ -71,32 +58,32 @@ async def test_the_picker_starts_here_and_shows_only_what_it_can_read(
 ) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_members(app, pilot)
+        await open_members(pilot)
         picker = await open_picker(app, pilot)
         assert picker.folder == folder.resolve()
         assert shown(picker) == ["..", "archives", "adhérents.csv", "liste.TXT"]
         assert str(folder.resolve()) in str(picker.query_one("#folder", Static).render())
         # Enter on a folder opens it; Backspace goes back up
         await pilot.press("enter")
-        await until(pilot, lambda: shown(picker) == ["..", "2025.csv"])
+        await wait_for(pilot, lambda: shown(picker) == ["..", "2025.csv"])
         assert picker.folder == (folder / "archives").resolve()
         await pilot.press("backspace")
-        await until(pilot, lambda: "adhérents.csv" in shown(picker))
+        await wait_for(pilot, lambda: "adhérents.csv" in shown(picker))
         await on_first_entry(pilot, picker)
         # Enter on a file opens the preview
         await pilot.press("down", "enter")
-        await until(pilot, lambda: isinstance(app.screen, ImportPreviewScreen))
-        await settle(app, pilot)
+        await wait_for(pilot, lambda: isinstance(app.screen, ImportPreviewScreen))
+        await settle(pilot)
         assert "1 new" in str(app.screen.query_one("#summary", Static).render())
         await pilot.press("a")
-        await settle(app, pilot)
+        await settle(pilot)
     assert members.find_by_email(demo_club.db, "gaelle@example.fr") is not None
 
 
 async def test_a_path_can_still_be_typed(demo_club: ClubContext, folder: Path) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_members(app, pilot)
+        await open_members(pilot)
         picker = await open_picker(app, pilot)
         box = picker.query_one("#path", Input)
         await pilot.press(*"nope.csv")  # typed in the list: it goes to the path box
@@ -106,11 +93,11 @@ async def test_a_path_can_still_be_typed(demo_club: ClubContext, folder: Path) -
         assert f"{folder.resolve() / 'nope.csv'} is not a file" in error
         box.value = "archives"  # a folder typed: the list opens it
         await pilot.press("enter")
-        await until(pilot, lambda: shown(picker) == ["..", "2025.csv"])
+        await wait_for(pilot, lambda: shown(picker) == ["..", "2025.csv"])
         assert box.value == "" and picker.focused is picker.listing
         await pilot.press(*"../adhérents.csv", "enter")  # relative to the folder shown
-        await until(pilot, lambda: isinstance(app.screen, ImportPreviewScreen))
-        await settle(app, pilot)
+        await wait_for(pilot, lambda: isinstance(app.screen, ImportPreviewScreen))
+        await settle(pilot)
         assert "adhérents.csv" in str(app.screen.query_one(".title").render())
 
 
@@ -119,23 +106,19 @@ async def test_hostile_file_names_are_shown_as_text(demo_club: ClubContext, fold
     hostile.write_text("email\r\n", encoding="utf-8")
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_members(app, pilot)
+        await open_members(pilot)
         picker = await open_picker(app, pilot)
-        await until(pilot, lambda: len(shown(picker)) == 5)
+        await wait_for(pilot, lambda: len(shown(picker)) == 5)
         assert "[b]bold [@click=app.quit]␛]2;title␇.csv" in shown(picker)
         assert isinstance(picker.listing, PickerTree)
 
 
 async def export_dialog(app: OmtuiApp, pilot: Pilot) -> ExportDialog:
     await pilot.press("x")
-    await until(pilot, lambda: isinstance(app.screen, ExportDialog))
+    await wait_for(pilot, lambda: isinstance(app.screen, ExportDialog))
     dialog = app.screen
     assert isinstance(dialog, ExportDialog)
     return dialog
-
-
-def toasts(app: OmtuiApp) -> list[str]:
-    return [str(n.message) for n in app._notifications]
 
 
 async def test_export_goes_to_documents_not_the_current_directory(
@@ -145,13 +128,13 @@ async def test_export_goes_to_documents_not_the_current_directory(
     documents.mkdir()
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        await open_members(app, pilot)
+        await open_members(pilot)
         dialog = await export_dialog(app, pilot)
         assert dialog.query_one("#folder", Input).value == "~/Documents"
         assert dialog.query_one("#name", Input).value == "members-2026-11-22.csv"
         assert dialog.query_one("#excel", RadioButton).value  # for Excel unless she says so
         await pilot.press("enter")
-        await until(pilot, lambda: any("Exported" in t for t in toasts(app)))
+        await wait_for(pilot, lambda: toasted(app, "Exported"))
         out = documents / "members-2026-11-22.csv"
         assert f"Exported 300 members to {out}." in toasts(app)
         # the next export starts in the same folder, in the shape she chose last
@@ -159,8 +142,8 @@ async def test_export_goes_to_documents_not_the_current_directory(
         await pilot.click("#stable")
         dialog.query_one("#name", Input).value = "scripts.csv"
         await pilot.press("ctrl+s")
-        await until(pilot, lambda: (documents / "scripts.csv").exists())
-        await until(pilot, lambda: not isinstance(app.screen, ExportDialog))
+        await wait_for(pilot, lambda: (documents / "scripts.csv").exists())
+        await wait_for(pilot, lambda: not isinstance(app.screen, ExportDialog))
         dialog = await export_dialog(app, pilot)
         assert not dialog.query_one("#excel", RadioButton).value
     assert not list(folder.glob("members*"))
@@ -177,26 +160,26 @@ async def test_export_without_documents_goes_home_and_the_folder_can_be_picked(
     target.mkdir(parents=True)
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        await open_members(app, pilot)
+        await open_members(pilot)
         dialog = await export_dialog(app, pilot)
         assert dialog.query_one("#folder", Input).value == "~"
         await pilot.press("ctrl+b")
-        await until(pilot, lambda: isinstance(app.screen, FilePicker))
+        await wait_for(pilot, lambda: isinstance(app.screen, FilePicker))
         picker = app.screen
         assert isinstance(picker, FilePicker)
         await on_first_entry(pilot, picker)
         assert shown(picker) == ["..", "exports"]  # folders only, none hidden
         await pilot.press("enter")  # into exports
-        await until(pilot, lambda: shown(picker) == ["..", "club"])
+        await wait_for(pilot, lambda: shown(picker) == ["..", "club"])
         await on_first_entry(pilot, picker)
         await pilot.press("enter")  # into club
-        await until(pilot, lambda: picker.folder == target.resolve())
+        await wait_for(pilot, lambda: picker.folder == target.resolve())
         await pilot.press("ctrl+s")
-        await until(pilot, lambda: app.screen is dialog)
+        await wait_for(pilot, lambda: app.screen is dialog)
         assert dialog.query_one("#folder", Input).value == "~/exports/club"
         dialog.query_one("#name", Input).value = "lyon"
         await pilot.press("ctrl+s")
-        await until(pilot, lambda: any("Exported" in t for t in toasts(app)))
+        await wait_for(pilot, lambda: toasted(app, "Exported"))
     assert (target / "lyon.csv").exists()  # .csv added, so a double-click opens a spreadsheet
 
 
@@ -207,7 +190,7 @@ async def test_export_checks_the_folder_and_asks_before_replacing(
     existing.write_text("keep me", encoding="utf-8")
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_members(app, pilot)
+        await open_members(pilot)
         dialog = await export_dialog(app, pilot)
         dialog.query_one("#folder", Input).focus()
         dialog.query_one("#folder", Input).value = str(isolated_dirs / "missing")
@@ -216,10 +199,9 @@ async def test_export_checks_the_folder_and_asks_before_replacing(
         await pilot.press("enter")
         error = str(dialog.query_one("#error", Static).render())
         assert f"The folder {isolated_dirs / 'missing'} does not exist." in error
-        dialog.query_one("#folder", Input).value = str(isolated_dirs)
-        dialog.query_one("#name", Input).value = "members.csv"
+        fill(dialog, folder=str(isolated_dirs), name="members.csv")
         await pilot.press("enter")
-        await until(pilot, lambda: "Replace it?" in str(app.screen.query_one("Label").render()))
+        await wait_for(pilot, lambda: "Replace it?" in str(app.screen.query_one("Label").render()))
         await pilot.press("escape")  # no: nothing written
         await pilot.pause()
     assert existing.read_text(encoding="utf-8") == "keep me"
@@ -235,9 +217,9 @@ def test_snapshot_file_picker_80x24(
     monkeypatch.chdir(here)
 
     async def run_before(pilot: Pilot) -> None:
-        await open_members(pilot.app, pilot)
-        picker = await open_picker(pilot.app, pilot)
-        picker.query_one(Input).cursor_blink = False
+        await open_members(pilot)
+        await open_picker(pilot.app, pilot)
+        still_cursors(pilot)
 
     assert snap_compare(
         make_app(demo_club, poll=False), terminal_size=(80, 24), run_before=run_before
@@ -250,10 +232,9 @@ def test_snapshot_export_dialog_80x24(
     (isolated_dirs / "Documents").mkdir()
 
     async def run_before(pilot: Pilot) -> None:
-        await open_members(pilot.app, pilot)
-        dialog = await export_dialog(pilot.app, pilot)
-        for box in dialog.query(Input):
-            box.cursor_blink = False  # the blink phase depends on timing: keep it still
+        await open_members(pilot)
+        await export_dialog(pilot.app, pilot)
+        still_cursors(pilot)
 
     assert snap_compare(
         make_app(demo_club, poll=False), terminal_size=(80, 24), run_before=run_before
@@ -276,8 +257,8 @@ async def test_a_members_data_export_is_offered_in_documents(
         assert box.value == f"~/Documents/member-{member_id}-data.json"
         await pilot.press("enter")
         target = isolated_dirs / "Documents" / f"member-{member_id}-data.json"
-        await until(pilot, lambda: target.exists())
-        await until(pilot, lambda: f"Data written to {target}." in toasts(app))
+        await wait_for(pilot, lambda: target.exists())
+        await wait_for(pilot, lambda: f"Data written to {target}." in toasts(app))
 
 
 async def test_the_picker_starts_home_when_the_current_folder_is_gone(
@@ -290,7 +271,7 @@ async def test_the_picker_starts_home_when_the_current_folder_is_gone(
     (isolated_dirs / "members.csv").write_text("email\r\n", encoding="utf-8")
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_members(app, pilot)
+        await open_members(pilot)
         picker = await open_picker(app, pilot)
         assert picker.folder == isolated_dirs.resolve()
         assert "members.csv" in shown(picker)
@@ -302,12 +283,12 @@ async def test_no_worker_stays_busy_while_the_picker_is_open(
     """Tests (and the app) wait for workers: a picker on screen must not keep one busy."""
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_members(app, pilot)
+        await open_members(pilot)
         picker = await open_picker(app, pilot)
-        await settle(app, pilot)  # returns: no endless folder-loading worker
+        await settle(pilot)  # returns: no endless folder-loading worker
         await pilot.press("space")  # opens "archives" in place
-        await until(pilot, lambda: len(picker.listing.root.children[1].children) == 1)
+        await wait_for(pilot, lambda: len(picker.listing.root.children[1].children) == 1)
         assert str(picker.listing.root.children[1].children[0].label) == "2025.csv"
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("down", "enter")  # picks it
-        await until(pilot, lambda: isinstance(app.screen, ImportPreviewScreen))
+        await wait_for(pilot, lambda: isinstance(app.screen, ImportPreviewScreen))

@@ -13,9 +13,8 @@ from omtui.core import rota
 from omtui.tui.app import make_app
 from omtui.tui.screens.event_form import EventForm
 from omtui.tui.screens.rota_shift_form import RotaShiftForm
+from tests.tui.pilot_helpers import fill, open_events, open_rota
 from tests.tui.rota_fixtures import small_rota
-from tests.tui.test_events_pane import open_events
-from tests.tui.test_rota_pane import open_rota
 
 
 def error_text(form, selector: str) -> str:
@@ -31,9 +30,8 @@ async def test_shift_form_accepts_a_time_alone_for_the_end(club: ClubContext) ->
         await pilot.press("n")
         form = app.screen
         assert isinstance(form, RotaShiftForm)
-        form.query_one("#starts_at", Input).value = "27/03/2027 23h"
-        form.query_one("#ends_at", Input).value = "23:45"  # refused before: same day as start
-        form.query_one("#role", Input).value = "bar"
+        # the end "23:45" was refused before: it meant the same day as the start
+        fill(form, starts_at="27/03/2027 23h", ends_at="23:45", role="bar")
         form.query_one("#role", Input).focus()
         await pilot.press("enter")
         await pilot.pause()
@@ -42,9 +40,7 @@ async def test_shift_form_accepts_a_time_alone_for_the_end(club: ClubContext) ->
         pane.query_one("#rota-events").focus()
         await pilot.press("n")
         form = app.screen
-        form.query_one("#starts_at", Input).value = "28/03/2027 02:30"
-        form.query_one("#ends_at", Input).value = "04h"
-        form.query_one("#role", Input).value = "night watch"
+        fill(form, starts_at="28/03/2027 02:30", ends_at="04h", role="night watch")
         form.query_one("#role", Input).focus()
         await pilot.press("enter")
         await pilot.pause()
@@ -53,8 +49,7 @@ async def test_shift_form_accepts_a_time_alone_for_the_end(club: ClubContext) ->
         assert "does not exist in Europe/Paris" in message and "02:00 to 03:00" in message
         assert form.focused is form.query_one("#starts_at", Input)
         # an end that happens twice names both choices, and either one is accepted
-        form.query_one("#starts_at", Input).value = "31/10/2027 01:30"
-        form.query_one("#ends_at", Input).value = "2:30"
+        fill(form, starts_at="31/10/2027 01:30", ends_at="2:30")
         form.query_one("#role", Input).focus()
         await pilot.press("enter")
         await pilot.pause()
@@ -77,16 +72,19 @@ async def test_shift_form_accepts_a_time_alone_for_the_end(club: ClubContext) ->
 async def test_event_form_reads_french_dates(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_events(app, pilot)
+        pane = await open_events(pilot)
         await pilot.press("a")
         await pilot.pause()
         form = app.screen
         assert isinstance(form, EventForm)
-        form.query_one("#title", Input).value = "Afterwork de Noël"
-        form.query_one("#starts_at", Input).value = "28 mars 2027 à 2h30"
-        form.query_one("#ends_at", Input).value = "21h"
-        form.query_one("#city", Input).value = "Paris"
-        form.query_one("#host_company", Input).value = "Atelier Lumière"
+        fill(
+            form,
+            title="Afterwork de Noël",
+            starts_at="28 mars 2027 à 2h30",
+            ends_at="21h",
+            city="Paris",
+            host_company="Atelier Lumière",
+        )
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert "does not exist in Europe/Paris" in error_text(form, "#error")

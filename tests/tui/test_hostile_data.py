@@ -24,7 +24,6 @@ from omtui.tui.app import make_app
 from omtui.tui.panes.events import EventsPane
 from omtui.tui.panes.members import MembersPane
 from omtui.tui.panes.newsletter import NewsletterPane
-from omtui.tui.panes.rota import RotaPane
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.event_checkin import CheckInScreen
 from omtui.tui.screens.event_form import EventForm
@@ -40,6 +39,7 @@ from omtui.tui.screens.rota_shift_form import RotaShiftForm
 from omtui.tui.screens.volunteer_drop import DropReasonDialog
 from omtui.tui.text import cell, markup, plain
 from omtui.tui.volunteer import make_volunteer_app
+from tests.tui.pilot_helpers import open_members, open_rota, option_texts, settle, wait_for
 from tests.tui.rota_fixtures import SmallRota, small_rota
 
 ALICE = "alice.zebulon@example.org"
@@ -64,12 +64,6 @@ def drop_soon(club: ClubContext, setup: SmallRota, reason: str) -> None:
         club.db, setup.soon, setup.alice, now=club.now(), tz=club.tz, reason=reason
     )
     assert result.ok, result.message
-
-
-async def open_rota(pilot) -> RotaPane:
-    await pilot.press("3")
-    await pilot.pause()
-    return pilot.app.query_one(RotaPane)
 
 
 # -- the reported defects ---------------------------------------------------------------
@@ -248,7 +242,7 @@ def screen_texts(app) -> str:
     for widget in screen.query(Static):
         parts.append(shown(widget))
     for options in screen.query(OptionList):
-        parts += [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        parts += option_texts(options)
     for widget in screen.query("*"):
         if widget.border_title:  # read back as markup: parse it to see what shows
             parts.append(Content.from_markup(widget.border_title).plain)
@@ -268,21 +262,13 @@ def assert_safe(app, *expected: str) -> None:
         assert value in text, value
 
 
-async def settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
 async def test_members_screens_show_hostile_values_as_text(club, corpus, tmp_path) -> None:
     app = make_app(club, poll=False)
     async with app.run_test(size=(160, 50)) as pilot:
-        await pilot.press("1")  # the app opens on Today
-        await settle(pilot)
+        await open_members(pilot)
         pane = app.query_one(MembersPane)
-        for _ in range(200):  # the table fills after the first frame: wait for its rows
-            if pane.query_one(DataTable).row_count:
-                break
-            await pilot.pause(0.05)
+        # the table fills after the first frame: wait for its rows
+        await wait_for(pilot, lambda: pane.query_one(DataTable).row_count > 0, delay=0.05)
         await settle(pilot)
         assert_safe(app, "[/]", "[@click=app.quit]x[/]", "Grégoire [/]", "\u202eRTL mark")
         assert_safe(app, "Eve␛]2;PWNED␇")
@@ -452,8 +438,7 @@ async def test_import_preview_shows_hostile_file_names_and_rows(club, tmp_path) 
     )
     app = make_app(club, poll=False)
     async with app.run_test(size=(160, 50)) as pilot:
-        await pilot.press("1")  # the app opens on Today
-        await settle(pilot)
+        await open_members(pilot)
         await pilot.press("i")
         await settle(pilot)
         app.screen.query_one(Input).value = str(path)

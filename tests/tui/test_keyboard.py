@@ -12,16 +12,15 @@ from omtui.core import members
 from omtui.tui.app import make_app
 from omtui.tui.screens.help import HelpScreen
 from omtui.tui.screens.member_form import MemberForm
-from tests.tui.test_members_pane import fill, pane_of, settle, type_filter
+from tests.tui.pilot_helpers import fill_member_form, open_members, settle
+from tests.tui.test_members_pane import type_filter
 
 
 async def test_back_to_members_focuses_the_table_and_keys_act(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("1")  # the app opens on Today
-        await settle(app, pilot)
-        pane = pane_of(app)
-        await type_filter(app, pilot, "du")
+        pane = await open_members(pilot)
+        await type_filter(pilot, "du")
         assert app.focused.id == "members-filter"
         await pilot.press("escape")  # clears what was typed
         await pilot.press("escape")  # then leaves the filter
@@ -29,7 +28,7 @@ async def test_back_to_members_focuses_the_table_and_keys_act(demo_club: ClubCon
         await pilot.press("2")
         await pilot.pause()
         await pilot.press("1")
-        await settle(app, pilot)
+        await settle(pilot)
         assert app.focused is pane.table
         await pilot.press("a")
         await pilot.pause()
@@ -44,15 +43,13 @@ async def test_back_to_members_focuses_the_table_and_keys_act(demo_club: ClubCon
 async def test_escape_on_the_table_clears_a_filter_then_passes(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("1")  # the app opens on Today
-        await settle(app, pilot)
-        pane = pane_of(app)
-        await type_filter(app, pilot, "lyon")
+        pane = await open_members(pilot)
+        await type_filter(pilot, "lyon")
         await pilot.press("enter")  # to the table, filter kept
         assert app.focused is pane.table
         assert pane.check_action("escape", ())
         await pilot.press("escape")
-        await settle(app, pilot)
+        await settle(pilot)
         assert pane.filt.text == "" and app.focused is pane.table
         assert not pane.check_action("escape", ())  # nothing to do: Esc is not swallowed
 
@@ -60,8 +57,7 @@ async def test_escape_on_the_table_clears_a_filter_then_passes(demo_club: ClubCo
 async def test_help_lists_the_keys_of_the_tab_from_its_bindings(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("1")  # the app opens on Today
-        await settle(app, pilot)
+        await open_members(pilot)
         await pilot.press("question_mark")
         await pilot.pause()
         screen = app.screen
@@ -84,10 +80,8 @@ async def test_new_member_consent_is_not_pre_ticked_and_its_source_asked(
 ) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("1")  # the app opens on Today
-        await settle(app, pilot)
-        pane = pane_of(app)
-        await type_filter(app, pilot, "lyon")
+        pane = await open_members(pilot)
+        await type_filter(pilot, "lyon")
         await pilot.press("enter")
         await pilot.press("a")
         await pilot.pause()
@@ -95,8 +89,8 @@ async def test_new_member_consent_is_not_pre_ticked_and_its_source_asked(
         assert isinstance(form, MemberForm)
         box = form.query_one("#field-subscribed", Checkbox)
         assert box.value is False
-        fill(form, first_name="Aaron", last_name="Zzyzx", email="aaron@example.org")
-        fill(form, city="Nantes")
+        fill_member_form(form, first_name="Aaron", last_name="Zzyzx", email="aaron@example.org")
+        fill_member_form(form, city="Nantes")
         box.value = True
         await pilot.pause()
         await pilot.press("ctrl+s")
@@ -105,7 +99,7 @@ async def test_new_member_consent_is_not_pre_ticked_and_its_source_asked(
         assert "how they consented" in str(form.query_one("#form-error").render())
         form.query_one("#field-consent_source", Select).value = "paper"
         await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await settle(pilot)
         assert not isinstance(app.screen, MemberForm)
         added = members.find_by_email(demo_club.db, "aaron@example.org")
         assert added is not None and added.subscribed
@@ -130,10 +124,8 @@ async def test_app_offers_merge_of_two_records(demo_club: ClubContext) -> None:
     )
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("1")  # the app opens on Today
-        await settle(app, pilot)
-        pane = pane_of(app)
-        await type_filter(app, pilot, "yse@new")
+        pane = await open_members(pilot)
+        await type_filter(pilot, "yse@new")
         await pilot.press("enter")
         assert pane.table.current_member_id == keep.id
         await pilot.press("m")
@@ -143,8 +135,7 @@ async def test_app_offers_merge_of_two_records(demo_club: ClubContext) -> None:
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.click("#yes")
-        await app.workers.wait_for_complete()
-        await settle(app, pilot)
+        await settle(pilot)
     assert members.get_member(db, old.id).archived_at is not None
     assert members.get_member(db, keep.id).city == "Lyon"
 
@@ -155,11 +146,11 @@ async def test_help_is_the_first_key_of_every_tab_footer(demo_club: ClubContext)
     async with app.run_test(size=(80, 24)) as pilot:
         for tab in "1234":
             await pilot.press(tab)
-            await settle(app, pilot)
+            await settle(pilot)
             keys = [key for key in app.query("FooterKey") if key.region.width]
             assert keys and keys[0].key == "question_mark", (tab, [k.key for k in keys])
             assert keys[0].region.right <= 80
         await pilot.press("0")  # Today's footer is short: the app's `?` shows whole there
-        await settle(app, pilot)
+        await settle(pilot)
         help_key = [key for key in app.query("FooterKey") if key.key == "question_mark"]
         assert help_key and 0 < help_key[0].region.right <= 80

@@ -9,7 +9,7 @@ from omtui.core import members
 from omtui.core.mail import bounces
 from omtui.tui.app import make_app
 from omtui.tui.screens.member_detail import MemberDetail
-from tests.tui.test_members_pane import pane_of, settle
+from tests.tui.pilot_helpers import open_members, settle
 
 
 async def test_member_detail_shows_a_bounced_address_with_the_status_line(
@@ -17,9 +17,7 @@ async def test_member_detail_shows_a_bounced_address_with_the_status_line(
 ) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("1")  # the app opens on Today
-        await settle(app, pilot)
-        member_id = pane_of(app).table.current_member_id
+        member_id = (await open_members(pilot)).table.current_member_id
         member = members.get_member(demo_club.db, member_id)
         bounces.set_status(
             demo_club.db,
@@ -56,7 +54,7 @@ async def test_triage_screen_shows_reasons_the_raw_message_and_settles(
         )  # fmt: skip
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(130, 40)) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("ctrl+t")
         await pilot.pause()
         screen = app.screen

@@ -21,13 +21,7 @@ from omtui.tui.screens.file_picker import ExportDialog, FilePicker
 from omtui.tui.screens.import_preview import ImportPreviewScreen, PathPrompt
 from omtui.tui.screens.member_detail import MemberDetail
 from omtui.tui.screens.member_form import MemberForm
-
-
-async def settle(app: OmtuiApp, pilot: Pilot) -> None:
-    """Wait for the query workers and the messages they leave behind."""
-    for _ in range(2):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+from tests.tui.pilot_helpers import fill, fill_member_form, open_members, settle, toasted, toasts
 
 
 def pane_of(app: OmtuiApp) -> MembersPane:
@@ -43,22 +37,16 @@ def column(pane: MembersPane, index: int) -> list[str]:
     return [str(table.get_row_at(row)[index]) for row in range(table.row_count)]
 
 
-async def type_filter(app: OmtuiApp, pilot: Pilot, text: str) -> None:
+async def type_filter(pilot: Pilot, text: str) -> None:
+    """Type in the Members filter (`/` goes to it) and wait for the table to follow."""
     await pilot.press("slash", *text)
-    await settle(app, pilot)
-
-
-def fill(form: MemberForm, **values: str) -> None:
-    for name, value in values.items():
-        form.query_one(f"#field-{name}", Input).value = value
+    await settle(pilot)
 
 
 async def test_table_shows_one_window_and_the_count(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("1")  # the app opens on Today
-        await settle(app, pilot)
-        pane = pane_of(app)
+        pane = await open_members(pilot)
         assert pane.table.row_count == WINDOW  # 300 members, never all of them at once
         assert count_line(app).startswith(f"300 members · 1–{WINDOW} shown")
         first = members.query_members(demo_club.db, limit=1)[0]
@@ -71,9 +59,8 @@ async def test_filter_helene_ignores_accents_and_updates_the_count(
 ) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("1")  # the app opens on Today
-        await settle(app, pilot)
-        await type_filter(app, pilot, "helene")
+        await open_members(pilot)
+        await type_filter(pilot, "helene")
         pane = pane_of(app)
         expected = members.count_members(demo_club.db, MemberFilter(text="helene"))
         assert 0 < expected < 300
@@ -87,9 +74,8 @@ async def test_filter_helene_ignores_accents_and_updates_the_count(
 async def test_filter_without_match_shows_an_empty_state(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("1")  # the app opens on Today
-        await settle(app, pilot)
-        await type_filter(app, pilot, "zzqx")
+        await open_members(pilot)
+        await type_filter(pilot, "zzqx")
         pane = pane_of(app)
         assert pane.table.row_count == 0
         assert count_line(app).startswith("0 of 300 members")
@@ -97,20 +83,18 @@ async def test_filter_without_match_shows_an_empty_state(demo_club: ClubContext)
         assert empty.display and not pane.table.display
         assert "No member matches" in str(empty.render())
         await pilot.press("escape")  # clears the filter
-        await settle(app, pilot)
+        await settle(pilot)
         assert pane.table.display and pane.table.row_count == WINDOW
 
 
 async def test_tag_city_and_subscription_filters(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("1")  # the app opens on Today
-        await settle(app, pilot)
-        pane = pane_of(app)
+        pane = await open_members(pilot)
         app.query_one("#members-city").value = "Lyon"
-        await settle(app, pilot)
+        await settle(pilot)
         app.query_one("#members-subscribed").value = False
-        await settle(app, pilot)
+        await settle(pilot)
         filt = MemberFilter(city="Lyon", subscribed=False)
         expected = members.count_members(demo_club.db, filt)
         assert pane.filt == filt
@@ -125,12 +109,11 @@ async def test_add_with_a_bad_email_shows_the_error_and_writes_nothing(
     app = make_app(demo_club, poll=False)
     before = members.count_members(demo_club.db)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("1")  # the app opens on Today
-        await settle(app, pilot)
+        await open_members(pilot)
         await pilot.press("a")
         form = app.screen
         assert isinstance(form, MemberForm)
-        fill(form, first_name="Zoé", last_name="Test", email="zoe.test@@example")
+        fill_member_form(form, first_name="Zoé", last_name="Test", email="zoe.test@@example")
         await pilot.press("ctrl+s")
         assert app.screen is form  # still open
         error = form.query_one("#error-email", Label)
@@ -146,15 +129,14 @@ async def test_add_a_valid_member_shows_it_and_tells_the_app(demo_club: ClubCont
     seen: list[Message] = []
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
-        await pilot.press("1")  # the app opens on Today
-        await settle(app, pilot)
+        await open_members(pilot)
         await pilot.press("a")
         form = app.screen
         assert isinstance(form, MemberForm)
-        fill(form, first_name="Aaron", last_name="Zzyzx", email="aaron@example.org")
-        fill(form, city="Nantes", tags="speaker, Volunteer")
+        fill_member_form(form, first_name="Aaron", last_name="Zzyzx", email="aaron@example.org")
+        fill_member_form(form, city="Nantes", tags="speaker, Volunteer")
         await pilot.press("enter")
-        await settle(app, pilot)
+        await settle(pilot)
         assert not isinstance(app.screen, MemberForm)
         added = members.find_by_email(demo_club.db, "aaron@example.org")
         assert added is not None and added.tags == ("speaker", "volunteer")
@@ -169,11 +151,10 @@ async def test_duplicate_email_names_the_member_who_has_it(demo_club: ClubContex
     other = members.query_members(demo_club.db, limit=1, offset=17)[0]
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("1")  # the app opens on Today
-        await settle(app, pilot)
+        await open_members(pilot)
         await pilot.press("a")
         form = app.screen
-        fill(form, first_name="Copy", email=other.email.upper())
+        fill_member_form(form, first_name="Copy", email=other.email.upper())
         await pilot.press("ctrl+s")
         message = str(form.query_one("#error-email", Label).render())
         assert other.full_name in message and f"#{other.id}" in message
@@ -183,9 +164,7 @@ async def test_duplicate_email_names_the_member_who_has_it(demo_club: ClubContex
 async def test_edit_saves_and_the_row_shows_it(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("1")  # the app opens on Today
-        await settle(app, pilot)
-        pane = pane_of(app)
+        pane = await open_members(pilot)
         await pilot.press("down", "down")
         member_id = pane.table.current_member_id
         await pilot.press("e")
@@ -195,9 +174,9 @@ async def test_edit_saves_and_the_row_shows_it(demo_club: ClubContext) -> None:
             form.query_one("#field-email", Input).value
             == members.get_member(demo_club.db, member_id).email
         )
-        fill(form, city="Besançon", notes="Prefers phone calls")
+        fill_member_form(form, city="Besançon", notes="Prefers phone calls")
         await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await settle(pilot)
         saved = members.get_member(demo_club.db, member_id)
         assert (saved.city, saved.notes) == ("Besançon", "Prefers phone calls")
         assert pane.table.current_member_id == member_id
@@ -207,9 +186,7 @@ async def test_edit_saves_and_the_row_shows_it(demo_club: ClubContext) -> None:
 async def test_delete_asks_then_archives(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("1")  # the app opens on Today
-        await settle(app, pilot)
-        pane = pane_of(app)
+        pane = await open_members(pilot)
         member_id = pane.table.current_member_id
         await pilot.press("d")
         assert isinstance(app.screen, ConfirmDialog)
@@ -217,7 +194,7 @@ async def test_delete_asks_then_archives(demo_club: ClubContext) -> None:
         assert members.get_member(demo_club.db, member_id).archived_at is None
         await pilot.press("d")
         await pilot.click("#yes")
-        await settle(app, pilot)
+        await settle(pilot)
         gone = members.get_member(demo_club.db, member_id)
         assert gone.archived_at is not None and not gone.subscribed
         assert pane.table.row_of(member_id) is None
@@ -229,8 +206,7 @@ async def test_detail_shows_consent_history_and_toggles_subscription(
 ) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("1")  # the app opens on Today
-        await settle(app, pilot)
+        await open_members(pilot)
         member_id = pane_of(app).table.current_member_id
         was = members.get_member(demo_club.db, member_id).subscribed
         await pilot.press("enter")
@@ -244,7 +220,7 @@ async def test_detail_shows_consent_history_and_toggles_subscription(
         assert str(history.get_row_at(1)[1]) == "newsletter"  # the purpose
         assert str(history.get_row_at(1)[3]) == "form"
         await pilot.press("escape")
-        await settle(app, pilot)
+        await settle(pilot)
     events = members.consent_history(demo_club.db, member_id)
     assert [e.subscribed for e in events] == [was, not was]
     assert events[-1].source == "form"
@@ -253,23 +229,21 @@ async def test_detail_shows_consent_history_and_toggles_subscription(
 async def test_sort_keys_and_header_click(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("1")  # the app opens on Today
-        await settle(app, pilot)
-        pane = pane_of(app)
+        pane = await open_members(pilot)
         await pilot.press("s")  # next column: email
-        await settle(app, pilot)
+        await settle(pilot)
         by_email = members.query_members(demo_club.db, sort="email", limit=WINDOW)
         assert pane.table.current_member_id == by_email[0].id
         assert [str(k.value) for k in list(pane.table.rows)[:5]] == [
             str(m.id) for m in by_email[:5]
         ]
         await pilot.press("r")
-        await settle(app, pilot)
+        await settle(pilot)
         last = members.query_members(demo_club.db, sort="email", descending=True, limit=1)[0]
         assert pane.table.current_member_id == last.id
         assert "sorted by Email ▼" in count_line(app)
         pane.sort_by("joined", descending=True)
-        await settle(app, pilot)
+        await settle(pilot)
         newest = members.query_members(demo_club.db, sort="joined", descending=True, limit=1)
         assert pane.table.current_member_id == newest[0].id
 
@@ -277,11 +251,9 @@ async def test_sort_keys_and_header_click(demo_club: ClubContext) -> None:
 async def test_cursor_past_the_window_slides_it(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("1")  # the app opens on Today
-        await settle(app, pilot)
-        pane = pane_of(app)
+        pane = await open_members(pilot)
         await pilot.press("ctrl+end")  # the last loaded row: the next ones load
-        await settle(app, pilot)
+        await settle(pilot)
         everyone = members.query_members(demo_club.db, limit=None)
         assert pane.start == SHIFT
         assert pane.table.row_count == WINDOW
@@ -290,13 +262,13 @@ async def test_cursor_past_the_window_slides_it(demo_club: ClubContext) -> None:
             if pane.start + pane.table.row_count >= 300:
                 break
             await pilot.press("ctrl+end")
-            await settle(app, pilot)
+            await settle(pilot)
         await pilot.press("ctrl+end")
-        await settle(app, pilot)
+        await settle(pilot)
         assert pane.table.current_member_id == everyone[-1].id
         assert f"{300 - WINDOW + 1}–300 shown" in count_line(app)
         await pilot.press("ctrl+home")  # the first loaded row: the previous ones load
-        await settle(app, pilot)
+        await settle(pilot)
         assert pane.start == 300 - WINDOW - SHIFT
         assert pane.table.current_member_id == everyone[300 - WINDOW].id
 
@@ -304,9 +276,8 @@ async def test_cursor_past_the_window_slides_it(demo_club: ClubContext) -> None:
 async def test_outside_change_refreshes_and_keeps_filter(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("1")  # the app opens on Today
-        await settle(app, pilot)
-        await type_filter(app, pilot, "nantes")
+        await open_members(pilot)
+        await type_filter(pilot, "nantes")
         before = pane_of(app).table.row_count
         other = open_database(demo_club.db_path)
         members.add_member(
@@ -314,7 +285,7 @@ async def test_outside_change_refreshes_and_keeps_filter(demo_club: ClubContext)
         )
         other.close()
         app.check_for_outside_changes()
-        await settle(app, pilot)
+        await settle(pilot)
         assert pane_of(app).filt.text == "nantes"
         assert pane_of(app).table.row_count == before + 1
         assert count_line(app).startswith(f"{before + 1} of 301 members")
@@ -323,8 +294,7 @@ async def test_outside_change_refreshes_and_keeps_filter(demo_club: ClubContext)
 async def test_palette_offers_member_actions(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("1")  # the app opens on Today
-        await settle(app, pilot)
+        await open_members(pilot)
         titles = [c.title for c in app.get_system_commands(app.screen)]
         for title in ("Add member", "Import members from CSV", "Export members to CSV"):
             assert title in titles
@@ -346,8 +316,7 @@ async def test_import_previews_then_applies_a_french_excel_file(
     )
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("1")  # the app opens on Today
-        await settle(app, pilot)
+        await open_members(pilot)
         await pilot.press("i")
         prompt = app.screen
         assert isinstance(prompt, FilePicker)
@@ -357,7 +326,7 @@ async def test_import_previews_then_applies_a_french_excel_file(
         assert "is not a file" in str(prompt.query_one("#error", Static).render())
         prompt.query_one("#path", Input).value = str(csv_file)
         await pilot.press("enter")
-        await settle(app, pilot)
+        await settle(pilot)
         preview = app.screen
         assert isinstance(preview, ImportPreviewScreen)
         summary = str(preview.query_one("#summary", Static).render())
@@ -370,14 +339,13 @@ async def test_import_previews_then_applies_a_french_excel_file(
         assert isinstance(app.screen, PathPrompt)
         app.screen.query_one("#path", Input).value = str(tmp_path / "rejected.csv")
         await pilot.press("enter")
-        await app.workers.wait_for_complete()
-        await settle(app, pilot)
+        await settle(pilot)
         assert app.screen is preview
         saved = (tmp_path / "rejected.csv").read_text(encoding="utf-8-sig").splitlines()
         assert saved[0] == "Prénom;Nom;Courriel;Ville;Newsletter;Fax;rejected line;rejected reason"
         assert saved[1].startswith("Bad;Row;not-an-email;Paris;non;;4;")
         await pilot.press("a")
-        await settle(app, pilot)
+        await settle(pilot)
         assert not isinstance(app.screen, ImportPreviewScreen)
         added = members.find_by_email(demo_club.db, "gaelle.lefevre@example.fr")
         assert added is not None and added.city == "Besançon" and added.subscribed
@@ -389,16 +357,14 @@ async def test_export_writes_the_filtered_members(demo_club: ClubContext, tmp_pa
     app = make_app(demo_club, poll=False)
     out = tmp_path / "lyon.csv"
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("1")  # the app opens on Today
-        await settle(app, pilot)
+        await open_members(pilot)
         app.query_one("#members-city").value = "Lyon"
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("x")
         assert isinstance(app.screen, ExportDialog)
-        app.screen.query_one("#folder", Input).value = str(tmp_path)
-        app.screen.query_one("#name", Input).value = out.name
+        fill(app.screen, folder=str(tmp_path), name=out.name)
         await pilot.press("enter")
-        await settle(app, pilot)
+        await settle(pilot)
     lyon = members.count_members(demo_club.db, MemberFilter(city="Lyon"))
     lines = out.read_text(encoding="utf-8").splitlines()
     assert len(lines) == lyon + 1 and all("Lyon" in line for line in lines[1:])
@@ -406,8 +372,7 @@ async def test_export_writes_the_filtered_members(demo_club: ClubContext, tmp_pa
 
 def test_snapshot_members_tab(demo_club: ClubContext, snap_compare) -> None:
     async def run_before(pilot: Pilot) -> None:
-        await pilot.press("1")  # the app opens on Today
-        await settle(pilot.app, pilot)
+        await open_members(pilot)
 
     assert snap_compare(
         make_app(demo_club, poll=False), terminal_size=(120, 40), run_before=run_before
@@ -416,10 +381,9 @@ def test_snapshot_members_tab(demo_club: ClubContext, snap_compare) -> None:
 
 def test_snapshot_member_form_with_error(demo_club: ClubContext, snap_compare) -> None:
     async def run_before(pilot: Pilot) -> None:
-        await pilot.press("1")  # the app opens on Today
-        await settle(pilot.app, pilot)
+        await open_members(pilot)
         await pilot.press("a")
-        fill(pilot.app.screen, first_name="Zoé", email="zoe@")
+        fill_member_form(pilot.app.screen, first_name="Zoé", email="zoe@")
         await pilot.press("ctrl+s")
         await pilot.pause()
 
@@ -431,12 +395,11 @@ def test_snapshot_member_form_with_error(demo_club: ClubContext, snap_compare) -
 async def test_a_failing_query_is_reported(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("1")  # the app opens on Today
-        await settle(app, pilot)
+        await open_members(pilot)
         demo_club.db.execute("DROP TABLE members_fts")  # a broken database, say
-        await type_filter(app, pilot, "lyon")
+        await type_filter(pilot, "lyon")
         await pilot.pause()
-        assert any("Members:" in str(n.message) for n in app._notifications)
+        assert toasted(app, "Members:")
 
 
 async def test_members_to_merge_are_announced_once(demo_club: ClubContext) -> None:
@@ -452,13 +415,9 @@ async def test_members_to_merge_are_announced_once(demo_club: ClubContext) -> No
     members.index_new_members(db, db.scalar("SELECT max(id) FROM members"))
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("1")  # the app opens on Today
-        await settle(app, pilot)
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        notices = [
-            str(n.message) for n in app._notifications if "members duplicates" in str(n.message)
-        ]
+        await open_members(pilot)
+        await settle(pilot)
+        notices = [text for text in toasts(app) if "members duplicates" in text]
         assert notices == [
             "1 email is shared by members whose addresses differ only by case; "
             "merge them (omtui members duplicates)"

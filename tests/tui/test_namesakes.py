@@ -12,7 +12,7 @@ from omtui.core import members
 from omtui.tui.app import make_app
 from omtui.tui.screens.event_register import RegisterDialog
 from omtui.tui.screens.rota_pick import RotaPickDialog
-from tests.tui.test_events_pane import OPEN_LUNCH, open_events, select
+from tests.tui.pilot_helpers import OPEN_LUNCH, open_event
 
 
 async def test_register_asks_which_of_two_namesakes(demo_club: ClubContext) -> None:
@@ -25,8 +25,7 @@ async def test_register_asks_which_of_two_namesakes(demo_club: ClubContext) -> N
     )
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_events(app, pilot)
-        await select(pilot, pane, OPEN_LUNCH)
+        await open_event(pilot, OPEN_LUNCH)
         await pilot.press("r")
         await pilot.pause()
         dialog = app.screen

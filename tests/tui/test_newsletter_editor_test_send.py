@@ -20,7 +20,8 @@ from omtui.core.demo import DEMO_NOW, seed_members
 from omtui.tui.app import make_app
 from omtui.tui.screens.newsletter_editor import NewsletterEditor
 from tests.smtp_sink import SmtpSink
-from tests.tui.test_newsletter_pane import draft, mail_config, open_tab, plain, settle
+from tests.tui.pilot_helpers import open_newsletter, settle
+from tests.tui.test_newsletter_pane import draft, mail_config, plain
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ async def test_f3_sends_to_the_organiser_when_no_address_is_typed(
     item = draft(letter_club)
     app = make_app(letter_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_tab(pilot, item)
+        await open_newsletter(pilot, item.id)
         await pilot.press("enter")
         assert isinstance(app.screen, NewsletterEditor)
         await pilot.press("f3")
@@ -59,7 +60,7 @@ async def test_f3_sends_to_the_typed_address(letter_club: ClubContext, smtp_sink
     item = draft(letter_club)
     app = make_app(letter_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_tab(pilot, item)
+        await open_newsletter(pilot, item.id)
         await pilot.press("enter")
         app.screen.query_one("#nle-test-to", Input).value = "moi@example.org"
         await pilot.press("f3")  # no Enter needed: F3 is "Test"
@@ -75,7 +76,7 @@ async def test_f3_without_any_address_asks_for_one(
     item = draft(club)
     app = make_app(club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_tab(pilot, item)
+        await open_newsletter(pilot, item.id)
         await pilot.press("enter")
         await pilot.press("f3")
         await settle(pilot)
@@ -98,7 +99,7 @@ async def test_enter_sends_only_a_valid_address(
     item = draft(letter_club)
     app = make_app(letter_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_tab(pilot, item)
+        await open_newsletter(pilot, item.id)
         await pilot.press("enter")
         editor = app.screen
         editor.query_one("#nle-test-to", Input).focus()
@@ -137,7 +138,7 @@ async def test_a_sent_newsletter_previews_its_frozen_text(
     )  # fmt: skip
     app = make_app(club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_tab(pilot, item)
+        await open_newsletter(pilot, item.id)
         await pilot.press("enter")
         await settle(pilot)
         preview = app.screen.query_one("#nle-preview", Markdown)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import email
 import email.policy
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -29,7 +29,9 @@ from omtui.tui.screens.confirm import ConfirmDialog, TypeToConfirmDialog
 from omtui.tui.screens.newsletter_editor import NewsletterEditor
 from omtui.tui.screens.newsletter_plan import SendPlanScreen
 from omtui.tui.screens.newsletter_progress import SendProgressScreen
+from screenshots.scenes import seed_interrupted_send, still_cursors
 from tests.smtp_sink import SmtpSink
+from tests.tui.pilot_helpers import open_newsletter, settle, wait_for
 
 BODY = (
     "# Des nouvelles\n\nBonjour {first_name},\n\n{upcoming_events}\n\n"
@@ -54,34 +56,6 @@ def mail_club(db_path: Path, smtp_sink: SmtpSink) -> Iterator[ClubContext]:
 
 def draft(club: ClubContext, subject: str = "Décembre au club", **fields: object) -> nl.Newsletter:
     return nl.create_draft(club.db, subject=subject, body=BODY, now=club.now(), **fields)
-
-
-async def wait_for(pilot: Pilot, condition: Callable[[], bool], rounds: int = 5000) -> None:
-    """Let the app process messages until `condition` holds (no fixed sleeps)."""
-    for _round in range(rounds):
-        if condition():
-            return
-        await pilot.pause()
-    raise AssertionError("condition never became true")
-
-
-async def settle(pilot: Pilot) -> None:
-    """Process pending messages, wait for every worker, then process what they posted."""
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def open_tab(pilot: Pilot, item: nl.Newsletter | None = None) -> NewsletterPane:
-    """Show the Newsletter tab, with the cursor on `item` if given."""
-    await pilot.press("4")
-    await pilot.pause()
-    pane = pilot.app.query_one(NewsletterPane)
-    if item is not None:
-        table = pane.query_one("#nl-table", DataTable)
-        table.move_cursor(row=table.get_row_index(str(item.id)))
-        await pilot.pause()
-    return pane
 
 
 async def confirm_send(pilot: Pilot, count: int) -> None:
@@ -112,7 +86,7 @@ async def test_tab_lists_drafts_with_audience(mail_club: ClubContext) -> None:
     item = draft(mail_club, city="Lyon")
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_tab(pilot, item)
+        await open_newsletter(pilot, item.id)
         table = app.query_one("#nl-table", DataTable)
         row = table.get_row(str(item.id))
         assert row[0] == "Décembre au club"
@@ -124,7 +98,7 @@ async def test_tab_lists_drafts_with_audience(mail_club: ClubContext) -> None:
 async def test_empty_tab_says_how_to_start(club: ClubContext) -> None:
     app = make_app(club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_tab(pilot)
+        await open_newsletter(pilot)
         assert app.query_one("#nl-empty").display
         assert not app.query_one("#nl-table").display
         await pilot.press("n")
@@ -135,7 +109,7 @@ async def test_empty_tab_says_how_to_start(club: ClubContext) -> None:
 async def test_preview_and_audience_update_as_you_type(mail_club: ClubContext) -> None:
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_tab(pilot)
+        await open_newsletter(pilot)
         await pilot.press("n")
         editor = app.screen
         assert isinstance(editor, NewsletterEditor)
@@ -169,7 +143,7 @@ async def test_unknown_placeholder_is_shown_and_blocks_sending(
     item = draft(mail_club)
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_tab(pilot, item)
+        await open_newsletter(pilot, item.id)
         await pilot.press("enter")
         editor = app.screen
         assert isinstance(editor, NewsletterEditor)
@@ -191,7 +165,7 @@ async def test_closing_with_unsaveable_changes_asks(mail_club: ClubContext) -> N
     item = draft(mail_club)
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_tab(pilot, item)
+        await open_newsletter(pilot, item.id)
         await pilot.press("enter")
         editor = app.screen
         assert isinstance(editor, NewsletterEditor)
@@ -222,7 +196,7 @@ async def test_saving_while_another_process_writes_keeps_the_editor_responsive(
     holder = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
     try:
         async with app.run_test(size=(120, 40)) as pilot:
-            await open_tab(pilot, item)
+            await open_newsletter(pilot, item.id)
             await pilot.press("enter")
             editor = app.screen
             assert isinstance(editor, NewsletterEditor)
@@ -249,7 +223,7 @@ async def test_test_send_reaches_one_address(mail_club: ClubContext, smtp_sink: 
     item = draft(mail_club)
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_tab(pilot, item)
+        await open_newsletter(pilot, item.id)
         await pilot.press("enter")
         await pilot.press("f3")
         await pilot.press(*"organiser@example.org", "enter")
@@ -265,7 +239,7 @@ async def test_small_terminal_toggles_the_preview(mail_club: ClubContext) -> Non
     item = draft(mail_club)
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_tab(pilot, item)
+        await open_newsletter(pilot, item.id)
         await pilot.press("enter")
         editor = app.screen
         body = editor.query_one("#nle-body")
@@ -288,13 +262,13 @@ async def test_plan_and_progress_fit_80x24(mail_club: ClubContext) -> None:
     other = draft(mail_club, "Encore")
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_tab(pilot, item)
+        await open_newsletter(pilot, item.id)
         await pilot.press("p")
         box = app.screen.query_one("#nlp-box")
         assert box.region.bottom <= 23 and box.region.right <= 80
         assert app.screen.query_one("#nlp-uncertain").region.bottom < box.region.bottom
         await pilot.press("escape")
-        await open_tab(pilot, other)
+        await open_newsletter(pilot, other.id)
         await pilot.press("s")
         button = app.screen.query_one("#continue")
         assert button.region.bottom <= 23 and button.region.right <= 80
@@ -305,7 +279,7 @@ async def test_plan_needs_the_right_number(mail_club: ClubContext, smtp_sink: Sm
     count = recipients(mail_club, item.id)
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_tab(pilot, item)
+        await open_newsletter(pilot, item.id)
         await pilot.press("s")
         plan = app.screen
         assert isinstance(plan, SendPlanScreen)
@@ -330,7 +304,7 @@ async def test_full_send_delivers_once_to_each_subscriber(
     plan = sender.prepare(mail_club.db, item.id, mail_club.config)
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_tab(pilot, item)
+        await open_newsletter(pilot, item.id)
         await pilot.press("s")
         await confirm_send(pilot, plan.count)
         await settle(pilot)
@@ -352,7 +326,7 @@ async def test_send_plan_warns_about_the_unsubscribe_mailbox(mail_club: ClubCont
     item = draft(mail_club)
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 50)) as pilot:
-        await open_tab(pilot, item)
+        await open_newsletter(pilot, item.id)
         await pilot.press("s")
         assert isinstance(app.screen, SendPlanScreen)
         body = plain(app.screen.query_one("#nlplan-body", Static))
@@ -370,7 +344,7 @@ async def test_send_plan_without_from_address_names_the_setting_and_cannot_conti
         item = draft(club)
         app = make_app(club, poll=False)
         async with app.run_test(size=(120, 50)) as pilot:
-            await open_tab(pilot, item)
+            await open_newsletter(pilot, item.id)
             await pilot.press("s")
             assert isinstance(app.screen, SendPlanScreen)
             body = plain(app.screen.query_one("#nlplan-body", Static))
@@ -393,7 +367,7 @@ async def test_failed_recipients_listed_with_the_reply_and_retried_by_key(
         smtp_sink.behaviour.reject[address] = "550 5.7.1 Relay access denied, try later"
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 50)) as pilot:
-        await open_tab(pilot, item)
+        await open_newsletter(pilot, item.id)
         await pilot.press("s")
         await confirm_send(pilot, plan.count)
         await settle(pilot)
@@ -426,7 +400,7 @@ async def test_pause_then_resume(mail_club: ClubContext, smtp_sink: SmtpSink) ->
     count = recipients(mail_club, item.id)
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        pane = await open_tab(pilot, item)
+        pane = await open_newsletter(pilot, item.id)
         await pilot.press("s")
         await confirm_send(pilot, count)
         run = pane.runs[item.id]
@@ -458,7 +432,7 @@ async def test_interrupted_send_resumes_from_the_tab(
     outbox.mark_transmitting(mail_club.db, [r.id for r in in_flight], now=mail_club.now())
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_tab(pilot, item)
+        await open_newsletter(pilot, item.id)
         table = app.query_one("#nl-table", DataTable)
         assert table.get_row(str(item.id))[1] == "interrupted"
         await pilot.press("s")
@@ -489,7 +463,7 @@ async def test_cancel_an_interrupted_send(mail_club: ClubContext, smtp_sink: Smt
     sender.start_send(mail_club.db, item.id, mail_club.config, plan, now=mail_club.now())
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_tab(pilot, item)
+        await open_newsletter(pilot, item.id)
         await pilot.press("p")
         assert isinstance(app.screen, SendProgressScreen)
         await pilot.press("c")
@@ -508,7 +482,7 @@ async def test_quitting_mid_send_asks_first(mail_club: ClubContext, smtp_sink: S
     count = recipients(mail_club, item.id)
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        pane = await open_tab(pilot, item)
+        pane = await open_newsletter(pilot, item.id)
         await pilot.press("s")
         await confirm_send(pilot, count)
         run = pane.runs[item.id]
@@ -538,7 +512,7 @@ async def test_error_streak_pauses_with_the_reason(db_path: Path, smtp_sink: Smt
         smtp_sink.behaviour.reject[on_the_wire(recipient.email)] = "550 5.1.1 No such user"
     app = make_app(club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_tab(pilot, item)
+        await open_newsletter(pilot, item.id)
         await pilot.press("s")
         await confirm_send(pilot, plan.count)
         await settle(pilot)
@@ -562,7 +536,7 @@ async def test_server_down_pauses_and_says_so(db_path: Path) -> None:
     count = recipients(club, item.id)
     app = make_app(club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_tab(pilot, item)
+        await open_newsletter(pilot, item.id)
         await pilot.press("s")
         await confirm_send(pilot, count)
         await settle(pilot)
@@ -581,7 +555,7 @@ async def test_cancel_asks_then_stops_for_good(mail_club: ClubContext, smtp_sink
     count = recipients(mail_club, item.id)
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        pane = await open_tab(pilot, item)
+        pane = await open_newsletter(pilot, item.id)
         await pilot.press("s")
         await confirm_send(pilot, count)
         run = pane.runs[item.id]
@@ -603,7 +577,7 @@ async def test_sent_newsletter_opens_read_only(mail_club: ClubContext) -> None:
     await sender.send_newsletter(mail_club.db_path, item.id, mail_club.config, clock=mail_club.now)
     app: OmtuiApp = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_tab(pilot, item)
+        await open_newsletter(pilot, item.id)
         await pilot.press("enter")
         editor = app.screen
         assert isinstance(editor, NewsletterEditor)
@@ -638,22 +612,7 @@ def seed_for_snapshots(club: ClubContext) -> nl.Newsletter:
         tags="volunteer",
         now=now - timedelta(hours=2),
     )
-    lyon = nl.create_draft(
-        db, subject="Afterwork à Lyon", body=BODY, city="Lyon", now=now - timedelta(minutes=30)
-    )
-    plan = sender.prepare(db, lyon.id, config)
-    started = now - timedelta(minutes=20)
-    sender.start_send(db, lyon.id, config, plan, now=started)
-    rows = outbox.claim(db, lyon.id, 12, now=started)
-    outbox.record(
-        db,
-        sent=[(row.id, f"<{row.id}@snapshot>", "250 2.0.0 Ok") for row in rows[:9]],
-        failed=[(rows[9].id, "550 5.1.1 mailbox unavailable", True)],
-        now=started,
-    )
-    outbox.mark_transmitting(db, [row.id for row in rows[10:]], now=started)
-    outbox.recover(db, lyon.id, now=started)  # the last two were in flight at a crash
-    return lyon
+    return seed_interrupted_send(club, body=BODY)
 
 
 @pytest.fixture
@@ -683,8 +642,7 @@ def test_snapshot_editor(snap_compare, snapshot_club: ClubContext) -> None:
     async def open_draft(pilot: Pilot) -> None:
         await pilot.press("4", "down", "down", "enter")
         await settle(pilot)
-        for field in pilot.app.screen.query(Input):
-            field.cursor_blink = False  # the blink phase depends on timing: keep it still
+        still_cursors(pilot)
         await pilot.pause()
 
     app = make_app(snapshot_club, poll=False)

@@ -12,22 +12,11 @@ from omtui.tui.app import OmtuiApp, make_app
 from omtui.tui.screens.confirm import TypeToConfirmDialog
 from omtui.tui.screens.import_preview import PathPrompt
 from omtui.tui.screens.member_detail import MemberDetail
-from tests.tui.test_members_pane import pane_of, settle
-
-
-async def until(pilot: Pilot, condition, tries: int = 200) -> None:
-    for _ in range(tries):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("condition never met")
+from tests.tui.pilot_helpers import open_members, settle, wait_for
 
 
 async def _open_detail(app: OmtuiApp, pilot: Pilot) -> int:
-    await pilot.press("1")  # the app opens on Today
-    await until(pilot, lambda: bool(app.query("MembersPane")))
-    await settle(app, pilot)
-    member_id = pane_of(app).table.current_member_id
+    member_id = (await open_members(pilot)).table.current_member_id
     await pilot.press("enter")
     assert isinstance(app.screen, MemberDetail)
     return member_id
@@ -44,8 +33,10 @@ async def test_erase_from_the_detail_screen(demo_club: ClubContext) -> None:
         assert isinstance(app.screen, TypeToConfirmDialog)  # a wrong address: still asked
         app.screen.query_one("Input").value = email  # type: ignore[attr-defined]
         await pilot.press("enter")
-        await until(pilot, lambda: not isinstance(app.screen, (MemberDetail, TypeToConfirmDialog)))
-        await settle(app, pilot)
+        await wait_for(
+            pilot, lambda: not isinstance(app.screen, MemberDetail | TypeToConfirmDialog)
+        )
+        await settle(pilot)
     assert members.find_by_email(demo_club.db, email) is None
     erased = demo_club.db.scalar("SELECT erased_at FROM members WHERE id = ?", (member_id,))
     assert erased is not None
@@ -61,7 +52,7 @@ async def test_export_from_the_detail_screen(demo_club: ClubContext, tmp_path) -
         app.screen.query_one("Input").value = str(target)  # type: ignore[attr-defined]
         await pilot.press("enter")
         sql = "SELECT count(*) FROM audit_log WHERE action = 'member.export-data'"
-        await until(pilot, lambda: demo_club.db.scalar(sql) == 1)  # written, then recorded
+        await wait_for(pilot, lambda: demo_club.db.scalar(sql) == 1)  # written, then recorded
     assert json.loads(target.read_text())["member"]["id"] == member_id
     assert target.stat().st_mode & 0o077 == 0
 
@@ -79,12 +70,10 @@ async def test_the_audit_log_screen_filters_by_action(demo_club: ClubContext) ->
         screen = app.screen
         assert isinstance(screen, AuditLogScreen)
         table = screen.query_one("DataTable")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         total = table.row_count  # type: ignore[attr-defined]
         assert total >= 2
         await pilot.press(*"backup")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         assert table.row_count == 1  # type: ignore[attr-defined]
         assert "[b]x.db" in str(table.get_row_at(0)[4])  # type: ignore[attr-defined]

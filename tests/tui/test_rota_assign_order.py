@@ -4,14 +4,15 @@ picked; volunteers of the event's city come first."""
 from __future__ import annotations
 
 import pytest
-from textual.widgets import DataTable, OptionList
+from textual.widgets import OptionList
 
 from omtui.context import ClubContext
 from omtui.core import members
 from omtui.tui.app import make_app
 from omtui.tui.screens.rota_pick import RotaPickDialog
+from tests.tui.pilot_helpers import open_rota, pick_shift
 from tests.tui.rota_fixtures import SmallRota, small_rota
-from tests.tui.test_rota_pane import open_rota, pick_shift, status
+from tests.tui.test_rota_pane import status
 
 
 @pytest.fixture
@@ -35,15 +36,13 @@ async def test_full_shift_says_so_first_and_locals_come_first(club, setup) -> No
     )
     app = make_app(club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_rota(pilot)
-        pane.query_one("#rota-events", DataTable).move_cursor(row=1)
-        await pilot.pause()
-        pick_shift(pane, setup.teardown)  # 1 place, Chloé on it: full
+        pane = await open_rota(pilot, event_row=1)
+        await pick_shift(pilot, pane, setup.teardown)  # 1 place, Chloé on it: full
         await pilot.press("a")
         await pilot.pause()
         assert not isinstance(app.screen, RotaPickDialog)
         assert "full" in str(status(pane).render())
-        pick_shift(pane, setup.setup)  # empty
+        await pick_shift(pilot, pane, setup.setup)  # empty
         await pilot.press("a")
         await pilot.pause()
         assert isinstance(app.screen, RotaPickDialog)

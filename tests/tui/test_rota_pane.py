@@ -14,28 +14,13 @@ from omtui.tui.panes.rota import RotaPane
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.rota_pick import RotaPickDialog
 from omtui.tui.screens.rota_shift_form import RotaShiftForm
+from tests.tui.pilot_helpers import open_rota, pick_shift, row_keys, settle, toasted, wait_for
 from tests.tui.rota_fixtures import SmallRota, small_rota
 
 
 @pytest.fixture
 def setup(club: ClubContext) -> SmallRota:
     return small_rota(club)
-
-
-def row_keys(table: DataTable) -> list[int]:
-    return [int(table.coordinate_to_cell_key((r, 0)).row_key.value) for r in range(table.row_count)]
-
-
-async def open_rota(pilot) -> RotaPane:
-    await pilot.press("3")
-    await pilot.pause()
-    return pilot.app.query_one(RotaPane)
-
-
-def pick_shift(pane: RotaPane, shift_id: int) -> None:
-    shifts = pane.query_one("#rota-shifts", DataTable)
-    shifts.focus()
-    shifts.move_cursor(row=shifts.get_row_index(str(shift_id)))
 
 
 def status(pane: RotaPane) -> Static:
@@ -70,15 +55,12 @@ async def test_assign_a_volunteer_by_typing_a_name(club, setup) -> None:
             seen.append(message.area)
 
     async with app.run_test(size=(80, 24), message_hook=hook) as pilot:
-        pane = await open_rota(pilot)
-        pane.query_one("#rota-events", DataTable).move_cursor(row=1)
-        await pilot.pause()
-        pick_shift(pane, setup.setup)
+        pane = await open_rota(pilot, event_row=1)
+        await pick_shift(pilot, pane, setup.setup)
         await pilot.press("a")
         assert isinstance(app.screen, RotaPickDialog)
         await pilot.press(*"chlo", "enter")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         assert "taken: set-up at Sommet de Lyon" in str(status(pane).render())
         assert "Chloé Yquem" in str(
             pane.query_one("#rota-shifts", DataTable).get_row(str(setup.setup))[3]
@@ -90,10 +72,8 @@ async def test_assign_a_volunteer_by_typing_a_name(club, setup) -> None:
 async def test_a_double_booking_is_refused_naming_the_clash(club, setup) -> None:
     app = make_app(club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_rota(pilot)
-        pane.query_one("#rota-events", DataTable).move_cursor(row=1)
-        await pilot.pause()
-        pick_shift(pane, setup.setup)
+        pane = await open_rota(pilot, event_row=1)
+        await pick_shift(pilot, pane, setup.setup)
         await pilot.press("a")
         labels = [label for _id, label in app.screen.choices]
         assert labels == [  # by last name; Alice is on the overlapping welcome desk
@@ -101,8 +81,7 @@ async def test_a_double_booking_is_refused_naming_the_clash(club, setup) -> None
             "Alice Zebulon <alice.zebulon@example.org>  ⚠ busy",
         ]
         await pilot.press(*"alice", "enter")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         message = str(status(pane).render())
         assert "clashes with your shift welcome desk at Sommet de Lyon" in message
         assert status(pane).has_class("refused")
@@ -112,22 +91,18 @@ async def test_a_double_booking_is_refused_naming_the_clash(club, setup) -> None
 async def test_unassign_and_delete(club, setup) -> None:
     app = make_app(club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_rota(pilot)
-        pane.query_one("#rota-events", DataTable).move_cursor(row=1)
-        await pilot.pause()
-        pick_shift(pane, setup.desk)
+        pane = await open_rota(pilot, event_row=1)
+        await pick_shift(pilot, pane, setup.desk)
         await pilot.press("u")
         assert isinstance(app.screen, RotaPickDialog)
         await pilot.press("enter")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         assert rota.get_shift(club.db, setup.desk).filled == 0
-        pick_shift(pane, setup.teardown)
+        await pick_shift(pilot, pane, setup.teardown)
         await pilot.press("delete")
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.press("tab", "enter")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         assert setup.teardown not in row_keys(pane.query_one("#rota-shifts", DataTable))
     assert [s.id for s in rota.list_shifts(club.db, event_id=setup.event_id)] == [
         setup.setup,
@@ -147,15 +122,13 @@ async def test_add_a_shift_with_the_form(club, setup) -> None:
         assert form.query_one("#starts_at", Input).value  # defaults to the event's start
         form.query_one("#ends_at", Input).value = "2020-01-01 00:00"
         await pilot.press(*"speaker liaison", "enter")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         assert app.screen is form  # refused inline, nothing written
         assert "end after it starts" in str(form.query_one("#form-error").render())
         assert form.focused is form.query_one("#ends_at", Input)
         form.query_one("#ends_at", Input).value = ""
         await pilot.press(*"2026-11-24 04:00", "enter")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         assert app.screen is not form
     [made] = [s for s in rota.list_shifts(club.db) if s.role == "speaker liaison"]
     assert made.event_id == setup.late_event_id
@@ -166,7 +139,7 @@ async def test_edit_a_shift(club, setup) -> None:
     app = make_app(club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await open_rota(pilot)
-        pick_shift(pane, setup.soon)
+        await pick_shift(pilot, pane, setup.soon)
         await pilot.press("e")
         form = app.screen
         assert isinstance(form, RotaShiftForm)
@@ -174,8 +147,7 @@ async def test_edit_a_shift(club, setup) -> None:
         form.query_one("#needed", Input).value = "3"
         form.query_one("#needed", Input).focus()
         await pilot.press("enter")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
     assert rota.get_shift(club.db, setup.soon).needed == 3
 
 
@@ -236,8 +208,7 @@ async def test_outside_changes_refresh_the_tab(club, setup) -> None:
 def test_rota_tab_snapshot(snap_compare, demo_club: ClubContext) -> None:
     async def run_before(pilot) -> None:
         await pilot.press("3")
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
 
     app = make_app(demo_club, poll=False)
     assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
@@ -247,29 +218,22 @@ async def test_assign_while_another_process_writes_waits_with_a_notice(club, set
     """The organiser's app neither freezes nor crashes behind another process's write."""
     import sqlite3
 
-    notices: list[str] = []
     app = make_app(club, poll=False)
     holder = sqlite3.connect(club.db_path, isolation_level=None, check_same_thread=False)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
-            pane = await open_rota(pilot)
-            pane.query_one("#rota-events", DataTable).move_cursor(row=1)
-            await pilot.pause()
-            pick_shift(pane, setup.setup)
+            pane = await open_rota(pilot, event_row=1)
+            await pick_shift(pilot, pane, setup.setup)
             await pilot.press("a")
             holder.execute("BEGIN IMMEDIATE")  # e.g. a long import in another process
             await pilot.press(*"chlo", "enter")
-            for _attempt in range(100):  # the notice comes after 2 s of waiting
-                await pilot.pause(0.1)
-                notices = [n.message for n in app._notifications]
-                if any("waiting for another omtui process" in n for n in notices):
-                    break
-            assert any("waiting for another omtui process" in n for n in notices)
+            # the notice comes after 2 s of waiting
+            waiting = "waiting for another omtui process"
+            await wait_for(pilot, lambda: toasted(app, waiting), seconds=10, delay=0.1)
             await pilot.press("w")  # the screen still answers keys meanwhile
             await pilot.press("w")
             holder.execute("COMMIT")
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await settle(pilot)
             assert "taken: set-up at Sommet de Lyon" in str(status(pane).render())
     finally:
         holder.close()

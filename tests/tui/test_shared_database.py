@@ -23,7 +23,8 @@ from omtui.core.demo import DEMO_NOW, build_demo
 from omtui.tui.app import make_app
 from omtui.tui.screens.import_preview import ImportPreviewScreen
 from tests.smtp_sink import SmtpSink
-from tests.tui.test_newsletter_pane import BODY, confirm_send, mail_config, open_tab, settle
+from tests.tui.pilot_helpers import fill, open_members, open_newsletter, settle
+from tests.tui.test_newsletter_pane import BODY, confirm_send, mail_config
 
 
 def held_files(path: Path) -> list[str]:
@@ -91,8 +92,7 @@ async def test_app_keeps_its_locks_while_other_processes_come_and_go(
 
     app = make_app(club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("1")  # the app opens on Today
-        await settle(pilot)
+        await open_members(pilot)
         await pilot.press("i")  # import: preview on a worker's connection
         app.screen.query_one("#path", Input).value = str(csv_file)
         app.screen.query_one("#path", Input).focus()  # the file picker's path box
@@ -104,14 +104,13 @@ async def test_app_keeps_its_locks_while_other_processes_come_and_go(
         await settle(pilot)
         round_of_others("after-apply")
         await pilot.press("x")  # export on a worker's connection
-        app.screen.query_one("#folder", Input).value = str(out.parent)
-        app.screen.query_one("#name", Input).value = out.name
+        fill(app.screen, folder=str(out.parent), name=out.name)
         await pilot.press("enter")
         await settle(pilot)
         assert out.exists()
         round_of_others("after-export")
         plan = sender.prepare(club.db, item.id, club.config)
-        await open_tab(pilot, item)
+        await open_newsletter(pilot, item.id)
         await pilot.press("s")  # send: the sender's own connection
         await confirm_send(pilot, plan.count)
         await settle(pilot)

@@ -14,36 +14,10 @@ from omtui.context import ClubContext
 from omtui.core import events as ev
 from omtui.core import newsletter, sender, today
 from omtui.core.demo import DEMO_NOW
-from omtui.tui.app import OmtuiApp, make_app
+from omtui.tui.app import make_app
 from omtui.tui.panes.today import TodayPane
 from omtui.tui.screens.confirm import ConfirmDialog
-
-
-async def settle(app: OmtuiApp, pilot: Pilot) -> None:
-    for _ in range(3):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-
-
-def lines(app: OmtuiApp) -> list[str]:
-    options = app.query_one("#today-items", OptionList)
-    return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
-
-
-async def choose(app: OmtuiApp, pilot: Pilot, words: str) -> today.Item:
-    """Highlight the first line containing `words` and press Enter on it."""
-    pane = app.query_one(TodayPane)
-    index = next(i for i, text in enumerate(lines(app)) if words in text)
-    options = app.query_one("#today-items", OptionList)
-    options.focus()
-    options.highlighted = index
-    await pilot.press("enter")
-    await settle(app, pilot)
-    return pane.items[index]
-
-
-def row_key(table: DataTable) -> str | None:
-    return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+from tests.tui.pilot_helpers import choose_today_line, row_key, settle, today_lines
 
 
 def paused_send(club: ClubContext) -> int:
@@ -59,7 +33,7 @@ def paused_send(club: ClubContext) -> int:
 async def test_opens_on_today_with_every_section(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         assert app.query_one(TabbedContent).active == "today"
         assert isinstance(app.focused, OptionList)
         pane = app.query_one(TodayPane)
@@ -73,8 +47,8 @@ async def test_opens_on_today_with_every_section(demo_club: ClubContext) -> None
 async def test_a_gap_opens_its_shift_in_the_rota(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
-        item = await choose(app, pilot, "volunteer missing")
+        await settle(pilot)
+        item = await choose_today_line(pilot, "volunteer missing")
         assert item.kind == today.Kind.GAP and item.target is not None
         assert app.query_one(TabbedContent).active == "rota"
         rota_pane = app.query_one("#rota-pane")
@@ -88,9 +62,9 @@ async def test_a_gap_opens_its_shift_in_the_rota(demo_club: ClubContext) -> None
 async def test_a_late_drop_shows_its_reason_and_opens_the_shift(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
-        assert any("Ma fille est malade" in line for line in lines(app))
-        item = await choose(app, pilot, "Ma fille est malade")
+        await settle(pilot)
+        assert any("Ma fille est malade" in line for line in today_lines(app))
+        item = await choose_today_line(pilot, "Ma fille est malade")
         assert item.kind == today.Kind.DROP and item.target is not None
         assert app.query_one(TabbedContent).active == "rota"
         assert row_key(app.query_one("#rota-shifts", DataTable)) == str(item.target.shift_id)
@@ -99,8 +73,8 @@ async def test_a_late_drop_shows_its_reason_and_opens_the_shift(demo_club: ClubC
 async def test_a_full_event_with_waiting_list_opens_the_event(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
-        item = await choose(app, pilot, "people waiting")
+        await settle(pilot)
+        item = await choose_today_line(pilot, "people waiting")
         assert item.kind == today.Kind.FULL and item.target is not None
         assert app.query_one(TabbedContent).active == "events"
         assert row_key(app.query_one("#events-pane #events", DataTable)) == str(
@@ -108,8 +82,8 @@ async def test_a_full_event_with_waiting_list_opens_the_event(demo_club: ClubCon
         )
         # back to Today with 0, then a promoted member lands on their registration
         await pilot.press("0")
-        await settle(app, pilot)
-        item = await choose(app, pilot, "from the waiting list")
+        await settle(pilot)
+        item = await choose_today_line(pilot, "from the waiting list")
         assert item.target is not None and item.target.member_id
         assert row_key(app.query_one("#events-pane #events", DataTable)) == str(
             item.target.event_id
@@ -121,9 +95,9 @@ async def test_a_paused_send_opens_the_newsletter(demo_club: ClubContext) -> Non
     newsletter_id = paused_send(demo_club)
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
-        assert lines(app)[0].startswith("! Newsletter “Les nouvelles de décembre” is paused")
-        item = await choose(app, pilot, "is paused")
+        await settle(pilot)
+        assert today_lines(app)[0].startswith("! Newsletter “Les nouvelles de décembre” is paused")
+        item = await choose_today_line(pilot, "is paused")
         assert item.kind == today.Kind.SEND
         assert app.query_one(TabbedContent).active == "newsletter"
         assert row_key(app.query_one("#nl-table", DataTable)) == str(newsletter_id)
@@ -132,20 +106,20 @@ async def test_a_paused_send_opens_the_newsletter(demo_club: ClubContext) -> Non
 async def test_an_unconfirmed_event_is_confirmed_in_one_key(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
-        before = sum("not confirmed" in line for line in lines(app))
-        item = await choose(app, pilot, "not confirmed")
+        await settle(pilot)
+        before = sum("not confirmed" in line for line in today_lines(app))
+        item = await choose_today_line(pilot, "not confirmed")
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.click("#yes")
-        await settle(app, pilot)
+        await settle(pilot)
         assert item.target is not None
         assert ev.get_event(demo_club.db, item.target.event_id or 0).status == "confirmed"
         assert app.query_one(TabbedContent).active == "today"
-        assert sum("not confirmed" in line for line in lines(app)) == before - 1
+        assert sum("not confirmed" in line for line in today_lines(app)) == before - 1
         # "no" opens the event instead
-        item = await choose(app, pilot, "not confirmed")
+        item = await choose_today_line(pilot, "not confirmed")
         await pilot.press("escape")
-        await settle(app, pilot)
+        await settle(pilot)
         assert app.query_one(TabbedContent).active == "events"
         assert item.target is not None
         assert row_key(app.query_one("#events-pane #events", DataTable)) == str(
@@ -156,7 +130,7 @@ async def test_an_unconfirmed_event_is_confirmed_in_one_key(demo_club: ClubConte
 async def test_an_empty_club_gets_a_friendly_line(club: ClubContext) -> None:
     app = make_app(club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         assert not app.query_one("#today-items", OptionList).display
         empty = app.query_one("#today-empty", Static)
         assert empty.display and "Nothing needs you today" in str(empty.render())
@@ -180,7 +154,7 @@ async def test_follows_a_write_by_another_process(demo_club: ClubContext) -> Non
     )
     app = make_app(demo_club)  # polling on, as the organiser runs it
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         pane = app.query_one(TodayPane)
         options = app.query_one("#today-items", OptionList)
         options.highlighted = 1
@@ -199,7 +173,7 @@ async def test_follows_a_write_by_another_process(demo_club: ClubContext) -> Non
             timeout=60,
         )
         written = time.monotonic()
-        while not any("vestiaire" in line for line in lines(app)):
+        while not any("vestiaire" in line for line in today_lines(app)):
             assert time.monotonic() - written < 5, "the new gap never showed"
             await pilot.pause(0.05)
         assert time.monotonic() - written < 2.5
@@ -213,11 +187,11 @@ def _french_snapshot(club: ClubContext, snap_compare, size: tuple[int, int]) -> 
     i18n.set_language("fr")  # the autouse fixture sets English back for the next test
 
     async def run_before(pilot: Pilot) -> None:
-        await settle(pilot.app, pilot)  # type: ignore[arg-type]
+        await settle(pilot)
         await pilot.wait_for_scheduled_animations()
         for _ in range(3):  # sections re-layout after their text lands: let scrollbars settle
             await pilot.pause()
-        await settle(pilot.app, pilot)  # type: ignore[arg-type]
+        await settle(pilot)
 
     return snap_compare(make_app(club, poll=False), terminal_size=size, run_before=run_before)
 
@@ -261,8 +235,8 @@ async def test_hostile_values_show_as_text(club: ClubContext) -> None:
     rota.drop_shift(club.db, shift.id, person.id, now=now, tz=tz, reason="Eve\x1b]2;PWNED\x07 [/]")
     app = make_app(club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
-        text = "\n".join(lines(app))
+        await settle(pilot)
+        text = "\n".join(today_lines(app))
         assert "Grégoire [/] dropped [b]accueil at [@click=app.quit]Afterwork[/]" in text
         assert "PWNED [/]" in text and "\x1b" not in text
         assert "[@click=app.quit]Afterwork[/]" in str(
@@ -301,10 +275,10 @@ async def test_triage_and_reminder_lines_open_their_screens(demo_club: ClubConte
     ev.register(demo_club.db, event.id, member_id, now=DEMO_NOW)
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
-        await choose(app, pilot, "in triage")
+        await settle(pilot)
+        await choose_today_line(pilot, "in triage")
         assert isinstance(app.screen, MailboxTriage)
         await pilot.press("escape")
-        await settle(app, pilot)
-        await choose(app, pilot, "before tomorrow morning")
+        await settle(pilot)
+        await choose_today_line(pilot, "before tomorrow morning")
         assert isinstance(app.screen, RemindersScreen)

@@ -16,6 +16,8 @@ from omtui.errors import UnusableInput
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.volunteer_drop import DropReasonDialog
 from omtui.tui.volunteer import VolunteerApp, make_volunteer_app
+from screenshots.scenes import busiest_volunteer
+from tests.tui.pilot_helpers import row_keys, settle, wait_for
 from tests.tui.rota_fixtures import H, SmallRota, small_rota
 
 ALICE = "alice.zebulon@example.org"
@@ -39,8 +41,7 @@ def screen_text(app: VolunteerApp) -> str:
 
 
 def table_keys(app: VolunteerApp, selector: str) -> list[int]:
-    table = app.query_one(selector, DataTable)
-    return [int(table.coordinate_to_cell_key((r, 0)).row_key.value) for r in range(table.row_count)]
+    return row_keys(app.query_one(selector, DataTable))
 
 
 async def test_title_heading_and_lists(club: ClubContext, setup: SmallRota) -> None:
@@ -99,8 +100,7 @@ async def test_organiser_keys_and_palette_reach_nothing(club, setup) -> None:
         await pilot.pause()
         assert isinstance(app.screen, CommandPalette)
         await pilot.press(*"members")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         assert "Members" not in screen_text(app)
         await pilot.press("escape")
     assert rota.get_shift(club.db, setup.setup).filled == 0
@@ -127,8 +127,7 @@ async def test_take_an_open_shift_with_the_keyboard(club, setup) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         app.query_one("#open", DataTable).focus()
         await pilot.press("down", "enter")  # the cloakroom
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         status = str(app.query_one("#status", Static).render())
         assert status.startswith("taken: cloakroom at Sommet de Lyon")
         assert setup.cloakroom in table_keys(app, "#mine")
@@ -143,8 +142,7 @@ async def test_a_clash_is_refused_and_named(club, setup) -> None:
         detail = str(app.query_one("#detail", Static).render())
         assert "set-up · Sommet de Lyon" in detail and "clashes with your shift" in detail
         await pilot.press("t")  # set-up overlaps her welcome desk
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         status = app.query_one("#status", Static)
         assert "clashes with your shift welcome desk at Sommet de Lyon" in str(status.render())
         assert status.has_class("refused")
@@ -160,8 +158,7 @@ async def test_drop_more_than_48h_ahead_asks_for_confirmation(club, setup) -> No
         await pilot.press("d")
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.press("tab", "enter")  # from "Keep" to "Drop"
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         assert table_keys(app, "#mine") == [setup.soon]
     assert rota.get_shift(club.db, setup.desk).filled == 0
 
@@ -176,8 +173,7 @@ async def test_drop_within_48h_needs_a_reason_the_organiser_sees(club, setup) ->
         assert isinstance(app.screen, DropReasonDialog)
         assert "required" in str(app.screen.query_one("#hint").render())
         await pilot.press(*"Flu", "enter")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         assert not isinstance(app.screen, DropReasonDialog)
     [(shift, assignment)] = rota_coverage.dropped(club.db)
     assert (shift.id, assignment.drop_reason) == (setup.soon, "Flu")
@@ -213,26 +209,15 @@ async def test_polling_picks_up_changes_on_its_own(club, setup) -> None:
         other = open_database(club.db_path)
         rota.unassign(other, setup.desk, setup.alice)
         other.close()
-        for _attempt in range(40):  # the app polls every second: wait for its refresh
-            await pilot.pause(0.1)
-            if setup.desk not in table_keys(app, "#mine"):
-                break
-        assert setup.desk not in table_keys(app, "#mine")
 
+        def dropped() -> bool:
+            return setup.desk not in table_keys(app, "#mine")
 
-def demo_volunteer_email(club: ClubContext) -> str:
-    """The demo volunteer with the most upcoming shifts (deterministic)."""
-    return club.db.scalar(
-        """SELECT m.email FROM members m JOIN shift_assignments a ON a.member_id = m.id
-        JOIN shifts s ON s.id = a.shift_id
-        WHERE a.dropped_at IS NULL AND s.ends_at > ?
-        GROUP BY m.id ORDER BY count(*) DESC, m.id LIMIT 1""",
-        (club.now().isoformat(),),
-    )
+        await wait_for(pilot, dropped, seconds=4, delay=0.1)  # the app polls every second
 
 
 def test_volunteer_app_snapshot_80x24(snap_compare, demo_club: ClubContext) -> None:
-    app = make_volunteer_app(demo_club, demo_volunteer_email(demo_club), poll=False)
+    app = make_volunteer_app(demo_club, busiest_volunteer(demo_club), poll=False)
     assert snap_compare(app, terminal_size=(80, 24))
 
 
@@ -244,8 +229,7 @@ async def test_too_late_to_drop_a_started_shift(club, setup) -> None:
         mine.focus()
         mine.move_cursor(row=mine.get_row_index(str(setup.desk)))
         await pilot.press("d")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         assert len(app.screen_stack) == 1
         assert "too late to drop" in str(app.query_one("#status", Static).render())
     assert rota.get_shift(club.db, setup.desk).filled == 1
@@ -263,15 +247,11 @@ async def test_take_while_another_process_writes_waits_then_completes(club, setu
             app.query_one("#open", DataTable).focus()
             await pilot.press("down", "t")  # the cloakroom
             status = app.query_one("#status", Static)
-            for _attempt in range(100):  # the notice comes after 2 s of waiting
-                await pilot.pause(0.1)
-                if "waiting for another omtui process" in str(status.render()):
-                    break
-            assert "waiting for another omtui process" in str(status.render())
+            waiting = "waiting for another omtui process"  # after 2 s of waiting
+            await wait_for(pilot, lambda: waiting in str(status.render()), seconds=10, delay=0.1)
             await pilot.press("down")  # the screen still answers keys meanwhile
             holder.execute("COMMIT")
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await settle(pilot)
             assert str(status.render()).startswith("taken: cloakroom at Sommet de Lyon")
     finally:
         holder.close()

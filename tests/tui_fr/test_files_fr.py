@@ -10,25 +10,19 @@ from textual.widgets import Input
 from omtui.context import ClubContext
 from omtui.tui.app import make_app
 from omtui.tui.screens.file_picker import ExportDialog
+from screenshots.scenes import still_cursors
+from tests.tui.pilot_helpers import open_members, settle
 
 SIZE = (80, 24)
 
 
-async def settle(pilot: Pilot) -> None:
-    for _ in range(2):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-
-
 async def open_export(pilot: Pilot) -> ExportDialog:
-    await pilot.press("1")  # the app opens on Today
-    await settle(pilot)
+    await open_members(pilot)
     await pilot.press("x")
     await pilot.pause()
     dialog = pilot.app.screen
     assert isinstance(dialog, ExportDialog)
-    for box in dialog.query(Input):
-        box.cursor_blink = False  # the blink phase depends on timing: keep it still
+    still_cursors(pilot)
     return dialog
 
 

@@ -7,7 +7,7 @@ conftest.py); tests/tui/test_french_session.py runs it from `make test`.
 from __future__ import annotations
 
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Label
+from textual.widgets import Input, Label
 
 from omtui.context import ClubContext
 from omtui.core import events as ev
@@ -18,34 +18,23 @@ from omtui.tui.app import OmtuiApp, make_app
 from omtui.tui.panes.events import EventsPane
 from omtui.tui.screens.event_register import RegisterDialog
 from omtui.tui.volunteer import make_volunteer_app
+from screenshots.scenes import busiest_volunteer, still_cursors
+from tests.tui.pilot_helpers import (
+    FULL_MEETUP,
+    OPEN_LUNCH,
+    fill_member_form,
+    open_event,
+    open_members,
+    settle,
+)
 
 SIZE = (80, 24)
-FULL_MEETUP = 8  # demo: meetup with a waiting list
-OPEN_LUNCH = 10  # demo: Nantes lunch with seats left
-
-
-async def settle(pilot: Pilot) -> None:
-    """Wait for the query workers and the messages they leave behind."""
-    for _ in range(2):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 async def show_event(pilot: Pilot, event_id: int) -> EventsPane:
-    await pilot.press("2")
+    pane = await open_event(pilot, event_id)
     await settle(pilot)
-    pane = pilot.app.query_one(EventsPane)
-    table = pane.query_one("#events", DataTable)
-    table.focus()
-    table.move_cursor(row=table.get_row_index(str(event_id)))
-    await settle(pilot)
-    assert pane.selected_id == event_id
     return pane
-
-
-def still_cursors(pilot: Pilot) -> None:
-    for field in pilot.app.screen.query(Input):
-        field.cursor_blink = False  # the blink phase depends on timing: keep it still
 
 
 def count_line(app: OmtuiApp) -> str:
@@ -59,11 +48,6 @@ def test_the_session_is_french() -> None:
 def test_snapshot_today_tab(demo_club: ClubContext, snap_compare) -> None:
     """The tab the app opens on."""
     assert snap_compare(make_app(demo_club, poll=False), terminal_size=SIZE, run_before=settle)
-
-
-async def open_members(pilot: Pilot) -> None:
-    await pilot.press("1")  # the app opens on Today
-    await settle(pilot)
 
 
 def test_snapshot_members_tab(demo_club: ClubContext, snap_compare) -> None:
@@ -96,14 +80,7 @@ def test_snapshot_newsletter_tab(demo_club: ClubContext, snap_compare) -> None:
 
 
 def test_snapshot_volunteer_view(demo_club: ClubContext, snap_compare) -> None:
-    email = demo_club.db.scalar(
-        """SELECT m.email FROM members m JOIN shift_assignments a ON a.member_id = m.id
-        JOIN shifts s ON s.id = a.shift_id
-        WHERE a.dropped_at IS NULL AND s.ends_at > ?
-        GROUP BY m.id ORDER BY count(*) DESC, m.id LIMIT 1""",
-        (demo_club.now().isoformat(),),
-    )
-    app = make_volunteer_app(demo_club, email, poll=False)
+    app = make_volunteer_app(demo_club, busiest_volunteer(demo_club), poll=False)
     assert snap_compare(app, terminal_size=SIZE, run_before=settle)
 
 
@@ -112,9 +89,7 @@ def test_snapshot_member_form_with_error(demo_club: ClubContext, snap_compare) -
         await open_members(pilot)
         await pilot.press("a")
         await pilot.pause()
-        form = pilot.app.screen
-        form.query_one("#field-first_name", Input).value = "Zoé"
-        form.query_one("#field-email", Input).value = "zoe@"
+        fill_member_form(pilot.app.screen, first_name="Zoé", email="zoe@")
         await pilot.press("ctrl+s")
         await pilot.pause()
         still_cursors(pilot)
