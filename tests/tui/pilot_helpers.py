@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from omtui.tui.panes.members import MembersPane
     from omtui.tui.panes.newsletter import NewsletterPane
     from omtui.tui.panes.rota import RotaPane
+    from omtui.tui.screens.newsletter_editor import NewsletterEditor
 
 FULL_LUNCH = 7  # demo: "Déjeuner du lundi à Paris", tomorrow 12:30, 14/14
 FULL_MEETUP = 8  # demo: the meetup with a waiting list
@@ -53,7 +54,7 @@ async def wait_for(
         await pilot.pause(delay)
 
 
-async def press(pilot: Pilot, *keys: str) -> None:
+async def press_and_pause(pilot: Pilot, *keys: str) -> None:
     """Press the keys, then let the app process what they caused."""
     await pilot.press(*keys)
     await pilot.pause()
@@ -164,6 +165,17 @@ async def open_newsletter(pilot: Pilot, item_id: int | None = None) -> Newslette
         table.move_cursor(row=table.get_row_index(str(item_id)))
         await pilot.pause()
     return pane
+
+
+async def open_editor(pilot: Pilot, item_id: int) -> NewsletterEditor:
+    """Open a newsletter of the Newsletter tab in the editor (Enter on its row)."""
+    from omtui.tui.screens.newsletter_editor import NewsletterEditor
+
+    await open_newsletter(pilot, item_id)
+    await pilot.press("enter")
+    editor = pilot.app.screen
+    assert isinstance(editor, NewsletterEditor)
+    return editor
 
 
 # -- Today --------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from omtui.core.db import open_database
 from omtui.tui.app import make_app
 from omtui.tui.panes.base import ClubPane
 from omtui.tui.screens.help import HelpScreen
-from tests.tui.pilot_helpers import settle
+from tests.tui.pilot_helpers import press_and_pause, settle
 
 
 async def test_five_tabs_and_keys_switch_them(demo_club: ClubContext) -> None:
@@ -71,8 +71,7 @@ async def test_a_key_typed_during_start_up_keeps_its_tab(demo_club: ClubContext)
         seen: dict[str, object] = {}
 
         async def type_ahead(pilot, app=app, seen=seen) -> None:
-            await pilot.press("2")
-            await pilot.pause()
+            await press_and_pause(pilot, "2")
             await settle(pilot)
             seen["active"] = app.query_one(TabbedContent).active
             seen["focus_in_events"] = app.focused is not None and (

@@ -14,7 +14,7 @@ from omtui.core import members
 from omtui.tui.app import make_app
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.event_checkin import CheckInScreen, WalkInDialog
-from tests.tui.pilot_helpers import FULL_MEETUP, open_event
+from tests.tui.pilot_helpers import FULL_MEETUP, open_event, press_and_pause
 from tests.tui.test_events_pane import unregistered_member
 
 
@@ -28,8 +28,7 @@ async def pick(pilot, screen: CheckInScreen, option_id: str) -> None:
     found.highlighted = option_ids(screen).index(option_id)
     await pilot.pause()
     screen.query_one("#typed", Input).focus()
-    await pilot.press("enter")
-    await pilot.pause()
+    await press_and_pause(pilot, "enter")
 
 
 async def test_too_early_says_when_check_in_opens(demo_club: ClubContext) -> None:
@@ -38,13 +37,11 @@ async def test_too_early_says_when_check_in_opens(demo_club: ClubContext) -> Non
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_event(pilot, FULL_MEETUP)
-        await pilot.press("c")
-        await pilot.pause()
+        await press_and_pause(pilot, "c")
         screen = app.screen
         assert isinstance(screen, CheckInScreen)
         assert "Check-in opens at" in str(screen.query_one("#last").render())
-        await pilot.press("enter")
-        await pilot.pause()
+        await press_and_pause(pilot, "enter")
         assert ev.event_stats(demo_club.db, FULL_MEETUP).attended == 0
 
 
@@ -58,8 +55,7 @@ async def test_waiting_list_walk_in_and_new_person(demo_club: ClubContext) -> No
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_event(pilot, FULL_MEETUP)
-        await pilot.press("c")
-        await pilot.pause()
+        await press_and_pause(pilot, "c")
         screen = app.screen
         assert isinstance(screen, CheckInScreen)
         assert f"w:{waiting.member_id}" in option_ids(screen)  # shown, not "nobody matches"
@@ -89,8 +85,7 @@ async def test_waiting_list_walk_in_and_new_person(demo_club: ClubContext) -> No
         assert isinstance(form, WalkInDialog)
         assert form.query_one("#first_name", Input).value == "Nina"
         assert form.query_one("#email", Input).has_focus
-        await pilot.press(*"nina@example.org", "enter")
-        await pilot.pause()
+        await press_and_pause(pilot, *"nina@example.org", "enter")
         assert isinstance(app.screen, ConfirmDialog)  # full: over capacity asked
         await pilot.click("#yes")
         await pilot.pause()

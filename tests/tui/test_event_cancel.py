@@ -23,7 +23,14 @@ from omtui.core.newsletter_mime import envelope_address
 from omtui.tui.app import make_app
 from omtui.tui.screens.confirm import ConfirmDialog
 from tests.smtp_sink import SmtpSink
-from tests.tui.pilot_helpers import FULL_MEETUP, open_event, settle, toasted, wait_for
+from tests.tui.pilot_helpers import (
+    FULL_MEETUP,
+    open_event,
+    press_and_pause,
+    settle,
+    toasted,
+    wait_for,
+)
 
 
 @pytest.fixture
@@ -52,8 +59,7 @@ async def test_x_cancels_the_event_and_tells_each_member_once(
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await open_event(pilot, FULL_MEETUP)
-        await pilot.press("X")
-        await pilot.pause()
+        await press_and_pause(pilot, "X")
         dialog = app.screen
         assert isinstance(dialog, ConfirmDialog)
         question = str(dialog.query_one(Label).render())
@@ -101,8 +107,7 @@ async def test_without_a_sending_address_the_notices_wait_for_omtui_remind(
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_event(pilot, FULL_MEETUP)
-        await pilot.press("X")
-        await pilot.pause()
+        await press_and_pause(pilot, "X")
         await pilot.click("#yes")
         await wait_for(pilot, lambda: toasted(app, "stay queued"))
         await settle(pilot)
@@ -135,8 +140,7 @@ def test_snapshot_cancel_event_dialog_80x24(demo_club: ClubContext, snap_compare
 
     async def run_before(pilot: Pilot) -> None:
         await open_event(pilot, FULL_MEETUP)
-        await pilot.press("X")
-        await pilot.pause()
+        await press_and_pause(pilot, "X")
         assert isinstance(pilot.app.screen, ConfirmDialog)
 
     assert snap_compare(
@@ -162,8 +166,7 @@ async def test_notices_left_queued_are_a_today_line_that_sends_them(
         assert f"{len(told)} members still have to be told" in pane.items[index].text
         pane.query_one("#today-items").focus()
         pane.query_one("#today-items", OptionList).highlighted = index
-        await pilot.press("enter")
-        await pilot.pause()
+        await press_and_pause(pilot, "enter")
         assert isinstance(app.screen, ConfirmDialog)
         question = str(app.screen.query_one(Label).render())
         assert f"to the {len(told)} members now?" in question

@@ -10,7 +10,7 @@ from omtui.core import partners as pt
 from omtui.tui.app import make_app
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.event_partner import PartnerDialog
-from tests.tui.pilot_helpers import OPEN_LUNCH, open_events, toasted
+from tests.tui.pilot_helpers import OPEN_LUNCH, open_events, press_and_pause, toasted
 
 
 async def test_unlink_a_partner_in_the_app(demo_club: ClubContext) -> None:
@@ -25,8 +25,7 @@ async def test_unlink_a_partner_in_the_app(demo_club: ClubContext) -> None:
         pane.load()
         await pilot.pause()
         assert first.company in str(pane.query_one("#info").render())
-        await pilot.press("l")
-        await pilot.pause()
+        await press_and_pause(pilot, "l")
         dialog = app.screen
         assert isinstance(dialog, PartnerDialog)
         linked = dialog.query_one("#linked", OptionList)
@@ -35,15 +34,13 @@ async def test_unlink_a_partner_in_the_app(demo_club: ClubContext) -> None:
         assert shown == [f"{first.company} (sponsor)", f"{second.company} (exhibitor)"]
         linked.focus()
         linked.highlighted = 0
-        await pilot.press("enter")
-        await pilot.pause()
+        await press_and_pause(pilot, "enter")
         assert isinstance(app.screen, ConfirmDialog)  # asks first
         await pilot.press("escape")  # keep
         await pilot.pause()
         assert app.screen is dialog
         assert len(pt.event_partners(db, OPEN_LUNCH)) == 2
-        await pilot.press("enter")
-        await pilot.pause()
+        await press_and_pause(pilot, "enter")
         await pilot.click("#yes")
         await pilot.pause()
         assert app.screen is dialog

@@ -23,6 +23,7 @@ from tests.tui.pilot_helpers import (
     fill,
     open_event,
     open_events,
+    press_and_pause,
     select_event,
 )
 
@@ -45,15 +46,13 @@ async def test_upcoming_first_with_countdown_then_past(demo_club: ClubContext) -
         assert first[1] == "tomorrow at 12:30"  # tests run in English (conftest)
         assert table.row_count == len(ev.list_events(demo_club.db, now=demo_club.now()))
         assert "Upcoming events" in str(pane.query_one("#caption", Label).render())
-        await pilot.press("p")
-        await pilot.pause()
+        await press_and_pause(pilot, "p")
         past = ev.list_events(demo_club.db, now=demo_club.now(), past_only=True)
         assert table.row_count == len(past) > 0
         assert table.get_row_at(0)[1].endswith(" ago")
         info = str(pane.query_one("#info").render())
         assert "Attendance rate" in info
-        await pilot.press("p")
-        await pilot.pause()
+        await press_and_pause(pilot, "p")
         assert table.get_row_at(0)[1] == "tomorrow at 12:30"
 
 
@@ -94,15 +93,12 @@ async def test_register_a_member_by_typing_part_of_the_email(demo_club: ClubCont
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await open_event(pilot, OPEN_LUNCH)
-        await pilot.press("r")
-        await pilot.pause()
+        await press_and_pause(pilot, "r")
         assert isinstance(app.screen, RegisterDialog)
-        await pilot.press(*member["email"].split("@")[0])
-        await pilot.pause()
+        await press_and_pause(pilot, *member["email"].split("@")[0])
         matches = app.screen.query_one("#matches", OptionList)
         assert matches.option_count >= 1
-        await pilot.press("enter")
-        await pilot.pause()
+        await press_and_pause(pilot, "enter")
         assert not isinstance(app.screen, RegisterDialog)
         reg = ev.get_registration(demo_club.db, OPEN_LUNCH, member["id"])
         assert reg is not None and reg.status == "registered" and reg.source == "tui"
@@ -121,15 +117,13 @@ async def test_registering_for_a_full_event_joins_the_waiting_list(
         await open_event(pilot, FULL_LUNCH)
         await pilot.press("r")
         await pilot.press(*member["email"])
-        await pilot.press("enter")
-        await pilot.pause()
+        await press_and_pause(pilot, "enter")
         reg = ev.get_registration(demo_club.db, FULL_LUNCH, member["id"])
         assert reg is not None and reg.status == "waiting"
         # registering the same person again is refused inside the dialog
         await pilot.press("r")
         await pilot.press(*member["email"])
-        await pilot.press("enter")
-        await pilot.pause()
+        await press_and_pause(pilot, "enter")
         assert isinstance(app.screen, RegisterDialog)
         assert "already on the waiting list" in str(app.screen.query_one("#error").render())
 
@@ -142,8 +136,7 @@ async def test_cancel_a_registration_promotes_the_first_waiting(demo_club: ClubC
         regs = pane.query_one("#regs", DataTable)
         regs.focus()
         victim = int(regs.coordinate_to_cell_key(regs.cursor_coordinate).row_key.value)
-        await pilot.press("x")
-        await pilot.pause()
+        await press_and_pause(pilot, "x")
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.click("#yes")
         await pilot.pause()
@@ -160,34 +153,29 @@ async def test_check_in_at_80x24(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_event(pilot, FULL_LUNCH)
-        await pilot.press("c")
-        await pilot.pause()
+        await press_and_pause(pilot, "c")
         screen = app.screen
         assert isinstance(screen, CheckInScreen)
         attendees = screen.query_one("#attendees", OptionList)
         waiting = ev.waiting_list(demo_club.db, FULL_LUNCH)  # shown after them (issue 10)
         assert attendees.option_count == len(registered) + len(waiting)
         assert attendees.region.height >= 8  # room to see the matches on a phone
-        await pilot.press(*f"{target.first_name} {target.last_name}")
-        await pilot.pause()
+        await press_and_pause(pilot, *f"{target.first_name} {target.last_name}")
         assert 1 <= attendees.option_count < len(registered)
         assert str(target.member_id) in [
             attendees.get_option_at_index(i).id for i in range(attendees.option_count)
         ]
         while attendees.get_option_at_index(attendees.highlighted).id != str(target.member_id):
             await pilot.press("down")
-        await pilot.press("enter")
-        await pilot.pause()
+        await press_and_pause(pilot, "enter")
         reg = ev.get_registration(demo_club.db, FULL_LUNCH, target.member_id)
         assert reg.attended_at == demo_club.now()
         assert "checked in" in str(screen.query_one("#last").render())
         assert screen.query_one("#typed", Input).value == ""
         assert str(screen.query_one("#count").render()).startswith("1 of 14")
-        await pilot.press("ctrl+z")
-        await pilot.pause()
+        await press_and_pause(pilot, "ctrl+z")
         assert ev.get_registration(demo_club.db, FULL_LUNCH, target.member_id).attended_at is None
-        await pilot.press("escape")
-        await pilot.pause()
+        await press_and_pause(pilot, "escape")
         assert not isinstance(app.screen, CheckInScreen)
 
 
@@ -196,8 +184,7 @@ async def test_event_form_explains_errors_then_saves(demo_club: ClubContext) -> 
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await open_events(pilot)
         before = demo_club.db.scalar("SELECT count(*) FROM events")
-        await pilot.press("a")
-        await pilot.pause()
+        await press_and_pause(pilot, "a")
         form = app.screen
         assert isinstance(form, EventForm)
         fill(
@@ -209,14 +196,12 @@ async def test_event_form_explains_errors_then_saves(demo_club: ClubContext) -> 
             host_company="Atelier Lumière",
             capacity="20",
         )
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press_and_pause(pilot, "ctrl+s")
         assert "end after it starts" in str(form.query_one("#error").render())
         assert form.query_one("#ends_at", Input).has_focus
         assert demo_club.db.scalar("SELECT count(*) FROM events") == before
         form.query_one("#ends_at", Input).value = "21:00"
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press_and_pause(pilot, "ctrl+s")
         assert not isinstance(app.screen, EventForm)
         saved = ev.get_event(demo_club.db, pane.selected_id)
         assert saved.title == "Afterwork test" and saved.capacity == 20
@@ -234,11 +219,9 @@ def test_snapshot_events_tab(demo_club: ClubContext, snap_compare) -> None:
 
 def test_snapshot_check_in_80x24(demo_club: ClubContext, snap_compare) -> None:
     async def run_before(pilot: Pilot) -> None:
-        await pilot.press("2")
-        await pilot.pause()
+        await press_and_pause(pilot, "2")
         await pilot.press("c")
-        await pilot.press("m", "a")
-        await pilot.pause()
+        await press_and_pause(pilot, "m", "a")
 
     assert snap_compare(
         make_app(demo_club, poll=False), terminal_size=(80, 24), run_before=run_before
@@ -279,23 +262,18 @@ async def test_link_existing_and_new_partners(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await open_event(pilot, OPEN_LUNCH)
-        await pilot.press("l")
-        await pilot.pause()
+        await press_and_pause(pilot, "l")
         dialog = app.screen
         assert isinstance(dialog, PartnerDialog)
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press_and_pause(pilot, "ctrl+s")
         assert "choose a partner" in str(dialog.query_one("#error").render())
         dialog.query_one("#partner", Select).value = existing.id
         dialog.query_one("#role", Select).value = "sponsor"
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press_and_pause(pilot, "ctrl+s")
         assert not isinstance(app.screen, PartnerDialog)
-        await pilot.press("l")
-        await pilot.pause()
+        await press_and_pause(pilot, "l")
         fill(app.screen, company="Traiteur Dupont", email="contact@traiteur-dupont.fr")
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press_and_pause(pilot, "ctrl+s")
         linked = [(p.partner.company, p.role) for p in pt.event_partners(demo_club.db, OPEN_LUNCH)]
         assert linked == [(existing.company, "sponsor"), ("Traiteur Dupont", "exhibitor")]
         assert "Traiteur Dupont" in str(pane.query_one("#info").render())
@@ -309,7 +287,6 @@ async def test_key_right_after_a_cursor_move_acts_on_the_visible_row(
         pane = await open_events(pilot)
         table = pane.query_one("#events", DataTable)
         second = int(table.coordinate_to_cell_key((1, 0)).row_key.value)
-        await pilot.press("down", "c")
-        await pilot.pause()
+        await press_and_pause(pilot, "down", "c")
         assert isinstance(app.screen, CheckInScreen)
         assert app.screen.event.id == second

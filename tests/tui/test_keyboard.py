@@ -12,7 +12,7 @@ from omtui.core import members
 from omtui.tui.app import make_app
 from omtui.tui.screens.help import HelpScreen
 from omtui.tui.screens.member_form import MemberForm
-from tests.tui.pilot_helpers import fill_member_form, open_members, settle
+from tests.tui.pilot_helpers import fill_member_form, open_members, press_and_pause, settle
 from tests.tui.test_members_pane import type_filter
 
 
@@ -25,16 +25,13 @@ async def test_back_to_members_focuses_the_table_and_keys_act(demo_club: ClubCon
         await pilot.press("escape")  # clears what was typed
         await pilot.press("escape")  # then leaves the filter
         assert app.focused is pane.table
-        await pilot.press("2")
-        await pilot.pause()
+        await press_and_pause(pilot, "2")
         await pilot.press("1")
         await settle(pilot)
         assert app.focused is pane.table
-        await pilot.press("a")
-        await pilot.pause()
+        await press_and_pause(pilot, "a")
         assert isinstance(app.screen, MemberForm)  # "a" added, did not type into the filter
-        await pilot.press("escape")
-        await pilot.pause()
+        await press_and_pause(pilot, "escape")
         assert pane.query_one("#members-filter").value == ""
         await pilot.press("slash")
         assert app.focused.id == "members-filter"
@@ -58,18 +55,15 @@ async def test_help_lists_the_keys_of_the_tab_from_its_bindings(demo_club: ClubC
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_members(pilot)
-        await pilot.press("question_mark")
-        await pilot.pause()
+        await press_and_pause(pilot, "question_mark")
         screen = app.screen
         assert isinstance(screen, HelpScreen)
         for words in ("Members tab", "Clear filter", "Import", "Export", "Everywhere", "Quit"):
             assert words in screen.text, words
         assert "| `/` | Filter |" in screen.text
         await pilot.press("escape")
-        await pilot.press("2")
-        await pilot.pause()
-        await pilot.press("question_mark")
-        await pilot.pause()
+        await press_and_pause(pilot, "2")
+        await press_and_pause(pilot, "question_mark")
         text = app.screen.text
         assert "Events tab" in text and "Partner" in text and "Check-in" in text  # `l` too
         assert "Clear filter" not in text
@@ -83,8 +77,7 @@ async def test_new_member_consent_is_not_pre_ticked_and_its_source_asked(
         pane = await open_members(pilot)
         await type_filter(pilot, "lyon")
         await pilot.press("enter")
-        await pilot.press("a")
-        await pilot.pause()
+        await press_and_pause(pilot, "a")
         form = app.screen
         assert isinstance(form, MemberForm)
         box = form.query_one("#field-subscribed", Checkbox)
@@ -93,8 +86,7 @@ async def test_new_member_consent_is_not_pre_ticked_and_its_source_asked(
         fill_member_form(form, city="Nantes")
         box.value = True
         await pilot.pause()
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press_and_pause(pilot, "ctrl+s")
         assert app.screen is form
         assert "how they consented" in str(form.query_one("#form-error").render())
         form.query_one("#field-consent_source", Select).value = "paper"
@@ -128,8 +120,7 @@ async def test_app_offers_merge_of_two_records(demo_club: ClubContext) -> None:
         await type_filter(pilot, "yse@new")
         await pilot.press("enter")
         assert pane.table.current_member_id == keep.id
-        await pilot.press("m")
-        await pilot.pause()
+        await press_and_pause(pilot, "m")
         assert isinstance(app.screen, RotaPickDialog)
         await pilot.press("enter")  # the only candidate
         await pilot.pause()

@@ -9,7 +9,7 @@ from omtui.core import members
 from omtui.core.mail import bounces
 from omtui.tui.app import make_app
 from omtui.tui.screens.member_detail import MemberDetail
-from tests.tui.pilot_helpers import open_members, settle
+from tests.tui.pilot_helpers import open_members, press_and_pause, settle
 
 
 async def test_member_detail_shows_a_bounced_address_with_the_status_line(
@@ -55,28 +55,23 @@ async def test_triage_screen_shows_reasons_the_raw_message_and_settles(
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(130, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+t")
-        await pilot.pause()
+        await press_and_pause(pilot, "ctrl+t")
         screen = app.screen
         assert isinstance(screen, MailboxTriage)
         table = screen.query_one(DataTable)
         assert table.row_count == 2
         assert str(table.get_row_at(0)[2]) == hostile  # shown as written, not as markup
         assert "NoSuchToken99" in str(table.get_row_at(1)[3])
-        await pilot.press("enter")
-        await pilot.pause()
+        await press_and_pause(pilot, "enter")
         assert isinstance(app.screen, RawMessage)
         assert "Bonjour [red]x[/red]" in app.screen.query_one(TextArea).text
-        await pilot.press("escape")
-        await pilot.pause()
+        await press_and_pause(pilot, "escape")
         await pilot.press("u")  # the first message's sender is a member
         await pilot.pause()
         assert table.row_count == 1
         assert not members.get_member(demo_club.db, member.id).subscribed
-        await pilot.press("h")
-        await pilot.pause()
+        await press_and_pause(pilot, "h")
         assert table.row_count == 0
-        await pilot.press("escape")
-        await pilot.pause()
+        await press_and_pause(pilot, "escape")
     last = members.consent_history(demo_club.db, member.id)[-1]
     assert (last.subscribed, last.source) == (False, "email request")

@@ -21,7 +21,15 @@ from omtui.tui.screens.file_picker import ExportDialog, FilePicker
 from omtui.tui.screens.import_preview import ImportPreviewScreen, PathPrompt
 from omtui.tui.screens.member_detail import MemberDetail
 from omtui.tui.screens.member_form import MemberForm
-from tests.tui.pilot_helpers import fill, fill_member_form, open_members, settle, toasted, toasts
+from tests.tui.pilot_helpers import (
+    fill,
+    fill_member_form,
+    open_members,
+    press_and_pause,
+    settle,
+    toasted,
+    toasts,
+)
 
 
 def pane_of(app: OmtuiApp) -> MembersPane:
@@ -214,8 +222,7 @@ async def test_detail_shows_consent_history_and_toggles_subscription(
         assert isinstance(detail, MemberDetail)
         history = detail.query_one("#consent-history")
         assert history.row_count == 1
-        await pilot.press("s")
-        await pilot.pause()
+        await press_and_pause(pilot, "s")
         assert history.row_count == 2
         assert str(history.get_row_at(1)[1]) == "newsletter"  # the purpose
         assert str(history.get_row_at(1)[3]) == "form"
@@ -384,8 +391,7 @@ def test_snapshot_member_form_with_error(demo_club: ClubContext, snap_compare) -
         await open_members(pilot)
         await pilot.press("a")
         fill_member_form(pilot.app.screen, first_name="Zoé", email="zoe@")
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press_and_pause(pilot, "ctrl+s")
 
     assert snap_compare(
         make_app(demo_club, poll=False), terminal_size=(80, 24), run_before=run_before

@@ -12,7 +12,7 @@ from omtui.core import members
 from omtui.tui.app import make_app
 from omtui.tui.screens.event_register import RegisterDialog
 from omtui.tui.screens.rota_pick import RotaPickDialog
-from tests.tui.pilot_helpers import OPEN_LUNCH, open_event
+from tests.tui.pilot_helpers import OPEN_LUNCH, open_event, press_and_pause
 
 
 async def test_register_asks_which_of_two_namesakes(demo_club: ClubContext) -> None:
@@ -26,12 +26,10 @@ async def test_register_asks_which_of_two_namesakes(demo_club: ClubContext) -> N
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_event(pilot, OPEN_LUNCH)
-        await pilot.press("r")
-        await pilot.pause()
+        await press_and_pause(pilot, "r")
         dialog = app.screen
         assert isinstance(dialog, RegisterDialog)
-        await pilot.press(*"zelie homonyme", "enter")
-        await pilot.pause()
+        await press_and_pause(pilot, *"zelie homonyme", "enter")
         assert app.screen is dialog  # asked, nobody registered
         assert "2 people are called Zelie Homonyme" in str(dialog.query_one("#error").render())
         assert ev.get_registration(db, OPEN_LUNCH, first.id) is None
@@ -42,8 +40,7 @@ async def test_register_asks_which_of_two_namesakes(demo_club: ClubContext) -> N
         await pilot.press("down")
         chosen = int(matches.get_option_at_index(matches.highlighted).id)
         other = first.id if chosen == second.id else second.id
-        await pilot.press("enter")
-        await pilot.pause()
+        await press_and_pause(pilot, "enter")
         assert app.screen is not dialog
         assert ev.get_registration(db, OPEN_LUNCH, chosen) is not None
         assert ev.get_registration(db, OPEN_LUNCH, other) is None
@@ -63,14 +60,12 @@ async def test_pick_asks_which_of_two_namesakes() -> None:
 
     app = Host()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press(*"helene", "enter")
-        await pilot.pause()
+        await press_and_pause(pilot, *"helene", "enter")
         assert picked == []
         assert "2 people are called Hélène Dupré" in str(
             app.screen.query_one("#pick-error", Label).render()
         )
-        await pilot.press("down", "enter")
-        await pilot.pause()
+        await press_and_pause(pilot, "down", "enter")
         assert picked == [2]
     app = Host()
     async with app.run_test(size=(80, 24)) as pilot:

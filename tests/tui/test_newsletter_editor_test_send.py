@@ -18,9 +18,8 @@ from omtui.context import ClubContext
 from omtui.core import events, sender
 from omtui.core.demo import DEMO_NOW, seed_members
 from omtui.tui.app import make_app
-from omtui.tui.screens.newsletter_editor import NewsletterEditor
 from tests.smtp_sink import SmtpSink
-from tests.tui.pilot_helpers import open_newsletter, settle
+from tests.tui.pilot_helpers import open_editor, press_and_pause, settle
 from tests.tui.test_newsletter_pane import draft, mail_config, plain
 
 
@@ -44,9 +43,7 @@ async def test_f3_sends_to_the_organiser_when_no_address_is_typed(
     item = draft(letter_club)
     app = make_app(letter_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_newsletter(pilot, item.id)
-        await pilot.press("enter")
-        assert isinstance(app.screen, NewsletterEditor)
+        await open_editor(pilot, item.id)
         await pilot.press("f3")
         await settle(pilot)
         assert plain(result_line(app)) == "Test sent to organiser@club-exemple.fr."
@@ -60,8 +57,7 @@ async def test_f3_sends_to_the_typed_address(letter_club: ClubContext, smtp_sink
     item = draft(letter_club)
     app = make_app(letter_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_newsletter(pilot, item.id)
-        await pilot.press("enter")
+        await open_editor(pilot, item.id)
         app.screen.query_one("#nle-test-to", Input).value = "moi@example.org"
         await pilot.press("f3")  # no Enter needed: F3 is "Test"
         await settle(pilot)
@@ -76,15 +72,13 @@ async def test_f3_without_any_address_asks_for_one(
     item = draft(club)
     app = make_app(club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_newsletter(pilot, item.id)
-        await pilot.press("enter")
+        await open_editor(pilot, item.id)
         await pilot.press("f3")
         await settle(pilot)
         field = app.screen.query_one("#nle-test-to", Input)
         assert field.has_focus
         assert plain(result_line(app)) == "Type the address for the test, then press Enter."
-        await pilot.press(*"moi@example.org")
-        await pilot.pause()
+        await press_and_pause(pilot, *"moi@example.org")
         assert not result_line(app).display  # the hint goes once she types
         await pilot.press("enter")
         await settle(pilot)
@@ -99,9 +93,7 @@ async def test_enter_sends_only_a_valid_address(
     item = draft(letter_club)
     app = make_app(letter_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_newsletter(pilot, item.id)
-        await pilot.press("enter")
-        editor = app.screen
+        editor = await open_editor(pilot, item.id)
         editor.query_one("#nle-test-to", Input).focus()
         await pilot.press(*typed, "enter")
         await settle(pilot)
@@ -138,8 +130,7 @@ async def test_a_sent_newsletter_previews_its_frozen_text(
     )  # fmt: skip
     app = make_app(club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_newsletter(pilot, item.id)
-        await pilot.press("enter")
+        await open_editor(pilot, item.id)
         await settle(pilot)
         preview = app.screen.query_one("#nle-preview", Markdown)
         text = preview.source

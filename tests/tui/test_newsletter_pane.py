@@ -24,6 +24,7 @@ from omtui.core.demo import DEMO_NOW, build_demo, seed_members
 from omtui.core.numbers import format_number
 from omtui.i18n import _
 from omtui.tui.app import OmtuiApp, make_app
+from omtui.tui.newsletter_sends import SendRun
 from omtui.tui.panes.newsletter import NewsletterPane
 from omtui.tui.screens.confirm import ConfirmDialog, TypeToConfirmDialog
 from omtui.tui.screens.newsletter_editor import NewsletterEditor
@@ -31,7 +32,7 @@ from omtui.tui.screens.newsletter_plan import SendPlanScreen
 from omtui.tui.screens.newsletter_progress import SendProgressScreen
 from screenshots.scenes import seed_interrupted_send, still_cursors
 from tests.smtp_sink import SmtpSink
-from tests.tui.pilot_helpers import open_newsletter, settle, wait_for
+from tests.tui.pilot_helpers import open_editor, open_newsletter, press_and_pause, settle, wait_for
 
 BODY = (
     "# Des nouvelles\n\nBonjour {first_name},\n\n{upcoming_events}\n\n"
@@ -64,6 +65,21 @@ async def confirm_send(pilot: Pilot, count: int) -> None:
     await pilot.click("#continue")
     assert isinstance(pilot.app.screen, TypeToConfirmDialog)
     await pilot.press(*str(count), "enter")
+
+
+async def send_from_tab(pilot: Pilot, item_id: int, count: int) -> NewsletterPane:
+    """Open the tab on a draft and send it: `s`, the plan's Continue, the count typed."""
+    pane = await open_newsletter(pilot, item_id)
+    await pilot.press("s")
+    await confirm_send(pilot, count)
+    return pane
+
+
+async def mid_send(pilot: Pilot, item_id: int, count: int) -> SendRun:
+    """Send a draft from the tab, and wait until its first messages are out."""
+    run = (await send_from_tab(pilot, item_id, count)).runs[item_id]
+    await wait_for(pilot, lambda: run.progress is not None and run.progress.sent > 0)
+    return run
 
 
 def plain(widget: Static) -> str:
@@ -143,17 +159,13 @@ async def test_unknown_placeholder_is_shown_and_blocks_sending(
     item = draft(mail_club)
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_newsletter(pilot, item.id)
-        await pilot.press("enter")
-        editor = app.screen
-        assert isinstance(editor, NewsletterEditor)
+        editor = await open_editor(pilot, item.id)
         editor.query_one("#nle-body", TextArea).insert("Votre code : {promo_code}\n")
         await settle(pilot)
         problems = editor.query_one("#nle-problems", Static)
         assert "{promo_code}" in str(problems.content)
         assert problems.has_class("-error")
-        await pilot.press("f5")
-        await pilot.pause()
+        await press_and_pause(pilot, "f5")
         assert app.screen is editor  # no send plan
         assert not any(isinstance(s, SendPlanScreen) for s in app.screen_stack)
     assert nl.get_newsletter(mail_club.db, item.id).status == "draft"
@@ -165,10 +177,7 @@ async def test_closing_with_unsaveable_changes_asks(mail_club: ClubContext) -> N
     item = draft(mail_club)
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_newsletter(pilot, item.id)
-        await pilot.press("enter")
-        editor = app.screen
-        assert isinstance(editor, NewsletterEditor)
+        editor = await open_editor(pilot, item.id)
         editor.query_one("#nle-body", TextArea).insert("{oops}")
         await settle(pilot)
         await pilot.press("escape")
@@ -196,10 +205,7 @@ async def test_saving_while_another_process_writes_keeps_the_editor_responsive(
     holder = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
     try:
         async with app.run_test(size=(120, 40)) as pilot:
-            await open_newsletter(pilot, item.id)
-            await pilot.press("enter")
-            editor = app.screen
-            assert isinstance(editor, NewsletterEditor)
+            editor = await open_editor(pilot, item.id)
             editor.query_one("#nle-body", TextArea).insert("Encore un mot.\n")
             await settle(pilot)
             holder.execute("BEGIN IMMEDIATE")  # e.g. a long import in another process
@@ -223,8 +229,7 @@ async def test_test_send_reaches_one_address(mail_club: ClubContext, smtp_sink: 
     item = draft(mail_club)
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_newsletter(pilot, item.id)
-        await pilot.press("enter")
+        await open_editor(pilot, item.id)
         await pilot.press("f3")
         await pilot.press(*"organiser@example.org", "enter")
         await settle(pilot)
@@ -239,9 +244,7 @@ async def test_small_terminal_toggles_the_preview(mail_club: ClubContext) -> Non
     item = draft(mail_club)
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_newsletter(pilot, item.id)
-        await pilot.press("enter")
-        editor = app.screen
+        editor = await open_editor(pilot, item.id)
         body = editor.query_one("#nle-body")
         preview = editor.query_one("#nle-preview-box")
         assert body.display and not preview.display
@@ -304,9 +307,7 @@ async def test_full_send_delivers_once_to_each_subscriber(
     plan = sender.prepare(mail_club.db, item.id, mail_club.config)
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_newsletter(pilot, item.id)
-        await pilot.press("s")
-        await confirm_send(pilot, plan.count)
+        await send_from_tab(pilot, item.id, plan.count)
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, SendProgressScreen)
@@ -367,9 +368,7 @@ async def test_failed_recipients_listed_with_the_reply_and_retried_by_key(
         smtp_sink.behaviour.reject[address] = "550 5.7.1 Relay access denied, try later"
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 50)) as pilot:
-        await open_newsletter(pilot, item.id)
-        await pilot.press("s")
-        await confirm_send(pilot, plan.count)
+        await send_from_tab(pilot, item.id, plan.count)
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, SendProgressScreen)
@@ -377,8 +376,7 @@ async def test_failed_recipients_listed_with_the_reply_and_retried_by_key(
         assert failed.startswith("Failed (2):")
         assert f"{plan.recipients[3].email}: 550 5.7.1 Relay access denied" in failed
         assert "F retries those too" in failed
-        await pilot.press("f")
-        await pilot.pause()
+        await press_and_pause(pilot, "f")
         assert app.screen is screen  # nothing temporary to retry: no dialog
         smtp_sink.behaviour.reject.clear()
         await pilot.press("F")
@@ -400,11 +398,7 @@ async def test_pause_then_resume(mail_club: ClubContext, smtp_sink: SmtpSink) ->
     count = recipients(mail_club, item.id)
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        pane = await open_newsletter(pilot, item.id)
-        await pilot.press("s")
-        await confirm_send(pilot, count)
-        run = pane.runs[item.id]
-        await wait_for(pilot, lambda: run.progress is not None and run.progress.sent > 0)
+        await mid_send(pilot, item.id, count)
         await pilot.press("p")
         await settle(pilot)
         paused = sender.progress(mail_club.db, item.id)
@@ -482,11 +476,7 @@ async def test_quitting_mid_send_asks_first(mail_club: ClubContext, smtp_sink: S
     count = recipients(mail_club, item.id)
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        pane = await open_newsletter(pilot, item.id)
-        await pilot.press("s")
-        await confirm_send(pilot, count)
-        run = pane.runs[item.id]
-        await wait_for(pilot, lambda: run.progress is not None and run.progress.sent > 0)
+        run = await mid_send(pilot, item.id, count)
         await pilot.press("ctrl+q")
         assert isinstance(app.screen, ConfirmDialog)
         assert "being sent" in plain(app.screen.query_one(Label))
@@ -512,9 +502,7 @@ async def test_error_streak_pauses_with_the_reason(db_path: Path, smtp_sink: Smt
         smtp_sink.behaviour.reject[on_the_wire(recipient.email)] = "550 5.1.1 No such user"
     app = make_app(club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_newsletter(pilot, item.id)
-        await pilot.press("s")
-        await confirm_send(pilot, plan.count)
+        await send_from_tab(pilot, item.id, plan.count)
         await settle(pilot)
         state = app.screen.query_one("#nlp-state", Static)
         assert plain(state).startswith("Paused: 3 errors in a row, the last one: 550")
@@ -536,9 +524,7 @@ async def test_server_down_pauses_and_says_so(db_path: Path) -> None:
     count = recipients(club, item.id)
     app = make_app(club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_newsletter(pilot, item.id)
-        await pilot.press("s")
-        await confirm_send(pilot, count)
+        await send_from_tab(pilot, item.id, count)
         await settle(pilot)
         state = app.screen.query_one("#nlp-state", Static)
         assert plain(state).startswith("Paused: ")
@@ -555,11 +541,7 @@ async def test_cancel_asks_then_stops_for_good(mail_club: ClubContext, smtp_sink
     count = recipients(mail_club, item.id)
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        pane = await open_newsletter(pilot, item.id)
-        await pilot.press("s")
-        await confirm_send(pilot, count)
-        run = pane.runs[item.id]
-        await wait_for(pilot, lambda: run.progress is not None and run.progress.sent > 0)
+        await mid_send(pilot, item.id, count)
         await pilot.press("c")
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.click("#yes")
@@ -577,10 +559,7 @@ async def test_sent_newsletter_opens_read_only(mail_club: ClubContext) -> None:
     await sender.send_newsletter(mail_club.db_path, item.id, mail_club.config, clock=mail_club.now)
     app: OmtuiApp = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_newsletter(pilot, item.id)
-        await pilot.press("enter")
-        editor = app.screen
-        assert isinstance(editor, NewsletterEditor)
+        editor = await open_editor(pilot, item.id)
         assert editor.query_one("#nle-body", TextArea).read_only
         assert editor.query_one("#nle-subject", Input).disabled
         await pilot.press("ctrl+s")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import TabbedContent
@@ -13,15 +11,7 @@ from omtui.tui.app import OmtuiApp, make_app
 from omtui.tui.palette import other_tab_commands
 from omtui.tui.screens.event_register import RegisterDialog
 from omtui.tui.screens.member_form import MemberForm
-
-
-async def wait_for(pilot: Pilot, condition: Callable[[], bool], tries: int = 200) -> None:
-    """Let the app process messages until `condition` holds (a bounded wait on state)."""
-    for _ in range(tries):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("the app never reached the expected state")
+from tests.tui.pilot_helpers import press_and_pause, wait_for
 
 
 async def run_from_palette(app: OmtuiApp, pilot: Pilot, query: str) -> None:
@@ -75,8 +65,7 @@ async def test_a_command_of_another_tab_switches_to_it_and_runs(demo_club: ClubC
 async def test_the_shown_tab_commands_are_not_listed_twice(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("1")
-        await pilot.pause()
+        await press_and_pause(pilot, "1")
         own = {str(c.title) for c in app.get_system_commands(app.screen)}
         others = {c.title for c in other_tab_commands(app)}
         assert "Add member" in own and "Add member" not in others

@@ -11,7 +11,7 @@ from omtui.context import ClubContext
 from omtui.tui.app import make_app
 from omtui.tui.panes.rota import RotaPane
 from omtui.tui.screens.confirm import ConfirmDialog
-from tests.tui.pilot_helpers import open_rota, pick_shift, settle
+from tests.tui.pilot_helpers import open_rota, pick_shift, press_and_pause, settle
 from tests.tui.rota_fixtures import SmallRota, small_rota
 
 KEYS = "a assign · u unassign · n new shift · e edit · Del delete · w who is on when"
@@ -32,8 +32,7 @@ async def test_a_refusal_goes_when_she_moves_to_another_shift(club, setup) -> No
         pane = await open_rota(pilot, event_row=1)  # Sommet de Lyon
         assert shown(pane) == KEYS
         await pick_shift(pilot, pane, setup.teardown)  # 1/1: full
-        await pilot.press("a")
-        await pilot.pause()
+        await press_and_pause(pilot, "a")
         assert shown(pane).startswith("full:")
         assert pane.query_one("#rota-status").has_class("refused")
         await pilot.press("up")  # another shift: "full" is not about it
@@ -65,11 +64,9 @@ async def test_switching_view_shows_the_keys(club, setup) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await open_rota(pilot, event_row=1)  # Sommet de Lyon
         await pick_shift(pilot, pane, setup.teardown)
-        await pilot.press("a")
-        await pilot.pause()
+        await press_and_pause(pilot, "a")
         assert shown(pane).startswith("full:")
-        await pilot.press("w")
-        await pilot.pause()
+        await press_and_pause(pilot, "w")
         assert shown(pane) == KEYS
 
 
@@ -78,11 +75,9 @@ async def test_coming_back_to_the_tab_shows_the_keys(club, setup) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await open_rota(pilot, event_row=1)  # Sommet de Lyon
         await pick_shift(pilot, pane, setup.teardown)
-        await pilot.press("a")
-        await pilot.pause()
+        await press_and_pause(pilot, "a")
         assert shown(pane).startswith("full:")
         await pilot.press("1")  # another tab, then back
         await pilot.pause()
-        await pilot.press("3")
-        await pilot.pause()
+        await press_and_pause(pilot, "3")
         assert shown(pane) == KEYS

@@ -22,22 +22,10 @@ from omtui.core import sender
 from omtui.core.demo import DEMO_NOW, build_demo
 from omtui.tui.app import make_app
 from omtui.tui.screens.import_preview import ImportPreviewScreen
+from tests.core.test_db import _db_fds as held_files  # this process's open database files
 from tests.smtp_sink import SmtpSink
 from tests.tui.pilot_helpers import fill, open_members, open_newsletter, settle
 from tests.tui.test_newsletter_pane import BODY, confirm_send, mail_config
-
-
-def held_files(path: Path) -> list[str]:
-    """What this process has open of the database's files, as /proc shows them."""
-    found = []
-    for fd in os.listdir("/proc/self/fd"):
-        try:
-            target = os.readlink(f"/proc/self/fd/{fd}")
-        except OSError:
-            continue
-        if target.startswith(str(path)):
-            found.append(target)
-    return found
 
 
 def other_processes(db_path: Path, tag: str, env: dict[str, str]) -> None:

@@ -17,7 +17,7 @@ from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.volunteer_drop import DropReasonDialog
 from omtui.tui.volunteer import VolunteerApp, make_volunteer_app
 from screenshots.scenes import busiest_volunteer
-from tests.tui.pilot_helpers import row_keys, settle, wait_for
+from tests.tui.pilot_helpers import press_and_pause, row_keys, settle, wait_for
 from tests.tui.rota_fixtures import H, SmallRota, small_rota
 
 ALICE = "alice.zebulon@example.org"
@@ -96,8 +96,7 @@ async def test_organiser_keys_and_palette_reach_nothing(club, setup) -> None:
         assert not app.query(TabbedContent)
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert titles == ["Take", "Drop", "Refresh", "Quit"]
-        await pilot.press("ctrl+p")
-        await pilot.pause()
+        await press_and_pause(pilot, "ctrl+p")
         assert isinstance(app.screen, CommandPalette)
         await pilot.press(*"members")
         await settle(pilot)
@@ -117,8 +116,7 @@ async def test_question_mark_lists_the_volunteer_keys(club, setup) -> None:
         for words in ("Take", "Drop", "Refresh", "Quit"):
             assert words in app.screen.text
         assert "Members" not in app.screen.text
-        await pilot.press("escape")
-        await pilot.pause()
+        await press_and_pause(pilot, "escape")
         assert not isinstance(app.screen, HelpScreen)
 
 
@@ -185,8 +183,7 @@ async def test_escape_keeps_the_shift(club, setup) -> None:
         app.query_one("#mine", DataTable).focus()
         await pilot.press("d")
         assert isinstance(app.screen.query_one(Input), Input)
-        await pilot.press("escape")
-        await pilot.pause()
+        await press_and_pause(pilot, "escape")
     assert rota.get_shift(club.db, setup.soon).filled == 1
 
 

@@ -25,6 +25,7 @@ from tests.tui.pilot_helpers import (
     fill_member_form,
     open_event,
     open_members,
+    press_and_pause,
     settle,
 )
 
@@ -87,11 +88,9 @@ def test_snapshot_volunteer_view(demo_club: ClubContext, snap_compare) -> None:
 def test_snapshot_member_form_with_error(demo_club: ClubContext, snap_compare) -> None:
     async def run_before(pilot: Pilot) -> None:
         await open_members(pilot)
-        await pilot.press("a")
-        await pilot.pause()
+        await press_and_pause(pilot, "a")
         fill_member_form(pilot.app.screen, first_name="Zoé", email="zoe@")
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press_and_pause(pilot, "ctrl+s")
         still_cursors(pilot)
         await pilot.pause()
 
@@ -133,15 +132,13 @@ async def test_register_dialog_speaks_french(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=SIZE) as pilot:
         await show_event(pilot, OPEN_LUNCH)
-        await pilot.press("r")
-        await pilot.pause()
+        await press_and_pause(pilot, "r")
         dialog = app.screen
         assert isinstance(dialog, RegisterDialog)
         assert dialog.query_one("#search", Input).placeholder == "partie d’un nom ou d’un e-mail"
         hints = " ".join(str(label.render()) for label in dialog.query(Label))
         assert "Inscription à" in hints and "Échap" in hints, hints
-        await pilot.press(*member["email"].split("@")[0])
-        await pilot.pause()
+        await press_and_pause(pilot, *member["email"].split("@")[0])
         await pilot.press("enter")
         await settle(pilot)
         assert not isinstance(app.screen, RegisterDialog)
@@ -164,8 +161,7 @@ async def test_help_names_the_tab_in_french(demo_club: ClubContext) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("2")
         await settle(pilot)
-        await pilot.press("question_mark")
-        await pilot.pause()
+        await press_and_pause(pilot, "question_mark")
         text = getattr(app.screen, "text", "")
         assert "Onglet Événements" in text, text[:200]
         assert "Events" not in text
