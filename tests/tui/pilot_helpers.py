@@ -10,19 +10,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList
 
 if TYPE_CHECKING:
+    from omtui.context import ClubContext
     from omtui.core import today
     from omtui.tui.panes.events import EventsPane
     from omtui.tui.panes.members import MembersPane
     from omtui.tui.panes.newsletter import NewsletterPane
     from omtui.tui.panes.rota import RotaPane
     from omtui.tui.screens.newsletter_editor import NewsletterEditor
+
+S = TypeVar("S")
 
 FULL_LUNCH = 7  # demo: "Déjeuner du lundi à Paris", tomorrow 12:30, 14/14
 FULL_MEETUP = 8  # demo: the meetup with a waiting list
@@ -60,6 +63,15 @@ async def press_and_pause(pilot: Pilot, *keys: str) -> None:
     await pilot.pause()
 
 
+async def press_to_open(pilot: Pilot, kind: type[S], *keys: str) -> S:
+    """Press the keys, let the app process them, and return the screen they opened (a `kind`:
+    a form, a dialog)."""
+    await press_and_pause(pilot, *keys)
+    screen = pilot.app.screen
+    assert isinstance(screen, kind), screen
+    return screen
+
+
 def toasts(app: App) -> list[str]:
     """The text of the notifications shown (and not yet timed out)."""
     return [str(note.message) for note in app._notifications]
@@ -94,6 +106,18 @@ def row_keys(table: DataTable) -> list[int]:
 def option_texts(options: OptionList) -> list[str]:
     """What an OptionList lists, top to bottom."""
     return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+
+
+def receive_mail(club: ClubContext, *raws: str) -> None:
+    """Messages arrived in the club's mailbox, read as `omtui mailbox sync` reads them
+    (INBOX, uids from 1): bounces, unsubscribe requests, replies waiting in triage."""
+    from omtui.core.mail.mailbox import SyncSummary, process_message
+
+    for uid, raw in enumerate(raws, start=1):
+        process_message(
+            club.db, raw.encode(), folder="INBOX", uidvalidity=1, uid=uid,
+            now=club.now(), summary=SyncSummary(),
+        )  # fmt: skip
 
 
 # -- the organiser's tabs -----------------------------------------------------------------

@@ -10,7 +10,7 @@ from omtui.core.db import open_database
 from omtui.tui.app import make_app
 from omtui.tui.panes.base import ClubPane
 from omtui.tui.screens.help import HelpScreen
-from tests.tui.pilot_helpers import press_and_pause, settle
+from tests.tui.pilot_helpers import press_and_pause, press_to_open, settle
 
 
 async def test_five_tabs_and_keys_switch_them(demo_club: ClubContext) -> None:
@@ -39,8 +39,7 @@ async def test_five_tabs_and_keys_switch_them(demo_club: ClubContext) -> None:
 async def test_question_mark_opens_help(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("question_mark")
-        assert isinstance(app.screen, HelpScreen)
+        await press_to_open(pilot, HelpScreen, "question_mark")
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
 

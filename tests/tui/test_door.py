@@ -14,7 +14,7 @@ from omtui.core import members
 from omtui.tui.app import make_app
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.event_checkin import CheckInScreen, WalkInDialog
-from tests.tui.pilot_helpers import FULL_MEETUP, open_event, press_and_pause
+from tests.tui.pilot_helpers import FULL_MEETUP, open_event, press_and_pause, press_to_open
 from tests.tui.test_events_pane import unregistered_member
 
 
@@ -37,9 +37,7 @@ async def test_too_early_says_when_check_in_opens(demo_club: ClubContext) -> Non
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_event(pilot, FULL_MEETUP)
-        await press_and_pause(pilot, "c")
-        screen = app.screen
-        assert isinstance(screen, CheckInScreen)
+        screen = await press_to_open(pilot, CheckInScreen, "c")
         assert "Check-in opens at" in str(screen.query_one("#last").render())
         await press_and_pause(pilot, "enter")
         assert ev.event_stats(demo_club.db, FULL_MEETUP).attended == 0
@@ -55,9 +53,7 @@ async def test_waiting_list_walk_in_and_new_person(demo_club: ClubContext) -> No
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_event(pilot, FULL_MEETUP)
-        await press_and_pause(pilot, "c")
-        screen = app.screen
-        assert isinstance(screen, CheckInScreen)
+        screen = await press_to_open(pilot, CheckInScreen, "c")
         assert f"w:{waiting.member_id}" in option_ids(screen)  # shown, not "nobody matches"
 
         screen.query_one("#typed", Input).value = waiting.email.split("@")[0]

@@ -27,6 +27,7 @@ from tests.tui.pilot_helpers import (
     FULL_MEETUP,
     open_event,
     press_and_pause,
+    press_to_open,
     settle,
     toasted,
     wait_for,
@@ -59,9 +60,7 @@ async def test_x_cancels_the_event_and_tells_each_member_once(
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await open_event(pilot, FULL_MEETUP)
-        await press_and_pause(pilot, "X")
-        dialog = app.screen
-        assert isinstance(dialog, ConfirmDialog)
+        dialog = await press_to_open(pilot, ConfirmDialog, "X")
         question = str(dialog.query_one(Label).render())
         assert f"{len(told)} members will be told by email." in question
         await pilot.click("#yes")
@@ -140,8 +139,7 @@ def test_snapshot_cancel_event_dialog_80x24(demo_club: ClubContext, snap_compare
 
     async def run_before(pilot: Pilot) -> None:
         await open_event(pilot, FULL_MEETUP)
-        await press_and_pause(pilot, "X")
-        assert isinstance(pilot.app.screen, ConfirmDialog)
+        await press_to_open(pilot, ConfirmDialog, "X")
 
     assert snap_compare(
         make_app(demo_club, poll=False), terminal_size=(80, 24), run_before=run_before
@@ -166,8 +164,7 @@ async def test_notices_left_queued_are_a_today_line_that_sends_them(
         assert f"{len(told)} members still have to be told" in pane.items[index].text
         pane.query_one("#today-items").focus()
         pane.query_one("#today-items", OptionList).highlighted = index
-        await press_and_pause(pilot, "enter")
-        assert isinstance(app.screen, ConfirmDialog)
+        await press_to_open(pilot, ConfirmDialog, "enter")
         question = str(app.screen.query_one(Label).render())
         assert f"to the {len(told)} members now?" in question
         await pilot.click("#yes")

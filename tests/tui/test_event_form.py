@@ -12,14 +12,12 @@ from omtui.core import events as ev
 from omtui.errors import ValidationError
 from omtui.tui.app import OmtuiApp, make_app
 from omtui.tui.screens.event_form import EventForm
-from tests.tui.pilot_helpers import fill, open_events, press_and_pause
+from tests.tui.pilot_helpers import fill, open_events, press_and_pause, press_to_open
 
 
 async def open_form(app: OmtuiApp, pilot: Pilot) -> EventForm:
     await open_events(pilot)
-    await press_and_pause(pilot, "a")
-    form = app.screen
-    assert isinstance(form, EventForm)
+    form = await press_to_open(pilot, EventForm, "a")
     return form
 
 

@@ -10,7 +10,7 @@ from omtui.core import partners as pt
 from omtui.tui.app import make_app
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.event_partner import PartnerDialog
-from tests.tui.pilot_helpers import OPEN_LUNCH, open_events, press_and_pause, toasted
+from tests.tui.pilot_helpers import OPEN_LUNCH, open_events, press_and_pause, press_to_open, toasted
 
 
 async def test_unlink_a_partner_in_the_app(demo_club: ClubContext) -> None:
@@ -25,9 +25,7 @@ async def test_unlink_a_partner_in_the_app(demo_club: ClubContext) -> None:
         pane.load()
         await pilot.pause()
         assert first.company in str(pane.query_one("#info").render())
-        await press_and_pause(pilot, "l")
-        dialog = app.screen
-        assert isinstance(dialog, PartnerDialog)
+        dialog = await press_to_open(pilot, PartnerDialog, "l")
         linked = dialog.query_one("#linked", OptionList)
         assert linked.display and linked.option_count == 2
         shown = [str(linked.get_option_at_index(i).prompt) for i in range(2)]

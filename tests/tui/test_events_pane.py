@@ -24,6 +24,7 @@ from tests.tui.pilot_helpers import (
     open_event,
     open_events,
     press_and_pause,
+    press_to_open,
     select_event,
 )
 
@@ -93,8 +94,7 @@ async def test_register_a_member_by_typing_part_of_the_email(demo_club: ClubCont
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await open_event(pilot, OPEN_LUNCH)
-        await press_and_pause(pilot, "r")
-        assert isinstance(app.screen, RegisterDialog)
+        await press_to_open(pilot, RegisterDialog, "r")
         await press_and_pause(pilot, *member["email"].split("@")[0])
         matches = app.screen.query_one("#matches", OptionList)
         assert matches.option_count >= 1
@@ -123,8 +123,7 @@ async def test_registering_for_a_full_event_joins_the_waiting_list(
         # registering the same person again is refused inside the dialog
         await pilot.press("r")
         await pilot.press(*member["email"])
-        await press_and_pause(pilot, "enter")
-        assert isinstance(app.screen, RegisterDialog)
+        await press_to_open(pilot, RegisterDialog, "enter")
         assert "already on the waiting list" in str(app.screen.query_one("#error").render())
 
 
@@ -136,8 +135,7 @@ async def test_cancel_a_registration_promotes_the_first_waiting(demo_club: ClubC
         regs = pane.query_one("#regs", DataTable)
         regs.focus()
         victim = int(regs.coordinate_to_cell_key(regs.cursor_coordinate).row_key.value)
-        await press_and_pause(pilot, "x")
-        assert isinstance(app.screen, ConfirmDialog)
+        await press_to_open(pilot, ConfirmDialog, "x")
         await pilot.click("#yes")
         await pilot.pause()
         assert ev.get_registration(demo_club.db, FULL_MEETUP, victim).status == "cancelled"
@@ -153,9 +151,7 @@ async def test_check_in_at_80x24(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_event(pilot, FULL_LUNCH)
-        await press_and_pause(pilot, "c")
-        screen = app.screen
-        assert isinstance(screen, CheckInScreen)
+        screen = await press_to_open(pilot, CheckInScreen, "c")
         attendees = screen.query_one("#attendees", OptionList)
         waiting = ev.waiting_list(demo_club.db, FULL_LUNCH)  # shown after them (issue 10)
         assert attendees.option_count == len(registered) + len(waiting)
@@ -184,9 +180,7 @@ async def test_event_form_explains_errors_then_saves(demo_club: ClubContext) -> 
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await open_events(pilot)
         before = demo_club.db.scalar("SELECT count(*) FROM events")
-        await press_and_pause(pilot, "a")
-        form = app.screen
-        assert isinstance(form, EventForm)
+        form = await press_to_open(pilot, EventForm, "a")
         fill(
             form,
             title="Afterwork test",
@@ -262,9 +256,7 @@ async def test_link_existing_and_new_partners(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await open_event(pilot, OPEN_LUNCH)
-        await press_and_pause(pilot, "l")
-        dialog = app.screen
-        assert isinstance(dialog, PartnerDialog)
+        dialog = await press_to_open(pilot, PartnerDialog, "l")
         await press_and_pause(pilot, "ctrl+s")
         assert "choose a partner" in str(dialog.query_one("#error").render())
         dialog.query_one("#partner", Select).value = existing.id
@@ -287,6 +279,5 @@ async def test_key_right_after_a_cursor_move_acts_on_the_visible_row(
         pane = await open_events(pilot)
         table = pane.query_one("#events", DataTable)
         second = int(table.coordinate_to_cell_key((1, 0)).row_key.value)
-        await press_and_pause(pilot, "down", "c")
-        assert isinstance(app.screen, CheckInScreen)
+        await press_to_open(pilot, CheckInScreen, "down", "c")
         assert app.screen.event.id == second

@@ -27,7 +27,7 @@ from omtui.tui.app import make_app
 from omtui.tui.panes.events import EventsPane
 from screenshots.scenes import busiest_volunteer, seed_interrupted_send, still_cursors
 from tests.tui import pilot_helpers as helpers
-from tests.tui.pilot_helpers import FULL_MEETUP, OPEN_LUNCH, fill, fill_member_form
+from tests.tui.pilot_helpers import FULL_MEETUP, OPEN_LUNCH, fill, fill_member_form, receive_mail
 
 SIZE = (80, 24)
 
@@ -295,19 +295,14 @@ async def newsletter_progress(pilot: Pilot) -> None:
 # -- everywhere ---------------------------------------------------------------------------
 def seed_triage(club: ClubContext, tmp: Path) -> None:
     from omtui.core import members as core_members
-    from omtui.core.mail.mailbox import SyncSummary, process_message
 
     member = core_members.query_members(club.db, limit=1)[0]
-    raws = [
+    receive_mail(
+        club,
         f"From: {member.email}\r\nSubject: Re: Déjeuner du lundi, je serai en retard d'une "
         "demi-heure, gardez-moi une place près de la porte\r\n\r\nBonjour,\r\nmerci !\r\n",
         "From: stranger@example.net\r\nSubject: unsubscribe NoSuchToken99\r\n\r\n.\r\n",
-    ]
-    for uid, raw in enumerate(raws, start=1):
-        process_message(
-            club.db, raw.encode(), folder="INBOX", uidvalidity=1, uid=uid,
-            now=club.now(), summary=SyncSummary(),
-        )  # fmt: skip
+    )
 
 
 async def triage(pilot: Pilot) -> None:

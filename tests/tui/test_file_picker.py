@@ -14,14 +14,25 @@ from omtui.tui.app import OmtuiApp, make_app
 from omtui.tui.screens.file_picker import ExportDialog, FilePicker, PickerTree
 from omtui.tui.screens.import_preview import ImportPreviewScreen
 from screenshots.scenes import still_cursors
-from tests.tui.pilot_helpers import fill, open_members, settle, toasted, toasts, wait_for
+from tests.tui.pilot_helpers import (
+    fill,
+    open_members,
+    press_to_open,
+    settle,
+    toasted,
+    toasts,
+    wait_for,
+)
 
 
 def shown(picker: FilePicker) -> list[str]:
     return [str(node.label) for node in picker.listing.root.children]
 
 
-async def open_picker(app: OmtuiApp, pilot: Pilot) -> FilePicker:
+async def open_picker(pilot: Pilot) -> FilePicker:
+    """The Members tab, then `i`: the import's file picker, on its folder's first entry."""
+    app = pilot.app
+    await open_members(pilot)
     await pilot.press("i")
     await wait_for(pilot, lambda: isinstance(app.screen, FilePicker))
     picker = app.screen
@@ -58,8 +69,7 @@ async def test_the_picker_starts_here_and_shows_only_what_it_can_read(
 ) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_members(pilot)
-        picker = await open_picker(app, pilot)
+        picker = await open_picker(pilot)
         assert picker.folder == folder.resolve()
         assert shown(picker) == ["..", "archives", "adhérents.csv", "liste.TXT"]
         assert str(folder.resolve()) in str(picker.query_one("#folder", Static).render())
@@ -83,8 +93,7 @@ async def test_the_picker_starts_here_and_shows_only_what_it_can_read(
 async def test_a_path_can_still_be_typed(demo_club: ClubContext, folder: Path) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_members(pilot)
-        picker = await open_picker(app, pilot)
+        picker = await open_picker(pilot)
         box = picker.query_one("#path", Input)
         await pilot.press(*"nope.csv")  # typed in the list: it goes to the path box
         assert box.value == "nope.csv" and picker.focused is box
@@ -106,8 +115,7 @@ async def test_hostile_file_names_are_shown_as_text(demo_club: ClubContext, fold
     hostile.write_text("email\r\n", encoding="utf-8")
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_members(pilot)
-        picker = await open_picker(app, pilot)
+        picker = await open_picker(pilot)
         await wait_for(pilot, lambda: len(shown(picker)) == 5)
         assert "[b]bold [@click=app.quit]␛]2;title␇.csv" in shown(picker)
         assert isinstance(picker.listing, PickerTree)
@@ -217,8 +225,7 @@ def test_snapshot_file_picker_80x24(
     monkeypatch.chdir(here)
 
     async def run_before(pilot: Pilot) -> None:
-        await open_members(pilot)
-        await open_picker(pilot.app, pilot)
+        await open_picker(pilot)
         still_cursors(pilot)
 
     assert snap_compare(
@@ -251,8 +258,7 @@ async def test_a_members_data_export_is_offered_in_documents(
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         member_id = await _open_detail(app, pilot)
-        await pilot.press("x")
-        assert isinstance(app.screen, PathPrompt)
+        await press_to_open(pilot, PathPrompt, "x")
         box = app.screen.query_one(Input)
         assert box.value == f"~/Documents/member-{member_id}-data.json"
         await pilot.press("enter")
@@ -271,8 +277,7 @@ async def test_the_picker_starts_home_when_the_current_folder_is_gone(
     (isolated_dirs / "members.csv").write_text("email\r\n", encoding="utf-8")
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_members(pilot)
-        picker = await open_picker(app, pilot)
+        picker = await open_picker(pilot)
         assert picker.folder == isolated_dirs.resolve()
         assert "members.csv" in shown(picker)
 
@@ -283,8 +288,7 @@ async def test_no_worker_stays_busy_while_the_picker_is_open(
     """Tests (and the app) wait for workers: a picker on screen must not keep one busy."""
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_members(pilot)
-        picker = await open_picker(app, pilot)
+        picker = await open_picker(pilot)
         await settle(pilot)  # returns: no endless folder-loading worker
         await pilot.press("space")  # opens "archives" in place
         await wait_for(pilot, lambda: len(picker.listing.root.children[1].children) == 1)

@@ -13,7 +13,7 @@ from omtui.core import rota
 from omtui.tui.app import make_app
 from omtui.tui.screens.event_form import EventForm
 from omtui.tui.screens.rota_shift_form import RotaShiftForm
-from tests.tui.pilot_helpers import fill, open_events, open_rota, press_and_pause
+from tests.tui.pilot_helpers import fill, open_events, open_rota, press_and_pause, press_to_open
 from tests.tui.rota_fixtures import small_rota
 
 
@@ -27,9 +27,7 @@ async def test_shift_form_accepts_a_time_alone_for_the_end(club: ClubContext) ->
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await open_rota(pilot)
         pane.query_one("#rota-events").focus()
-        await pilot.press("n")
-        form = app.screen
-        assert isinstance(form, RotaShiftForm)
+        form = await press_to_open(pilot, RotaShiftForm, "n")
         # the end "23:45" was refused before: it meant the same day as the start
         fill(form, starts_at="27/03/2027 23h", ends_at="23:45", role="bar")
         form.query_one("#role", Input).focus()
@@ -69,9 +67,7 @@ async def test_event_form_reads_french_dates(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await open_events(pilot)
-        await press_and_pause(pilot, "a")
-        form = app.screen
-        assert isinstance(form, EventForm)
+        form = await press_to_open(pilot, EventForm, "a")
         fill(
             form,
             title="Afterwork de Noël",

@@ -12,7 +12,13 @@ from omtui.core import members
 from omtui.tui.app import make_app
 from omtui.tui.screens.help import HelpScreen
 from omtui.tui.screens.member_form import MemberForm
-from tests.tui.pilot_helpers import fill_member_form, open_members, press_and_pause, settle
+from tests.tui.pilot_helpers import (
+    fill_member_form,
+    open_members,
+    press_and_pause,
+    press_to_open,
+    settle,
+)
 from tests.tui.test_members_pane import type_filter
 
 
@@ -55,9 +61,7 @@ async def test_help_lists_the_keys_of_the_tab_from_its_bindings(demo_club: ClubC
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_members(pilot)
-        await press_and_pause(pilot, "question_mark")
-        screen = app.screen
-        assert isinstance(screen, HelpScreen)
+        screen = await press_to_open(pilot, HelpScreen, "question_mark")
         for words in ("Members tab", "Clear filter", "Import", "Export", "Everywhere", "Quit"):
             assert words in screen.text, words
         assert "| `/` | Filter |" in screen.text
@@ -77,9 +81,7 @@ async def test_new_member_consent_is_not_pre_ticked_and_its_source_asked(
         pane = await open_members(pilot)
         await type_filter(pilot, "lyon")
         await pilot.press("enter")
-        await press_and_pause(pilot, "a")
-        form = app.screen
-        assert isinstance(form, MemberForm)
+        form = await press_to_open(pilot, MemberForm, "a")
         box = form.query_one("#field-subscribed", Checkbox)
         assert box.value is False
         fill_member_form(form, first_name="Aaron", last_name="Zzyzx", email="aaron@example.org")
@@ -120,8 +122,7 @@ async def test_app_offers_merge_of_two_records(demo_club: ClubContext) -> None:
         await type_filter(pilot, "yse@new")
         await pilot.press("enter")
         assert pane.table.current_member_id == keep.id
-        await press_and_pause(pilot, "m")
-        assert isinstance(app.screen, RotaPickDialog)
+        await press_to_open(pilot, RotaPickDialog, "m")
         await pilot.press("enter")  # the only candidate
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog)

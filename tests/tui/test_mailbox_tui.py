@@ -9,7 +9,13 @@ from omtui.core import members
 from omtui.core.mail import bounces
 from omtui.tui.app import make_app
 from omtui.tui.screens.member_detail import MemberDetail
-from tests.tui.pilot_helpers import open_members, press_and_pause, settle
+from tests.tui.pilot_helpers import (
+    open_members,
+    press_and_pause,
+    press_to_open,
+    receive_mail,
+    settle,
+)
 
 
 async def test_member_detail_shows_a_bounced_address_with_the_status_line(
@@ -26,9 +32,7 @@ async def test_member_detail_shows_a_bounced_address_with_the_status_line(
             line='5.1.1 unknown user: "[b]x[/b]"',
             now=demo_club.now(),
         )
-        await pilot.press("enter")
-        detail = app.screen
-        assert isinstance(detail, MemberDetail)
+        detail = await press_to_open(pilot, MemberDetail, "enter")
         text = str(detail.query_one("#detail-fields", Static).render())
         assert "bounced (" in text and '5.1.1 unknown user: "[b]x[/b]"' in text
 
@@ -38,32 +42,24 @@ async def test_triage_screen_shows_reasons_the_raw_message_and_settles(
 ) -> None:
     from textual.widgets import DataTable, TextArea
 
-    from omtui.core.mail.mailbox import SyncSummary, process_message
     from omtui.tui.screens.mailbox_triage import MailboxTriage, RawMessage
 
     member = members.query_members(demo_club.db, limit=1)[0]
     hostile = "[@click=app.quit]Re: [b]question[/b]"
-    raws = [
+    receive_mail(
+        demo_club,
         f"From: {member.email}\r\nSubject: {hostile}\r\n\r\nBonjour [red]x[/red]\r\n",
         "From: stranger@example.net\r\nSubject: unsubscribe NoSuchToken99\r\n\r\n.\r\n",
-    ]
-    for uid, raw in enumerate(raws, start=1):
-        process_message(
-            demo_club.db, raw.encode(), folder="INBOX", uidvalidity=1, uid=uid,
-            now=demo_club.now(), summary=SyncSummary(),
-        )  # fmt: skip
+    )
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(130, 40)) as pilot:
         await settle(pilot)
-        await press_and_pause(pilot, "ctrl+t")
-        screen = app.screen
-        assert isinstance(screen, MailboxTriage)
+        screen = await press_to_open(pilot, MailboxTriage, "ctrl+t")
         table = screen.query_one(DataTable)
         assert table.row_count == 2
         assert str(table.get_row_at(0)[2]) == hostile  # shown as written, not as markup
         assert "NoSuchToken99" in str(table.get_row_at(1)[3])
-        await press_and_pause(pilot, "enter")
-        assert isinstance(app.screen, RawMessage)
+        await press_to_open(pilot, RawMessage, "enter")
         assert "Bonjour [red]x[/red]" in app.screen.query_one(TextArea).text
         await press_and_pause(pilot, "escape")
         await pilot.press("u")  # the first message's sender is a member

@@ -26,6 +26,7 @@ from tests.tui.pilot_helpers import (
     fill_member_form,
     open_members,
     press_and_pause,
+    press_to_open,
     settle,
     toasted,
     toasts,
@@ -118,9 +119,7 @@ async def test_add_with_a_bad_email_shows_the_error_and_writes_nothing(
     before = members.count_members(demo_club.db)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_members(pilot)
-        await pilot.press("a")
-        form = app.screen
-        assert isinstance(form, MemberForm)
+        form = await press_to_open(pilot, MemberForm, "a")
         fill_member_form(form, first_name="Zoé", last_name="Test", email="zoe.test@@example")
         await pilot.press("ctrl+s")
         assert app.screen is form  # still open
@@ -138,9 +137,7 @@ async def test_add_a_valid_member_shows_it_and_tells_the_app(demo_club: ClubCont
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
         await open_members(pilot)
-        await pilot.press("a")
-        form = app.screen
-        assert isinstance(form, MemberForm)
+        form = await press_to_open(pilot, MemberForm, "a")
         fill_member_form(form, first_name="Aaron", last_name="Zzyzx", email="aaron@example.org")
         fill_member_form(form, city="Nantes", tags="speaker, Volunteer")
         await pilot.press("enter")
@@ -175,9 +172,7 @@ async def test_edit_saves_and_the_row_shows_it(demo_club: ClubContext) -> None:
         pane = await open_members(pilot)
         await pilot.press("down", "down")
         member_id = pane.table.current_member_id
-        await pilot.press("e")
-        form = app.screen
-        assert isinstance(form, MemberForm)
+        form = await press_to_open(pilot, MemberForm, "e")
         assert (
             form.query_one("#field-email", Input).value
             == members.get_member(demo_club.db, member_id).email
@@ -196,8 +191,7 @@ async def test_delete_asks_then_archives(demo_club: ClubContext) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await open_members(pilot)
         member_id = pane.table.current_member_id
-        await pilot.press("d")
-        assert isinstance(app.screen, ConfirmDialog)
+        await press_to_open(pilot, ConfirmDialog, "d")
         await pilot.press("escape")  # "no": nothing happens
         assert members.get_member(demo_club.db, member_id).archived_at is None
         await pilot.press("d")
@@ -217,9 +211,7 @@ async def test_detail_shows_consent_history_and_toggles_subscription(
         await open_members(pilot)
         member_id = pane_of(app).table.current_member_id
         was = members.get_member(demo_club.db, member_id).subscribed
-        await pilot.press("enter")
-        detail = app.screen
-        assert isinstance(detail, MemberDetail)
+        detail = await press_to_open(pilot, MemberDetail, "enter")
         history = detail.query_one("#consent-history")
         assert history.row_count == 1
         await press_and_pause(pilot, "s")
@@ -324,9 +316,7 @@ async def test_import_previews_then_applies_a_french_excel_file(
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_members(pilot)
-        await pilot.press("i")
-        prompt = app.screen
-        assert isinstance(prompt, FilePicker)
+        prompt = await press_to_open(pilot, FilePicker, "i")
         prompt.query_one("#path", Input).value = str(tmp_path / "missing.csv")
         prompt.query_one("#path", Input).focus()
         await pilot.press("enter")
@@ -367,8 +357,7 @@ async def test_export_writes_the_filtered_members(demo_club: ClubContext, tmp_pa
         await open_members(pilot)
         app.query_one("#members-city").value = "Lyon"
         await settle(pilot)
-        await pilot.press("x")
-        assert isinstance(app.screen, ExportDialog)
+        await press_to_open(pilot, ExportDialog, "x")
         fill(app.screen, folder=str(tmp_path), name=out.name)
         await pilot.press("enter")
         await settle(pilot)

@@ -12,7 +12,7 @@ from omtui.core import members
 from omtui.tui.app import make_app
 from omtui.tui.screens.event_register import RegisterDialog
 from omtui.tui.screens.rota_pick import RotaPickDialog
-from tests.tui.pilot_helpers import OPEN_LUNCH, open_event, press_and_pause
+from tests.tui.pilot_helpers import OPEN_LUNCH, open_event, press_and_pause, press_to_open
 
 
 async def test_register_asks_which_of_two_namesakes(demo_club: ClubContext) -> None:
@@ -26,9 +26,7 @@ async def test_register_asks_which_of_two_namesakes(demo_club: ClubContext) -> N
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_event(pilot, OPEN_LUNCH)
-        await press_and_pause(pilot, "r")
-        dialog = app.screen
-        assert isinstance(dialog, RegisterDialog)
+        dialog = await press_to_open(pilot, RegisterDialog, "r")
         await press_and_pause(pilot, *"zelie homonyme", "enter")
         assert app.screen is dialog  # asked, nobody registered
         assert "2 people are called Zelie Homonyme" in str(dialog.query_one("#error").render())

@@ -32,7 +32,14 @@ from omtui.tui.screens.newsletter_plan import SendPlanScreen
 from omtui.tui.screens.newsletter_progress import SendProgressScreen
 from screenshots.scenes import seed_interrupted_send, still_cursors
 from tests.smtp_sink import SmtpSink
-from tests.tui.pilot_helpers import open_editor, open_newsletter, press_and_pause, settle, wait_for
+from tests.tui.pilot_helpers import (
+    open_editor,
+    open_newsletter,
+    press_and_pause,
+    press_to_open,
+    settle,
+    wait_for,
+)
 
 BODY = (
     "# Des nouvelles\n\nBonjour {first_name},\n\n{upcoming_events}\n\n"
@@ -82,6 +89,12 @@ async def mid_send(pilot: Pilot, item_id: int, count: int) -> SendRun:
     return run
 
 
+async def open_plan(pilot: Pilot, item_id: int) -> SendPlanScreen:
+    """Open the tab on a draft and press `s`: its send plan."""
+    await open_newsletter(pilot, item_id)
+    return await press_to_open(pilot, SendPlanScreen, "s")
+
+
 def plain(widget: Static) -> str:
     """What a Static shows, markup removed."""
     return widget.render().plain
@@ -117,8 +130,7 @@ async def test_empty_tab_says_how_to_start(club: ClubContext) -> None:
         await open_newsletter(pilot)
         assert app.query_one("#nl-empty").display
         assert not app.query_one("#nl-table").display
-        await pilot.press("n")
-        assert isinstance(app.screen, NewsletterEditor)
+        await press_to_open(pilot, NewsletterEditor, "n")
 
 
 # -- the editor --------------------------------------------------------------------------------
@@ -126,9 +138,7 @@ async def test_preview_and_audience_update_as_you_type(mail_club: ClubContext) -
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_newsletter(pilot)
-        await pilot.press("n")
-        editor = app.screen
-        assert isinstance(editor, NewsletterEditor)
+        editor = await press_to_open(pilot, NewsletterEditor, "n")
         await pilot.press(*"Bonjour", "tab")
         await pilot.click("#nle-body")
         await pilot.press(*"Salut {first_name} de {city} !")
@@ -180,8 +190,7 @@ async def test_closing_with_unsaveable_changes_asks(mail_club: ClubContext) -> N
         editor = await open_editor(pilot, item.id)
         editor.query_one("#nle-body", TextArea).insert("{oops}")
         await settle(pilot)
-        await pilot.press("escape")
-        assert isinstance(app.screen, ConfirmDialog)
+        await press_to_open(pilot, ConfirmDialog, "escape")
         await pilot.press("escape")  # keep editing
         assert app.screen is editor
         await pilot.press("escape")
@@ -282,17 +291,12 @@ async def test_plan_needs_the_right_number(mail_club: ClubContext, smtp_sink: Sm
     count = recipients(mail_club, item.id)
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_newsletter(pilot, item.id)
-        await pilot.press("s")
-        plan = app.screen
-        assert isinstance(plan, SendPlanScreen)
+        plan = await open_plan(pilot, item.id)
         text = plain(plan.query_one("#nlplan-body", Static))
         assert f"Recipients: {count:,}" in text
         assert "unsubscribed: " in text
         await pilot.click("#continue")
-        await pilot.press(*str(count + 1), "enter")
-        dialog = app.screen
-        assert isinstance(dialog, TypeToConfirmDialog)
+        dialog = await press_to_open(pilot, TypeToConfirmDialog, *str(count + 1), "enter")
         assert f"Type exactly {count}" in plain(dialog.query_one("#mismatch", Label))
         await pilot.press("escape")
         assert not isinstance(app.screen, (TypeToConfirmDialog, SendProgressScreen))
@@ -327,10 +331,8 @@ async def test_send_plan_warns_about_the_unsubscribe_mailbox(mail_club: ClubCont
     item = draft(mail_club)
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 50)) as pilot:
-        await open_newsletter(pilot, item.id)
-        await pilot.press("s")
-        assert isinstance(app.screen, SendPlanScreen)
-        body = plain(app.screen.query_one("#nlplan-body", Static))
+        plan = await open_plan(pilot, item.id)
+        body = plain(plan.query_one("#nlplan-body", Static))
         assert "Warning: unsubscribe_mailto is not set" in body
         assert "lettre@club-exemple.fr" in body
 
@@ -345,10 +347,8 @@ async def test_send_plan_without_from_address_names_the_setting_and_cannot_conti
         item = draft(club)
         app = make_app(club, poll=False)
         async with app.run_test(size=(120, 50)) as pilot:
-            await open_newsletter(pilot, item.id)
-            await pilot.press("s")
-            assert isinstance(app.screen, SendPlanScreen)
-            body = plain(app.screen.query_one("#nlplan-body", Static))
+            plan = await open_plan(pilot, item.id)
+            body = plain(plan.query_one("#nlplan-body", Static))
             assert "Cannot send: no sending address is configured: set from_address" in body
             assert app.screen.query_one("#continue").disabled
         assert nl.get_newsletter(club.db, item.id).status == "draft" and not smtp_sink.messages
@@ -379,8 +379,7 @@ async def test_failed_recipients_listed_with_the_reply_and_retried_by_key(
         await press_and_pause(pilot, "f")
         assert app.screen is screen  # nothing temporary to retry: no dialog
         smtp_sink.behaviour.reject.clear()
-        await pilot.press("F")
-        assert isinstance(app.screen, ConfirmDialog)
+        await press_to_open(pilot, ConfirmDialog, "F")
         await pilot.click("#yes")
         await settle(pilot)
         assert plain(screen.query_one("#nlp-failed", Static)) == ""
@@ -429,8 +428,7 @@ async def test_interrupted_send_resumes_from_the_tab(
         await open_newsletter(pilot, item.id)
         table = app.query_one("#nl-table", DataTable)
         assert table.get_row(str(item.id))[1] == "interrupted"
-        await pilot.press("s")
-        assert isinstance(app.screen, ConfirmDialog)
+        await press_to_open(pilot, ConfirmDialog, "s")
         await pilot.click("#yes")
         await settle(pilot)
         screen = app.screen
@@ -458,10 +456,8 @@ async def test_cancel_an_interrupted_send(mail_club: ClubContext, smtp_sink: Smt
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_newsletter(pilot, item.id)
-        await pilot.press("p")
-        assert isinstance(app.screen, SendProgressScreen)
-        await pilot.press("c")
-        assert isinstance(app.screen, ConfirmDialog)
+        await press_to_open(pilot, SendProgressScreen, "p")
+        await press_to_open(pilot, ConfirmDialog, "c")
         await pilot.click("#yes")
         await settle(pilot)
         assert plain(app.screen.query_one("#nlp-state", Static)).startswith("Cancelled")
@@ -477,8 +473,7 @@ async def test_quitting_mid_send_asks_first(mail_club: ClubContext, smtp_sink: S
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
         run = await mid_send(pilot, item.id, count)
-        await pilot.press("ctrl+q")
-        assert isinstance(app.screen, ConfirmDialog)
+        await press_to_open(pilot, ConfirmDialog, "ctrl+q")
         assert "being sent" in plain(app.screen.query_one(Label))
         await pilot.press("escape")  # stay
         assert run.running and app.is_running
@@ -542,8 +537,7 @@ async def test_cancel_asks_then_stops_for_good(mail_club: ClubContext, smtp_sink
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await mid_send(pilot, item.id, count)
-        await pilot.press("c")
-        assert isinstance(app.screen, ConfirmDialog)
+        await press_to_open(pilot, ConfirmDialog, "c")
         await pilot.click("#yes")
         await settle(pilot)
         assert plain(app.screen.query_one("#nlp-state", Static)).startswith("Cancelled")

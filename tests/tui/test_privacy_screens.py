@@ -12,13 +12,12 @@ from omtui.tui.app import OmtuiApp, make_app
 from omtui.tui.screens.confirm import TypeToConfirmDialog
 from omtui.tui.screens.import_preview import PathPrompt
 from omtui.tui.screens.member_detail import MemberDetail
-from tests.tui.pilot_helpers import open_members, settle, wait_for
+from tests.tui.pilot_helpers import open_members, press_to_open, settle, wait_for
 
 
 async def _open_detail(app: OmtuiApp, pilot: Pilot) -> int:
     member_id = (await open_members(pilot)).table.current_member_id
-    await pilot.press("enter")
-    assert isinstance(app.screen, MemberDetail)
+    await press_to_open(pilot, MemberDetail, "enter")
     return member_id
 
 
@@ -27,8 +26,7 @@ async def test_erase_from_the_detail_screen(demo_club: ClubContext) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         member_id = await _open_detail(app, pilot)
         email = members.get_member(demo_club.db, member_id).email
-        await pilot.press("X")
-        assert isinstance(app.screen, TypeToConfirmDialog)
+        await press_to_open(pilot, TypeToConfirmDialog, "X")
         await pilot.press(*"wrong", "enter")
         assert isinstance(app.screen, TypeToConfirmDialog)  # a wrong address: still asked
         app.screen.query_one("Input").value = email  # type: ignore[attr-defined]
@@ -47,8 +45,7 @@ async def test_export_from_the_detail_screen(demo_club: ClubContext, tmp_path) -
     target = tmp_path / "out.json"
     async with app.run_test(size=(100, 30)) as pilot:
         member_id = await _open_detail(app, pilot)
-        await pilot.press("x")
-        assert isinstance(app.screen, PathPrompt)
+        await press_to_open(pilot, PathPrompt, "x")
         app.screen.query_one("Input").value = str(target)  # type: ignore[attr-defined]
         await pilot.press("enter")
         sql = "SELECT count(*) FROM audit_log WHERE action = 'member.export-data'"

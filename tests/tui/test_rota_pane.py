@@ -14,7 +14,15 @@ from omtui.tui.panes.rota import RotaPane
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.rota_pick import RotaPickDialog
 from omtui.tui.screens.rota_shift_form import RotaShiftForm
-from tests.tui.pilot_helpers import open_rota, pick_shift, row_keys, settle, toasted, wait_for
+from tests.tui.pilot_helpers import (
+    open_rota,
+    pick_shift,
+    press_to_open,
+    row_keys,
+    settle,
+    toasted,
+    wait_for,
+)
 from tests.tui.rota_fixtures import SmallRota, small_rota
 
 
@@ -57,8 +65,7 @@ async def test_assign_a_volunteer_by_typing_a_name(club, setup) -> None:
     async with app.run_test(size=(80, 24), message_hook=hook) as pilot:
         pane = await open_rota(pilot, event_row=1)
         await pick_shift(pilot, pane, setup.setup)
-        await pilot.press("a")
-        assert isinstance(app.screen, RotaPickDialog)
+        await press_to_open(pilot, RotaPickDialog, "a")
         await pilot.press(*"chlo", "enter")
         await settle(pilot)
         assert "taken: set-up at Sommet de Lyon" in str(status(pane).render())
@@ -93,14 +100,12 @@ async def test_unassign_and_delete(club, setup) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await open_rota(pilot, event_row=1)
         await pick_shift(pilot, pane, setup.desk)
-        await pilot.press("u")
-        assert isinstance(app.screen, RotaPickDialog)
+        await press_to_open(pilot, RotaPickDialog, "u")
         await pilot.press("enter")
         await settle(pilot)
         assert rota.get_shift(club.db, setup.desk).filled == 0
         await pick_shift(pilot, pane, setup.teardown)
-        await pilot.press("delete")
-        assert isinstance(app.screen, ConfirmDialog)
+        await press_to_open(pilot, ConfirmDialog, "delete")
         await pilot.press("tab", "enter")
         await settle(pilot)
         assert setup.teardown not in row_keys(pane.query_one("#rota-shifts", DataTable))
@@ -116,9 +121,7 @@ async def test_add_a_shift_with_the_form(club, setup) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await open_rota(pilot)
         pane.query_one("#rota-events", DataTable).focus()
-        await pilot.press("n")
-        form = app.screen
-        assert isinstance(form, RotaShiftForm)
+        form = await press_to_open(pilot, RotaShiftForm, "n")
         assert form.query_one("#starts_at", Input).value  # defaults to the event's start
         form.query_one("#ends_at", Input).value = "2020-01-01 00:00"
         await pilot.press(*"speaker liaison", "enter")
@@ -140,9 +143,7 @@ async def test_edit_a_shift(club, setup) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await open_rota(pilot)
         await pick_shift(pilot, pane, setup.soon)
-        await pilot.press("e")
-        form = app.screen
-        assert isinstance(form, RotaShiftForm)
+        form = await press_to_open(pilot, RotaShiftForm, "e")
         assert form.query_one("#role", Input).value == "host"
         form.query_one("#needed", Input).value = "3"
         form.query_one("#needed", Input).focus()

@@ -5,13 +5,14 @@ way to the keys once she moves to another line or view."""
 from __future__ import annotations
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
 from omtui.context import ClubContext
 from omtui.tui.app import make_app
 from omtui.tui.panes.rota import RotaPane
 from omtui.tui.screens.confirm import ConfirmDialog
-from tests.tui.pilot_helpers import open_rota, pick_shift, press_and_pause, settle
+from tests.tui.pilot_helpers import open_rota, pick_shift, press_and_pause, press_to_open, settle
 from tests.tui.rota_fixtures import SmallRota, small_rota
 
 KEYS = "a assign · u unassign · n new shift · e edit · Del delete · w who is on when"
@@ -26,14 +27,20 @@ def shown(pane: RotaPane) -> str:
     return str(pane.query_one("#rota-status", Static).render())
 
 
+async def refused_on_the_full_shift(pilot: Pilot, setup: SmallRota) -> RotaPane:
+    """The summit's tear-down (1/1: full), and `a`: the status line says it is full."""
+    pane = await open_rota(pilot, event_row=1)  # Sommet de Lyon
+    assert shown(pane) == KEYS
+    await pick_shift(pilot, pane, setup.teardown)
+    await press_and_pause(pilot, "a")
+    assert shown(pane).startswith("full:")
+    return pane
+
+
 async def test_a_refusal_goes_when_she_moves_to_another_shift(club, setup) -> None:
     app = make_app(club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_rota(pilot, event_row=1)  # Sommet de Lyon
-        assert shown(pane) == KEYS
-        await pick_shift(pilot, pane, setup.teardown)  # 1/1: full
-        await press_and_pause(pilot, "a")
-        assert shown(pane).startswith("full:")
+        pane = await refused_on_the_full_shift(pilot, setup)
         assert pane.query_one("#rota-status").has_class("refused")
         await pilot.press("up")  # another shift: "full" is not about it
         await pilot.pause()
@@ -46,8 +53,7 @@ async def test_a_message_outlives_the_reload_then_goes_with_another_event(club, 
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await open_rota(pilot, event_row=1)  # Sommet de Lyon
         await pick_shift(pilot, pane, setup.teardown)
-        await pilot.press("delete")
-        assert isinstance(app.screen, ConfirmDialog)
+        await press_to_open(pilot, ConfirmDialog, "delete")
         await pilot.press("tab", "enter")
         await settle(pilot)
         await pilot.pause()
@@ -62,10 +68,7 @@ async def test_a_message_outlives_the_reload_then_goes_with_another_event(club, 
 async def test_switching_view_shows_the_keys(club, setup) -> None:
     app = make_app(club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_rota(pilot, event_row=1)  # Sommet de Lyon
-        await pick_shift(pilot, pane, setup.teardown)
-        await press_and_pause(pilot, "a")
-        assert shown(pane).startswith("full:")
+        pane = await refused_on_the_full_shift(pilot, setup)
         await press_and_pause(pilot, "w")
         assert shown(pane) == KEYS
 
@@ -73,10 +76,7 @@ async def test_switching_view_shows_the_keys(club, setup) -> None:
 async def test_coming_back_to_the_tab_shows_the_keys(club, setup) -> None:
     app = make_app(club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_rota(pilot, event_row=1)  # Sommet de Lyon
-        await pick_shift(pilot, pane, setup.teardown)
-        await press_and_pause(pilot, "a")
-        assert shown(pane).startswith("full:")
+        pane = await refused_on_the_full_shift(pilot, setup)
         await pilot.press("1")  # another tab, then back
         await pilot.pause()
         await press_and_pause(pilot, "3")

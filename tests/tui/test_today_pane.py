@@ -17,7 +17,7 @@ from omtui.core.demo import DEMO_NOW
 from omtui.tui.app import make_app
 from omtui.tui.panes.today import TodayPane
 from omtui.tui.screens.confirm import ConfirmDialog
-from tests.tui.pilot_helpers import choose_today_line, row_key, settle, today_lines
+from tests.tui.pilot_helpers import choose_today_line, receive_mail, row_key, settle, today_lines
 
 
 def paused_send(club: ClubContext) -> int:
@@ -249,15 +249,10 @@ async def test_hostile_values_show_as_text(club: ClubContext) -> None:
 async def test_triage_and_reminder_lines_open_their_screens(demo_club: ClubContext) -> None:
     """Enter on "messages wait in triage" opens the triage; on "reminders go out before
     tomorrow morning", the reminders list (not the cron advice of a failed job)."""
-    from omtui.core.mail.mailbox import SyncSummary, process_message
     from omtui.tui.screens.mailbox_triage import MailboxTriage
     from omtui.tui.screens.reminders import RemindersScreen
 
-    raw = b"From: stranger@example.net\r\nSubject: Question\r\n\r\nBonjour\r\n"
-    process_message(
-        demo_club.db, raw, folder="INBOX", uidvalidity=1, uid=1, now=demo_club.now(),
-        summary=SyncSummary(),
-    )  # fmt: skip
+    receive_mail(demo_club, "From: stranger@example.net\r\nSubject: Question\r\n\r\nBonjour\r\n")
     # an event tomorrow evening: its day-before reminders go out tonight
     event = ev.create_event(
         demo_club.db,

@@ -17,7 +17,7 @@ from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.volunteer_drop import DropReasonDialog
 from omtui.tui.volunteer import VolunteerApp, make_volunteer_app
 from screenshots.scenes import busiest_volunteer
-from tests.tui.pilot_helpers import press_and_pause, row_keys, settle, wait_for
+from tests.tui.pilot_helpers import press_and_pause, press_to_open, row_keys, settle, wait_for
 from tests.tui.rota_fixtures import H, SmallRota, small_rota
 
 ALICE = "alice.zebulon@example.org"
@@ -96,8 +96,7 @@ async def test_organiser_keys_and_palette_reach_nothing(club, setup) -> None:
         assert not app.query(TabbedContent)
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert titles == ["Take", "Drop", "Refresh", "Quit"]
-        await press_and_pause(pilot, "ctrl+p")
-        assert isinstance(app.screen, CommandPalette)
+        await press_to_open(pilot, CommandPalette, "ctrl+p")
         await pilot.press(*"members")
         await settle(pilot)
         assert "Members" not in screen_text(app)
@@ -153,8 +152,7 @@ async def test_drop_more_than_48h_ahead_asks_for_confirmation(club, setup) -> No
         mine = app.query_one("#mine", DataTable)
         mine.focus()
         mine.move_cursor(row=1)  # the welcome desk, in 5 days
-        await pilot.press("d")
-        assert isinstance(app.screen, ConfirmDialog)
+        await press_to_open(pilot, ConfirmDialog, "d")
         await pilot.press("tab", "enter")  # from "Keep" to "Drop"
         await settle(pilot)
         assert table_keys(app, "#mine") == [setup.soon]

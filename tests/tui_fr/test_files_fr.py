@@ -11,16 +11,14 @@ from omtui.context import ClubContext
 from omtui.tui.app import make_app
 from omtui.tui.screens.file_picker import ExportDialog
 from screenshots.scenes import still_cursors
-from tests.tui.pilot_helpers import open_members, press_and_pause, settle
+from tests.tui.pilot_helpers import open_members, press_to_open, settle
 
 SIZE = (80, 24)
 
 
 async def open_export(pilot: Pilot) -> ExportDialog:
     await open_members(pilot)
-    await press_and_pause(pilot, "x")
-    dialog = pilot.app.screen
-    assert isinstance(dialog, ExportDialog)
+    dialog = await press_to_open(pilot, ExportDialog, "x")
     still_cursors(pilot)
     return dialog
 

@@ -26,6 +26,7 @@ from tests.tui.pilot_helpers import (
     open_event,
     open_members,
     press_and_pause,
+    press_to_open,
     settle,
 )
 
@@ -132,9 +133,7 @@ async def test_register_dialog_speaks_french(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=SIZE) as pilot:
         await show_event(pilot, OPEN_LUNCH)
-        await press_and_pause(pilot, "r")
-        dialog = app.screen
-        assert isinstance(dialog, RegisterDialog)
+        dialog = await press_to_open(pilot, RegisterDialog, "r")
         assert dialog.query_one("#search", Input).placeholder == "partie d’un nom ou d’un e-mail"
         hints = " ".join(str(label.render()) for label in dialog.query(Label))
         assert "Inscription à" in hints and "Échap" in hints, hints
