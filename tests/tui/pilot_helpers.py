@@ -1,9 +1,12 @@
 """Steps shared by the Pilot tests (tests/tui and tests/tui_fr): settle the app, wait for a
 state, read the toasts, open a tab or an event, choose a Today line, read a table's keys.
 
-Each waits on the app's own state (its workers, its messages, a condition), never on a fixed
-sleep. They take the Pilot and reach the app through `pilot.app`. The TUI modules are imported
-inside the functions: tests/tui_fr must choose French before any of them is imported.
+Tests import it as `from tests.tui import pilot_helpers as ui` (`await ui.settle(pilot)`) and
+the demo's landmarks by name (`FULL_MEETUP`). Each step waits on the app's own state (its
+workers, its messages, a condition), never on a fixed sleep; they take the Pilot and reach the
+app through `pilot.app`. The TUI modules are imported inside the functions: tests/tui_fr must
+choose French before any of them is imported. What the screenshots also show (the demo's
+interrupted send, its busiest volunteer, still cursors) is in screenshots/scenes.py.
 """
 
 from __future__ import annotations
@@ -61,6 +64,12 @@ async def press_and_pause(pilot: Pilot, *keys: str) -> None:
     """Press the keys, then let the app process what they caused."""
     await pilot.press(*keys)
     await pilot.pause()
+
+
+async def press_and_settle(pilot: Pilot, *keys: str) -> None:
+    """Press the keys, then settle: the workers they started are done, their results shown."""
+    await pilot.press(*keys)
+    await settle(pilot)
 
 
 async def press_to_open(pilot: Pilot, kind: type[S], *keys: str) -> S:
@@ -156,8 +165,11 @@ async def open_event(pilot: Pilot, event_id: int) -> EventsPane:
     return pane
 
 
-async def open_rota(pilot: Pilot, event_row: int | None = None) -> RotaPane:
-    """Show the Rota tab; with `event_row`, the cursor on that row of its events."""
+async def open_rota(
+    pilot: Pilot, event_row: int | None = None, shift_id: int | None = None
+) -> RotaPane:
+    """Show the Rota tab; with `event_row`, the cursor on that row of its events; with
+    `shift_id`, on that shift (and the focus on the shifts)."""
     from omtui.tui.panes.rota import RotaPane
 
     await pilot.press("3")
@@ -166,6 +178,8 @@ async def open_rota(pilot: Pilot, event_row: int | None = None) -> RotaPane:
     if event_row is not None:
         pane.query_one("#rota-events", DataTable).move_cursor(row=event_row)
         await pilot.pause()
+    if shift_id is not None:
+        await pick_shift(pilot, pane, shift_id)
     return pane
 
 

@@ -10,7 +10,7 @@ from omtui.core.db import open_database
 from omtui.tui.app import make_app
 from omtui.tui.panes.base import ClubPane
 from omtui.tui.screens.help import HelpScreen
-from tests.tui.pilot_helpers import press_and_pause, press_to_open, settle
+from tests.tui import pilot_helpers as ui
 
 
 async def test_five_tabs_and_keys_switch_them(demo_club: ClubContext) -> None:
@@ -39,7 +39,7 @@ async def test_five_tabs_and_keys_switch_them(demo_club: ClubContext) -> None:
 async def test_question_mark_opens_help(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await press_to_open(pilot, HelpScreen, "question_mark")
+        await ui.press_to_open(pilot, HelpScreen, "question_mark")
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
 
@@ -70,8 +70,7 @@ async def test_a_key_typed_during_start_up_keeps_its_tab(demo_club: ClubContext)
         seen: dict[str, object] = {}
 
         async def type_ahead(pilot, app=app, seen=seen) -> None:
-            await press_and_pause(pilot, "2")
-            await settle(pilot)
+            await ui.press_and_settle(pilot, "2")
             seen["active"] = app.query_one(TabbedContent).active
             seen["focus_in_events"] = app.focused is not None and (
                 app.query_one("#events-pane", ClubPane) in app.focused.ancestors

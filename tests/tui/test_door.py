@@ -14,7 +14,8 @@ from omtui.core import members
 from omtui.tui.app import make_app
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.event_checkin import CheckInScreen, WalkInDialog
-from tests.tui.pilot_helpers import FULL_MEETUP, open_event, press_and_pause, press_to_open
+from tests.tui import pilot_helpers as ui
+from tests.tui.pilot_helpers import FULL_MEETUP
 from tests.tui.test_events_pane import unregistered_member
 
 
@@ -28,7 +29,7 @@ async def pick(pilot, screen: CheckInScreen, option_id: str) -> None:
     found.highlighted = option_ids(screen).index(option_id)
     await pilot.pause()
     screen.query_one("#typed", Input).focus()
-    await press_and_pause(pilot, "enter")
+    await ui.press_and_pause(pilot, "enter")
 
 
 async def test_too_early_says_when_check_in_opens(demo_club: ClubContext) -> None:
@@ -36,10 +37,10 @@ async def test_too_early_says_when_check_in_opens(demo_club: ClubContext) -> Non
     assert demo_club.now() < event.starts_at - timedelta(hours=2)
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_event(pilot, FULL_MEETUP)
-        screen = await press_to_open(pilot, CheckInScreen, "c")
+        await ui.open_event(pilot, FULL_MEETUP)
+        screen = await ui.press_to_open(pilot, CheckInScreen, "c")
         assert "Check-in opens at" in str(screen.query_one("#last").render())
-        await press_and_pause(pilot, "enter")
+        await ui.press_and_pause(pilot, "enter")
         assert ev.event_stats(demo_club.db, FULL_MEETUP).attended == 0
 
 
@@ -52,8 +53,8 @@ async def test_waiting_list_walk_in_and_new_person(demo_club: ClubContext) -> No
     seats = ev.event_stats(db, FULL_MEETUP).registered
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_event(pilot, FULL_MEETUP)
-        screen = await press_to_open(pilot, CheckInScreen, "c")
+        await ui.open_event(pilot, FULL_MEETUP)
+        screen = await ui.press_to_open(pilot, CheckInScreen, "c")
         assert f"w:{waiting.member_id}" in option_ids(screen)  # shown, not "nobody matches"
 
         screen.query_one("#typed", Input).value = waiting.email.split("@")[0]
@@ -81,7 +82,7 @@ async def test_waiting_list_walk_in_and_new_person(demo_club: ClubContext) -> No
         assert isinstance(form, WalkInDialog)
         assert form.query_one("#first_name", Input).value == "Nina"
         assert form.query_one("#email", Input).has_focus
-        await press_and_pause(pilot, *"nina@example.org", "enter")
+        await ui.press_and_pause(pilot, *"nina@example.org", "enter")
         assert isinstance(app.screen, ConfirmDialog)  # full: over capacity asked
         await pilot.click("#yes")
         await pilot.pause()

@@ -23,15 +23,8 @@ from omtui.core.newsletter_mime import envelope_address
 from omtui.tui.app import make_app
 from omtui.tui.screens.confirm import ConfirmDialog
 from tests.smtp_sink import SmtpSink
-from tests.tui.pilot_helpers import (
-    FULL_MEETUP,
-    open_event,
-    press_and_pause,
-    press_to_open,
-    settle,
-    toasted,
-    wait_for,
-)
+from tests.tui import pilot_helpers as ui
+from tests.tui.pilot_helpers import FULL_MEETUP
 
 
 @pytest.fixture
@@ -59,14 +52,14 @@ async def test_x_cancels_the_event_and_tells_each_member_once(
     assert len(ev.waiting_list(mail_club.db, FULL_MEETUP)) > 0 and len(told) > 2
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_event(pilot, FULL_MEETUP)
-        dialog = await press_to_open(pilot, ConfirmDialog, "X")
+        pane = await ui.open_event(pilot, FULL_MEETUP)
+        dialog = await ui.press_to_open(pilot, ConfirmDialog, "X")
         question = str(dialog.query_one(Label).render())
         assert f"{len(told)} members will be told by email." in question
         await pilot.click("#yes")
-        await wait_for(pilot, lambda: len(smtp_sink.messages) >= len(told))
-        await settle(pilot)
-        assert toasted(app, "Cancellation notices: ")
+        await ui.wait_for(pilot, lambda: len(smtp_sink.messages) >= len(told))
+        await ui.settle(pilot)
+        assert ui.toasted(app, "Cancellation notices: ")
         assert ev.get_event(mail_club.db, FULL_MEETUP).cancelled
         # the detail lists who was coming, as cancelled
         regs = pane.query_one("#regs", DataTable)
@@ -77,17 +70,15 @@ async def test_x_cancels_the_event_and_tells_each_member_once(
         assert statuses() == {"cancelled"}
         assert regs.row_count >= len(told)
         await pilot.press("X")  # again: nobody is told twice
-        await settle(pilot)
-        assert toasted(app, "was already cancelled")
+        await ui.settle(pilot)
+        assert ui.toasted(app, "was already cancelled")
         # the Rota tab flags no gap for its shifts, in coverage nor in "who is on when"
-        await pilot.press("3")
-        await settle(pilot)
+        await ui.press_and_settle(pilot, "3")
         coverage = app.query_one("#rota-events", DataTable)
         row = coverage.get_row(str(FULL_MEETUP))
         text = " ".join(map(str, row))
         assert "missing" not in text and "✗ cancelled" in text  # said where 80 columns show it
-        await pilot.press("w")
-        await settle(pilot)
+        await ui.press_and_settle(pilot, "w")
         who = app.query_one("#rota-who", DataTable)
         lines = [" ".join(map(str, who.get_row_at(i))) for i in range(who.row_count)]
         ours = [line for line in lines if "flex office" in line]
@@ -105,11 +96,11 @@ async def test_without_a_sending_address_the_notices_wait_for_omtui_remind(
     told = coming(demo_club, FULL_MEETUP)
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_event(pilot, FULL_MEETUP)
-        await press_and_pause(pilot, "X")
+        await ui.open_event(pilot, FULL_MEETUP)
+        await ui.press_and_pause(pilot, "X")
         await pilot.click("#yes")
-        await wait_for(pilot, lambda: toasted(app, "stay queued"))
-        await settle(pilot)
+        await ui.wait_for(pilot, lambda: ui.toasted(app, "stay queued"))
+        await ui.settle(pilot)
     assert ev.get_event(demo_club.db, FULL_MEETUP).cancelled
     assert cancel_notice.pending(demo_club.db, FULL_MEETUP) == len(told)
 
@@ -120,17 +111,17 @@ async def test_cancelled_in_the_form_tells_them_too(
     told = coming(mail_club, FULL_MEETUP)
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_event(pilot, FULL_MEETUP)
+        pane = await ui.open_event(pilot, FULL_MEETUP)
         # what the event form returns when its status was set to cancelled and saved
         saved = ev.update_event(
             mail_club.db, FULL_MEETUP, {"status": "cancelled"}, now=mail_club.now()
         )
         pane._saved(saved)
-        await wait_for(pilot, lambda: len(smtp_sink.messages) >= len(told))
-        await settle(pilot)
-        assert toasted(app, f"{len(told)} members will be told by email.")
+        await ui.wait_for(pilot, lambda: len(smtp_sink.messages) >= len(told))
+        await ui.settle(pilot)
+        assert ui.toasted(app, f"{len(told)} members will be told by email.")
         pane._saved(ev.get_event(mail_club.db, FULL_MEETUP))  # saved again: nobody twice
-        await settle(pilot)
+        await ui.settle(pilot)
     assert Counter(smtp_sink.recipients()) == {envelope_address(e): 1 for e in told}
 
 
@@ -138,8 +129,8 @@ def test_snapshot_cancel_event_dialog_80x24(demo_club: ClubContext, snap_compare
     """The whole question (how many are told) wraps inside the dialog at 80x24."""
 
     async def run_before(pilot: Pilot) -> None:
-        await open_event(pilot, FULL_MEETUP)
-        await press_to_open(pilot, ConfirmDialog, "X")
+        await ui.open_event(pilot, FULL_MEETUP)
+        await ui.press_to_open(pilot, ConfirmDialog, "X")
 
     assert snap_compare(
         make_app(demo_club, poll=False), terminal_size=(80, 24), run_before=run_before
@@ -158,19 +149,19 @@ async def test_notices_left_queued_are_a_today_line_that_sends_them(
     cancel_notice.cancel_event(mail_club.db, FULL_MEETUP, now=DEMO_NOW)
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+        await ui.settle(pilot)
         pane = app.query_one(TodayPane)
         index = next(i for i, item in enumerate(pane.items) if item.kind == today.Kind.NOTICES)
         assert f"{len(told)} members still have to be told" in pane.items[index].text
         pane.query_one("#today-items").focus()
         pane.query_one("#today-items", OptionList).highlighted = index
-        await press_to_open(pilot, ConfirmDialog, "enter")
+        await ui.press_to_open(pilot, ConfirmDialog, "enter")
         question = str(app.screen.query_one(Label).render())
         assert f"to the {len(told)} members now?" in question
         await pilot.click("#yes")
-        await wait_for(pilot, lambda: len(smtp_sink.messages) >= len(told))
-        await settle(pilot)
-        await settle(pilot)
+        await ui.wait_for(pilot, lambda: len(smtp_sink.messages) >= len(told))
+        await ui.settle(pilot)
+        await ui.settle(pilot)
         assert Counter(smtp_sink.recipients()) == {envelope_address(e): 1 for e in told}
         assert cancel_notice.pending(mail_club.db) == 0
         assert all(item.kind != today.Kind.NOTICES for item in pane.items)

@@ -12,12 +12,12 @@ from omtui.core import events as ev
 from omtui.errors import ValidationError
 from omtui.tui.app import OmtuiApp, make_app
 from omtui.tui.screens.event_form import EventForm
-from tests.tui.pilot_helpers import fill, open_events, press_and_pause, press_to_open
+from tests.tui import pilot_helpers as ui
 
 
 async def open_form(app: OmtuiApp, pilot: Pilot) -> EventForm:
-    await open_events(pilot)
-    form = await press_to_open(pilot, EventForm, "a")
+    await ui.open_events(pilot)
+    form = await ui.press_to_open(pilot, EventForm, "a")
     return form
 
 
@@ -53,7 +53,7 @@ async def test_title_first_enter_moves_on_and_every_error_at_once(
         # Title is the first row, above Kind and Status
         rows = [row.id for row in form.query(".row")]
         assert rows[:3] == ["row-title", "row-kind", "row-status"]
-        await press_and_pause(pilot, *"Afterwork", "enter")
+        await ui.press_and_pause(pilot, *"Afterwork", "enter")
         assert isinstance(app.screen, EventForm)  # Enter moved on, saved nothing
         kind = form.query_one("#kind", Select)
         assert kind.has_focus
@@ -61,18 +61,18 @@ async def test_title_first_enter_moves_on_and_every_error_at_once(
         await pilot.press("space")  # Space opens the list, Enter there picks a kind
         await pilot.pause()
         assert kind.expanded
-        await press_and_pause(pilot, "down", "enter")
+        await ui.press_and_pause(pilot, "down", "enter")
         assert not kind.expanded and kind.value == ev.KINDS[1] and kind.has_focus
         await pilot.press("up")  # an arrow opens it too
         await pilot.pause()
-        await press_and_pause(pilot, "up", "enter")
+        await ui.press_and_pause(pilot, "up", "enter")
         assert kind.value == "meetup"
         await pilot.press("enter")  # Enter on a closed list moves on, like in the inputs
         await pilot.pause()
         assert form.query_one("#status", Select).has_focus
-        await press_and_pause(pilot, "enter")
+        await ui.press_and_pause(pilot, "enter")
         assert form.query_one("#starts_at", Input).has_focus
-        await press_and_pause(pilot, *"demain 25h", "enter")
+        await ui.press_and_pause(pilot, *"demain 25h", "enter")
         assert form.query_one("#ends_at", Input).has_focus
         assert events_count(demo_club) == before
         form.query_one("#capacity", Input).value = "twenty"
@@ -90,7 +90,7 @@ async def test_title_first_enter_moves_on_and_every_error_at_once(
         assert not form.query_one("#row-title").has_class("-wrong")
         assert events_count(demo_club) == before
         # fixed, then ctrl+s from any field saves
-        fill(
+        ui.fill(
             form,
             starts_at="2026-12-10 18:30",
             ends_at="21:00",
@@ -99,10 +99,10 @@ async def test_title_first_enter_moves_on_and_every_error_at_once(
             capacity="20",
         )
         form.query_one("#city", Input).focus()
-        await press_and_pause(pilot, "enter")
+        await ui.press_and_pause(pilot, "enter")
         assert isinstance(app.screen, EventForm)  # Enter in City only moves on
         assert form.query_one("#host", Input).has_focus
-        await press_and_pause(pilot, "ctrl+s")
+        await ui.press_and_pause(pilot, "ctrl+s")
         assert not isinstance(app.screen, EventForm), error_text(form)
     assert events_count(demo_club) == before + 1
     saved = ev.list_events(demo_club.db, now=demo_club.now())
@@ -112,14 +112,14 @@ async def test_title_first_enter_moves_on_and_every_error_at_once(
 async def test_enter_on_the_last_field_saves(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_events(pilot)
+        pane = await ui.open_events(pilot)
         event_id = pane.selected_id
-        await press_and_pause(pilot, "e")
+        await ui.press_and_pause(pilot, "e")
         form = app.screen
         assert isinstance(form, EventForm) and form.event.id == event_id
-        fill(form, description="Bring your badge", arrive_before="20")
+        ui.fill(form, description="Bring your badge", arrive_before="20")
         form.query_one("#description", Input).focus()
-        await press_and_pause(pilot, "enter")
+        await ui.press_and_pause(pilot, "enter")
         assert app.screen is not form, error_text(form)
         await pilot.pause()
         info = str(pane.query_one("#info").render())  # the detail states the rule
@@ -130,10 +130,10 @@ async def test_enter_on_the_last_field_saves(demo_club: ClubContext) -> None:
 
 def test_snapshot_event_form_errors_80x24(demo_club: ClubContext, snap_compare) -> None:
     async def run_before(pilot: Pilot) -> None:
-        await press_and_pause(pilot, "2")
-        await press_and_pause(pilot, "a")
-        await press_and_pause(pilot, *"Afterwork")
-        await press_and_pause(pilot, "ctrl+s")
+        await ui.press_and_pause(pilot, "2")
+        await ui.press_and_pause(pilot, "a")
+        await ui.press_and_pause(pilot, *"Afterwork")
+        await ui.press_and_pause(pilot, "ctrl+s")
 
     assert snap_compare(
         make_app(demo_club, poll=False), terminal_size=(80, 24), run_before=run_before

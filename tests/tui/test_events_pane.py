@@ -16,17 +16,8 @@ from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.event_checkin import CheckInScreen
 from omtui.tui.screens.event_form import EventForm
 from omtui.tui.screens.event_register import RegisterDialog
-from tests.tui.pilot_helpers import (
-    FULL_LUNCH,
-    FULL_MEETUP,
-    OPEN_LUNCH,
-    fill,
-    open_event,
-    open_events,
-    press_and_pause,
-    press_to_open,
-    select_event,
-)
+from tests.tui import pilot_helpers as ui
+from tests.tui.pilot_helpers import FULL_LUNCH, FULL_MEETUP, OPEN_LUNCH
 
 
 def unregistered_member(club: ClubContext, event_id: int) -> dict:
@@ -40,20 +31,20 @@ def unregistered_member(club: ClubContext, event_id: int) -> dict:
 async def test_upcoming_first_with_countdown_then_past(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        pane = await open_events(pilot)
+        pane = await ui.open_events(pilot)
         table = pane.query_one("#events", DataTable)
         assert table.has_focus
         first = table.get_row_at(0)
         assert first[1] == "tomorrow"  # in English (conftest); "When" gives the time
         assert table.row_count == len(ev.list_events(demo_club.db, now=demo_club.now()))
         assert "Upcoming events" in str(pane.query_one("#caption", Label).render())
-        await press_and_pause(pilot, "p")
+        await ui.press_and_pause(pilot, "p")
         past = ev.list_events(demo_club.db, now=demo_club.now(), past_only=True)
         assert table.row_count == len(past) > 0
         assert table.get_row_at(0)[1].endswith(" ago")
         info = str(pane.query_one("#info").render())
         assert "Attendance rate" in info
-        await press_and_pause(pilot, "p")
+        await ui.press_and_pause(pilot, "p")
         assert table.get_row_at(0)[1] == "tomorrow"
 
 
@@ -63,11 +54,11 @@ async def test_dates_in_english_when_the_interface_is(demo_club: ClubContext) ->
     try:
         app = make_app(demo_club, poll=False)
         async with app.run_test(size=(120, 40)) as pilot:
-            pane = await open_events(pilot)
+            pane = await ui.open_events(pilot)
             table = pane.query_one("#events", DataTable)
             assert table.get_row_at(0)[0] == "23/11 12:30"
             assert table.get_row_at(0)[1] == "tomorrow"  # beside "When", which gives the time
-            await select_event(pilot, pane, FULL_LUNCH)
+            await ui.select_event(pilot, pane, FULL_LUNCH)
             assert "Mon, 23 Nov 2026, 12:30-14:00" in str(pane.query_one("#info").render())
     finally:
         set_language(before)
@@ -76,7 +67,7 @@ async def test_dates_in_english_when_the_interface_is(demo_club: ClubContext) ->
 async def test_detail_shows_waiting_list_and_partners(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        pane = await open_event(pilot, FULL_MEETUP)
+        pane = await ui.open_event(pilot, FULL_MEETUP)
         regs = pane.query_one("#regs", DataTable)
         statuses = [regs.get_row_at(i)[2] for i in range(regs.row_count)]
         assert "waiting #1" in statuses and "registered" in statuses
@@ -84,7 +75,7 @@ async def test_detail_shows_waiting_list_and_partners(demo_club: ClubContext) ->
         summit = next(
             e for e in ev.list_events(demo_club.db, now=demo_club.now()) if e.kind == "summit"
         )
-        await select_event(pilot, pane, summit.id)
+        await ui.select_event(pilot, pane, summit.id)
         assert "Partners:" in str(pane.query_one("#info").render())
         assert "sponsor" in str(pane.query_one("#info").render())
 
@@ -93,12 +84,12 @@ async def test_register_a_member_by_typing_part_of_the_email(demo_club: ClubCont
     member = unregistered_member(demo_club, OPEN_LUNCH)
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_event(pilot, OPEN_LUNCH)
-        await press_to_open(pilot, RegisterDialog, "r")
-        await press_and_pause(pilot, *member["email"].split("@")[0])
+        pane = await ui.open_event(pilot, OPEN_LUNCH)
+        await ui.press_to_open(pilot, RegisterDialog, "r")
+        await ui.press_and_pause(pilot, *member["email"].split("@")[0])
         matches = app.screen.query_one("#matches", OptionList)
         assert matches.option_count >= 1
-        await press_and_pause(pilot, "enter")
+        await ui.press_and_pause(pilot, "enter")
         assert not isinstance(app.screen, RegisterDialog)
         reg = ev.get_registration(demo_club.db, OPEN_LUNCH, member["id"])
         assert reg is not None and reg.status == "registered" and reg.source == "tui"
@@ -114,16 +105,16 @@ async def test_registering_for_a_full_event_joins_the_waiting_list(
     assert ev.event_stats(demo_club.db, FULL_LUNCH).seats_left == 0
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_event(pilot, FULL_LUNCH)
+        await ui.open_event(pilot, FULL_LUNCH)
         await pilot.press("r")
         await pilot.press(*member["email"])
-        await press_and_pause(pilot, "enter")
+        await ui.press_and_pause(pilot, "enter")
         reg = ev.get_registration(demo_club.db, FULL_LUNCH, member["id"])
         assert reg is not None and reg.status == "waiting"
         # registering the same person again is refused inside the dialog
         await pilot.press("r")
         await pilot.press(*member["email"])
-        await press_to_open(pilot, RegisterDialog, "enter")
+        await ui.press_to_open(pilot, RegisterDialog, "enter")
         assert "already on the waiting list" in str(app.screen.query_one("#error").render())
 
 
@@ -131,11 +122,11 @@ async def test_cancel_a_registration_promotes_the_first_waiting(demo_club: ClubC
     first_waiting = ev.waiting_list(demo_club.db, FULL_MEETUP)[0]
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        pane = await open_event(pilot, FULL_MEETUP)
+        pane = await ui.open_event(pilot, FULL_MEETUP)
         regs = pane.query_one("#regs", DataTable)
         regs.focus()
         victim = int(regs.coordinate_to_cell_key(regs.cursor_coordinate).row_key.value)
-        await press_to_open(pilot, ConfirmDialog, "x")
+        await ui.press_to_open(pilot, ConfirmDialog, "x")
         await pilot.click("#yes")
         await pilot.pause()
         assert ev.get_registration(demo_club.db, FULL_MEETUP, victim).status == "cancelled"
@@ -150,45 +141,45 @@ async def test_check_in_at_80x24(demo_club: ClubContext) -> None:
     target = registered[len(registered) // 2]
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_event(pilot, FULL_LUNCH)
-        screen = await press_to_open(pilot, CheckInScreen, "c")
+        await ui.open_event(pilot, FULL_LUNCH)
+        screen = await ui.press_to_open(pilot, CheckInScreen, "c")
         attendees = screen.query_one("#attendees", OptionList)
         waiting = ev.waiting_list(demo_club.db, FULL_LUNCH)  # shown after them (issue 10)
         assert attendees.option_count == len(registered) + len(waiting)
         assert attendees.region.height >= 8  # room to see the matches on a phone
-        await press_and_pause(pilot, *f"{target.first_name} {target.last_name}")
+        await ui.press_and_pause(pilot, *f"{target.first_name} {target.last_name}")
         assert 1 <= attendees.option_count < len(registered)
         assert str(target.member_id) in [
             attendees.get_option_at_index(i).id for i in range(attendees.option_count)
         ]
         while attendees.get_option_at_index(attendees.highlighted).id != str(target.member_id):
             await pilot.press("down")
-        await press_and_pause(pilot, "enter")
+        await ui.press_and_pause(pilot, "enter")
         reg = ev.get_registration(demo_club.db, FULL_LUNCH, target.member_id)
         assert reg.attended_at == demo_club.now()
         assert "checked in" in str(screen.query_one("#last").render())
         assert screen.query_one("#typed", Input).value == ""
         assert str(screen.query_one("#count").render()).startswith("1 of 14")
-        await press_and_pause(pilot, "ctrl+z")
+        await ui.press_and_pause(pilot, "ctrl+z")
         assert ev.get_registration(demo_club.db, FULL_LUNCH, target.member_id).attended_at is None
-        await press_and_pause(pilot, "escape")
+        await ui.press_and_pause(pilot, "escape")
         assert not isinstance(app.screen, CheckInScreen)
 
 
 async def test_event_form_explains_errors_then_saves(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_events(pilot)
+        pane = await ui.open_events(pilot)
         before = demo_club.db.scalar("SELECT count(*) FROM events")
-        form = await press_to_open(pilot, EventForm, "a")
-        fill(form, title="Afterwork test", city="Paris", host_company="Atelier Lumière")
-        fill(form, starts_at="2026-12-10 18:30", ends_at="17:00", capacity="20")
-        await press_and_pause(pilot, "ctrl+s")
+        form = await ui.press_to_open(pilot, EventForm, "a")
+        ui.fill(form, title="Afterwork test", city="Paris", host_company="Atelier Lumière")
+        ui.fill(form, starts_at="2026-12-10 18:30", ends_at="17:00", capacity="20")
+        await ui.press_and_pause(pilot, "ctrl+s")
         assert "end after it starts" in str(form.query_one("#error").render())
         assert form.query_one("#ends_at", Input).has_focus
         assert demo_club.db.scalar("SELECT count(*) FROM events") == before
         form.query_one("#ends_at", Input).value = "21:00"
-        await press_and_pause(pilot, "ctrl+s")
+        await ui.press_and_pause(pilot, "ctrl+s")
         assert not isinstance(app.screen, EventForm)
         saved = ev.get_event(demo_club.db, pane.selected_id)
         assert saved.title == "Afterwork test" and saved.capacity == 20
@@ -197,7 +188,7 @@ async def test_event_form_explains_errors_then_saves(demo_club: ClubContext) -> 
 
 def test_snapshot_events_tab(demo_club: ClubContext, snap_compare) -> None:
     async def run_before(pilot: Pilot) -> None:
-        await open_event(pilot, FULL_MEETUP)
+        await ui.open_event(pilot, FULL_MEETUP)
 
     assert snap_compare(
         make_app(demo_club, poll=False), terminal_size=(120, 40), run_before=run_before
@@ -206,9 +197,9 @@ def test_snapshot_events_tab(demo_club: ClubContext, snap_compare) -> None:
 
 def test_snapshot_check_in_80x24(demo_club: ClubContext, snap_compare) -> None:
     async def run_before(pilot: Pilot) -> None:
-        await press_and_pause(pilot, "2")
+        await ui.press_and_pause(pilot, "2")
         await pilot.press("c")
-        await press_and_pause(pilot, "m", "a")
+        await ui.press_and_pause(pilot, "m", "a")
 
     assert snap_compare(
         make_app(demo_club, poll=False), terminal_size=(80, 24), run_before=run_before
@@ -220,7 +211,7 @@ async def test_palette_offers_the_events_actions_and_layout_adapts(
 ) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_events(pilot)
+        pane = await ui.open_events(pilot)
         assert pane.has_class("-narrow")  # details under the table on a small terminal
         titles = [str(c.title) for c in app.get_system_commands(app.screen)]
         for wanted in ("Events: add an event", "Events: register a member", "Events: check-in"):
@@ -235,7 +226,7 @@ async def test_palette_offers_the_events_actions_and_layout_adapts(
         assert isinstance(app.screen, CheckInScreen)
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(160, 40)) as pilot:  # beside the table from 140 columns
-        pane = await open_events(pilot)
+        pane = await ui.open_events(pilot)
         assert not pane.has_class("-narrow")
 
 
@@ -248,17 +239,17 @@ async def test_link_existing_and_new_partners(demo_club: ClubContext) -> None:
     existing = pt.list_partners(demo_club.db)[0]
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_event(pilot, OPEN_LUNCH)
-        dialog = await press_to_open(pilot, PartnerDialog, "l")
-        await press_and_pause(pilot, "ctrl+s")
+        pane = await ui.open_event(pilot, OPEN_LUNCH)
+        dialog = await ui.press_to_open(pilot, PartnerDialog, "l")
+        await ui.press_and_pause(pilot, "ctrl+s")
         assert "choose a partner" in str(dialog.query_one("#error").render())
         dialog.query_one("#partner", Select).value = existing.id
         dialog.query_one("#role", Select).value = "sponsor"
-        await press_and_pause(pilot, "ctrl+s")
+        await ui.press_and_pause(pilot, "ctrl+s")
         assert not isinstance(app.screen, PartnerDialog)
-        await press_and_pause(pilot, "l")
-        fill(app.screen, company="Traiteur Dupont", email="contact@traiteur-dupont.fr")
-        await press_and_pause(pilot, "ctrl+s")
+        await ui.press_and_pause(pilot, "l")
+        ui.fill(app.screen, company="Traiteur Dupont", email="contact@traiteur-dupont.fr")
+        await ui.press_and_pause(pilot, "ctrl+s")
         linked = [(p.partner.company, p.role) for p in pt.event_partners(demo_club.db, OPEN_LUNCH)]
         assert linked == [(existing.company, "sponsor"), ("Traiteur Dupont", "exhibitor")]
         assert "Traiteur Dupont" in str(pane.query_one("#info").render())
@@ -269,10 +260,10 @@ async def test_key_right_after_a_cursor_move_acts_on_the_visible_row(
 ) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_events(pilot)
+        pane = await ui.open_events(pilot)
         table = pane.query_one("#events", DataTable)
         second = int(table.coordinate_to_cell_key((1, 0)).row_key.value)
-        await press_to_open(pilot, CheckInScreen, "down", "c")
+        await ui.press_to_open(pilot, CheckInScreen, "down", "c")
         assert app.screen.event.id == second
 
 
@@ -280,7 +271,7 @@ async def test_at_80_columns_long_titles_give_way_to_the_city(demo_club: ClubCon
     """A long title ran off the right edge, cut without "…", and hid the City column."""
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_events(pilot)
+        pane = await ui.open_events(pilot)
         table = pane.query_one("#events", DataTable)
         every = sum(c.get_render_width(table) for c in table.ordered_columns)
         assert every <= table.scrollable_content_region.width

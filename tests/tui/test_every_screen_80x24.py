@@ -26,8 +26,8 @@ from omtui.core import events as ev
 from omtui.tui.app import make_app
 from omtui.tui.panes.events import EventsPane
 from screenshots.scenes import busiest_volunteer, seed_interrupted_send, still_cursors
-from tests.tui import pilot_helpers as helpers
-from tests.tui.pilot_helpers import FULL_MEETUP, OPEN_LUNCH, fill, fill_member_form, receive_mail
+from tests.tui import pilot_helpers as ui
+from tests.tui.pilot_helpers import FULL_MEETUP, OPEN_LUNCH
 
 SIZE = (80, 24)
 
@@ -45,7 +45,7 @@ class Shot:
 
 async def settle(pilot: Pilot) -> None:
     """Wait for the workers and the messages they leave behind; keep cursors still."""
-    await helpers.settle(pilot)
+    await ui.settle(pilot)
     still_cursors(pilot)
     await pilot.pause()
 
@@ -62,7 +62,7 @@ async def members_tab(pilot: Pilot) -> None:
 async def events_tab(pilot: Pilot, event_id: int | None = None) -> None:
     await press(pilot, "2")
     if event_id is not None:
-        await helpers.select_event(pilot, pilot.app.query_one(EventsPane), event_id)
+        await ui.select_event(pilot, pilot.app.query_one(EventsPane), event_id)
         await settle(pilot)
 
 
@@ -104,7 +104,7 @@ async def help_screen(pilot: Pilot) -> None:
 async def member_form_errors(pilot: Pilot) -> None:
     await members_tab(pilot)
     await press(pilot, "a")
-    fill_member_form(pilot.app.screen, first_name="Zoé", email="zoe@", phone="abc")
+    ui.fill_member_form(pilot.app.screen, first_name="Zoé", email="zoe@", phone="abc")
     await press(pilot, "ctrl+s")
 
 
@@ -245,7 +245,7 @@ async def rota_shift_form(pilot: Pilot) -> None:
 async def rota_shift_form_error(pilot: Pilot) -> None:
     await rota_summit(pilot)
     await press(pilot, "n")
-    fill(pilot.app.screen, role="vestiaire", starts_at="jeudi prochain vers 18 heures et demie")
+    ui.fill(pilot.app.screen, role="vestiaire", starts_at="jeudi prochain vers 18 heures et demie")
     pilot.app.screen.submit()  # type: ignore[attr-defined]
     await settle(pilot)
 
@@ -297,7 +297,7 @@ def seed_triage(club: ClubContext, tmp: Path) -> None:
     from omtui.core import members as core_members
 
     member = core_members.query_members(club.db, limit=1)[0]
-    receive_mail(
+    ui.receive_mail(
         club,
         f"From: {member.email}\r\nSubject: Re: Déjeuner du lundi, je serai en retard d'une "
         "demi-heure, gardez-moi une place près de la porte\r\n\r\nBonjour,\r\nmerci !\r\n",

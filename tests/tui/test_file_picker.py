@@ -14,15 +14,7 @@ from omtui.tui.app import OmtuiApp, make_app
 from omtui.tui.screens.file_picker import ExportDialog, FilePicker, PickerTree
 from omtui.tui.screens.import_preview import ImportPreviewScreen
 from screenshots.scenes import still_cursors
-from tests.tui.pilot_helpers import (
-    fill,
-    open_members,
-    press_to_open,
-    settle,
-    toasted,
-    toasts,
-    wait_for,
-)
+from tests.tui import pilot_helpers as ui
 
 
 def shown(picker: FilePicker) -> list[str]:
@@ -32,9 +24,9 @@ def shown(picker: FilePicker) -> list[str]:
 async def open_picker(pilot: Pilot) -> FilePicker:
     """The Members tab, then `i`: the import's file picker, on its folder's first entry."""
     app = pilot.app
-    await open_members(pilot)
+    await ui.open_members(pilot)
     await pilot.press("i")
-    await wait_for(pilot, lambda: isinstance(app.screen, FilePicker))
+    await ui.wait_for(pilot, lambda: isinstance(app.screen, FilePicker))
     picker = app.screen
     assert isinstance(picker, FilePicker)
     await on_first_entry(pilot, picker)
@@ -43,8 +35,8 @@ async def open_picker(pilot: Pilot) -> FilePicker:
 
 async def on_first_entry(pilot: Pilot, picker: FilePicker) -> None:
     """Wait for the folder's listing, with the cursor on its first entry after ".."."""
-    await wait_for(pilot, lambda: len(picker.listing.root.children) > 1)
-    await wait_for(pilot, lambda: picker.listing.cursor_line == 1)
+    await ui.wait_for(pilot, lambda: len(picker.listing.root.children) > 1)
+    await ui.wait_for(pilot, lambda: picker.listing.cursor_line == 1)
 
 
 @pytest.fixture
@@ -75,18 +67,17 @@ async def test_the_picker_starts_here_and_shows_only_what_it_can_read(
         assert str(folder.resolve()) in str(picker.query_one("#folder", Static).render())
         # Enter on a folder opens it; Backspace goes back up
         await pilot.press("enter")
-        await wait_for(pilot, lambda: shown(picker) == ["..", "2025.csv"])
+        await ui.wait_for(pilot, lambda: shown(picker) == ["..", "2025.csv"])
         assert picker.folder == (folder / "archives").resolve()
         await pilot.press("backspace")
-        await wait_for(pilot, lambda: "adhérents.csv" in shown(picker))
+        await ui.wait_for(pilot, lambda: "adhérents.csv" in shown(picker))
         await on_first_entry(pilot, picker)
         # Enter on a file opens the preview
         await pilot.press("down", "enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ImportPreviewScreen))
-        await settle(pilot)
+        await ui.wait_for(pilot, lambda: isinstance(app.screen, ImportPreviewScreen))
+        await ui.settle(pilot)
         assert "1 new" in str(app.screen.query_one("#summary", Static).render())
-        await pilot.press("a")
-        await settle(pilot)
+        await ui.press_and_settle(pilot, "a")
     assert members.find_by_email(demo_club.db, "gaelle@example.fr") is not None
 
 
@@ -102,11 +93,11 @@ async def test_a_path_can_still_be_typed(demo_club: ClubContext, folder: Path) -
         assert f"{folder.resolve() / 'nope.csv'} is not a file" in error
         box.value = "archives"  # a folder typed: the list opens it
         await pilot.press("enter")
-        await wait_for(pilot, lambda: shown(picker) == ["..", "2025.csv"])
+        await ui.wait_for(pilot, lambda: shown(picker) == ["..", "2025.csv"])
         assert box.value == "" and picker.focused is picker.listing
         await pilot.press(*"../adhérents.csv", "enter")  # relative to the folder shown
-        await wait_for(pilot, lambda: isinstance(app.screen, ImportPreviewScreen))
-        await settle(pilot)
+        await ui.wait_for(pilot, lambda: isinstance(app.screen, ImportPreviewScreen))
+        await ui.settle(pilot)
         assert "adhérents.csv" in str(app.screen.query_one(".title").render())
 
 
@@ -116,14 +107,14 @@ async def test_hostile_file_names_are_shown_as_text(demo_club: ClubContext, fold
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
         picker = await open_picker(pilot)
-        await wait_for(pilot, lambda: len(shown(picker)) == 5)
+        await ui.wait_for(pilot, lambda: len(shown(picker)) == 5)
         assert "[b]bold [@click=app.quit]␛]2;title␇.csv" in shown(picker)
         assert isinstance(picker.listing, PickerTree)
 
 
 async def export_dialog(app: OmtuiApp, pilot: Pilot) -> ExportDialog:
     await pilot.press("x")
-    await wait_for(pilot, lambda: isinstance(app.screen, ExportDialog))
+    await ui.wait_for(pilot, lambda: isinstance(app.screen, ExportDialog))
     dialog = app.screen
     assert isinstance(dialog, ExportDialog)
     return dialog
@@ -136,22 +127,22 @@ async def test_export_goes_to_documents_not_the_current_directory(
     documents.mkdir()
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        await open_members(pilot)
+        await ui.open_members(pilot)
         dialog = await export_dialog(app, pilot)
         assert dialog.query_one("#folder", Input).value == "~/Documents"
         assert dialog.query_one("#name", Input).value == "members-2026-11-22.csv"
         assert dialog.query_one("#excel", RadioButton).value  # for Excel unless she says so
         await pilot.press("enter")
-        await wait_for(pilot, lambda: toasted(app, "Exported"))
+        await ui.wait_for(pilot, lambda: ui.toasted(app, "Exported"))
         out = documents / "members-2026-11-22.csv"
-        assert f"Exported 300 members to {out}." in toasts(app)
+        assert f"Exported 300 members to {out}." in ui.toasts(app)
         # the next export starts in the same folder, in the shape she chose last
         dialog = await export_dialog(app, pilot)
         await pilot.click("#stable")
         dialog.query_one("#name", Input).value = "scripts.csv"
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: (documents / "scripts.csv").exists())
-        await wait_for(pilot, lambda: not isinstance(app.screen, ExportDialog))
+        await ui.wait_for(pilot, lambda: (documents / "scripts.csv").exists())
+        await ui.wait_for(pilot, lambda: not isinstance(app.screen, ExportDialog))
         dialog = await export_dialog(app, pilot)
         assert not dialog.query_one("#excel", RadioButton).value
     assert not list(folder.glob("members*"))
@@ -168,26 +159,26 @@ async def test_export_without_documents_goes_home_and_the_folder_can_be_picked(
     target.mkdir(parents=True)
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        await open_members(pilot)
+        await ui.open_members(pilot)
         dialog = await export_dialog(app, pilot)
         assert dialog.query_one("#folder", Input).value == "~"
         await pilot.press("ctrl+b")
-        await wait_for(pilot, lambda: isinstance(app.screen, FilePicker))
+        await ui.wait_for(pilot, lambda: isinstance(app.screen, FilePicker))
         picker = app.screen
         assert isinstance(picker, FilePicker)
         await on_first_entry(pilot, picker)
         assert shown(picker) == ["..", "exports"]  # folders only, none hidden
         await pilot.press("enter")  # into exports
-        await wait_for(pilot, lambda: shown(picker) == ["..", "club"])
+        await ui.wait_for(pilot, lambda: shown(picker) == ["..", "club"])
         await on_first_entry(pilot, picker)
         await pilot.press("enter")  # into club
-        await wait_for(pilot, lambda: picker.folder == target.resolve())
+        await ui.wait_for(pilot, lambda: picker.folder == target.resolve())
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: app.screen is dialog)
+        await ui.wait_for(pilot, lambda: app.screen is dialog)
         assert dialog.query_one("#folder", Input).value == "~/exports/club"
         dialog.query_one("#name", Input).value = "lyon"
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: toasted(app, "Exported"))
+        await ui.wait_for(pilot, lambda: ui.toasted(app, "Exported"))
     assert (target / "lyon.csv").exists()  # .csv added, so a double-click opens a spreadsheet
 
 
@@ -198,7 +189,7 @@ async def test_export_checks_the_folder_and_asks_before_replacing(
     existing.write_text("keep me", encoding="utf-8")
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_members(pilot)
+        await ui.open_members(pilot)
         dialog = await export_dialog(app, pilot)
         dialog.query_one("#folder", Input).focus()
         dialog.query_one("#folder", Input).value = str(isolated_dirs / "missing")
@@ -207,9 +198,11 @@ async def test_export_checks_the_folder_and_asks_before_replacing(
         await pilot.press("enter")
         error = str(dialog.query_one("#error", Static).render())
         assert f"The folder {isolated_dirs / 'missing'} does not exist." in error
-        fill(dialog, folder=str(isolated_dirs), name="members.csv")
+        ui.fill(dialog, folder=str(isolated_dirs), name="members.csv")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: "Replace it?" in str(app.screen.query_one("Label").render()))
+        await ui.wait_for(
+            pilot, lambda: "Replace it?" in str(app.screen.query_one("Label").render())
+        )
         await pilot.press("escape")  # no: nothing written
         await pilot.pause()
     assert existing.read_text(encoding="utf-8") == "keep me"
@@ -239,7 +232,7 @@ def test_snapshot_export_dialog_80x24(
     (isolated_dirs / "Documents").mkdir()
 
     async def run_before(pilot: Pilot) -> None:
-        await open_members(pilot)
+        await ui.open_members(pilot)
         await export_dialog(pilot.app, pilot)
         still_cursors(pilot)
 
@@ -258,13 +251,13 @@ async def test_a_members_data_export_is_offered_in_documents(
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         member_id = await _open_detail(app, pilot)
-        await press_to_open(pilot, PathPrompt, "x")
+        await ui.press_to_open(pilot, PathPrompt, "x")
         box = app.screen.query_one(Input)
         assert box.value == f"~/Documents/member-{member_id}-data.json"
         await pilot.press("enter")
         target = isolated_dirs / "Documents" / f"member-{member_id}-data.json"
-        await wait_for(pilot, lambda: target.exists())
-        await wait_for(pilot, lambda: f"Data written to {target}." in toasts(app))
+        await ui.wait_for(pilot, lambda: target.exists())
+        await ui.wait_for(pilot, lambda: f"Data written to {target}." in ui.toasts(app))
 
 
 async def test_the_picker_starts_home_when_the_current_folder_is_gone(
@@ -289,10 +282,10 @@ async def test_no_worker_stays_busy_while_the_picker_is_open(
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
         picker = await open_picker(pilot)
-        await settle(pilot)  # returns: no endless folder-loading worker
+        await ui.settle(pilot)  # returns: no endless folder-loading worker
         await pilot.press("space")  # opens "archives" in place
-        await wait_for(pilot, lambda: len(picker.listing.root.children[1].children) == 1)
+        await ui.wait_for(pilot, lambda: len(picker.listing.root.children[1].children) == 1)
         assert str(picker.listing.root.children[1].children[0].label) == "2025.csv"
-        await settle(pilot)
+        await ui.settle(pilot)
         await pilot.press("down", "enter")  # picks it
-        await wait_for(pilot, lambda: isinstance(app.screen, ImportPreviewScreen))
+        await ui.wait_for(pilot, lambda: isinstance(app.screen, ImportPreviewScreen))

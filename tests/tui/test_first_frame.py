@@ -19,7 +19,7 @@ from omtui.core import today
 from omtui.tui import first_read
 from omtui.tui.app import OmtuiApp, make_app
 from omtui.tui.panes.today import TodayPane
-from tests.tui.pilot_helpers import settle
+from tests.tui import pilot_helpers as ui
 
 
 def first_frame_state(app: OmtuiApp) -> dict:
@@ -49,7 +49,7 @@ async def test_first_frame_is_the_complete_screen(
 
     app._display = record  # type: ignore[method-assign]
     async with app.run_test(size=size) as pilot:
-        await settle(pilot)
+        await ui.settle(pilot)
         settled = first_frame_state(app)
     assert first == settled
     assert first["footer keys"], "the footer's keys are in the first frame"

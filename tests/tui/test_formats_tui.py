@@ -9,7 +9,7 @@ from omtui.context import ClubContext
 from omtui.core.demo import seed_members
 from omtui.i18n import current_language, set_language
 from omtui.tui.app import make_app
-from tests.tui.pilot_helpers import open_members
+from tests.tui import pilot_helpers as ui
 from tests.tui.test_members_pane import count_line, pane_of
 
 
@@ -31,7 +31,7 @@ async def test_members_count_and_joined_in_the_language(
     try:
         app = make_app(big_club, poll=False)
         async with app.run_test(size=(120, 40)) as pilot:
-            await open_members(pilot)
+            await ui.open_members(pilot)
             assert count_line(app).startswith(count)
             table = pane_of(app).table
             joined_cells = [str(table.get_row_at(row)[-1]) for row in range(5)]

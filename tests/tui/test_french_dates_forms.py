@@ -13,7 +13,7 @@ from omtui.core import rota
 from omtui.tui.app import make_app
 from omtui.tui.screens.event_form import EventForm
 from omtui.tui.screens.rota_shift_form import RotaShiftForm
-from tests.tui.pilot_helpers import fill, open_events, open_rota, press_and_pause, press_to_open
+from tests.tui import pilot_helpers as ui
 from tests.tui.rota_fixtures import small_rota
 
 
@@ -25,35 +25,35 @@ async def test_shift_form_accepts_a_time_alone_for_the_end(club: ClubContext) ->
     setup = small_rota(club)
     app = make_app(club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_rota(pilot)
+        pane = await ui.open_rota(pilot)
         pane.query_one("#rota-events").focus()
-        form = await press_to_open(pilot, RotaShiftForm, "n")
+        form = await ui.press_to_open(pilot, RotaShiftForm, "n")
         # the end "23:45" was refused before: it meant the same day as the start
-        fill(form, starts_at="27/03/2027 23h", ends_at="23:45", role="bar")
+        ui.fill(form, starts_at="27/03/2027 23h", ends_at="23:45", role="bar")
         form.query_one("#role", Input).focus()
-        await press_and_pause(pilot, "enter")
+        await ui.press_and_pause(pilot, "enter")
         assert app.screen is not form, error_text(form, "#form-error")
         # a time that does not exist (clocks go forward that night) is refused, with why
         pane.query_one("#rota-events").focus()
         await pilot.press("n")
         form = app.screen
-        fill(form, starts_at="28/03/2027 02:30", ends_at="04h", role="night watch")
+        ui.fill(form, starts_at="28/03/2027 02:30", ends_at="04h", role="night watch")
         form.query_one("#role", Input).focus()
-        await press_and_pause(pilot, "enter")
+        await ui.press_and_pause(pilot, "enter")
         assert app.screen is form
         message = error_text(form, "#form-error")
         assert "does not exist in Europe/Paris" in message and "02:00 to 03:00" in message
         assert form.focused is form.query_one("#starts_at", Input)
         # an end that happens twice names both choices, and either one is accepted
-        fill(form, starts_at="31/10/2027 01:30", ends_at="2:30")
+        ui.fill(form, starts_at="31/10/2027 01:30", ends_at="2:30")
         form.query_one("#role", Input).focus()
-        await press_and_pause(pilot, "enter")
+        await ui.press_and_pause(pilot, "enter")
         message = error_text(form, "#form-error")
         assert "02:30+02:00" in message and "02:30+01:00" in message
         assert form.focused is form.query_one("#ends_at", Input)
         form.query_one("#ends_at", Input).value = "2027-10-31 02:30+01:00"
         form.query_one("#role", Input).focus()
-        await press_and_pause(pilot, "enter")
+        await ui.press_and_pause(pilot, "enter")
         assert app.screen is not form, error_text(form, "#form-error")
     made = {s.role: s for s in rota.list_shifts(club.db, event_id=setup.late_event_id)}
     bar = made["bar"]
@@ -66,15 +66,15 @@ async def test_shift_form_accepts_a_time_alone_for_the_end(club: ClubContext) ->
 async def test_event_form_reads_french_dates(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_events(pilot)
-        form = await press_to_open(pilot, EventForm, "a")
-        fill(form, title="Afterwork de Noël", city="Paris", host_company="Atelier Lumière")
-        fill(form, starts_at="28 mars 2027 à 2h30", ends_at="21h")
-        await press_and_pause(pilot, "ctrl+s")
+        pane = await ui.open_events(pilot)
+        form = await ui.press_to_open(pilot, EventForm, "a")
+        ui.fill(form, title="Afterwork de Noël", city="Paris", host_company="Atelier Lumière")
+        ui.fill(form, starts_at="28 mars 2027 à 2h30", ends_at="21h")
+        await ui.press_and_pause(pilot, "ctrl+s")
         assert "does not exist in Europe/Paris" in error_text(form, "#error")
         assert form.query_one("#starts_at", Input).has_focus
         form.query_one("#starts_at", Input).value = "10/12 18h30"
-        await press_and_pause(pilot, "ctrl+s")
+        await ui.press_and_pause(pilot, "ctrl+s")
         assert not isinstance(app.screen, EventForm), error_text(form, "#error")
         saved = ev.get_event(demo_club.db, pane.selected_id)
     tz = demo_club.tz
@@ -108,14 +108,14 @@ async def test_times_left_as_shown_keep_their_moment(club: ClubContext) -> None:
         await pilot.pause()
         assert form.query_one("#starts_at", Input).value == "2027-10-31 02:30"
         form.query_one("#title", Input).value = "Nuit blanche 2027"
-        await press_and_pause(pilot, "ctrl+s")
+        await ui.press_and_pause(pilot, "ctrl+s")
         assert app.screen is not form, error_text(form, "#error")
         shift_form = RotaShiftForm("Edit", club.tz, save, shift, now=club.now)
         await app.push_screen(shift_form)
         await pilot.pause()
         shift_form.query_one("#notes", Input).value = "bring a torch"
         shift_form.query_one("#notes", Input).focus()
-        await press_and_pause(pilot, "enter")
+        await ui.press_and_pause(pilot, "enter")
         assert app.screen is not shift_form, error_text(shift_form, "#form-error")
     saved = ev.get_event(club.db, event.id)
     assert (saved.title, saved.starts_at) == ("Nuit blanche 2027", second)

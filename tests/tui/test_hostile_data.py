@@ -39,7 +39,7 @@ from omtui.tui.screens.rota_shift_form import RotaShiftForm
 from omtui.tui.screens.volunteer_drop import DropReasonDialog
 from omtui.tui.text import cell, markup, plain
 from omtui.tui.volunteer import make_volunteer_app
-from tests.tui.pilot_helpers import open_members, open_rota, option_texts, settle, wait_for
+from tests.tui import pilot_helpers as ui
 from tests.tui.rota_fixtures import SmallRota, small_rota
 
 ALICE = "alice.zebulon@example.org"
@@ -71,7 +71,7 @@ async def test_a_drop_reason_with_a_closing_tag_shows_on_the_rota(club, setup) -
     drop_soon(club, setup, "Sorry [/]")
     app = make_app(club, poll=False)
     async with app.run_test(size=(160, 40)) as pilot:
-        pane = await open_rota(pilot)
+        pane = await ui.open_rota(pilot)
         assert pane.event_id == setup.late_event_id
         assert "Sorry [/]" in shown(pane.query_one("#rota-dropped", Static))
 
@@ -81,7 +81,7 @@ async def test_a_click_action_in_a_drop_reason_does_nothing(club, setup, tmp_pat
     drop_soon(club, setup, f"[@click=app.screenshot('shot.svg','{tmp_path}')]Click[/]")
     app = make_app(club, poll=False)
     async with app.run_test(size=(200, 40)) as pilot:
-        pane = await open_rota(pilot)
+        pane = await ui.open_rota(pilot)
         dropped = pane.query_one("#rota-dropped", Static)
         text = shown(dropped)
         await pilot.click(dropped, offset=(1 + text.index("Click"), 0))
@@ -242,7 +242,7 @@ def screen_texts(app) -> str:
     for widget in screen.query(Static):
         parts.append(shown(widget))
     for options in screen.query(OptionList):
-        parts += option_texts(options)
+        parts += ui.option_texts(options)
     for widget in screen.query("*"):
         if widget.border_title:  # read back as markup: parse it to see what shows
             parts.append(Content.from_markup(widget.border_title).plain)
@@ -265,39 +265,37 @@ def assert_safe(app, *expected: str) -> None:
 async def test_members_screens_show_hostile_values_as_text(club, corpus, tmp_path) -> None:
     app = make_app(club, poll=False)
     async with app.run_test(size=(160, 50)) as pilot:
-        await open_members(pilot)
+        await ui.open_members(pilot)
         pane = app.query_one(MembersPane)
         # the table fills after the first frame: wait for its rows
-        await wait_for(pilot, lambda: pane.query_one(DataTable).row_count > 0, delay=0.05)
-        await settle(pilot)
+        await ui.wait_for(pilot, lambda: pane.query_one(DataTable).row_count > 0, delay=0.05)
+        await ui.settle(pilot)
         assert_safe(app, "[/]", "[@click=app.quit]x[/]", "Grégoire [/]", "\u202eRTL mark")
         assert_safe(app, "Eve␛]2;PWNED␇")
         for member_id in (corpus.member_ids[2], corpus.member_ids[-2], corpus.member_ids[-1]):
             pane.table.move_cursor(row=pane.table.row_of(member_id))
             await pilot.press("enter")  # details and consent history
-            await settle(pilot)
+            await ui.settle(pilot)
             assert isinstance(app.screen, MemberDetail)
             assert_safe(app)
             await pilot.press("escape")
             pane.action_edit_member()  # the form opened on that record
-            await settle(pilot)
+            await ui.settle(pilot)
             assert isinstance(app.screen, MemberForm)
             assert_safe(app)
             await pilot.press("escape")
             pane.action_delete_member()  # the question names the member
-            await settle(pilot)
+            await ui.settle(pilot)
             assert isinstance(app.screen, ConfirmDialog)
             assert_safe(app)
-            await pilot.press("escape")
-            await settle(pilot)
+            await ui.press_and_settle(pilot, "escape")
         assert app.is_running and app.screen is app.screen_stack[0]
 
 
 async def test_events_screens_show_hostile_values_as_text(club, corpus) -> None:
     app = make_app(club, poll=False)
     async with app.run_test(size=(160, 50)) as pilot:
-        await pilot.press("2")
-        await settle(pilot)
+        await ui.press_and_settle(pilot, "2")
         pane = app.query_one(EventsPane)
         assert pane.selected_id == corpus.event_id
         assert_safe(app, *HOSTILE[:4], "[@click=app.quit]12 rue[/]", "[b]ACME [/]", "Eve␛]2")
@@ -308,31 +306,29 @@ async def test_events_screens_show_hostile_values_as_text(club, corpus) -> None:
             (pane.action_edit_event, EventForm),
         ):
             action()
-            await settle(pilot)
+            await ui.settle(pilot)
             assert isinstance(app.screen, screen_type)
             if screen_type in (RegisterDialog, CheckInScreen):
                 await pilot.press(*"gr")  # matches "Grégoire [/]" and the long name's accents
-                await settle(pilot)
+                await ui.settle(pilot)
             assert_safe(app, "[@click=app.quit]x[/]")
-            await pilot.press("escape")
-            await settle(pilot)
+            await ui.press_and_settle(pilot, "escape")
         regs = app.query_one("#regs", DataTable)
         regs.focus()
         regs.move_cursor(row=2)
         pane.action_cancel_registration()
-        await settle(pilot)
+        await ui.settle(pilot)
         assert isinstance(app.screen, ConfirmDialog)
         assert_safe(app, "[@click=app.quit]x[/]")
-        await pilot.press("escape")
-        await settle(pilot)
+        await ui.press_and_settle(pilot, "escape")
         assert app.is_running
 
 
 async def test_rota_screens_show_hostile_values_as_text(club, corpus, tmp_path) -> None:
     app = make_app(club, poll=False)
     async with app.run_test(size=(200, 50)) as pilot:
-        pane = await open_rota(pilot)
-        await settle(pilot)
+        pane = await ui.open_rota(pilot)
+        await ui.settle(pilot)
         assert pane.event_id == corpus.event_id
         assert_safe(app, "host [/]", "[@click=app.quit]notes[/]", *HOSTILE[:3])
         shifts = pane.query_one("#rota-shifts", DataTable)
@@ -344,13 +340,11 @@ async def test_rota_screens_show_hostile_values_as_text(club, corpus, tmp_path) 
             (pane.action_delete_shift, ConfirmDialog),
         ):
             action()
-            await settle(pilot)
+            await ui.settle(pilot)
             assert isinstance(app.screen, screen_type), action
             assert_safe(app, "host [/]")
-            await pilot.press("escape")
-            await settle(pilot)
-        await pilot.press("w")
-        await settle(pilot)
+            await ui.press_and_settle(pilot, "escape")
+        await ui.press_and_settle(pilot, "w")
         assert_safe(app, "host [/]", "Grégoire [/]")
         assert app.is_running
 
@@ -359,16 +353,14 @@ async def test_newsletter_screens_show_hostile_values_as_text(club, corpus) -> N
     club.config = Config(smtp=SmtpConfig(from_address="lettre@club-exemple.fr"))
     app = make_app(club, poll=False)
     async with app.run_test(size=(160, 50)) as pilot:
-        await pilot.press("4")
-        await settle(pilot)
+        await ui.press_and_settle(pilot, "4")
         subject = "[/] [@click=app.quit]Hi[/] " + ESC_SHOWN
         assert_safe(app, subject)
         await pilot.press("enter")  # the editor, with its live preview
-        await settle(pilot)
+        await ui.settle(pilot)
         assert isinstance(app.screen, NewsletterEditor)
         assert_safe(app, "Preview: [/] [@click=app.quit]Hi[/] Eve]2;PWNED")  # as it would save
-        await pilot.press("escape")
-        await settle(pilot)
+        await ui.press_and_settle(pilot, "escape")
         pane = app.query_one(NewsletterPane)
         with club.db.transaction() as conn:  # a control character would refuse the send
             conn.execute(
@@ -377,28 +369,26 @@ async def test_newsletter_screens_show_hostile_values_as_text(club, corpus) -> N
             )
         subject = "[/] [@click=app.quit]Hi[/]"
         pane.action_send()  # the send plan names the subject
-        await settle(pilot)
+        await ui.settle(pilot)
         assert isinstance(app.screen, SendPlanScreen)
         assert_safe(app, subject)
-        await pilot.press("escape")
-        await settle(pilot)
+        await ui.press_and_settle(pilot, "escape")
         assert app.is_running
 
 
 async def test_volunteer_view_shows_hostile_values_as_text(club, corpus) -> None:
     app = make_volunteer_app(club, corpus.volunteer_email, poll=False)
     async with app.run_test(size=(160, 40)) as pilot:
-        await settle(pilot)
+        await ui.settle(pilot)
         assert_safe(app, "host [/]", "[/]", "[@click=app.quit]x[/]", "Eve␛]2;PWNED␇")
         app.query_one("#mine", DataTable).focus()
-        await settle(pilot)
+        await ui.settle(pilot)
         assert_safe(app, "[@click=app.quit]notes[/]")
         await pilot.press("d")  # within 48 hours: the reason dialog names the shift
-        await settle(pilot)
+        await ui.settle(pilot)
         assert isinstance(app.screen, DropReasonDialog)
         assert_safe(app, "host [/]")
-        await pilot.press(*"[@click=app.quit]bye[/]", "enter")
-        await settle(pilot)
+        await ui.press_and_settle(pilot, *"[@click=app.quit]bye[/]", "enter")
         assert app.is_running
         assert_safe(app)
 
@@ -438,13 +428,11 @@ async def test_import_preview_shows_hostile_file_names_and_rows(club, tmp_path) 
     )
     app = make_app(club, poll=False)
     async with app.run_test(size=(160, 50)) as pilot:
-        await open_members(pilot)
-        await pilot.press("i")
-        await settle(pilot)
+        await ui.open_members(pilot)
+        await ui.press_and_settle(pilot, "i")
         app.screen.query_one(Input).value = str(path)
         app.screen.query_one(Input).focus()  # the file picker's path box
-        await pilot.press("enter")
-        await settle(pilot)
+        await ui.press_and_settle(pilot, "enter")
         assert isinstance(app.screen, ImportPreviewScreen)
         assert_safe(
             app, "[b]members [@click=app.bell]x.csv", "[link=file:///etc/passwd]x[/link]", "[/]@"
@@ -452,7 +440,7 @@ async def test_import_preview_shows_hostile_file_names_and_rows(club, tmp_path) 
         await pilot.press("enter")  # apply the accepted row
         table = app.query_one(MembersPane).table
         for _attempt in range(50):  # the import, then the refresh it asks for: two workers
-            await settle(pilot)
+            await ui.settle(pilot)
             if table.row_count:
                 break
         assert app.screen is app.screen_stack[0] and app.is_running

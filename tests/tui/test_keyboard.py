@@ -12,32 +12,25 @@ from omtui.core import members
 from omtui.tui.app import make_app
 from omtui.tui.screens.help import HelpScreen
 from omtui.tui.screens.member_form import MemberForm
-from tests.tui.pilot_helpers import (
-    fill_member_form,
-    open_members,
-    press_and_pause,
-    press_to_open,
-    settle,
-)
+from tests.tui import pilot_helpers as ui
 from tests.tui.test_members_pane import type_filter
 
 
 async def test_back_to_members_focuses_the_table_and_keys_act(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_members(pilot)
+        pane = await ui.open_members(pilot)
         await type_filter(pilot, "du")
         assert app.focused.id == "members-filter"
         await pilot.press("escape")  # clears what was typed
         await pilot.press("escape")  # then leaves the filter
         assert app.focused is pane.table
-        await press_and_pause(pilot, "2")
-        await pilot.press("1")
-        await settle(pilot)
+        await ui.press_and_pause(pilot, "2")
+        await ui.press_and_settle(pilot, "1")
         assert app.focused is pane.table
-        await press_and_pause(pilot, "a")
+        await ui.press_and_pause(pilot, "a")
         assert isinstance(app.screen, MemberForm)  # "a" added, did not type into the filter
-        await press_and_pause(pilot, "escape")
+        await ui.press_and_pause(pilot, "escape")
         assert pane.query_one("#members-filter").value == ""
         await pilot.press("slash")
         assert app.focused.id == "members-filter"
@@ -46,13 +39,12 @@ async def test_back_to_members_focuses_the_table_and_keys_act(demo_club: ClubCon
 async def test_escape_on_the_table_clears_a_filter_then_passes(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_members(pilot)
+        pane = await ui.open_members(pilot)
         await type_filter(pilot, "lyon")
         await pilot.press("enter")  # to the table, filter kept
         assert app.focused is pane.table
         assert pane.check_action("escape", ())
-        await pilot.press("escape")
-        await settle(pilot)
+        await ui.press_and_settle(pilot, "escape")
         assert pane.filt.text == "" and app.focused is pane.table
         assert not pane.check_action("escape", ())  # nothing to do: Esc is not swallowed
 
@@ -60,14 +52,14 @@ async def test_escape_on_the_table_clears_a_filter_then_passes(demo_club: ClubCo
 async def test_help_lists_the_keys_of_the_tab_from_its_bindings(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_members(pilot)
-        screen = await press_to_open(pilot, HelpScreen, "question_mark")
+        await ui.open_members(pilot)
+        screen = await ui.press_to_open(pilot, HelpScreen, "question_mark")
         for words in ("Members tab", "Clear filter", "Import", "Export", "Everywhere", "Quit"):
             assert words in screen.text, words
         assert "| `/` | Filter |" in screen.text
         await pilot.press("escape")
-        await press_and_pause(pilot, "2")
-        await press_and_pause(pilot, "question_mark")
+        await ui.press_and_pause(pilot, "2")
+        await ui.press_and_pause(pilot, "question_mark")
         text = app.screen.text
         assert "Events tab" in text and "Partner" in text and "Check-in" in text  # `l` too
         assert "Clear filter" not in text
@@ -78,22 +70,21 @@ async def test_new_member_consent_is_not_pre_ticked_and_its_source_asked(
 ) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_members(pilot)
+        pane = await ui.open_members(pilot)
         await type_filter(pilot, "lyon")
         await pilot.press("enter")
-        form = await press_to_open(pilot, MemberForm, "a")
+        form = await ui.press_to_open(pilot, MemberForm, "a")
         box = form.query_one("#field-subscribed", Checkbox)
         assert box.value is False
-        fill_member_form(form, first_name="Aaron", last_name="Zzyzx", email="aaron@example.org")
-        fill_member_form(form, city="Nantes")
+        ui.fill_member_form(form, first_name="Aaron", last_name="Zzyzx", email="aaron@example.org")
+        ui.fill_member_form(form, city="Nantes")
         box.value = True
         await pilot.pause()
-        await press_and_pause(pilot, "ctrl+s")
+        await ui.press_and_pause(pilot, "ctrl+s")
         assert app.screen is form
         assert "how they consented" in str(form.query_one("#form-error").render())
         form.query_one("#field-consent_source", Select).value = "paper"
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await ui.press_and_settle(pilot, "ctrl+s")
         assert not isinstance(app.screen, MemberForm)
         added = members.find_by_email(demo_club.db, "aaron@example.org")
         assert added is not None and added.subscribed
@@ -118,16 +109,16 @@ async def test_app_offers_merge_of_two_records(demo_club: ClubContext) -> None:
     )
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_members(pilot)
+        pane = await ui.open_members(pilot)
         await type_filter(pilot, "yse@new")
         await pilot.press("enter")
         assert pane.table.current_member_id == keep.id
-        await press_to_open(pilot, RotaPickDialog, "m")
+        await ui.press_to_open(pilot, RotaPickDialog, "m")
         await pilot.press("enter")  # the only candidate
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.click("#yes")
-        await settle(pilot)
+        await ui.settle(pilot)
     assert members.get_member(db, old.id).archived_at is not None
     assert members.get_member(db, keep.id).city == "Lyon"
 
@@ -137,12 +128,11 @@ async def test_help_is_the_first_key_of_every_tab_footer(demo_club: ClubContext)
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
         for tab in "1234":
-            await pilot.press(tab)
-            await settle(pilot)
+            await ui.press_and_settle(pilot, tab)
             keys = [key for key in app.query("FooterKey") if key.region.width]
             assert keys and keys[0].key == "question_mark", (tab, [k.key for k in keys])
             assert keys[0].region.right <= 80
         await pilot.press("0")  # Today's footer is short: the app's `?` shows whole there
-        await settle(pilot)
+        await ui.settle(pilot)
         help_key = [key for key in app.query("FooterKey") if key.key == "question_mark"]
         assert help_key and 0 < help_key[0].region.right <= 80

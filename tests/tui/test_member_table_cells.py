@@ -7,7 +7,7 @@ from textual.widgets import DataTable
 from omtui.context import ClubContext
 from omtui.tui.app import make_app
 from omtui.tui.widgets.member_table import MemberTable
-from tests.tui.pilot_helpers import open_members
+from tests.tui import pilot_helpers as ui
 
 
 def cells_of(lines) -> list[list[tuple[str, object]]]:
@@ -18,7 +18,7 @@ def cells_of(lines) -> list[list[tuple[str, object]]]:
 async def test_fast_cells_draw_what_datatable_draws(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_members(pilot)
+        await ui.open_members(pilot)
         table = app.query_one(MemberTable)
         assert table.row_count > 20
         base = table.rich_style

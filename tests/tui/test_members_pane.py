@@ -21,16 +21,7 @@ from omtui.tui.screens.file_picker import ExportDialog, FilePicker
 from omtui.tui.screens.import_preview import ImportPreviewScreen, PathPrompt
 from omtui.tui.screens.member_detail import MemberDetail
 from omtui.tui.screens.member_form import MemberForm
-from tests.tui.pilot_helpers import (
-    fill,
-    fill_member_form,
-    open_members,
-    press_and_pause,
-    press_to_open,
-    settle,
-    toasted,
-    toasts,
-)
+from tests.tui import pilot_helpers as ui
 
 
 def pane_of(app: OmtuiApp) -> MembersPane:
@@ -48,14 +39,13 @@ def column(pane: MembersPane, index: int) -> list[str]:
 
 async def type_filter(pilot: Pilot, text: str) -> None:
     """Type in the Members filter (`/` goes to it) and wait for the table to follow."""
-    await pilot.press("slash", *text)
-    await settle(pilot)
+    await ui.press_and_settle(pilot, "slash", *text)
 
 
 async def test_table_shows_one_window_and_the_count(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        pane = await open_members(pilot)
+        pane = await ui.open_members(pilot)
         assert pane.table.row_count == WINDOW  # 300 members, never all of them at once
         assert count_line(app).startswith(f"300 members · 1–{WINDOW} shown")
         first = members.query_members(demo_club.db, limit=1)[0]
@@ -68,7 +58,7 @@ async def test_filter_helene_ignores_accents_and_updates_the_count(
 ) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_members(pilot)
+        await ui.open_members(pilot)
         await type_filter(pilot, "helene")
         pane = pane_of(app)
         expected = members.count_members(demo_club.db, MemberFilter(text="helene"))
@@ -83,7 +73,7 @@ async def test_filter_helene_ignores_accents_and_updates_the_count(
 async def test_filter_without_match_shows_an_empty_state(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_members(pilot)
+        await ui.open_members(pilot)
         await type_filter(pilot, "zzqx")
         pane = pane_of(app)
         assert pane.table.row_count == 0
@@ -92,18 +82,18 @@ async def test_filter_without_match_shows_an_empty_state(demo_club: ClubContext)
         assert empty.display and not pane.table.display
         assert "No member matches" in str(empty.render())
         await pilot.press("escape")  # clears the filter
-        await settle(pilot)
+        await ui.settle(pilot)
         assert pane.table.display and pane.table.row_count == WINDOW
 
 
 async def test_tag_city_and_subscription_filters(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        pane = await open_members(pilot)
+        pane = await ui.open_members(pilot)
         app.query_one("#members-city").value = "Lyon"
-        await settle(pilot)
+        await ui.settle(pilot)
         app.query_one("#members-subscribed").value = False
-        await settle(pilot)
+        await ui.settle(pilot)
         filt = MemberFilter(city="Lyon", subscribed=False)
         expected = members.count_members(demo_club.db, filt)
         assert pane.filt == filt
@@ -118,9 +108,9 @@ async def test_add_with_a_bad_email_shows_the_error_and_writes_nothing(
     app = make_app(demo_club, poll=False)
     before = members.count_members(demo_club.db)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_members(pilot)
-        form = await press_to_open(pilot, MemberForm, "a")
-        fill_member_form(form, first_name="Zoé", last_name="Test", email="zoe.test@@example")
+        await ui.open_members(pilot)
+        form = await ui.press_to_open(pilot, MemberForm, "a")
+        ui.fill_member_form(form, first_name="Zoé", last_name="Test", email="zoe.test@@example")
         await pilot.press("ctrl+s")
         assert app.screen is form  # still open
         error = form.query_one("#error-email", Label)
@@ -136,12 +126,11 @@ async def test_add_a_valid_member_shows_it_and_tells_the_app(demo_club: ClubCont
     seen: list[Message] = []
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
-        await open_members(pilot)
-        form = await press_to_open(pilot, MemberForm, "a")
-        fill_member_form(form, first_name="Aaron", last_name="Zzyzx", email="aaron@example.org")
-        fill_member_form(form, city="Nantes", tags="speaker, Volunteer")
-        await pilot.press("enter")
-        await settle(pilot)
+        await ui.open_members(pilot)
+        form = await ui.press_to_open(pilot, MemberForm, "a")
+        ui.fill_member_form(form, first_name="Aaron", last_name="Zzyzx", email="aaron@example.org")
+        ui.fill_member_form(form, city="Nantes", tags="speaker, Volunteer")
+        await ui.press_and_settle(pilot, "enter")
         assert not isinstance(app.screen, MemberForm)
         added = members.find_by_email(demo_club.db, "aaron@example.org")
         assert added is not None and added.tags == ("speaker", "volunteer")
@@ -156,10 +145,10 @@ async def test_duplicate_email_names_the_member_who_has_it(demo_club: ClubContex
     other = members.query_members(demo_club.db, limit=1, offset=17)[0]
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_members(pilot)
+        await ui.open_members(pilot)
         await pilot.press("a")
         form = app.screen
-        fill_member_form(form, first_name="Copy", email=other.email.upper())
+        ui.fill_member_form(form, first_name="Copy", email=other.email.upper())
         await pilot.press("ctrl+s")
         message = str(form.query_one("#error-email", Label).render())
         assert other.full_name in message and f"#{other.id}" in message
@@ -169,17 +158,16 @@ async def test_duplicate_email_names_the_member_who_has_it(demo_club: ClubContex
 async def test_edit_saves_and_the_row_shows_it(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        pane = await open_members(pilot)
+        pane = await ui.open_members(pilot)
         await pilot.press("down", "down")
         member_id = pane.table.current_member_id
-        form = await press_to_open(pilot, MemberForm, "e")
+        form = await ui.press_to_open(pilot, MemberForm, "e")
         assert (
             form.query_one("#field-email", Input).value
             == members.get_member(demo_club.db, member_id).email
         )
-        fill_member_form(form, city="Besançon", notes="Prefers phone calls")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        ui.fill_member_form(form, city="Besançon", notes="Prefers phone calls")
+        await ui.press_and_settle(pilot, "ctrl+s")
         saved = members.get_member(demo_club.db, member_id)
         assert (saved.city, saved.notes) == ("Besançon", "Prefers phone calls")
         assert pane.table.current_member_id == member_id
@@ -189,14 +177,14 @@ async def test_edit_saves_and_the_row_shows_it(demo_club: ClubContext) -> None:
 async def test_delete_asks_then_archives(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_members(pilot)
+        pane = await ui.open_members(pilot)
         member_id = pane.table.current_member_id
-        await press_to_open(pilot, ConfirmDialog, "d")
+        await ui.press_to_open(pilot, ConfirmDialog, "d")
         await pilot.press("escape")  # "no": nothing happens
         assert members.get_member(demo_club.db, member_id).archived_at is None
         await pilot.press("d")
         await pilot.click("#yes")
-        await settle(pilot)
+        await ui.settle(pilot)
         gone = members.get_member(demo_club.db, member_id)
         assert gone.archived_at is not None and not gone.subscribed
         assert pane.table.row_of(member_id) is None
@@ -208,18 +196,17 @@ async def test_detail_shows_consent_history_and_toggles_subscription(
 ) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_members(pilot)
+        await ui.open_members(pilot)
         member_id = pane_of(app).table.current_member_id
         was = members.get_member(demo_club.db, member_id).subscribed
-        detail = await press_to_open(pilot, MemberDetail, "enter")
+        detail = await ui.press_to_open(pilot, MemberDetail, "enter")
         history = detail.query_one("#consent-history")
         assert history.row_count == 1
-        await press_and_pause(pilot, "s")
+        await ui.press_and_pause(pilot, "s")
         assert history.row_count == 2
         assert str(history.get_row_at(1)[1]) == "newsletter"  # the purpose
         assert str(history.get_row_at(1)[3]) == "form"
-        await pilot.press("escape")
-        await settle(pilot)
+        await ui.press_and_settle(pilot, "escape")
     events = members.consent_history(demo_club.db, member_id)
     assert [e.subscribed for e in events] == [was, not was]
     assert events[-1].source == "form"
@@ -228,21 +215,20 @@ async def test_detail_shows_consent_history_and_toggles_subscription(
 async def test_sort_keys_and_header_click(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        pane = await open_members(pilot)
+        pane = await ui.open_members(pilot)
         await pilot.press("s")  # next column: email
-        await settle(pilot)
+        await ui.settle(pilot)
         by_email = members.query_members(demo_club.db, sort="email", limit=WINDOW)
         assert pane.table.current_member_id == by_email[0].id
         assert [str(k.value) for k in list(pane.table.rows)[:5]] == [
             str(m.id) for m in by_email[:5]
         ]
-        await pilot.press("r")
-        await settle(pilot)
+        await ui.press_and_settle(pilot, "r")
         last = members.query_members(demo_club.db, sort="email", descending=True, limit=1)[0]
         assert pane.table.current_member_id == last.id
         assert "sorted by Email ▼" in count_line(app)
         pane.sort_by("joined", descending=True)
-        await settle(pilot)
+        await ui.settle(pilot)
         newest = members.query_members(demo_club.db, sort="joined", descending=True, limit=1)
         assert pane.table.current_member_id == newest[0].id
 
@@ -250,9 +236,9 @@ async def test_sort_keys_and_header_click(demo_club: ClubContext) -> None:
 async def test_cursor_past_the_window_slides_it(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_members(pilot)
+        pane = await ui.open_members(pilot)
         await pilot.press("ctrl+end")  # the last loaded row: the next ones load
-        await settle(pilot)
+        await ui.settle(pilot)
         everyone = members.query_members(demo_club.db, limit=None)
         assert pane.start == SHIFT
         assert pane.table.row_count == WINDOW
@@ -260,14 +246,12 @@ async def test_cursor_past_the_window_slides_it(demo_club: ClubContext) -> None:
         for _ in range(10):  # on to the very end, SHIFT rows at a time
             if pane.start + pane.table.row_count >= 300:
                 break
-            await pilot.press("ctrl+end")
-            await settle(pilot)
-        await pilot.press("ctrl+end")
-        await settle(pilot)
+            await ui.press_and_settle(pilot, "ctrl+end")
+        await ui.press_and_settle(pilot, "ctrl+end")
         assert pane.table.current_member_id == everyone[-1].id
         assert f"{300 - WINDOW + 1}–300 shown" in count_line(app)
         await pilot.press("ctrl+home")  # the first loaded row: the previous ones load
-        await settle(pilot)
+        await ui.settle(pilot)
         assert pane.start == 300 - WINDOW - SHIFT
         assert pane.table.current_member_id == everyone[300 - WINDOW].id
 
@@ -275,7 +259,7 @@ async def test_cursor_past_the_window_slides_it(demo_club: ClubContext) -> None:
 async def test_outside_change_refreshes_and_keeps_filter(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_members(pilot)
+        await ui.open_members(pilot)
         await type_filter(pilot, "nantes")
         before = pane_of(app).table.row_count
         other = open_database(demo_club.db_path)
@@ -284,7 +268,7 @@ async def test_outside_change_refreshes_and_keeps_filter(demo_club: ClubContext)
         )
         other.close()
         app.check_for_outside_changes()
-        await settle(pilot)
+        await ui.settle(pilot)
         assert pane_of(app).filt.text == "nantes"
         assert pane_of(app).table.row_count == before + 1
         assert count_line(app).startswith(f"{before + 1} of 301 members")
@@ -293,7 +277,7 @@ async def test_outside_change_refreshes_and_keeps_filter(demo_club: ClubContext)
 async def test_palette_offers_member_actions(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_members(pilot)
+        await ui.open_members(pilot)
         titles = [c.title for c in app.get_system_commands(app.screen)]
         for title in ("Add member", "Import members from CSV", "Export members to CSV"):
             assert title in titles
@@ -315,15 +299,14 @@ async def test_import_previews_then_applies_a_french_excel_file(
     )
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_members(pilot)
-        prompt = await press_to_open(pilot, FilePicker, "i")
+        await ui.open_members(pilot)
+        prompt = await ui.press_to_open(pilot, FilePicker, "i")
         prompt.query_one("#path", Input).value = str(tmp_path / "missing.csv")
         prompt.query_one("#path", Input).focus()
         await pilot.press("enter")
         assert "is not a file" in str(prompt.query_one("#error", Static).render())
         prompt.query_one("#path", Input).value = str(csv_file)
-        await pilot.press("enter")
-        await settle(pilot)
+        await ui.press_and_settle(pilot, "enter")
         preview = app.screen
         assert isinstance(preview, ImportPreviewScreen)
         summary = str(preview.query_one("#summary", Static).render())
@@ -335,14 +318,12 @@ async def test_import_previews_then_applies_a_french_excel_file(
         await pilot.press("s")  # save the rejected rows, to fix and import again
         assert isinstance(app.screen, PathPrompt)
         app.screen.query_one("#path", Input).value = str(tmp_path / "rejected.csv")
-        await pilot.press("enter")
-        await settle(pilot)
+        await ui.press_and_settle(pilot, "enter")
         assert app.screen is preview
         saved = (tmp_path / "rejected.csv").read_text(encoding="utf-8-sig").splitlines()
         assert saved[0] == "Prénom;Nom;Courriel;Ville;Newsletter;Fax;rejected line;rejected reason"
         assert saved[1].startswith("Bad;Row;not-an-email;Paris;non;;4;")
-        await pilot.press("a")
-        await settle(pilot)
+        await ui.press_and_settle(pilot, "a")
         assert not isinstance(app.screen, ImportPreviewScreen)
         added = members.find_by_email(demo_club.db, "gaelle.lefevre@example.fr")
         assert added is not None and added.city == "Besançon" and added.subscribed
@@ -354,13 +335,12 @@ async def test_export_writes_the_filtered_members(demo_club: ClubContext, tmp_pa
     app = make_app(demo_club, poll=False)
     out = tmp_path / "lyon.csv"
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_members(pilot)
+        await ui.open_members(pilot)
         app.query_one("#members-city").value = "Lyon"
-        await settle(pilot)
-        await press_to_open(pilot, ExportDialog, "x")
-        fill(app.screen, folder=str(tmp_path), name=out.name)
-        await pilot.press("enter")
-        await settle(pilot)
+        await ui.settle(pilot)
+        await ui.press_to_open(pilot, ExportDialog, "x")
+        ui.fill(app.screen, folder=str(tmp_path), name=out.name)
+        await ui.press_and_settle(pilot, "enter")
     lyon = members.count_members(demo_club.db, MemberFilter(city="Lyon"))
     lines = out.read_text(encoding="utf-8").splitlines()
     assert len(lines) == lyon + 1 and all("Lyon" in line for line in lines[1:])
@@ -368,7 +348,7 @@ async def test_export_writes_the_filtered_members(demo_club: ClubContext, tmp_pa
 
 def test_snapshot_members_tab(demo_club: ClubContext, snap_compare) -> None:
     async def run_before(pilot: Pilot) -> None:
-        await open_members(pilot)
+        await ui.open_members(pilot)
 
     assert snap_compare(
         make_app(demo_club, poll=False), terminal_size=(120, 40), run_before=run_before
@@ -377,10 +357,10 @@ def test_snapshot_members_tab(demo_club: ClubContext, snap_compare) -> None:
 
 def test_snapshot_member_form_with_error(demo_club: ClubContext, snap_compare) -> None:
     async def run_before(pilot: Pilot) -> None:
-        await open_members(pilot)
+        await ui.open_members(pilot)
         await pilot.press("a")
-        fill_member_form(pilot.app.screen, first_name="Zoé", email="zoe@")
-        await press_and_pause(pilot, "ctrl+s")
+        ui.fill_member_form(pilot.app.screen, first_name="Zoé", email="zoe@")
+        await ui.press_and_pause(pilot, "ctrl+s")
 
     assert snap_compare(
         make_app(demo_club, poll=False), terminal_size=(80, 24), run_before=run_before
@@ -390,11 +370,11 @@ def test_snapshot_member_form_with_error(demo_club: ClubContext, snap_compare) -
 async def test_a_failing_query_is_reported(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_members(pilot)
+        await ui.open_members(pilot)
         demo_club.db.execute("DROP TABLE members_fts")  # a broken database, say
         await type_filter(pilot, "lyon")
         await pilot.pause()
-        assert toasted(app, "Members:")
+        assert ui.toasted(app, "Members:")
 
 
 async def test_members_to_merge_are_announced_once(demo_club: ClubContext) -> None:
@@ -410,9 +390,9 @@ async def test_members_to_merge_are_announced_once(demo_club: ClubContext) -> No
     members.index_new_members(db, db.scalar("SELECT max(id) FROM members"))
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_members(pilot)
-        await settle(pilot)
-        notices = [text for text in toasts(app) if "members duplicates" in text]
+        await ui.open_members(pilot)
+        await ui.settle(pilot)
+        notices = [text for text in ui.toasts(app) if "members duplicates" in text]
         assert notices == [
             "1 email is shared by members whose addresses differ only by case; "
             "merge them (omtui members duplicates)"
@@ -428,7 +408,7 @@ async def test_at_80_columns_the_tags_column_is_whole_on_screen(demo_club: ClubC
     )
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        table = (await open_members(pilot)).table
+        table = (await ui.open_members(pilot)).table
         shown = [c for c in table.ordered_columns if str(c.key.value) != "joined"]
         tags_end = sum(c.get_render_width(table) for c in shown[:5])
         assert tags_end <= table.scrollable_content_region.width
@@ -436,6 +416,6 @@ async def test_at_80_columns_the_tags_column_is_whole_on_screen(demo_club: ClubC
         assert "freelance,h…" in line  # cut, and saying so
         # at 120 columns every column is on screen
         await pilot.resize_terminal(120, 40)
-        await settle(pilot)
+        await ui.settle(pilot)
         every = sum(c.get_render_width(table) for c in table.ordered_columns)
         assert every <= table.scrollable_content_region.width

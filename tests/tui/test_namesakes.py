@@ -12,7 +12,8 @@ from omtui.core import members
 from omtui.tui.app import make_app
 from omtui.tui.screens.event_register import RegisterDialog
 from omtui.tui.screens.rota_pick import RotaPickDialog
-from tests.tui.pilot_helpers import OPEN_LUNCH, open_event, press_and_pause, press_to_open
+from tests.tui import pilot_helpers as ui
+from tests.tui.pilot_helpers import OPEN_LUNCH
 
 
 async def test_register_asks_which_of_two_namesakes(demo_club: ClubContext) -> None:
@@ -25,9 +26,9 @@ async def test_register_asks_which_of_two_namesakes(demo_club: ClubContext) -> N
     )
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_event(pilot, OPEN_LUNCH)
-        dialog = await press_to_open(pilot, RegisterDialog, "r")
-        await press_and_pause(pilot, *"zelie homonyme", "enter")
+        await ui.open_event(pilot, OPEN_LUNCH)
+        dialog = await ui.press_to_open(pilot, RegisterDialog, "r")
+        await ui.press_and_pause(pilot, *"zelie homonyme", "enter")
         assert app.screen is dialog  # asked, nobody registered
         assert "2 people are called Zelie Homonyme" in str(dialog.query_one("#error").render())
         assert ev.get_registration(db, OPEN_LUNCH, first.id) is None
@@ -38,7 +39,7 @@ async def test_register_asks_which_of_two_namesakes(demo_club: ClubContext) -> N
         await pilot.press("down")
         chosen = int(matches.get_option_at_index(matches.highlighted).id)
         other = first.id if chosen == second.id else second.id
-        await press_and_pause(pilot, "enter")
+        await ui.press_and_pause(pilot, "enter")
         assert app.screen is not dialog
         assert ev.get_registration(db, OPEN_LUNCH, chosen) is not None
         assert ev.get_registration(db, OPEN_LUNCH, other) is None
@@ -58,12 +59,12 @@ async def test_pick_asks_which_of_two_namesakes() -> None:
 
     app = Host()
     async with app.run_test(size=(80, 24)) as pilot:
-        await press_and_pause(pilot, *"helene", "enter")
+        await ui.press_and_pause(pilot, *"helene", "enter")
         assert picked == []
         assert "2 people are called Hélène Dupré" in str(
             app.screen.query_one("#pick-error", Label).render()
         )
-        await press_and_pause(pilot, "down", "enter")
+        await ui.press_and_pause(pilot, "down", "enter")
         assert picked == [2]
     app = Host()
     async with app.run_test(size=(80, 24)) as pilot:

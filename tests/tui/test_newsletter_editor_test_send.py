@@ -19,7 +19,7 @@ from omtui.core import events, sender
 from omtui.core.demo import DEMO_NOW, seed_members
 from omtui.tui.app import make_app
 from tests.smtp_sink import SmtpSink
-from tests.tui.pilot_helpers import open_editor, press_and_pause, settle
+from tests.tui import pilot_helpers as ui
 from tests.tui.test_newsletter_pane import draft, mail_config, plain
 
 
@@ -43,9 +43,8 @@ async def test_f3_sends_to_the_organiser_when_no_address_is_typed(
     item = draft(letter_club)
     app = make_app(letter_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_editor(pilot, item.id)
-        await pilot.press("f3")
-        await settle(pilot)
+        await ui.open_editor(pilot, item.id)
+        await ui.press_and_settle(pilot, "f3")
         assert plain(result_line(app)) == "Test sent to organiser@club-exemple.fr."
         assert app.screen.query_one("#nle-test-to", Input).value == "organiser@club-exemple.fr"
     assert smtp_sink.recipients() == ["organiser@club-exemple.fr"]
@@ -57,10 +56,10 @@ async def test_f3_sends_to_the_typed_address(letter_club: ClubContext, smtp_sink
     item = draft(letter_club)
     app = make_app(letter_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_editor(pilot, item.id)
+        await ui.open_editor(pilot, item.id)
         app.screen.query_one("#nle-test-to", Input).value = "moi@example.org"
         await pilot.press("f3")  # no Enter needed: F3 is "Test"
-        await settle(pilot)
+        await ui.settle(pilot)
         assert plain(result_line(app)) == "Test sent to moi@example.org."
     assert smtp_sink.recipients() == ["moi@example.org"]
 
@@ -72,16 +71,14 @@ async def test_f3_without_any_address_asks_for_one(
     item = draft(club)
     app = make_app(club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_editor(pilot, item.id)
-        await pilot.press("f3")
-        await settle(pilot)
+        await ui.open_editor(pilot, item.id)
+        await ui.press_and_settle(pilot, "f3")
         field = app.screen.query_one("#nle-test-to", Input)
         assert field.has_focus
         assert plain(result_line(app)) == "Type the address for the test, then press Enter."
-        await press_and_pause(pilot, *"moi@example.org")
+        await ui.press_and_pause(pilot, *"moi@example.org")
         assert not result_line(app).display  # the hint goes once she types
-        await pilot.press("enter")
-        await settle(pilot)
+        await ui.press_and_settle(pilot, "enter")
         assert plain(result_line(app)) == "Test sent to moi@example.org."
     assert smtp_sink.recipients() == ["moi@example.org"]
 
@@ -93,10 +90,9 @@ async def test_enter_sends_only_a_valid_address(
     item = draft(letter_club)
     app = make_app(letter_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        editor = await open_editor(pilot, item.id)
+        editor = await ui.open_editor(pilot, item.id)
         editor.query_one("#nle-test-to", Input).focus()
-        await pilot.press(*typed, "enter")
-        await settle(pilot)
+        await ui.press_and_settle(pilot, *typed, "enter")
         line = result_line(app)
         text = plain(line)
         assert text == "Not sent: that is not an email address (like name@example.org)."
@@ -130,8 +126,8 @@ async def test_a_sent_newsletter_previews_its_frozen_text(
     )  # fmt: skip
     app = make_app(club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_editor(pilot, item.id)
-        await settle(pilot)
+        await ui.open_editor(pilot, item.id)
+        await ui.settle(pilot)
         preview = app.screen.query_one("#nle-preview", Markdown)
         text = preview.source
         assert "Déjeuner annoncé" in text and "Déjeuner ajouté après" not in text

@@ -8,7 +8,7 @@ from omtui.context import ClubContext
 from omtui.core import newsletter as nl
 from omtui.core import outbox
 from omtui.tui.app import make_app
-from tests.tui.pilot_helpers import open_newsletter
+from tests.tui import pilot_helpers as ui
 
 
 async def test_every_column_fits_and_uncertain_sits_with_failed(demo_club: ClubContext) -> None:
@@ -25,7 +25,7 @@ async def test_every_column_fits_and_uncertain_sits_with_failed(demo_club: ClubC
     assert failed and uncertain == 1
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_newsletter(pilot)
+        await ui.open_newsletter(pilot)
         table = app.query_one("#nl-table", DataTable)
         every = sum(c.get_render_width(table) for c in table.ordered_columns)
         assert every <= table.scrollable_content_region.width

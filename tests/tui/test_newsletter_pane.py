@@ -31,14 +31,7 @@ from omtui.tui.screens.newsletter_plan import SendPlanScreen
 from omtui.tui.screens.newsletter_progress import SendProgressScreen
 from screenshots.scenes import seed_interrupted_send, still_cursors
 from tests.smtp_sink import SmtpSink
-from tests.tui.pilot_helpers import (
-    open_editor,
-    open_newsletter,
-    press_and_pause,
-    press_to_open,
-    settle,
-    wait_for,
-)
+from tests.tui import pilot_helpers as ui
 
 BODY = (
     "# Des nouvelles\n\nBonjour {first_name},\n\n{upcoming_events}\n\n"
@@ -75,7 +68,7 @@ async def confirm_send(pilot: Pilot, count: int) -> None:
 
 async def send_from_tab(pilot: Pilot, item_id: int, count: int) -> NewsletterPane:
     """Open the tab on a draft and send it: `s`, the plan's Continue, the count typed."""
-    pane = await open_newsletter(pilot, item_id)
+    pane = await ui.open_newsletter(pilot, item_id)
     await pilot.press("s")
     await confirm_send(pilot, count)
     return pane
@@ -84,14 +77,22 @@ async def send_from_tab(pilot: Pilot, item_id: int, count: int) -> NewsletterPan
 async def mid_send(pilot: Pilot, item_id: int, count: int) -> SendRun:
     """Send a draft from the tab, and wait until its first messages are out."""
     run = (await send_from_tab(pilot, item_id, count)).runs[item_id]
-    await wait_for(pilot, lambda: run.progress is not None and run.progress.sent > 0)
+    await ui.wait_for(pilot, lambda: run.progress is not None and run.progress.sent > 0)
     return run
 
 
 async def open_plan(pilot: Pilot, item_id: int) -> SendPlanScreen:
     """Open the tab on a draft and press `s`: its send plan."""
-    await open_newsletter(pilot, item_id)
-    return await press_to_open(pilot, SendPlanScreen, "s")
+    await ui.open_newsletter(pilot, item_id)
+    return await ui.press_to_open(pilot, SendPlanScreen, "s")
+
+
+async def edit_body(pilot: Pilot, item_id: int, text: str) -> NewsletterEditor:
+    """Open a draft in the editor and type `text` at the top of its body."""
+    editor = await ui.open_editor(pilot, item_id)
+    editor.query_one("#nle-body", TextArea).insert(text)
+    await ui.settle(pilot)
+    return editor
 
 
 def plain(widget: Static) -> str:
@@ -114,7 +115,7 @@ async def test_tab_lists_drafts_with_audience(mail_club: ClubContext) -> None:
     item = draft(mail_club, city="Lyon")
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_newsletter(pilot, item.id)
+        await ui.open_newsletter(pilot, item.id)
         table = app.query_one("#nl-table", DataTable)
         row = table.get_row(str(item.id))
         assert row[0] == "Décembre au club"
@@ -126,34 +127,32 @@ async def test_tab_lists_drafts_with_audience(mail_club: ClubContext) -> None:
 async def test_empty_tab_says_how_to_start(club: ClubContext) -> None:
     app = make_app(club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_newsletter(pilot)
+        await ui.open_newsletter(pilot)
         assert app.query_one("#nl-empty").display
         assert not app.query_one("#nl-table").display
-        await press_to_open(pilot, NewsletterEditor, "n")
+        await ui.press_to_open(pilot, NewsletterEditor, "n")
 
 
 # -- the editor --------------------------------------------------------------------------------
 async def test_preview_and_audience_update_as_you_type(mail_club: ClubContext) -> None:
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_newsletter(pilot)
-        editor = await press_to_open(pilot, NewsletterEditor, "n")
+        await ui.open_newsletter(pilot)
+        editor = await ui.press_to_open(pilot, NewsletterEditor, "n")
         await pilot.press(*"Bonjour", "tab")
         await pilot.click("#nle-body")
-        await pilot.press(*"Salut {first_name} de {city} !")
-        await settle(pilot)
+        await ui.press_and_settle(pilot, *"Salut {first_name} de {city} !")
         preview = editor.query_one("#nle-preview", Markdown)
         assert preview.source == "Salut Hélène de Lyon !"
         everyone = nl.audience_size(mail_club.db)
         assert f"{everyone:,}" in plain(editor.query_one("#nle-audience", Label))
         await pilot.click("#nle-city")
-        await pilot.press(*"Lyon")
-        await settle(pilot)
+        await ui.press_and_settle(pilot, *"Lyon")
         lyon = nl.audience_size(mail_club.db, (), "Lyon")
         assert 0 < lyon < everyone
         assert f"{lyon:,} subscribed" in plain(editor.query_one("#nle-audience", Label))
         await pilot.press("ctrl+s")
-        await settle(pilot)  # the save runs in a worker
+        await ui.settle(pilot)  # the save runs in a worker
         saved = nl.list_newsletters(mail_club.db)[0].newsletter
         assert (saved.subject, saved.body, saved.audience_city) == (
             "Bonjour",
@@ -168,13 +167,11 @@ async def test_unknown_placeholder_is_shown_and_blocks_sending(
     item = draft(mail_club)
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        editor = await open_editor(pilot, item.id)
-        editor.query_one("#nle-body", TextArea).insert("Votre code : {promo_code}\n")
-        await settle(pilot)
+        editor = await edit_body(pilot, item.id, "Votre code : {promo_code}\n")
         problems = editor.query_one("#nle-problems", Static)
         assert "{promo_code}" in str(problems.content)
         assert problems.has_class("-error")
-        await press_and_pause(pilot, "f5")
+        await ui.press_and_pause(pilot, "f5")
         assert app.screen is editor  # no send plan
         assert not any(isinstance(s, SendPlanScreen) for s in app.screen_stack)
     assert nl.get_newsletter(mail_club.db, item.id).status == "draft"
@@ -186,10 +183,8 @@ async def test_closing_with_unsaveable_changes_asks(mail_club: ClubContext) -> N
     item = draft(mail_club)
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        editor = await open_editor(pilot, item.id)
-        editor.query_one("#nle-body", TextArea).insert("{oops}")
-        await settle(pilot)
-        await press_to_open(pilot, ConfirmDialog, "escape")
+        editor = await edit_body(pilot, item.id, "{oops}")
+        await ui.press_to_open(pilot, ConfirmDialog, "escape")
         await pilot.press("escape")  # keep editing
         assert app.screen is editor
         await pilot.press("escape")
@@ -213,17 +208,15 @@ async def test_saving_while_another_process_writes_keeps_the_editor_responsive(
     holder = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
     try:
         async with app.run_test(size=(120, 40)) as pilot:
-            editor = await open_editor(pilot, item.id)
-            editor.query_one("#nle-body", TextArea).insert("Encore un mot.\n")
-            await settle(pilot)
+            editor = await edit_body(pilot, item.id, "Encore un mot.\n")
             holder.execute("BEGIN IMMEDIATE")  # e.g. a long import in another process
             await pilot.press("ctrl+s")
-            await wait_for(pilot, lambda: editor.sub_title == "Saving…")
+            await ui.wait_for(pilot, lambda: editor.sub_title == "Saving…")
             await pilot.press("f2")  # the editor still answers keys meanwhile
-            await wait_for(pilot, lambda: editor.has_class("-no-preview"))
+            await ui.wait_for(pilot, lambda: editor.has_class("-no-preview"))
             assert editor.saving and editor.dirty
             holder.execute("COMMIT")
-            await settle(pilot)
+            await ui.settle(pilot)
             assert not editor.saving and not editor.dirty
             assert editor.sub_title == club.config.club_name
             assert "*" not in editor.title
@@ -237,10 +230,9 @@ async def test_test_send_reaches_one_address(mail_club: ClubContext, smtp_sink: 
     item = draft(mail_club)
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_editor(pilot, item.id)
+        await ui.open_editor(pilot, item.id)
         await pilot.press("f3")
-        await pilot.press(*"organiser@example.org", "enter")
-        await settle(pilot)
+        await ui.press_and_settle(pilot, *"organiser@example.org", "enter")
         result = plain(app.screen.query_one("#nle-test-result", Label))
         assert result == "Test sent to organiser@example.org."
     assert smtp_sink.recipients() == ["organiser@example.org"]
@@ -252,7 +244,7 @@ async def test_small_terminal_toggles_the_preview(mail_club: ClubContext) -> Non
     item = draft(mail_club)
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        editor = await open_editor(pilot, item.id)
+        editor = await ui.open_editor(pilot, item.id)
         body = editor.query_one("#nle-body")
         preview = editor.query_one("#nle-preview-box")
         assert body.display and not preview.display
@@ -273,13 +265,13 @@ async def test_plan_and_progress_fit_80x24(mail_club: ClubContext) -> None:
     other = draft(mail_club, "Encore")
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_newsletter(pilot, item.id)
+        await ui.open_newsletter(pilot, item.id)
         await pilot.press("p")
         box = app.screen.query_one("#nlp-box")
         assert box.region.bottom <= 23 and box.region.right <= 80
         assert app.screen.query_one("#nlp-uncertain").region.bottom < box.region.bottom
         await pilot.press("escape")
-        await open_newsletter(pilot, other.id)
+        await ui.open_newsletter(pilot, other.id)
         await pilot.press("s")
         button = app.screen.query_one("#continue")
         assert button.region.bottom <= 23 and button.region.right <= 80
@@ -295,7 +287,7 @@ async def test_plan_needs_the_right_number(mail_club: ClubContext, smtp_sink: Sm
         assert f"Recipients: {count:,}" in text
         assert "unsubscribed: " in text
         await pilot.click("#continue")
-        dialog = await press_to_open(pilot, TypeToConfirmDialog, *str(count + 1), "enter")
+        dialog = await ui.press_to_open(pilot, TypeToConfirmDialog, *str(count + 1), "enter")
         assert f"Type exactly {count}" in plain(dialog.query_one("#mismatch", Label))
         await pilot.press("escape")
         assert not isinstance(app.screen, (TypeToConfirmDialog, SendProgressScreen))
@@ -311,7 +303,7 @@ async def test_full_send_delivers_once_to_each_subscriber(
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await send_from_tab(pilot, item.id, plan.count)
-        await settle(pilot)
+        await ui.settle(pilot)
         screen = app.screen
         assert isinstance(screen, SendProgressScreen)
         assert plain(screen.query_one("#nlp-state", Static)) == "Finished."
@@ -368,19 +360,19 @@ async def test_failed_recipients_listed_with_the_reply_and_retried_by_key(
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 50)) as pilot:
         await send_from_tab(pilot, item.id, plan.count)
-        await settle(pilot)
+        await ui.settle(pilot)
         screen = app.screen
         assert isinstance(screen, SendProgressScreen)
         failed = plain(screen.query_one("#nlp-failed", Static))
         assert failed.startswith("Failed (2):")
         assert f"{plan.recipients[3].email}: 550 5.7.1 Relay access denied" in failed
         assert "F retries those too" in failed
-        await press_and_pause(pilot, "f")
+        await ui.press_and_pause(pilot, "f")
         assert app.screen is screen  # nothing temporary to retry: no dialog
         smtp_sink.behaviour.reject.clear()
-        await press_to_open(pilot, ConfirmDialog, "F")
+        await ui.press_to_open(pilot, ConfirmDialog, "F")
         await pilot.click("#yes")
-        await settle(pilot)
+        await ui.settle(pilot)
         assert plain(screen.query_one("#nlp-failed", Static)) == ""
         assert plain(screen.query_one("#nlp-state", Static)) == "Finished."
     got = Counter(on_the_wire(r) for r in smtp_sink.recipients())
@@ -397,8 +389,7 @@ async def test_pause_then_resume(mail_club: ClubContext, smtp_sink: SmtpSink) ->
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await mid_send(pilot, item.id, count)
-        await pilot.press("p")
-        await settle(pilot)
+        await ui.press_and_settle(pilot, "p")
         paused = sender.progress(mail_club.db, item.id)
         assert paused.state == "paused"
         assert 0 < paused.sent < count
@@ -406,8 +397,7 @@ async def test_pause_then_resume(mail_club: ClubContext, smtp_sink: SmtpSink) ->
         assert len(smtp_sink.messages) == paused.sent
         state = plain(app.screen.query_one("#nlp-state", Static))
         assert state.startswith("Paused by the organiser. Press r to resume.")  # issue 10
-        await pilot.press("r")
-        await settle(pilot)
+        await ui.press_and_settle(pilot, "r")
         assert plain(app.screen.query_one("#nlp-state", Static)) == "Finished."
     delivered = [r.lower() for r in smtp_sink.recipients()]
     assert len(delivered) == len(set(delivered)) == count
@@ -424,12 +414,12 @@ async def test_interrupted_send_resumes_from_the_tab(
     outbox.mark_transmitting(mail_club.db, [r.id for r in in_flight], now=mail_club.now())
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_newsletter(pilot, item.id)
+        await ui.open_newsletter(pilot, item.id)
         table = app.query_one("#nl-table", DataTable)
         assert table.get_row(str(item.id))[1] == "interrupted"
-        await press_to_open(pilot, ConfirmDialog, "s")
+        await ui.press_to_open(pilot, ConfirmDialog, "s")
         await pilot.click("#yes")
-        await settle(pilot)
+        await ui.settle(pilot)
         screen = app.screen
         assert isinstance(screen, SendProgressScreen)
         uncertain = plain(screen.query_one("#nlp-uncertain", Static))
@@ -440,7 +430,7 @@ async def test_interrupted_send_resumes_from_the_tab(
         await pilot.press("u")  # the organiser decides to resend to the uncertain three
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.click("#yes")
-        await settle(pilot)
+        await ui.settle(pilot)
         assert plain(screen.query_one("#nlp-uncertain", Static)) == ""
     delivered = [on_the_wire(r) for r in smtp_sink.recipients()]
     assert sorted(delivered) == sorted(on_the_wire(r.email) for r in plan.recipients)
@@ -454,11 +444,11 @@ async def test_cancel_an_interrupted_send(mail_club: ClubContext, smtp_sink: Smt
     sender.start_send(mail_club.db, item.id, mail_club.config, plan, now=mail_club.now())
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_newsletter(pilot, item.id)
-        await press_to_open(pilot, SendProgressScreen, "p")
-        await press_to_open(pilot, ConfirmDialog, "c")
+        await ui.open_newsletter(pilot, item.id)
+        await ui.press_to_open(pilot, SendProgressScreen, "p")
+        await ui.press_to_open(pilot, ConfirmDialog, "c")
         await pilot.click("#yes")
-        await settle(pilot)
+        await ui.settle(pilot)
         assert plain(app.screen.query_one("#nlp-state", Static)).startswith("Cancelled")
         assert app.query_one("#nl-table", DataTable).get_row(str(item.id))[1] == "cancelled"
     assert sender.progress(mail_club.db, item.id).state == "cancelled"
@@ -472,13 +462,13 @@ async def test_quitting_mid_send_asks_first(mail_club: ClubContext, smtp_sink: S
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
         run = await mid_send(pilot, item.id, count)
-        await press_to_open(pilot, ConfirmDialog, "ctrl+q")
+        await ui.press_to_open(pilot, ConfirmDialog, "ctrl+q")
         assert "being sent" in plain(app.screen.query_one(Label))
         await pilot.press("escape")  # stay
         assert run.running and app.is_running
         await pilot.press("ctrl+q")
         await pilot.click("#yes")
-        await wait_for(pilot, lambda: not app.is_running)
+        await ui.wait_for(pilot, lambda: not app.is_running)
     stopped = sender.progress(mail_club.db, item.id)
     assert stopped.state == "paused"
     assert stopped.sending == 0 and stopped.uncertain == 0
@@ -497,7 +487,7 @@ async def test_error_streak_pauses_with_the_reason(db_path: Path, smtp_sink: Smt
     app = make_app(club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await send_from_tab(pilot, item.id, plan.count)
-        await settle(pilot)
+        await ui.settle(pilot)
         state = app.screen.query_one("#nlp-state", Static)
         assert plain(state).startswith("Paused: 3 errors in a row, the last one: 550")
         assert state.has_class("-error")
@@ -519,7 +509,7 @@ async def test_server_down_pauses_and_says_so(db_path: Path) -> None:
     app = make_app(club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await send_from_tab(pilot, item.id, count)
-        await settle(pilot)
+        await ui.settle(pilot)
         state = app.screen.query_one("#nlp-state", Static)
         assert plain(state).startswith("Paused: ")
         assert "resume" in plain(state)
@@ -536,9 +526,9 @@ async def test_cancel_asks_then_stops_for_good(mail_club: ClubContext, smtp_sink
     app = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await mid_send(pilot, item.id, count)
-        await press_to_open(pilot, ConfirmDialog, "c")
+        await ui.press_to_open(pilot, ConfirmDialog, "c")
         await pilot.click("#yes")
-        await settle(pilot)
+        await ui.settle(pilot)
         assert plain(app.screen.query_one("#nlp-state", Static)).startswith("Cancelled")
     stopped = sender.progress(mail_club.db, item.id)
     assert stopped.state == "cancelled" and 0 < stopped.sent < count
@@ -552,7 +542,7 @@ async def test_sent_newsletter_opens_read_only(mail_club: ClubContext) -> None:
     await sender.send_newsletter(mail_club.db_path, item.id, mail_club.config, clock=mail_club.now)
     app: OmtuiApp = make_app(mail_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        editor = await open_editor(pilot, item.id)
+        editor = await ui.open_editor(pilot, item.id)
         assert editor.query_one("#nle-body", TextArea).read_only
         assert editor.query_one("#nle-subject", Input).disabled
         await pilot.press("ctrl+s")
@@ -612,8 +602,7 @@ def test_snapshot_send_progress(snap_compare, snapshot_club: ClubContext) -> Non
 
 def test_snapshot_editor(snap_compare, snapshot_club: ClubContext) -> None:
     async def open_draft(pilot: Pilot) -> None:
-        await pilot.press("4", "down", "down", "enter")
-        await settle(pilot)
+        await ui.press_and_settle(pilot, "4", "down", "down", "enter")
         still_cursors(pilot)
         await pilot.pause()
 

@@ -12,12 +12,12 @@ from omtui.tui.app import OmtuiApp, make_app
 from omtui.tui.screens.confirm import TypeToConfirmDialog
 from omtui.tui.screens.import_preview import PathPrompt
 from omtui.tui.screens.member_detail import MemberDetail
-from tests.tui.pilot_helpers import open_members, press_to_open, settle, wait_for
+from tests.tui import pilot_helpers as ui
 
 
 async def _open_detail(app: OmtuiApp, pilot: Pilot) -> int:
-    member_id = (await open_members(pilot)).table.current_member_id
-    await press_to_open(pilot, MemberDetail, "enter")
+    member_id = (await ui.open_members(pilot)).table.current_member_id
+    await ui.press_to_open(pilot, MemberDetail, "enter")
     return member_id
 
 
@@ -26,15 +26,15 @@ async def test_erase_from_the_detail_screen(demo_club: ClubContext) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         member_id = await _open_detail(app, pilot)
         email = members.get_member(demo_club.db, member_id).email
-        await press_to_open(pilot, TypeToConfirmDialog, "X")
+        await ui.press_to_open(pilot, TypeToConfirmDialog, "X")
         await pilot.press(*"wrong", "enter")
         assert isinstance(app.screen, TypeToConfirmDialog)  # a wrong address: still asked
         app.screen.query_one("Input").value = email  # type: ignore[attr-defined]
         await pilot.press("enter")
-        await wait_for(
+        await ui.wait_for(
             pilot, lambda: not isinstance(app.screen, MemberDetail | TypeToConfirmDialog)
         )
-        await settle(pilot)
+        await ui.settle(pilot)
     assert members.find_by_email(demo_club.db, email) is None
     erased = demo_club.db.scalar("SELECT erased_at FROM members WHERE id = ?", (member_id,))
     assert erased is not None
@@ -45,11 +45,11 @@ async def test_export_from_the_detail_screen(demo_club: ClubContext, tmp_path) -
     target = tmp_path / "out.json"
     async with app.run_test(size=(100, 30)) as pilot:
         member_id = await _open_detail(app, pilot)
-        await press_to_open(pilot, PathPrompt, "x")
+        await ui.press_to_open(pilot, PathPrompt, "x")
         app.screen.query_one("Input").value = str(target)  # type: ignore[attr-defined]
         await pilot.press("enter")
         sql = "SELECT count(*) FROM audit_log WHERE action = 'member.export-data'"
-        await wait_for(pilot, lambda: demo_club.db.scalar(sql) == 1)  # written, then recorded
+        await ui.wait_for(pilot, lambda: demo_club.db.scalar(sql) == 1)  # written, then recorded
     assert json.loads(target.read_text())["member"]["id"] == member_id
     assert target.stat().st_mode & 0o077 == 0
 
@@ -67,10 +67,9 @@ async def test_the_audit_log_screen_filters_by_action(demo_club: ClubContext) ->
         screen = app.screen
         assert isinstance(screen, AuditLogScreen)
         table = screen.query_one("DataTable")
-        await settle(pilot)
+        await ui.settle(pilot)
         total = table.row_count  # type: ignore[attr-defined]
         assert total >= 2
-        await pilot.press(*"backup")
-        await settle(pilot)
+        await ui.press_and_settle(pilot, *"backup")
         assert table.row_count == 1  # type: ignore[attr-defined]
         assert "[b]x.db" in str(table.get_row_at(0)[4])  # type: ignore[attr-defined]

@@ -9,7 +9,7 @@ from omtui.core.runs import record_run
 from omtui.tui.app import make_app
 from omtui.tui.panes.events import EventsPane
 from omtui.tui.screens.reminders import RemindersScreen
-from tests.tui.pilot_helpers import press_and_pause
+from tests.tui import pilot_helpers as ui
 
 
 async def test_reminders_view_lists_next_and_recent(demo_club: ClubContext) -> None:
@@ -27,7 +27,7 @@ async def test_reminders_view_lists_next_and_recent(demo_club: ClubContext) -> N
     record_run(db, "remind", ok=True, detail="1 sent", started_at=now, finished_at=now)
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await press_and_pause(pilot, "2")
+        await ui.press_and_pause(pilot, "2")
         app.query_one(EventsPane).action_reminders()
         await pilot.pause()
         screen = app.screen
@@ -39,5 +39,5 @@ async def test_reminders_view_lists_next_and_recent(demo_club: ClubContext) -> N
         row = recent.get_row_at(0)
         assert row[3] == member["email"] and row[4] == "sent" and row[5] == "250 [b]ok[/b]"
         assert "1 sent" in str(screen.query_one("#last-run", Label).render())
-        await press_and_pause(pilot, "escape")
+        await ui.press_and_pause(pilot, "escape")
         assert not isinstance(app.screen, RemindersScreen)

@@ -6,7 +6,7 @@ from textual.widgets import DataTable
 
 from omtui.context import ClubContext
 from omtui.tui.app import make_app
-from tests.tui.pilot_helpers import open_rota, press_and_pause
+from tests.tui import pilot_helpers as ui
 
 
 def fits(table: DataTable) -> bool:
@@ -22,7 +22,7 @@ async def test_the_rota_tables_fit_80_columns(demo_club: ClubContext) -> None:
     )
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_rota(pilot)
+        pane = await ui.open_rota(pilot)
         events = pane.query_one("#rota-events", DataTable)
         assert fits(events) and fits(pane.query_one("#rota-shifts", DataTable))
         lines = ["".join(s.text for s in events.render_line(y)) for y in range(1, 4)]
@@ -30,5 +30,5 @@ async def test_the_rota_tables_fit_80_columns(demo_club: ClubContext) -> None:
         shifts = pane.query_one("#rota-shifts", DataTable)
         first = "".join(s.text for s in shifts.render_line(1)).rstrip()
         assert "Badges et" in first and first.endswith("…")
-        await press_and_pause(pilot, "w")
+        await ui.press_and_pause(pilot, "w")
         assert fits(pane.query_one("#rota-who", DataTable))

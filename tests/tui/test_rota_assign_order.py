@@ -10,7 +10,7 @@ from omtui.context import ClubContext
 from omtui.core import members
 from omtui.tui.app import make_app
 from omtui.tui.screens.rota_pick import RotaPickDialog
-from tests.tui.pilot_helpers import open_rota, pick_shift, press_and_pause, press_to_open
+from tests.tui import pilot_helpers as ui
 from tests.tui.rota_fixtures import SmallRota, small_rota
 from tests.tui.test_rota_pane import status
 
@@ -36,12 +36,12 @@ async def test_full_shift_says_so_first_and_locals_come_first(club, setup) -> No
     )
     app = make_app(club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_rota(pilot, event_row=1)
-        await pick_shift(pilot, pane, setup.teardown)  # 1 place, Chloé on it: full
-        await press_and_pause(pilot, "a")
+        pane = await ui.open_rota(pilot, event_row=1)
+        await ui.pick_shift(pilot, pane, setup.teardown)  # 1 place, Chloé on it: full
+        await ui.press_and_pause(pilot, "a")
         assert not isinstance(app.screen, RotaPickDialog)
         assert "full" in str(status(pane).render())
-        await pick_shift(pilot, pane, setup.setup)  # empty
-        await press_to_open(pilot, RotaPickDialog, "a")
+        await ui.pick_shift(pilot, pane, setup.setup)  # empty
+        await ui.press_to_open(pilot, RotaPickDialog, "a")
         first = app.screen.query_one("#pick-list", OptionList).get_option_at_index(0)
         assert first.id == str(local.id)  # from Lyon, though last by name

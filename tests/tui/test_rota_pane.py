@@ -14,15 +14,7 @@ from omtui.tui.panes.rota import RotaPane
 from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.rota_pick import RotaPickDialog
 from omtui.tui.screens.rota_shift_form import RotaShiftForm
-from tests.tui.pilot_helpers import (
-    open_rota,
-    pick_shift,
-    press_to_open,
-    row_keys,
-    settle,
-    toasted,
-    wait_for,
-)
+from tests.tui import pilot_helpers as ui
 from tests.tui.rota_fixtures import SmallRota, small_rota
 
 
@@ -38,9 +30,9 @@ def status(pane: RotaPane) -> Static:
 async def test_coverage_shows_needed_filled_and_gaps(club, setup) -> None:
     app = make_app(club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_rota(pilot)
+        pane = await ui.open_rota(pilot)
         events = pane.query_one("#rota-events", DataTable)
-        assert row_keys(events) == [setup.late_event_id, setup.event_id]
+        assert ui.row_keys(events) == [setup.late_event_id, setup.event_id]
         summit = events.get_row(str(setup.event_id))
         # desk 1/2, set-up 0/1, tear-down 1/1, cloakroom 0/1 -> 2/5 with 3 missing
         assert str(summit[1]) == "2/5"
@@ -49,7 +41,7 @@ async def test_coverage_shows_needed_filled_and_gaps(club, setup) -> None:
         events.move_cursor(row=1)
         await pilot.pause()
         shifts = pane.query_one("#rota-shifts", DataTable)
-        assert row_keys(shifts) == [setup.setup, setup.desk, setup.cloakroom, setup.teardown]
+        assert ui.row_keys(shifts) == [setup.setup, setup.desk, setup.cloakroom, setup.teardown]
         assert str(shifts.get_row(str(setup.setup))[3]) == "nobody yet"
         assert "Alice Zebulon" in str(shifts.get_row(str(setup.desk))[3])
 
@@ -63,11 +55,9 @@ async def test_assign_a_volunteer_by_typing_a_name(club, setup) -> None:
             seen.append(message.area)
 
     async with app.run_test(size=(80, 24), message_hook=hook) as pilot:
-        pane = await open_rota(pilot, event_row=1)
-        await pick_shift(pilot, pane, setup.setup)
-        await press_to_open(pilot, RotaPickDialog, "a")
-        await pilot.press(*"chlo", "enter")
-        await settle(pilot)
+        pane = await ui.open_rota(pilot, event_row=1, shift_id=setup.setup)
+        await ui.press_to_open(pilot, RotaPickDialog, "a")
+        await ui.press_and_settle(pilot, *"chlo", "enter")
         assert "taken: set-up at Sommet de Lyon" in str(status(pane).render())
         assert "Chloé Yquem" in str(
             pane.query_one("#rota-shifts", DataTable).get_row(str(setup.setup))[3]
@@ -79,16 +69,14 @@ async def test_assign_a_volunteer_by_typing_a_name(club, setup) -> None:
 async def test_a_double_booking_is_refused_naming_the_clash(club, setup) -> None:
     app = make_app(club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_rota(pilot, event_row=1)
-        await pick_shift(pilot, pane, setup.setup)
+        pane = await ui.open_rota(pilot, event_row=1, shift_id=setup.setup)
         await pilot.press("a")
         labels = [label for _id, label in app.screen.choices]
         assert labels == [  # by last name; Alice is on the overlapping welcome desk
             "Chloé Yquem <chloé.yquem@example.org>",
             "Alice Zebulon <alice.zebulon@example.org>  ⚠ busy",
         ]
-        await pilot.press(*"alice", "enter")
-        await settle(pilot)
+        await ui.press_and_settle(pilot, *"alice", "enter")
         message = str(status(pane).render())
         assert "clashes with your shift welcome desk at Sommet de Lyon" in message
         assert status(pane).has_class("refused")
@@ -98,17 +86,14 @@ async def test_a_double_booking_is_refused_naming_the_clash(club, setup) -> None
 async def test_unassign_and_delete(club, setup) -> None:
     app = make_app(club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_rota(pilot, event_row=1)
-        await pick_shift(pilot, pane, setup.desk)
-        await press_to_open(pilot, RotaPickDialog, "u")
-        await pilot.press("enter")
-        await settle(pilot)
+        pane = await ui.open_rota(pilot, event_row=1, shift_id=setup.desk)
+        await ui.press_to_open(pilot, RotaPickDialog, "u")
+        await ui.press_and_settle(pilot, "enter")
         assert rota.get_shift(club.db, setup.desk).filled == 0
-        await pick_shift(pilot, pane, setup.teardown)
-        await press_to_open(pilot, ConfirmDialog, "delete")
-        await pilot.press("tab", "enter")
-        await settle(pilot)
-        assert setup.teardown not in row_keys(pane.query_one("#rota-shifts", DataTable))
+        await ui.pick_shift(pilot, pane, setup.teardown)
+        await ui.press_to_open(pilot, ConfirmDialog, "delete")
+        await ui.press_and_settle(pilot, "tab", "enter")
+        assert setup.teardown not in ui.row_keys(pane.query_one("#rota-shifts", DataTable))
     assert [s.id for s in rota.list_shifts(club.db, event_id=setup.event_id)] == [
         setup.setup,
         setup.desk,
@@ -119,19 +104,17 @@ async def test_unassign_and_delete(club, setup) -> None:
 async def test_add_a_shift_with_the_form(club, setup) -> None:
     app = make_app(club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_rota(pilot)
+        pane = await ui.open_rota(pilot)
         pane.query_one("#rota-events", DataTable).focus()
-        form = await press_to_open(pilot, RotaShiftForm, "n")
+        form = await ui.press_to_open(pilot, RotaShiftForm, "n")
         assert form.query_one("#starts_at", Input).value  # defaults to the event's start
         form.query_one("#ends_at", Input).value = "2020-01-01 00:00"
-        await pilot.press(*"speaker liaison", "enter")
-        await settle(pilot)
+        await ui.press_and_settle(pilot, *"speaker liaison", "enter")
         assert app.screen is form  # refused inline, nothing written
         assert "end after it starts" in str(form.query_one("#form-error").render())
         assert form.focused is form.query_one("#ends_at", Input)
         form.query_one("#ends_at", Input).value = ""
-        await pilot.press(*"2026-11-24 04:00", "enter")
-        await settle(pilot)
+        await ui.press_and_settle(pilot, *"2026-11-24 04:00", "enter")
         assert app.screen is not form
     [made] = [s for s in rota.list_shifts(club.db) if s.role == "speaker liaison"]
     assert made.event_id == setup.late_event_id
@@ -141,14 +124,13 @@ async def test_add_a_shift_with_the_form(club, setup) -> None:
 async def test_edit_a_shift(club, setup) -> None:
     app = make_app(club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_rota(pilot)
-        await pick_shift(pilot, pane, setup.soon)
-        form = await press_to_open(pilot, RotaShiftForm, "e")
+        pane = await ui.open_rota(pilot)
+        await ui.pick_shift(pilot, pane, setup.soon)
+        form = await ui.press_to_open(pilot, RotaShiftForm, "e")
         assert form.query_one("#role", Input).value == "host"
         form.query_one("#needed", Input).value = "3"
         form.query_one("#needed", Input).focus()
-        await pilot.press("enter")
-        await settle(pilot)
+        await ui.press_and_settle(pilot, "enter")
     assert rota.get_shift(club.db, setup.soon).needed == 3
 
 
@@ -158,7 +140,7 @@ async def test_dropped_reasons_are_visible(club, setup) -> None:
     )
     app = make_app(club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_rota(pilot)
+        pane = await ui.open_rota(pilot)
         dropped = str(pane.query_one("#rota-dropped", Static).render())
         assert "Alice Zebulon left host" in dropped and "Train cancelled" in dropped
 
@@ -166,11 +148,11 @@ async def test_dropped_reasons_are_visible(club, setup) -> None:
 async def test_who_is_on_when(club, setup) -> None:
     app = make_app(club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_rota(pilot)
+        pane = await ui.open_rota(pilot)
         await pilot.press("w")
         who = pane.query_one("#rota-who", DataTable)
         assert who.has_focus
-        assert row_keys(who) == [
+        assert ui.row_keys(who) == [
             setup.soon,
             setup.setup,
             setup.desk,
@@ -185,7 +167,7 @@ async def test_who_is_on_when(club, setup) -> None:
 async def test_palette_offers_rota_commands_on_the_rota_tab(club, setup) -> None:
     app = make_app(club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_rota(pilot)
+        await ui.open_rota(pilot)
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert "Rota: assign a volunteer" in titles
         assert "Rota: who is on when" in titles
@@ -196,7 +178,7 @@ async def test_outside_changes_refresh_the_tab(club, setup) -> None:
 
     app = make_app(club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_rota(pilot)
+        pane = await ui.open_rota(pilot)
         other = open_database(club.db_path)
         rota.take_shift(other, setup.cloakroom, setup.chloe, now=club.now(), tz=club.tz)
         other.close()
@@ -208,8 +190,7 @@ async def test_outside_changes_refresh_the_tab(club, setup) -> None:
 
 def test_rota_tab_snapshot(snap_compare, demo_club: ClubContext) -> None:
     async def run_before(pilot) -> None:
-        await pilot.press("3")
-        await settle(pilot)
+        await ui.press_and_settle(pilot, "3")
 
     app = make_app(demo_club, poll=False)
     assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
@@ -223,18 +204,17 @@ async def test_assign_while_another_process_writes_waits_with_a_notice(club, set
     holder = sqlite3.connect(club.db_path, isolation_level=None, check_same_thread=False)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
-            pane = await open_rota(pilot, event_row=1)
-            await pick_shift(pilot, pane, setup.setup)
+            pane = await ui.open_rota(pilot, event_row=1, shift_id=setup.setup)
             await pilot.press("a")
             holder.execute("BEGIN IMMEDIATE")  # e.g. a long import in another process
             await pilot.press(*"chlo", "enter")
             # the notice comes after 2 s of waiting
             waiting = "waiting for another omtui process"
-            await wait_for(pilot, lambda: toasted(app, waiting), seconds=10, delay=0.1)
+            await ui.wait_for(pilot, lambda: ui.toasted(app, waiting), seconds=10, delay=0.1)
             await pilot.press("w")  # the screen still answers keys meanwhile
             await pilot.press("w")
             holder.execute("COMMIT")
-            await settle(pilot)
+            await ui.settle(pilot)
             assert "taken: set-up at Sommet de Lyon" in str(status(pane).render())
     finally:
         holder.close()

@@ -12,7 +12,7 @@ from omtui.context import ClubContext
 from omtui.tui.app import make_app
 from omtui.tui.panes.rota import RotaPane
 from omtui.tui.screens.confirm import ConfirmDialog
-from tests.tui.pilot_helpers import open_rota, pick_shift, press_and_pause, press_to_open, settle
+from tests.tui import pilot_helpers as ui
 from tests.tui.rota_fixtures import SmallRota, small_rota
 
 KEYS = "a assign · u unassign · n new shift · e edit · Del delete · w who is on when"
@@ -29,10 +29,10 @@ def shown(pane: RotaPane) -> str:
 
 async def refused_on_the_full_shift(pilot: Pilot, setup: SmallRota) -> RotaPane:
     """The summit's tear-down (1/1: full), and `a`: the status line says it is full."""
-    pane = await open_rota(pilot, event_row=1)  # Sommet de Lyon
+    pane = await ui.open_rota(pilot, event_row=1)  # Sommet de Lyon
     assert shown(pane) == KEYS
-    await pick_shift(pilot, pane, setup.teardown)
-    await press_and_pause(pilot, "a")
+    await ui.pick_shift(pilot, pane, setup.teardown)  # 1/1: full
+    await ui.press_and_pause(pilot, "a")
     assert shown(pane).startswith("full:")
     return pane
 
@@ -51,11 +51,10 @@ async def test_a_refusal_goes_when_she_moves_to_another_shift(club, setup) -> No
 async def test_a_message_outlives_the_reload_then_goes_with_another_event(club, setup) -> None:
     app = make_app(club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = await open_rota(pilot, event_row=1)  # Sommet de Lyon
-        await pick_shift(pilot, pane, setup.teardown)
-        await press_to_open(pilot, ConfirmDialog, "delete")
-        await pilot.press("tab", "enter")
-        await settle(pilot)
+        pane = await ui.open_rota(pilot, event_row=1)  # Sommet de Lyon
+        await ui.pick_shift(pilot, pane, setup.teardown)
+        await ui.press_to_open(pilot, ConfirmDialog, "delete")
+        await ui.press_and_settle(pilot, "tab", "enter")
         await pilot.pause()
         assert shown(pane).startswith("Deleted")  # its row is gone; the message stays
         events = pane.query_one("#rota-events", DataTable)
@@ -69,7 +68,7 @@ async def test_switching_view_shows_the_keys(club, setup) -> None:
     app = make_app(club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await refused_on_the_full_shift(pilot, setup)
-        await press_and_pause(pilot, "w")
+        await ui.press_and_pause(pilot, "w")
         assert shown(pane) == KEYS
 
 
@@ -79,5 +78,5 @@ async def test_coming_back_to_the_tab_shows_the_keys(club, setup) -> None:
         pane = await refused_on_the_full_shift(pilot, setup)
         await pilot.press("1")  # another tab, then back
         await pilot.pause()
-        await press_and_pause(pilot, "3")
+        await ui.press_and_pause(pilot, "3")
         assert shown(pane) == KEYS

@@ -24,7 +24,7 @@ from omtui.tui.app import make_app
 from omtui.tui.screens.import_preview import ImportPreviewScreen
 from tests.core.test_db import _db_fds as held_files  # this process's open database files
 from tests.smtp_sink import SmtpSink
-from tests.tui.pilot_helpers import fill, open_members, open_newsletter, settle
+from tests.tui import pilot_helpers as ui
 from tests.tui.test_newsletter_pane import BODY, confirm_send, mail_config
 
 
@@ -80,28 +80,26 @@ async def test_app_keeps_its_locks_while_other_processes_come_and_go(
 
     app = make_app(club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_members(pilot)
+        await ui.open_members(pilot)
         await pilot.press("i")  # import: preview on a worker's connection
         app.screen.query_one("#path", Input).value = str(csv_file)
         app.screen.query_one("#path", Input).focus()  # the file picker's path box
-        await pilot.press("enter")
-        await settle(pilot)
+        await ui.press_and_settle(pilot, "enter")
         assert isinstance(app.screen, ImportPreviewScreen)
         round_of_others("after-preview")
         await pilot.press("a")  # apply on a worker's connection
-        await settle(pilot)
+        await ui.settle(pilot)
         round_of_others("after-apply")
         await pilot.press("x")  # export on a worker's connection
-        fill(app.screen, folder=str(out.parent), name=out.name)
-        await pilot.press("enter")
-        await settle(pilot)
+        ui.fill(app.screen, folder=str(out.parent), name=out.name)
+        await ui.press_and_settle(pilot, "enter")
         assert out.exists()
         round_of_others("after-export")
         plan = sender.prepare(club.db, item.id, club.config)
-        await open_newsletter(pilot, item.id)
+        await ui.open_newsletter(pilot, item.id)
         await pilot.press("s")  # send: the sender's own connection
         await confirm_send(pilot, plan.count)
-        await settle(pilot)
+        await ui.settle(pilot)
         round_of_others("after-send")
         deleted = [f for f in held_files(db_path) if "(deleted)" in f]
         assert deleted == []

@@ -17,7 +17,7 @@ from omtui.core.demo import DEMO_NOW
 from omtui.tui.app import make_app
 from omtui.tui.panes.today import TodayPane
 from omtui.tui.screens.confirm import ConfirmDialog
-from tests.tui.pilot_helpers import choose_today_line, receive_mail, row_key, settle, today_lines
+from tests.tui import pilot_helpers as ui
 
 
 def paused_send(club: ClubContext) -> int:
@@ -33,7 +33,7 @@ def paused_send(club: ClubContext) -> int:
 async def test_opens_on_today_with_every_section(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+        await ui.settle(pilot)
         assert app.query_one(TabbedContent).active == "today"
         assert isinstance(app.focused, OptionList)
         pane = app.query_one(TodayPane)
@@ -47,82 +47,82 @@ async def test_opens_on_today_with_every_section(demo_club: ClubContext) -> None
 async def test_a_gap_opens_its_shift_in_the_rota(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        item = await choose_today_line(pilot, "volunteer missing")
+        await ui.settle(pilot)
+        item = await ui.choose_today_line(pilot, "volunteer missing")
         assert item.kind == today.Kind.GAP and item.target is not None
         assert app.query_one(TabbedContent).active == "rota"
         rota_pane = app.query_one("#rota-pane")
         assert rota_pane.event_id == item.target.event_id  # type: ignore[attr-defined]
-        assert row_key(app.query_one("#rota-events", DataTable)) == str(item.target.event_id)
+        assert ui.row_key(app.query_one("#rota-events", DataTable)) == str(item.target.event_id)
         shifts = app.query_one("#rota-shifts", DataTable)
-        assert row_key(shifts) == str(item.target.shift_id)
+        assert ui.row_key(shifts) == str(item.target.shift_id)
         assert app.focused is shifts
 
 
 async def test_a_late_drop_shows_its_reason_and_opens_the_shift(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        assert any("Ma fille est malade" in line for line in today_lines(app))
-        item = await choose_today_line(pilot, "Ma fille est malade")
+        await ui.settle(pilot)
+        assert any("Ma fille est malade" in line for line in ui.today_lines(app))
+        item = await ui.choose_today_line(pilot, "Ma fille est malade")
         assert item.kind == today.Kind.DROP and item.target is not None
         assert app.query_one(TabbedContent).active == "rota"
-        assert row_key(app.query_one("#rota-shifts", DataTable)) == str(item.target.shift_id)
+        assert ui.row_key(app.query_one("#rota-shifts", DataTable)) == str(item.target.shift_id)
 
 
 async def test_a_full_event_with_waiting_list_opens_the_event(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        item = await choose_today_line(pilot, "people waiting")
+        await ui.settle(pilot)
+        item = await ui.choose_today_line(pilot, "people waiting")
         assert item.kind == today.Kind.FULL and item.target is not None
         assert app.query_one(TabbedContent).active == "events"
-        assert row_key(app.query_one("#events-pane #events", DataTable)) == str(
+        assert ui.row_key(app.query_one("#events-pane #events", DataTable)) == str(
             item.target.event_id
         )
         # back to Today with 0, then a promoted member lands on their registration
-        await pilot.press("0")
-        await settle(pilot)
-        item = await choose_today_line(pilot, "from the waiting list")
+        await ui.press_and_settle(pilot, "0")
+        item = await ui.choose_today_line(pilot, "from the waiting list")
         assert item.target is not None and item.target.member_id
-        assert row_key(app.query_one("#events-pane #events", DataTable)) == str(
+        assert ui.row_key(app.query_one("#events-pane #events", DataTable)) == str(
             item.target.event_id
         )
-        assert row_key(app.query_one("#regs", DataTable)) == str(item.target.member_id)
+        assert ui.row_key(app.query_one("#regs", DataTable)) == str(item.target.member_id)
 
 
 async def test_a_paused_send_opens_the_newsletter(demo_club: ClubContext) -> None:
     newsletter_id = paused_send(demo_club)
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        assert today_lines(app)[0].startswith("! Newsletter “Les nouvelles de décembre” is paused")
-        item = await choose_today_line(pilot, "is paused")
+        await ui.settle(pilot)
+        assert ui.today_lines(app)[0].startswith(
+            "! Newsletter “Les nouvelles de décembre” is paused"
+        )
+        item = await ui.choose_today_line(pilot, "is paused")
         assert item.kind == today.Kind.SEND
         assert app.query_one(TabbedContent).active == "newsletter"
-        assert row_key(app.query_one("#nl-table", DataTable)) == str(newsletter_id)
+        assert ui.row_key(app.query_one("#nl-table", DataTable)) == str(newsletter_id)
 
 
 async def test_an_unconfirmed_event_is_confirmed_in_one_key(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        before = sum("not confirmed" in line for line in today_lines(app))
-        item = await choose_today_line(pilot, "not confirmed")
+        await ui.settle(pilot)
+        before = sum("not confirmed" in line for line in ui.today_lines(app))
+        item = await ui.choose_today_line(pilot, "not confirmed")
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.click("#yes")
-        await settle(pilot)
+        await ui.settle(pilot)
         assert item.target is not None
         assert ev.get_event(demo_club.db, item.target.event_id or 0).status == "confirmed"
         assert app.query_one(TabbedContent).active == "today"
-        assert sum("not confirmed" in line for line in today_lines(app)) == before - 1
+        assert sum("not confirmed" in line for line in ui.today_lines(app)) == before - 1
         # "no" opens the event instead
-        item = await choose_today_line(pilot, "not confirmed")
-        await pilot.press("escape")
-        await settle(pilot)
+        item = await ui.choose_today_line(pilot, "not confirmed")
+        await ui.press_and_settle(pilot, "escape")
         assert app.query_one(TabbedContent).active == "events"
         assert item.target is not None
-        assert row_key(app.query_one("#events-pane #events", DataTable)) == str(
+        assert ui.row_key(app.query_one("#events-pane #events", DataTable)) == str(
             item.target.event_id
         )
 
@@ -130,7 +130,7 @@ async def test_an_unconfirmed_event_is_confirmed_in_one_key(demo_club: ClubConte
 async def test_an_empty_club_gets_a_friendly_line(club: ClubContext) -> None:
     app = make_app(club, poll=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+        await ui.settle(pilot)
         assert not app.query_one("#today-items", OptionList).display
         empty = app.query_one("#today-empty", Static)
         assert empty.display and "Nothing needs you today" in str(empty.render())
@@ -154,7 +154,7 @@ async def test_follows_a_write_by_another_process(demo_club: ClubContext) -> Non
     )
     app = make_app(demo_club)  # polling on, as the organiser runs it
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+        await ui.settle(pilot)
         pane = app.query_one(TodayPane)
         options = app.query_one("#today-items", OptionList)
         options.highlighted = 1
@@ -173,7 +173,7 @@ async def test_follows_a_write_by_another_process(demo_club: ClubContext) -> Non
             timeout=60,
         )
         written = time.monotonic()
-        while not any("vestiaire" in line for line in today_lines(app)):
+        while not any("vestiaire" in line for line in ui.today_lines(app)):
             assert time.monotonic() - written < 5, "the new gap never showed"
             await pilot.pause(0.05)
         assert time.monotonic() - written < 2.5
@@ -187,11 +187,11 @@ def _french_snapshot(club: ClubContext, snap_compare, size: tuple[int, int]) -> 
     i18n.set_language("fr")  # the autouse fixture sets English back for the next test
 
     async def run_before(pilot: Pilot) -> None:
-        await settle(pilot)
+        await ui.settle(pilot)
         await pilot.wait_for_scheduled_animations()
         for _ in range(3):  # sections re-layout after their text lands: let scrollbars settle
             await pilot.pause()
-        await settle(pilot)
+        await ui.settle(pilot)
 
     return snap_compare(make_app(club, poll=False), terminal_size=size, run_before=run_before)
 
@@ -235,8 +235,8 @@ async def test_hostile_values_show_as_text(club: ClubContext) -> None:
     rota.drop_shift(club.db, shift.id, person.id, now=now, tz=tz, reason="Eve\x1b]2;PWNED\x07 [/]")
     app = make_app(club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        text = "\n".join(today_lines(app))
+        await ui.settle(pilot)
+        text = "\n".join(ui.today_lines(app))
         assert "Grégoire [/] dropped [b]accueil at [@click=app.quit]Afterwork[/]" in text
         assert "PWNED [/]" in text and "\x1b" not in text
         assert "[@click=app.quit]Afterwork[/]" in str(
@@ -252,7 +252,7 @@ async def test_triage_and_reminder_lines_open_their_screens(demo_club: ClubConte
     from omtui.tui.screens.mailbox_triage import MailboxTriage
     from omtui.tui.screens.reminders import RemindersScreen
 
-    receive_mail(demo_club, "From: stranger@example.net\r\nSubject: Question\r\n\r\nBonjour\r\n")
+    ui.receive_mail(demo_club, "From: stranger@example.net\r\nSubject: Question\r\n\r\nBonjour\r\n")
     # an event tomorrow evening: its day-before reminders go out tonight
     event = ev.create_event(
         demo_club.db,
@@ -270,10 +270,9 @@ async def test_triage_and_reminder_lines_open_their_screens(demo_club: ClubConte
     ev.register(demo_club.db, event.id, member_id, now=DEMO_NOW)
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await choose_today_line(pilot, "in triage")
+        await ui.settle(pilot)
+        await ui.choose_today_line(pilot, "in triage")
         assert isinstance(app.screen, MailboxTriage)
-        await pilot.press("escape")
-        await settle(pilot)
-        await choose_today_line(pilot, "before tomorrow morning")
+        await ui.press_and_settle(pilot, "escape")
+        await ui.choose_today_line(pilot, "before tomorrow morning")
         assert isinstance(app.screen, RemindersScreen)

@@ -17,7 +17,7 @@ from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.volunteer_drop import DropReasonDialog
 from omtui.tui.volunteer import VolunteerApp, make_volunteer_app
 from screenshots.scenes import busiest_volunteer
-from tests.tui.pilot_helpers import press_and_pause, press_to_open, row_keys, settle, wait_for
+from tests.tui import pilot_helpers as ui
 from tests.tui.rota_fixtures import H, SmallRota, small_rota
 
 ALICE = "alice.zebulon@example.org"
@@ -41,7 +41,7 @@ def screen_text(app: VolunteerApp) -> str:
 
 
 def table_keys(app: VolunteerApp, selector: str) -> list[int]:
-    return row_keys(app.query_one(selector, DataTable))
+    return ui.row_keys(app.query_one(selector, DataTable))
 
 
 async def test_title_heading_and_lists(club: ClubContext, setup: SmallRota) -> None:
@@ -96,9 +96,8 @@ async def test_organiser_keys_and_palette_reach_nothing(club, setup) -> None:
         assert not app.query(TabbedContent)
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert titles == ["Take", "Drop", "Refresh", "Quit"]
-        await press_to_open(pilot, CommandPalette, "ctrl+p")
-        await pilot.press(*"members")
-        await settle(pilot)
+        await ui.press_to_open(pilot, CommandPalette, "ctrl+p")
+        await ui.press_and_settle(pilot, *"members")
         assert "Members" not in screen_text(app)
         await pilot.press("escape")
     assert rota.get_shift(club.db, setup.setup).filled == 0
@@ -115,7 +114,7 @@ async def test_question_mark_lists_the_volunteer_keys(club, setup) -> None:
         for words in ("Take", "Drop", "Refresh", "Quit"):
             assert words in app.screen.text
         assert "Members" not in app.screen.text
-        await press_and_pause(pilot, "escape")
+        await ui.press_and_pause(pilot, "escape")
         assert not isinstance(app.screen, HelpScreen)
 
 
@@ -124,7 +123,7 @@ async def test_take_an_open_shift_with_the_keyboard(club, setup) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         app.query_one("#open", DataTable).focus()
         await pilot.press("down", "enter")  # the cloakroom
-        await settle(pilot)
+        await ui.settle(pilot)
         status = str(app.query_one("#status", Static).render())
         assert status.startswith("taken: cloakroom at Sommet de Lyon")
         assert setup.cloakroom in table_keys(app, "#mine")
@@ -139,7 +138,7 @@ async def test_a_clash_is_refused_and_named(club, setup) -> None:
         detail = str(app.query_one("#detail", Static).render())
         assert "set-up · Sommet de Lyon" in detail and "clashes with your shift" in detail
         await pilot.press("t")  # set-up overlaps her welcome desk
-        await settle(pilot)
+        await ui.settle(pilot)
         status = app.query_one("#status", Static)
         assert "clashes with your shift welcome desk at Sommet de Lyon" in str(status.render())
         assert status.has_class("refused")
@@ -152,9 +151,9 @@ async def test_drop_more_than_48h_ahead_asks_for_confirmation(club, setup) -> No
         mine = app.query_one("#mine", DataTable)
         mine.focus()
         mine.move_cursor(row=1)  # the welcome desk, in 5 days
-        await press_to_open(pilot, ConfirmDialog, "d")
+        await ui.press_to_open(pilot, ConfirmDialog, "d")
         await pilot.press("tab", "enter")  # from "Keep" to "Drop"
-        await settle(pilot)
+        await ui.settle(pilot)
         assert table_keys(app, "#mine") == [setup.soon]
     assert rota.get_shift(club.db, setup.desk).filled == 0
 
@@ -168,8 +167,7 @@ async def test_drop_within_48h_needs_a_reason_the_organiser_sees(club, setup) ->
         await pilot.press("enter")  # empty: refused, the dialog stays
         assert isinstance(app.screen, DropReasonDialog)
         assert "required" in str(app.screen.query_one("#hint").render())
-        await pilot.press(*"Flu", "enter")
-        await settle(pilot)
+        await ui.press_and_settle(pilot, *"Flu", "enter")
         assert not isinstance(app.screen, DropReasonDialog)
     [(shift, assignment)] = rota_coverage.dropped(club.db)
     assert (shift.id, assignment.drop_reason) == (setup.soon, "Flu")
@@ -181,7 +179,7 @@ async def test_escape_keeps_the_shift(club, setup) -> None:
         app.query_one("#mine", DataTable).focus()
         await pilot.press("d")
         assert isinstance(app.screen.query_one(Input), Input)
-        await press_and_pause(pilot, "escape")
+        await ui.press_and_pause(pilot, "escape")
     assert rota.get_shift(club.db, setup.soon).filled == 1
 
 
@@ -208,7 +206,7 @@ async def test_polling_picks_up_changes_on_its_own(club, setup) -> None:
         def dropped() -> bool:
             return setup.desk not in table_keys(app, "#mine")
 
-        await wait_for(pilot, dropped, seconds=4, delay=0.1)  # the app polls every second
+        await ui.wait_for(pilot, dropped, seconds=4, delay=0.1)  # the app polls every second
 
 
 def test_volunteer_app_snapshot_80x24(snap_compare, demo_club: ClubContext) -> None:
@@ -223,8 +221,7 @@ async def test_too_late_to_drop_a_started_shift(club, setup) -> None:
         mine = app.query_one("#mine", DataTable)
         mine.focus()
         mine.move_cursor(row=mine.get_row_index(str(setup.desk)))
-        await pilot.press("d")
-        await settle(pilot)
+        await ui.press_and_settle(pilot, "d")
         assert len(app.screen_stack) == 1
         assert "too late to drop" in str(app.query_one("#status", Static).render())
     assert rota.get_shift(club.db, setup.desk).filled == 1
@@ -243,10 +240,10 @@ async def test_take_while_another_process_writes_waits_then_completes(club, setu
             await pilot.press("down", "t")  # the cloakroom
             status = app.query_one("#status", Static)
             waiting = "waiting for another omtui process"  # after 2 s of waiting
-            await wait_for(pilot, lambda: waiting in str(status.render()), seconds=10, delay=0.1)
+            await ui.wait_for(pilot, lambda: waiting in str(status.render()), seconds=10, delay=0.1)
             await pilot.press("down")  # the screen still answers keys meanwhile
             holder.execute("COMMIT")
-            await settle(pilot)
+            await ui.settle(pilot)
             assert str(status.render()).startswith("taken: cloakroom at Sommet de Lyon")
     finally:
         holder.close()

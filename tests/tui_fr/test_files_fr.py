@@ -11,14 +11,14 @@ from omtui.context import ClubContext
 from omtui.tui.app import make_app
 from omtui.tui.screens.file_picker import ExportDialog
 from screenshots.scenes import still_cursors
-from tests.tui.pilot_helpers import open_members, press_to_open, settle
+from tests.tui import pilot_helpers as ui
 
 SIZE = (80, 24)
 
 
 async def open_export(pilot: Pilot) -> ExportDialog:
-    await open_members(pilot)
-    dialog = await press_to_open(pilot, ExportDialog, "x")
+    await ui.open_members(pilot)
+    dialog = await ui.press_to_open(pilot, ExportDialog, "x")
     still_cursors(pilot)
     return dialog
 
@@ -35,8 +35,7 @@ async def test_an_export_for_excel_has_french_headers_and_days(
     async with app.run_test(size=SIZE) as pilot:
         dialog = await open_export(pilot)
         assert dialog.query_one("#name", Input).value == "membres-2026-11-22.csv"
-        await pilot.press("enter")
-        await settle(pilot)
+        await ui.press_and_settle(pilot, "enter")
     rows = (isolated_dirs / "membres-2026-11-22.csv").read_bytes().decode("utf-8-sig")
     header, first = rows.split("\r\n")[:2]
     assert header == (

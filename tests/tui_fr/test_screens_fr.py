@@ -19,23 +19,15 @@ from omtui.tui.panes.events import EventsPane
 from omtui.tui.screens.event_register import RegisterDialog
 from omtui.tui.volunteer import make_volunteer_app
 from screenshots.scenes import busiest_volunteer, still_cursors
-from tests.tui.pilot_helpers import (
-    FULL_MEETUP,
-    OPEN_LUNCH,
-    fill_member_form,
-    open_event,
-    open_members,
-    press_and_pause,
-    press_to_open,
-    settle,
-)
+from tests.tui import pilot_helpers as ui
+from tests.tui.pilot_helpers import FULL_MEETUP, OPEN_LUNCH
 
 SIZE = (80, 24)
 
 
 async def show_event(pilot: Pilot, event_id: int) -> EventsPane:
-    pane = await open_event(pilot, event_id)
-    await settle(pilot)
+    pane = await ui.open_event(pilot, event_id)
+    await ui.settle(pilot)
     return pane
 
 
@@ -49,12 +41,12 @@ def test_the_session_is_french() -> None:
 
 def test_snapshot_today_tab(demo_club: ClubContext, snap_compare) -> None:
     """The tab the app opens on."""
-    assert snap_compare(make_app(demo_club, poll=False), terminal_size=SIZE, run_before=settle)
+    assert snap_compare(make_app(demo_club, poll=False), terminal_size=SIZE, run_before=ui.settle)
 
 
 def test_snapshot_members_tab(demo_club: ClubContext, snap_compare) -> None:
     assert snap_compare(
-        make_app(demo_club, poll=False), terminal_size=SIZE, run_before=open_members
+        make_app(demo_club, poll=False), terminal_size=SIZE, run_before=ui.open_members
     )
 
 
@@ -67,31 +59,29 @@ def test_snapshot_events_tab_with_detail(demo_club: ClubContext, snap_compare) -
 
 def test_snapshot_rota_tab(demo_club: ClubContext, snap_compare) -> None:
     async def run_before(pilot: Pilot) -> None:
-        await pilot.press("3")
-        await settle(pilot)
+        await ui.press_and_settle(pilot, "3")
 
     assert snap_compare(make_app(demo_club, poll=False), terminal_size=SIZE, run_before=run_before)
 
 
 def test_snapshot_newsletter_tab(demo_club: ClubContext, snap_compare) -> None:
     async def run_before(pilot: Pilot) -> None:
-        await pilot.press("4")
-        await settle(pilot)
+        await ui.press_and_settle(pilot, "4")
 
     assert snap_compare(make_app(demo_club, poll=False), terminal_size=SIZE, run_before=run_before)
 
 
 def test_snapshot_volunteer_view(demo_club: ClubContext, snap_compare) -> None:
     app = make_volunteer_app(demo_club, busiest_volunteer(demo_club), poll=False)
-    assert snap_compare(app, terminal_size=SIZE, run_before=settle)
+    assert snap_compare(app, terminal_size=SIZE, run_before=ui.settle)
 
 
 def test_snapshot_member_form_with_error(demo_club: ClubContext, snap_compare) -> None:
     async def run_before(pilot: Pilot) -> None:
-        await open_members(pilot)
-        await press_and_pause(pilot, "a")
-        fill_member_form(pilot.app.screen, first_name="Zoé", email="zoe@")
-        await press_and_pause(pilot, "ctrl+s")
+        await ui.open_members(pilot)
+        await ui.press_and_pause(pilot, "a")
+        ui.fill_member_form(pilot.app.screen, first_name="Zoé", email="zoe@")
+        await ui.press_and_pause(pilot, "ctrl+s")
         still_cursors(pilot)
         await pilot.pause()
 
@@ -100,11 +90,9 @@ def test_snapshot_member_form_with_error(demo_club: ClubContext, snap_compare) -
 
 def test_snapshot_check_in(demo_club: ClubContext, snap_compare) -> None:
     async def run_before(pilot: Pilot) -> None:
-        await pilot.press("2")
-        await settle(pilot)
+        await ui.press_and_settle(pilot, "2")
         await pilot.press("c")
-        await pilot.press("m", "a")
-        await settle(pilot)
+        await ui.press_and_settle(pilot, "m", "a")
         still_cursors(pilot)
         await pilot.pause()
 
@@ -114,10 +102,9 @@ def test_snapshot_check_in(demo_club: ClubContext, snap_compare) -> None:
 async def test_filter_counts_members_in_french(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=SIZE) as pilot:
-        await open_members(pilot)
+        await ui.open_members(pilot)
         assert count_line(app).startswith("300 membres")
-        await pilot.press("slash", *"helene")
-        await settle(pilot)
+        await ui.press_and_settle(pilot, "slash", *"helene")
         expected = members.count_members(demo_club.db, MemberFilter(text="helene"))
         assert 0 < expected < 300
         noun = "membre" if expected == 1 else "membres"
@@ -133,13 +120,12 @@ async def test_register_dialog_speaks_french(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=SIZE) as pilot:
         await show_event(pilot, OPEN_LUNCH)
-        dialog = await press_to_open(pilot, RegisterDialog, "r")
+        dialog = await ui.press_to_open(pilot, RegisterDialog, "r")
         assert dialog.query_one("#search", Input).placeholder == "partie d’un nom ou d’un e-mail"
         hints = " ".join(str(label.render()) for label in dialog.query(Label))
         assert "Inscription à" in hints and "Échap" in hints, hints
-        await press_and_pause(pilot, *member["email"].split("@")[0])
-        await pilot.press("enter")
-        await settle(pilot)
+        await ui.press_and_pause(pilot, *member["email"].split("@")[0])
+        await ui.press_and_settle(pilot, "enter")
         assert not isinstance(app.screen, RegisterDialog)
     reg = ev.get_registration(demo_club.db, OPEN_LUNCH, member["id"])
     assert reg is not None and reg.status == "registered"
@@ -148,7 +134,7 @@ async def test_register_dialog_speaks_french(demo_club: ClubContext) -> None:
 async def test_footer_and_tabs_are_french(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+        await ui.settle(pilot)
         tabs = [str(tab.label) for tab in app.query("Tab")]
         assert "Membres" in tabs and "Événements" in tabs, tabs
         footer = [key.description for key in app.query("FooterKey")]
@@ -158,9 +144,8 @@ async def test_footer_and_tabs_are_french(demo_club: ClubContext) -> None:
 async def test_help_names_the_tab_in_french(demo_club: ClubContext) -> None:
     app = make_app(demo_club, poll=False)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("2")
-        await settle(pilot)
-        await press_and_pause(pilot, "question_mark")
+        await ui.press_and_settle(pilot, "2")
+        await ui.press_and_pause(pilot, "question_mark")
         text = getattr(app.screen, "text", "")
         assert "Onglet Événements" in text, text[:200]
         assert "Events" not in text
