@@ -30,5 +30,10 @@ async def test_the_rota_tables_fit_80_columns(demo_club: ClubContext) -> None:
         shifts = pane.query_one("#rota-shifts", DataTable)
         first = "".join(s.text for s in shifts.render_line(1)).rstrip()
         assert "Badges et" in first and first.endswith("…")
+        # the summit: long roles ("relations intervenants") beside the notes
+        summit = max(pane._coverage.values(), key=lambda c: len(c.shifts)).event_id
+        events.move_cursor(row=events.get_row_index(str(summit)))
+        await pilot.pause()
+        assert fits(shifts)
         await ui.press_and_pause(pilot, "w")
         assert fits(pane.query_one("#rota-who", DataTable))

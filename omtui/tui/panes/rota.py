@@ -85,7 +85,9 @@ class RotaPane(ClubPane):
                 # each table's last column (a title, notes) gives way with "…" at 80 columns
                 yield FitTable(id="rota-events", cursor_type="row", zebra_stripes=True, fit=4)
                 yield Label(_("Shifts"), classes="rota-heading", id="rota-shifts-heading")
-                yield FitTable(id="rota-shifts", cursor_type="row", zebra_stripes=True, fit=(4, 3))
+                yield FitTable(
+                    id="rota-shifts", cursor_type="row", zebra_stripes=True, fit=(4, 3, 1)
+                )
                 yield Static("", id="rota-dropped")
             with Vertical(id="rota-who-view"):
                 yield Label(
