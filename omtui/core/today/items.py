@@ -1,6 +1,6 @@
-"""What needs the organiser: one source of lines a situation (a shift with open places, a
-late drop, a full event, a paused send...), each line pointing at the place that resolves
-it, most urgent first.
+"""What needs the organiser: one source of lines per kind of situation (a shift with open
+places, a late drop, a full event, a paused send...), each line pointing at the place that
+resolves it; `needs_you()` puts them together, most urgent first.
 
 Other modules add their own lines with `register_source()`: a function of (db, now, tz)
 returning `Item`s.
