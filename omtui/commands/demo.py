@@ -9,7 +9,7 @@ from omtui.context import ClubContext
 from omtui.core.demo import build_demo
 from omtui.core.numbers import format_number
 from omtui.errors import UnusableInput
-from omtui.i18n import _
+from omtui.i18n import _, ngettext
 
 
 @click.command("demo")
@@ -34,18 +34,20 @@ def demo(club: ClubContext, db_path: str | None, members_count: int) -> None:
         )
     summary = build_demo(club.db, members_count=members_count)
     drafts = club.db.scalar("SELECT count(*) FROM newsletters WHERE status = 'draft'")
+    sent = summary.newsletters - drafts
+    m, e, s, n = summary.members, summary.events, summary.shifts, summary.newsletters
     echo(
         _(
-            "Demo club created in {path}: {m} members, {e} events, {s} shifts, "
-            "{n} newsletters ({drafts} drafts, {sent} sent)."
+            "Demo club created in {path}: {members}, {events}, {shifts}, "
+            "{newsletters} ({drafts}, {sent})."
         ).format(
             path=club.db_path,
-            m=format_number(summary.members),
-            e=format_number(summary.events),
-            s=format_number(summary.shifts),
-            n=format_number(summary.newsletters),
-            drafts=format_number(drafts),
-            sent=format_number(summary.newsletters - drafts),
+            members=ngettext("{n} member", "{n} members", m).format(n=format_number(m)),
+            events=ngettext("{n} event", "{n} events", e).format(n=format_number(e)),
+            shifts=ngettext("{n} shift", "{n} shifts", s).format(n=format_number(s)),
+            newsletters=ngettext("{n} newsletter", "{n} newsletters", n).format(n=format_number(n)),
+            drafts=ngettext("{n} draft", "{n} drafts", drafts).format(n=format_number(drafts)),
+            sent=ngettext("{n} sent", "{n} sent", sent).format(n=format_number(sent)),
         )
     )
 

@@ -229,8 +229,11 @@ def humanize_delta(moment: datetime, now: datetime, *, lang: str | None = None) 
     return format_timedelta(delta, add_direction=True, locale=_locale(lang))
 
 
-def humanize_day(moment: datetime, now: datetime, tz: ZoneInfo, *, lang: str | None = None):
-    """ "demain à 09:00", "aujourd'hui à 12:30", "dans 19 jours", "il y a 3 mois"."""
+def humanize_day(
+    moment: datetime, now: datetime, tz: ZoneInfo, *, lang: str | None = None, time: bool = True
+) -> str:
+    """ "demain à 09:00", "aujourd'hui à 12:30", "dans 19 jours", "il y a 3 mois";
+    `time=False`: "demain", "aujourd'hui" (beside a column that gives the time)."""
 
     local_moment = moment.astimezone(tz)
     today = now.astimezone(tz).date()
@@ -238,6 +241,8 @@ def humanize_day(moment: datetime, now: datetime, tz: ZoneInfo, *, lang: str | N
     days = (day - today).days
     if -1 <= days <= 1:
         word = _relative_word("day", days, lang)
+        if word and not time:
+            return word
         if word:
             data = _locale(lang)._data
             glue = (data.get("datetime_formats_relative") or {}).get("full") or str(

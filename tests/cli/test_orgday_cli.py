@@ -207,9 +207,15 @@ def test_shell_completion_scripts(run_cli) -> None:
     assert "plain,merge" in words.stdout
 
 
-def test_small_words_demo_counts_and_send_plan(run_cli) -> None:
+def test_small_words_demo_counts_and_send_plan(run_cli, tmp_path: Path) -> None:
     made = ok(run_cli("demo", "--members", "200"))
     assert "3 newsletters (2 drafts, 1 sent)" in made  # not "3 drafts"
+    # French agrees each count: "1 envoyée", "1 membre", not "1 envoyées", "1 membres"
+    other = run_cli(
+        "demo", "--members", "1", "--db", str(tmp_path / "one.db"), env={"OMTUI_LANG": "fr"}
+    )
+    assert "1 membre, 16 événements" in ok(other)
+    assert "3 newsletters (2 brouillons, 1 envoyée)." in other.stdout
     plan = run_cli("newsletter", "send", "3", input="no\n", env={"OMTUI_FROM": "club@example.org"})
     line = next(x for x in plan.stdout.splitlines() if "takes about" in x)
     assert line.endswith("takes about 18 seconds.")  # not "17.90 seconds"

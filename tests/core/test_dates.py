@@ -161,8 +161,7 @@ def test_duration_in_each_language_and_thread() -> None:
 
 def test_babel_is_loaded_lazily() -> None:
     code = (
-        "import sys, omtui.core.dates, omtui.core.numbers, omtui.i18n;"
-        "print('babel' in sys.modules)"
+        "import sys, omtui.core.dates, omtui.core.numbers, omtui.i18n;print('babel' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
@@ -173,3 +172,14 @@ def test_percentages() -> None:
 
     assert format_percent(0.853, lang="fr") == "85\u00a0%"
     assert format_percent(0.853, lang="en") == "85%"
+
+
+def test_humanize_day_without_the_time_beside_a_time_column() -> None:
+    tomorrow = NOW + timedelta(days=1)
+    assert dates.humanize_day(tomorrow, NOW, PARIS, lang="fr", time=False) == "demain"
+    assert dates.humanize_day(tomorrow, NOW, PARIS, lang="en", time=False) == "tomorrow"
+    later = NOW + timedelta(hours=3)
+    assert dates.humanize_day(later, NOW, PARIS, lang="fr", time=False) == "aujourd’hui"
+    assert dates.humanize_day(NOW + timedelta(days=5), NOW, PARIS, time=False, lang="en") == (
+        "in 5 days"
+    )

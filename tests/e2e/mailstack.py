@@ -268,8 +268,7 @@ class DovecotImap:
                     "disable_plaintext_auth = no",
                     "first_valid_uid = 100",
                     "auth_mechanisms = plain login",
-                    f"mail_location = maildir:{self.maildir_root / 'catchall'}"
-                    f":INDEX={index}",
+                    f"mail_location = maildir:{self.maildir_root / 'catchall'}:INDEX={index}",
                     "passdb {",
                     "  driver = passwd-file",
                     f"  args = scheme=PLAIN username_format=%u {passwd}",

@@ -463,3 +463,27 @@ async def test_members_to_merge_are_announced_once(demo_club: ClubContext) -> No
             "1 email is shared by members whose addresses differ only by case; "
             "merge them (omtui members duplicates)"
         ]
+
+
+async def test_at_80_columns_the_tags_column_is_whole_on_screen(demo_club: ClubContext) -> None:
+    """The tags column ended under the scrollbar: "freelance,h" with no "…", the reader
+    could not tell the list went on."""
+    member = members.query_members(demo_club.db, limit=1)[0]
+    members.update_member(
+        demo_club.db, member.id, {"tags": "freelance,host,volunteer"}, now=demo_club.now()
+    )
+    app = make_app(demo_club, poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("1")
+        await settle(app, pilot)
+        table = pane_of(app).table
+        shown = [c for c in table.ordered_columns if str(c.key.value) != "joined"]
+        tags_end = sum(c.get_render_width(table) for c in shown[:5])
+        assert tags_end <= table.scrollable_content_region.width
+        line = "".join(segment.text for segment in table.render_line(1))
+        assert "freelance,h…" in line  # cut, and saying so
+        # at 120 columns every column is on screen
+        await pilot.resize_terminal(120, 40)
+        await settle(app, pilot)
+        every = sum(c.get_render_width(table) for c in table.ordered_columns)
+        assert every <= table.scrollable_content_region.width

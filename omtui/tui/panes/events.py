@@ -30,6 +30,7 @@ from omtui.tui.screens.event_form import EventForm
 from omtui.tui.screens.event_partner import PartnerChange, PartnerDialog
 from omtui.tui.screens.event_register import RegisterDialog
 from omtui.tui.text import cell, markup, plain
+from omtui.tui.widgets.fit_table import FitTable
 
 NARROW = 140
 """Below this width the details go under the table instead of beside it: at 120 columns
@@ -76,8 +77,8 @@ class EventsPane(ClubPane):
         with Vertical(id="body"):
             with Vertical(id="list"):
                 yield Label("", id="caption")
-                table: DataTable = DataTable(id="events", cursor_type="row", zebra_stripes=True)
-                yield table
+                # the title gives way (cut with "…") so the city stays on screen at 80 columns
+                yield FitTable(id="events", cursor_type="row", zebra_stripes=True, fit=4)
                 # what "14/14 +3" in the Seats column means, said once under the table
                 yield Label(
                     _("Seats: registered/capacity, +n on the waiting list · ✗ cancelled"),
@@ -124,7 +125,7 @@ class EventsPane(ClubPane):
             rows.append(
                 (
                     format_numeric(event.starts_at, tz),
-                    humanize_day(event.starts_at, now, tz),
+                    humanize_day(event.starts_at, now, tz, time=False),  # "When" has the time
                     labels.event_kind(event.kind),
                     f"{seats} +{stats.waiting}" if stats.waiting else seats,
                     cell(title),

@@ -108,22 +108,14 @@ class NewsletterPane(ClubPane):
                 audience = nl.audience_size(db, item.audience_tags, item.audience_city)
             else:
                 audience = summary.recipients
-            problems = counts.get("uncertain", 0)
             rows.append(
                 (
                     cell(item.subject or _("(no subject)")),
                     self._state_label(item.id, item.status),
                     format_number(audience),
                     format_number(counts.get("sent", 0)) if item.status != "draft" else "",
-                    format_number(counts.get("failed", 0)) if counts.get("failed") else "",
-                    self._when(item, now)
-                    + (
-                        ngettext(", {n} uncertain", ", {n} uncertain", problems).format(
-                            n=format_number(problems)
-                        )
-                        if problems
-                        else ""
-                    ),
+                    self._failed(counts.get("failed", 0), counts.get("uncertain", 0)),
+                    self._when(item, now),
                     str(item.id),
                 )
             )
@@ -153,14 +145,20 @@ class NewsletterPane(ClubPane):
         return STATE_LABELS.get(status, status)
 
     @staticmethod
+    def _failed(failed: int, uncertain: int) -> str:
+        """ "7", "7 + 1 uncertain": what did not surely arrive (80 columns hold it)."""
+        if not uncertain:
+            return format_number(failed) if failed else ""
+        return ngettext("{failed} + {n} uncertain", "{failed} + {n} uncertain", uncertain).format(
+            failed=format_number(failed), n=format_number(uncertain)
+        )
+
+    @staticmethod
     def _when(item: nl.Newsletter, now: datetime) -> str:
-        if item.sent_at is not None:
-            return _("sent {when}").format(when=humanize_delta(item.sent_at, now))
-        if item.send_started_at is not None:
-            return _("started {when}").format(when=humanize_delta(item.send_started_at, now))
-        if item.updated_at is not None:
-            return _("edited {when}").format(when=humanize_delta(item.updated_at, now))
-        return ""
+        """When it was sent, its send started, or it was last edited (its state says which:
+        the verb would push the subject off an 80-column screen)."""
+        moment = item.sent_at or item.send_started_at or item.updated_at
+        return humanize_delta(moment, now) if moment is not None else ""
 
     def want(self, target: Target) -> None:
         self._want_id = target.newsletter_id

@@ -73,9 +73,7 @@ class MemberDetail(ModalScreen[Outcome]):
         now, tz = self.club.now(), self.club.tz
         state = _("subscribed") if member.subscribed else _("not subscribed")
         reminders = (
-            _("accepted")
-            if core.reminders_allowed(self.club.db, self.member_id)
-            else _("declined")
+            _("accepted") if core.reminders_allowed(self.club.db, self.member_id) else _("declined")
         )
         self.query_one("#detail-title", Label).update(
             plain(f"{member.full_name or member.email} <{member.email}> · {state}")

@@ -57,26 +57,48 @@ cut to one letter); consent and joined date are a scroll to the right."""
 
 WIDE_WIDTHS = {
     "name": 18,
-    "email": 28,
+    "email": 26,
     "company": 16,
     "city": 12,
     "tags": 12,
     "subscribed": 4,
     "joined": 14,
 }
-"""At 120 columns every column fits; wider terminals give the extra room to the columns
-that are cut most (email, company, city, tags), up to `WIDTHS`."""
+"""At 120 columns (a table 118 cells wide, inside the tab's padding) every column fits;
+wider terminals give the extra room to the columns cut most (email, company, city, tags),
+up to `WIDTHS`."""
 
 GROWS = (("email", 4), ("company", 3), ("city", 2), ("tags", 2))
 """Where room beyond 120 columns goes, in shares."""
 
 
+SHRINKS = (("email", 14), ("company", 8))
+"""Where a table narrower than a layout's columns takes the room from, down to a minimum."""
+
+FIRST_SCREEN = ("name", "email", "company", "city", "tags")
+"""The columns an 80-column terminal shows; the others are a scroll to the right."""
+
+
+def _needed(widths: dict[str, int], keys: tuple[str, ...] | None = None) -> int:
+    """Cells the columns `keys` (default all) take, with their padding and the scrollbar."""
+    keys = keys or tuple(widths)
+    return sum(widths[key] + 2 for key in keys) + 2
+
+
 def widths_for(width: int) -> dict[str, int]:
-    """Column widths for a table `width` cells wide (padding and scrollbar included)."""
-    if width < 118:
-        return dict(NARROW_WIDTHS)
+    """Column widths for a table `width` cells wide (its padding and scrollbar included):
+    below 120 the first screen's columns fit whole, the rest scroll; wider, every column
+    fits and the extra room goes to the columns cut most."""
+    if width < _needed(WIDE_WIDTHS):
+        widths = dict(NARROW_WIDTHS)
+        deficit = _needed(widths, FIRST_SCREEN) - width
+        for key, least in SHRINKS:
+            take = max(0, min(deficit, widths[key] - least))
+            widths[key] -= take
+            deficit -= take
+        return widths
     widths = dict(WIDE_WIDTHS)
-    extra = width - 118
+    extra = width - _needed(WIDE_WIDTHS)
     shares = sum(share for _key, share in GROWS)
     for key, share in GROWS:
         widths[key] = min(WIDTHS[key], widths[key] + extra * share // shares)
