@@ -23,6 +23,7 @@ from omtui.core.newsletter import (
     update_draft,
 )
 from omtui.core.numbers import format_decimal, format_number
+from omtui.core.text import column
 from omtui.errors import OmtuiError, UnusableInput
 from omtui.i18n import _, ngettext
 
@@ -57,6 +58,7 @@ def list_command(club: ClubContext, as_json: bool) -> None:
         echo(_("No newsletters yet: create one with `omtui newsletter new`."))
         return
     now = club.now()
+    rows = []
     for s in summaries:
         nl = s.newsletter
         if nl.status == "draft":
@@ -70,14 +72,16 @@ def list_command(club: ClubContext, as_json: bool) -> None:
                 total=format_number(s.recipients),
                 failed=format_number(s.counts.get("failed", 0)),
             )
-        when = nl.sent_at or nl.send_started_at or nl.updated_at
-        state = nl.status
-        if state == "sending" and not sender.is_running(club.db, nl.id):
+        moment = nl.sent_at or nl.send_started_at or nl.updated_at
+        state = labels.newsletter_status(nl.status)
+        if nl.status == "sending" and not sender.is_running(club.db, nl.id):
             state = _("interrupted")
+        rows.append((nl, state, counts, humanize_delta(moment, now) if moment else ""))
+    width = max(len(state) for _nl, state, _counts, _ago in rows)
+    for nl, state, counts, ago in rows:
         echo(
-            f"{nl.id:>4}  {state:<11}  {nl.subject[:40]:<40}  "
-            f"{_audience_text(nl.audience_tags, nl.audience_city)}  {counts}  "
-            f"{humanize_delta(when, now) if when else ''}"
+            f"{nl.id:>4}  {column(state, width)}  {column(nl.subject, 40)}  "
+            f"{_audience_text(nl.audience_tags, nl.audience_city)}  {counts}  {ago}"
         )
 
 

@@ -146,3 +146,8 @@ def _one_key(part: str) -> str:
 def sort_key_parts(key: str) -> list[str]:
     """The parts a sort_key() was made of, as typed."""
     return key.split(_LEVEL_END, 2)[2].split(_PART_SEP)
+
+
+def column(text: str, width: int) -> str:
+    """`text` in exactly `width` characters for a CLI table: padded, or cut with "…"."""
+    return text.ljust(width) if len(text) <= width else text[: width - 1] + "…"

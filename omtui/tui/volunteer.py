@@ -37,14 +37,10 @@ from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.volunteer_drop import DropReasonDialog
 from omtui.tui.text import PlainTextApp, cell, plain
 from omtui.tui.textual_words import TranslatedApp
+from omtui.tui.widgets.fit_table import FitTable
 
 POLL_SECONDS = 1.0
 REDRAW_SECONDS = 60.0
-EVENT_WIDTH = 28
-
-
-def _short(title: str) -> str:
-    return title if len(title) <= EVENT_WIDTH else title[: EVENT_WIDTH - 1] + "…"
 
 
 class VolunteerApp(PlainTextApp, TranslatedApp):
@@ -88,9 +84,10 @@ class VolunteerApp(PlainTextApp, TranslatedApp):
         yield Header()
         with Vertical(id="body"):
             yield Label(_("My upcoming shifts"), classes="heading", id="mine-heading")
-            yield DataTable(id="mine", cursor_type="row", zebra_stripes=True)
+            # the event (then the role or who else) gives way with "…" to fit 80 columns
+            yield FitTable(id="mine", cursor_type="row", zebra_stripes=True, fit=(2, 3))
             yield Label(_("Open shifts I may take"), classes="heading", id="open-heading")
-            yield DataTable(id="open", cursor_type="row", zebra_stripes=True)
+            yield FitTable(id="open", cursor_type="row", zebra_stripes=True, fit=(2, 1))
             yield Static("", id="detail")
             yield Static(self._contact(), id="contact")
             yield Static(_("t take an open shift · d drop one of mine · q quit"), id="status")
@@ -126,7 +123,7 @@ class VolunteerApp(PlainTextApp, TranslatedApp):
                     s.id,
                     s.when(tz),
                     cell(s.role),
-                    cell(_short(s.event_title)),
+                    cell(s.event_title),
                     cell(
                         ", ".join(
                             a.first_name for a in with_whom.get(s.id, []) if a.member_id != me
@@ -148,7 +145,7 @@ class VolunteerApp(PlainTextApp, TranslatedApp):
                     s.id,
                     s.when(tz),
                     cell(s.role),
-                    cell(_short(s.event_title)),
+                    cell(s.event_title),
                     Text(f"{s.missing}/{s.needed}", style="bold")
                     + (Text(" " + _("clash"), style="yellow") if s.id in self._clashes else ""),
                 )

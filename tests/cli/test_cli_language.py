@@ -71,3 +71,14 @@ def test_club_set_changes_the_language_a_plain_locale_gets(run_cli) -> None:
     assert "Language in use: en" in shown.stdout
     french = run_cli("club", "show", env={**NO_LANGUAGE, "LANG": "fr_FR.UTF-8"})
     assert "Langue utilisée\u00a0: fr" in french.stdout
+
+
+def test_newsletter_list_says_its_states_in_french(run_cli) -> None:
+    """`newsletter list` printed "draft" and "sent" in a French session, and cut long
+    subjects mid-word without saying so."""
+    assert run_cli("demo", "--members", "120").returncode == 0
+    listed = run_cli("newsletter", "list", env={"OMTUI_LANG": "fr"})
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert [line.split()[1] for line in lines] == ["brouillon", "brouillon", "envoyée"]
+    assert "Appel à bénévoles : déjeuner des parten…" in listed.stdout

@@ -25,6 +25,7 @@ from omtui.tui.screens.confirm import ConfirmDialog
 from omtui.tui.screens.rota_pick import RotaPickDialog
 from omtui.tui.screens.rota_shift_form import RotaShiftForm, ShiftFields
 from omtui.tui.text import cell, plain
+from omtui.tui.widgets.fit_table import FitTable
 
 WHO_DAYS = 30
 GAP = "bold red"
@@ -81,16 +82,19 @@ class RotaPane(ClubPane):
         with ContentSwitcher(initial="rota-coverage"):
             with Vertical(id="rota-coverage"):
                 yield Label(_("Coverage by event"), classes="rota-heading")
-                yield DataTable(id="rota-events", cursor_type="row", zebra_stripes=True)
+                # each table's last column (a title, notes) gives way with "…" at 80 columns
+                yield FitTable(id="rota-events", cursor_type="row", zebra_stripes=True, fit=4)
                 yield Label(_("Shifts"), classes="rota-heading", id="rota-shifts-heading")
-                yield DataTable(id="rota-shifts", cursor_type="row", zebra_stripes=True)
+                yield FitTable(
+                    id="rota-shifts", cursor_type="row", zebra_stripes=True, fit=(4, 3, 1)
+                )
                 yield Static("", id="rota-dropped")
             with Vertical(id="rota-who-view"):
                 yield Label(
                     _("Who is on when: the next {days} days").format(days=WHO_DAYS),
                     classes="rota-heading",
                 )
-                yield DataTable(id="rota-who", cursor_type="row", zebra_stripes=True)
+                yield FitTable(id="rota-who", cursor_type="row", zebra_stripes=True, fit=4)
         yield Static(self._keys_line(), id="rota-status")
 
     def on_mount(self) -> None:
@@ -175,7 +179,7 @@ class RotaPane(ClubPane):
                 cell(s.role),
                 _filled(s.filled, s.needed, s.event_status),
                 cell(", ".join(a.full_name for a in held.get(s.id, [])))
-                or Text(_("nobody yet"), style="dim" if s.event_status == "cancelled" else GAP),
+                or cell(_("nobody yet"), style="dim" if s.event_status == "cancelled" else GAP),
                 cell(s.notes),
             )
             for s in cover.shifts
