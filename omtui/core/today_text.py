@@ -21,6 +21,7 @@ from omtui.core.today import (
     NextEvent,
     Overview,
     Urgency,
+    job_text,
 )
 from omtui.i18n import _, current_language, ngettext
 
@@ -141,8 +142,6 @@ def city_line(idea: CityIdea) -> str:
 
 def report(view: Overview, tz: ZoneInfo) -> list[str]:
     """The whole overview as plain lines (what `omtui today` prints)."""
-    from omtui.core.today import job_text
-
     now = view.now
     lines = [heading_needs_you(len(view.items))]
     if view.items:
