@@ -402,18 +402,25 @@ def merge_cmd(club: ClubContext, keep: str, other: str, yes: bool, as_json: bool
         )
         return
     echo(
-        _(
-            "Merged #{other} into #{keep}: {regs} registrations, {shifts} shifts, "
-            "{consents} consent events, {messages} messages moved; #{other} is archived."
-        ).format(
-            other=gone.id,
-            keep=kept.id,
-            regs=result.registrations,
-            shifts=result.shifts,
-            consents=result.consent_events,
-            messages=result.messages,
+        _("Merged #{other} into #{keep}: {moved} moved; #{other} is archived.").format(
+            other=gone.id, keep=kept.id, moved=_moved(result)
         )
     )
+
+
+def _moved(r: member_edit.MergeResult) -> str:
+    """ "2 registrations, 1 shift, 0 consent events, 3 messages": each count agrees."""
+    parts = (
+        ngettext("{n} registration", "{n} registrations", r.registrations).format(
+            n=r.registrations
+        ),
+        ngettext("{n} shift", "{n} shifts", r.shifts).format(n=r.shifts),
+        ngettext("{n} consent event", "{n} consent events", r.consent_events).format(
+            n=r.consent_events
+        ),
+        ngettext("{n} message", "{n} messages", r.messages).format(n=r.messages),
+    )
+    return ", ".join(parts)
 
 
 def _notice_duplicates(club: ClubContext) -> None:
