@@ -10,7 +10,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from omtui.errors import ConfigError
@@ -19,8 +19,33 @@ from omtui.i18n import LANGUAGES, _
 TLS_MODES = ("none", "starttls", "tls")
 
 
-@dataclass(frozen=True)
-class SmtpConfig:
+class _Server:
+    """What the SMTP and IMAP settings share: a password read from the environment, and
+    a repr that never shows it."""
+
+    PASSWORD_VAR: ClassVar[str]
+    """The environment variable that holds the password (it beats `password_env`)."""
+    host: str
+    port: int
+    tls: str
+    password_env: str | None
+
+    @property
+    def password(self) -> str | None:
+        """Read the password from the environment at the moment it is needed."""
+        if self.PASSWORD_VAR in os.environ:
+            return os.environ[self.PASSWORD_VAR]
+        if self.password_env:
+            return os.environ.get(self.password_env)
+        return None
+
+    def __repr__(self) -> str:  # never leak a password through a repr
+        return f"{type(self).__name__}(host={self.host!r}, port={self.port}, tls={self.tls!r})"
+
+
+@dataclass(frozen=True, repr=False)
+class SmtpConfig(_Server):
+    PASSWORD_VAR = "OMTUI_SMTP_PASSWORD"
     host: str = "localhost"
     port: int = 25
     tls: str = "none"
@@ -48,23 +73,12 @@ class SmtpConfig:
     def envelope_sender(self) -> str:
         return self.bounce_address.strip() or self.from_address
 
-    @property
-    def password(self) -> str | None:
-        """Read the password from the environment at the moment it is needed."""
-        if "OMTUI_SMTP_PASSWORD" in os.environ:
-            return os.environ["OMTUI_SMTP_PASSWORD"]
-        if self.password_env:
-            return os.environ.get(self.password_env)
-        return None
 
-    def __repr__(self) -> str:  # never leak a password through a repr
-        return f"SmtpConfig(host={self.host!r}, port={self.port}, tls={self.tls!r})"
-
-
-@dataclass(frozen=True)
-class ImapConfig:
+@dataclass(frozen=True, repr=False)
+class ImapConfig(_Server):
     """The club's mailbox that `omtui mailbox sync` reads (bounces, unsubscribe requests)."""
 
+    PASSWORD_VAR = "OMTUI_IMAP_PASSWORD"
     host: str = ""
     """Empty: no mailbox configured."""
     port: int = 993
@@ -76,18 +90,6 @@ class ImapConfig:
     """Move the messages omtui understood into a subfolder (never deletes anything)."""
     cafile: str | None = None
     timeout: float = 60.0
-
-    @property
-    def password(self) -> str | None:
-        """Read the password from the environment at the moment it is needed."""
-        if "OMTUI_IMAP_PASSWORD" in os.environ:
-            return os.environ["OMTUI_IMAP_PASSWORD"]
-        if self.password_env:
-            return os.environ.get(self.password_env)
-        return None
-
-    def __repr__(self) -> str:  # never leak a password through a repr
-        return f"ImapConfig(host={self.host!r}, port={self.port}, tls={self.tls!r})"
 
 
 @dataclass(frozen=True)
@@ -266,6 +268,18 @@ def _parse_table(section: str, table: dict[str, Any], keys: dict[str, Any]) -> d
     return out
 
 
+def _from_environment(table: dict[str, Any], names: dict[str, tuple[str, type]]) -> None:
+    """Environment variables beat the file: `names` maps each to its key and its type."""
+    for env, (key, kind) in names.items():
+        if env in os.environ:
+            try:
+                table[key] = kind(os.environ[env])
+            except ValueError as exc:
+                raise ConfigError(
+                    _("environment: {env} must be a {type}").format(env=env, type=kind.__name__)
+                ) from exc
+
+
 def _section(raw: dict[str, Any], name: str) -> dict[str, Any]:
     table = raw.pop(name, {})
     if not isinstance(table, dict):
@@ -303,15 +317,7 @@ def load_config(path: Path | None) -> Config:
                         section=section, key=key
                     )
                 )
-    if "OMTUI_BUSY_TIMEOUT" in os.environ:
-        try:
-            database["busy_timeout"] = float(os.environ["OMTUI_BUSY_TIMEOUT"])
-        except ValueError as exc:
-            raise ConfigError(
-                _("environment: {env} must be a {type}").format(
-                    env="OMTUI_BUSY_TIMEOUT", type="float"
-                )
-            ) from exc
+    _from_environment(database, {"OMTUI_BUSY_TIMEOUT": ("busy_timeout", float)})
     if database.get("busy_timeout", 60.0) < 0:
         raise ConfigError(_("config: [database] busy_timeout must be 0 or more seconds"))
     reminders_raw = raw.pop("reminders", {})
@@ -335,14 +341,7 @@ def load_config(path: Path | None) -> Config:
         )
     club = _parse_table(_("top level"), raw, _CLUB_KEYS)
     smtp = _parse_table("smtp", smtp_raw, _SMTP_KEYS)
-    for env, (key, kind) in _SMTP_ENV.items():
-        if env in os.environ:
-            try:
-                smtp[key] = kind(os.environ[env])
-            except ValueError as exc:
-                raise ConfigError(
-                    _("environment: {env} must be a {type}").format(env=env, type=kind.__name__)
-                ) from exc
+    _from_environment(smtp, _SMTP_ENV)
     if smtp.get("tls", "none") not in TLS_MODES:
         raise ConfigError(
             _("config: [smtp] tls must be one of {modes}").format(modes=", ".join(TLS_MODES))
@@ -354,14 +353,7 @@ def load_config(path: Path | None) -> Config:
             )
         )
     imap = _parse_table("imap", imap_raw, _IMAP_KEYS)
-    for env, (key, kind) in _IMAP_ENV.items():
-        if env in os.environ:
-            try:
-                imap[key] = kind(os.environ[env])
-            except ValueError as exc:
-                raise ConfigError(
-                    _("environment: {env} must be a {type}").format(env=env, type=kind.__name__)
-                ) from exc
+    _from_environment(imap, _IMAP_ENV)
     if imap.get("tls", "tls") not in TLS_MODES:
         raise ConfigError(
             _("config: [imap] tls must be one of {modes}").format(modes=", ".join(TLS_MODES))

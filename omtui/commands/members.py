@@ -25,6 +25,24 @@ def members_group() -> None:
     """Import, export, list and unsubscribe members."""
 
 
+def _stacked(*decorators):
+    """One decorator that applies `decorators` as if they were written above the function,
+    in this order (options, arguments and `pass_club` several commands share)."""
+
+    def apply(func):
+        for decorator in reversed(decorators):
+            func = decorator(func)
+        return func
+
+    return apply
+
+
+_filter_options = _stacked(
+    click.option("--tag", help=_("Only members with this tag.")),
+    click.option("--city", help=_("Only members in this city.")),
+)
+
+
 def _summary(counts: dict[str, int]) -> str:
     return _("{new} new, {updated} updated, {unchanged} unchanged, {rejected} rejected").format(
         **format_numbers(counts)
@@ -117,8 +135,7 @@ def import_cmd(
 
 @members_group.command("export")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--tag", help=_("Only members with this tag."))
-@click.option("--city", help=_("Only members in this city."))
+@_filter_options
 @click.option(
     "--excel",
     is_flag=True,
@@ -150,8 +167,7 @@ def _table(rows: list[list[str]]) -> str:
 
 
 @members_group.command("list")
-@click.option("--tag", help=_("Only members with this tag."))
-@click.option("--city", help=_("Only members in this city."))
+@_filter_options
 @click.option("--search", "text", default="", help=_("Only members matching this text."))
 @click.option("--json", "as_json", is_flag=True, help=_("One JSON array, every field."))
 @pass_club
@@ -248,21 +264,16 @@ def _echo_member(member: members.Member, as_json: bool) -> None:
     )
 
 
-def _member_options(func):
-    for option in reversed(
-        [
-            click.option("--first-name", help=_("First name.")),
-            click.option("--last-name", help=_("Last name.")),
-            click.option("--company", help=_("Company.")),
-            click.option("--job-title", help=_("Job title.")),
-            click.option("--phone", help=_("Phone number.")),
-            click.option("--city", help=_("City.")),
-            click.option("--tags", help=_("Tags, comma-separated (replaces the current ones).")),
-            click.option("--notes", help=_("Notes for the organiser.")),
-        ]
-    ):
-        func = option(func)
-    return func
+_member_options = _stacked(
+    click.option("--first-name", help=_("First name.")),
+    click.option("--last-name", help=_("Last name.")),
+    click.option("--company", help=_("Company.")),
+    click.option("--job-title", help=_("Job title.")),
+    click.option("--phone", help=_("Phone number.")),
+    click.option("--city", help=_("City.")),
+    click.option("--tags", help=_("Tags, comma-separated (replaces the current ones).")),
+    click.option("--notes", help=_("Notes for the organiser.")),
+)
 
 
 def _given(options: dict) -> dict:
@@ -314,26 +325,30 @@ def edit_cmd(club: ClubContext, member: str, new_email: str | None, as_json: boo
     _echo_member(changed, as_json)
 
 
+_member_and_tags = _stacked(
+    click.argument("member"), click.argument("tags", nargs=-1, required=True), pass_club
+)
+
+
+def _change_tags(club: ClubContext, member: str, tags: tuple[str, ...], change) -> None:
+    """Apply `change` (add_tags or remove_tags) to the member, then print their tags."""
+    found = _member_ref(club, member)
+    changed = change(club.db, found.id, tags, now=club.now())
+    echo(_("{name}: {tags}").format(name=changed.full_name, tags=", ".join(changed.tags) or "-"))
+
+
 @members_group.command("tag")
-@click.argument("member")
-@click.argument("tags", nargs=-1, required=True)
-@pass_club
+@_member_and_tags
 def tag_cmd(club: ClubContext, member: str, tags: tuple[str, ...]) -> None:
     """Add TAGS to MEMBER (an email or #ID)."""
-    found = _member_ref(club, member)
-    changed = member_edit.add_tags(club.db, found.id, tags, now=club.now())
-    echo(_("{name}: {tags}").format(name=changed.full_name, tags=", ".join(changed.tags) or "-"))
+    _change_tags(club, member, tags, member_edit.add_tags)
 
 
 @members_group.command("untag")
-@click.argument("member")
-@click.argument("tags", nargs=-1, required=True)
-@pass_club
+@_member_and_tags
 def untag_cmd(club: ClubContext, member: str, tags: tuple[str, ...]) -> None:
     """Remove TAGS from MEMBER (an email or #ID)."""
-    found = _member_ref(club, member)
-    changed = member_edit.remove_tags(club.db, found.id, tags, now=club.now())
-    echo(_("{name}: {tags}").format(name=changed.full_name, tags=", ".join(changed.tags) or "-"))
+    _change_tags(club, member, tags, member_edit.remove_tags)
 
 
 @members_group.command("archive")
@@ -387,18 +402,25 @@ def merge_cmd(club: ClubContext, keep: str, other: str, yes: bool, as_json: bool
         )
         return
     echo(
-        _(
-            "Merged #{other} into #{keep}: {regs} registrations, {shifts} shifts, "
-            "{consents} consent events, {messages} messages moved; #{other} is archived."
-        ).format(
-            other=gone.id,
-            keep=kept.id,
-            regs=result.registrations,
-            shifts=result.shifts,
-            consents=result.consent_events,
-            messages=result.messages,
+        _("Merged #{other} into #{keep}: {moved} moved; #{other} is archived.").format(
+            other=gone.id, keep=kept.id, moved=_moved(result)
         )
     )
+
+
+def _moved(r: member_edit.MergeResult) -> str:
+    """ "2 registrations, 1 shift, 0 consent events, 3 messages": each count agrees."""
+    parts = (
+        ngettext("{n} registration", "{n} registrations", r.registrations).format(
+            n=r.registrations
+        ),
+        ngettext("{n} shift", "{n} shifts", r.shifts).format(n=r.shifts),
+        ngettext("{n} consent event", "{n} consent events", r.consent_events).format(
+            n=r.consent_events
+        ),
+        ngettext("{n} message", "{n} messages", r.messages).format(n=r.messages),
+    )
+    return ", ".join(parts)
 
 
 def _notice_duplicates(club: ClubContext) -> None:

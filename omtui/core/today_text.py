@@ -21,6 +21,7 @@ from omtui.core.today import (
     NextEvent,
     Overview,
     Urgency,
+    job_text,
 )
 from omtui.i18n import _, current_language, ngettext
 
@@ -61,12 +62,17 @@ def empty_needs_you() -> str:
 
 
 def members_line(figures: MemberFigures) -> str:
-    return _(
-        "{total} members, {joined} joined this month, {unsubscribed} unsubscribed this month"
-    ).format(
-        total=number(figures.total),
-        joined=number(figures.joined_this_month),
-        unsubscribed=number(figures.unsubscribed_this_month),
+    """ "3 000 membres, 21 arrivés ce mois-ci, 0 désabonné ce mois-ci": each count agrees."""
+    total, joined = figures.total, figures.joined_this_month
+    left = figures.unsubscribed_this_month
+    return _("{members}, {joined}, {unsubscribed}").format(
+        members=ngettext("{n} member", "{n} members", total).format(n=number(total)),
+        joined=ngettext("{n} joined this month", "{n} joined this month", joined).format(
+            n=number(joined)
+        ),
+        unsubscribed=ngettext(
+            "{n} unsubscribed this month", "{n} unsubscribed this month", left
+        ).format(n=number(left)),
     )
 
 
@@ -101,15 +107,15 @@ def event_line(event: NextEvent, now: datetime, tz: ZoneInfo) -> str:
 def newsletter_line(letter: LastNewsletter | None, now: datetime, tz: ZoneInfo) -> str:
     if letter is None:
         return _("No newsletter sent yet.")
-    return _(
-        "“{subject}”, sent {when}: {sent} delivered, {failed} failed,"
-        " {unsubscribed} unsubscribed in the 7 days after"
-    ).format(
+    left = letter.unsubscribed_after
+    return _("“{subject}”, sent {when}: {sent} delivered, {failed} failed, {unsubscribed}").format(
         subject=letter.subject,
         when=humanize_day(letter.sent_at, now, tz),
         sent=number(letter.sent),
         failed=number(letter.failed),
-        unsubscribed=number(letter.unsubscribed_after),
+        unsubscribed=ngettext(
+            "{n} unsubscribed in the 7 days after", "{n} unsubscribed in the 7 days after", left
+        ).format(n=number(left)),
     )
 
 
@@ -141,8 +147,6 @@ def city_line(idea: CityIdea) -> str:
 
 def report(view: Overview, tz: ZoneInfo) -> list[str]:
     """The whole overview as plain lines (what `omtui today` prints)."""
-    from omtui.core.today import job_text
-
     now = view.now
     lines = [heading_needs_you(len(view.items))]
     if view.items:

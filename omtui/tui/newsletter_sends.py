@@ -18,7 +18,7 @@ from textual.worker import Worker
 from omtui.context import ClubContext
 from omtui.core import sender
 from omtui.core.numbers import format_number
-from omtui.i18n import _
+from omtui.i18n import _, ngettext
 from omtui.tui.messages import DataChanged
 
 
@@ -151,9 +151,11 @@ class NewsletterSends:
         progress = run.progress
         if state == "sent" and progress is not None:
             self.app.notify(
-                _("Newsletter sent to {sent} recipients ({failed} failed).").format(
-                    sent=format_number(progress.sent), failed=format_number(progress.failed)
-                ),
+                ngettext(
+                    "Newsletter sent to {sent} recipient ({failed} failed).",
+                    "Newsletter sent to {sent} recipients ({failed} failed).",
+                    progress.sent,
+                ).format(sent=format_number(progress.sent), failed=format_number(progress.failed)),
                 severity="warning" if progress.failed else "information",
             )
         elif state == "paused" and not run.asked:

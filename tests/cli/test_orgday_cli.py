@@ -100,6 +100,13 @@ def test_members_merge(run_cli, db: Database) -> None:
     assert out["id"] == keep.id and out["city"] == "Lyon" and out["moved"]["registrations"] == 1
     assert events.get_registration(db, event.id, keep.id) is not None
     assert members.get_member(db, other.id).archived_at is not None
+    # in words, each count agreeing (French: 0 and 1 take the singular)
+    twin = members.add_member(db, {"first_name": "Hélène", "email": "h@twin.example"}, now=DEMO_NOW)
+    said = run_cli("members", "merge", "h@new.example", f"#{twin.id}", "--yes",
+                   env={"OMTUI_LANG": "fr"})  # fmt: skip
+    assert f"n° {twin.id} fusionné dans n° {keep.id}, qui reçoit 0 inscription, 0 créneau," in ok(
+        said
+    )
 
 
 def test_newsletter_edit_duplicate_delete(run_cli, db: Database, tmp_path: Path) -> None:

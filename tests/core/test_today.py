@@ -190,3 +190,26 @@ def test_cancellation_notices_still_queued(demo_club: ClubContext) -> None:
     )
     [item] = [i for i in _overview(demo_club).items if i.kind == Kind.NOTICES]
     assert item.text.startswith(f"{result.pending - 1} members")
+
+
+def test_each_count_agrees_in_french(club: ClubContext) -> None:
+    """ "0 désabonnés ce mois-ci": French counts 0 and 1 in the singular."""
+    from omtui.core import today_text
+    from omtui.i18n import language_for
+
+    figures = today.MemberFigures(
+        total=1, joined_this_month=2, unsubscribed_this_month=0, joined_by_month=()
+    )
+    letter = today.LastNewsletter(
+        id=1, subject="Les nouvelles", sent_at=club.now(), sent=1, failed=0,
+        unsubscribed_after=1,
+    )  # fmt: skip
+    with language_for("fr"):
+        assert today_text.members_line(figures) == (
+            "1 membre, 2 arrivés ce mois-ci, 0 désabonné ce mois-ci"
+        )
+        line = today_text.newsletter_line(letter, club.now(), club.tz)
+    assert line.endswith(": 1 remis, 0 en échec, 1 désabonné dans les 7 jours suivants")
+    assert today_text.members_line(figures) == (
+        "1 member, 2 joined this month, 0 unsubscribed this month"
+    )

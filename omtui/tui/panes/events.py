@@ -86,7 +86,7 @@ class EventsPane(ClubPane):
                 )
             with VerticalScroll(id="detail"):
                 yield Static("", id="info")
-                yield DataTable(id="regs", cursor_type="row", show_cursor=True)
+                yield FitTable(id="regs", cursor_type="row", show_cursor=True, fit=(3, 1))
 
     def on_mount(self) -> None:
         events_table = self.query_one("#events", DataTable)

@@ -11,6 +11,7 @@ from omtui.core.mail import cancel_notice
 from omtui.errors import OmtuiError
 from omtui.i18n import _, ngettext
 from omtui.tui.messages import DataChanged
+from omtui.tui.notices import send_notices, send_now
 from omtui.tui.panes.base import ClubPane
 from omtui.tui.screens.confirm import ConfirmDialog
 
@@ -87,41 +88,6 @@ def after_form(pane: ClubPane, event: ev.Event) -> None:
                     result.queued,
                 ).format(n=result.queued)
             )
-            await _send(pane)
+            await send_now(pane)
 
     pane.run_worker(queue(), group="mail", exit_on_error=False)
-
-
-def send_notices(pane: ClubPane) -> None:
-    """Send the queued cancellation notices now (a mail worker: the app stays usable)."""
-    pane.run_worker(_send(pane), group="mail", exit_on_error=False)
-
-
-async def _send(pane: ClubPane) -> None:
-    from omtui.core.mail import remind_run  # the SMTP client: loaded when first needed
-
-    club = pane.club
-    try:
-        report = await asyncio.to_thread(
-            club.in_worker,
-            lambda db: remind_run.run(
-                db, club.config, clock=club.now, kinds=cancel_notice.CANCELLATION
-            ),
-        )
-    except OmtuiError as exc:  # no sending address configured, the database busy...
-        stays = _("The notices stay queued for the next `omtui remind` run.")
-        pane.notify(
-            f"{exc}\n{stays}",
-            severity="warning",
-            markup=False,
-            timeout=15,
-        )
-        return
-    if report.busy:
-        pane.notify(_("omtui remind is running now: it sends the notices, or its next run does."))
-        return
-    pane.post_message(DataChanged("events"))  # Today counts the notices still to send
-    said = _("Cancellation notices: {summary}").format(summary=report.summary())
-    if report.stopped:  # the server is down: the rest waits for the next run
-        said += "\n" + _("The notices stay queued for the next `omtui remind` run.")
-    pane.notify(said, severity="information" if report.ok else "warning", markup=False)

@@ -232,11 +232,11 @@ class TodayPane(ClubPane, inherit_bindings=False):
     def _offer_notices(self) -> None:
         # on use: the first screen needs neither the cancel notices nor the sender
         from omtui.core.mail import cancel_notice
-        from omtui.tui.panes import events_cancel
+        from omtui.tui import notices
 
         def answered(yes: bool | None) -> None:
             if yes:
-                events_cancel.send_notices(self)
+                notices.send_notices(self)
 
         count = cancel_notice.pending(self.club.db)
         if not count:  # sent meanwhile (by cron, or another session)

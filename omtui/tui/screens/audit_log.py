@@ -14,6 +14,7 @@ from omtui.core import audit
 from omtui.core.dates import format_local
 from omtui.i18n import _
 from omtui.tui.text import cell
+from omtui.tui.widgets.fit_table import FitTable
 
 SHOWN = 500
 
@@ -40,7 +41,10 @@ class AuditLogScreen(ModalScreen[None]):
         with Vertical():
             yield Label(_("Audit log (newest first)"), id="audit-title")
             yield Input(placeholder=_("Filter by action: member., shift., backup"), id="filter")
-            yield DataTable(id="audit", cursor_type="row", zebra_stripes=True)
+            # detail, target, then action give way with "…" to fit the screen
+            yield FitTable(
+                id="audit", cursor_type="row", zebra_stripes=True, fit=(4, 3, 2), min_fit=10
+            )
         yield Footer()
 
     def on_mount(self) -> None:

@@ -21,6 +21,7 @@ from omtui.core.mail import triage
 from omtui.errors import OmtuiError
 from omtui.i18n import _, ngettext
 from omtui.tui.text import cell, plain
+from omtui.tui.widgets.fit_table import FitTable
 
 
 class RawMessage(ModalScreen[None]):
@@ -79,7 +80,8 @@ class MailboxTriage(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("", id="triage-title")
-            yield DataTable(id="triage-table", cursor_type="row", zebra_stripes=True)
+            # the reason (shown whole below), the subject, then the sender give way with "…"
+            yield FitTable(id="triage-table", cursor_type="row", zebra_stripes=True, fit=(3, 2, 1))
             yield Label("", id="triage-reason")
         yield Footer()
 

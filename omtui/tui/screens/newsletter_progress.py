@@ -289,9 +289,11 @@ class SendProgressScreen(ModalScreen[None]):
         if not count:
             self.notify(_("No failed recipient to retry."))
             return
-        question = _("Send it again to the {count} recipients whose delivery failed?").format(
-            count=format_number(count)
-        )
+        question = ngettext(
+            "Send it again to the recipient whose delivery failed?",
+            "Send it again to the {count} recipients whose delivery failed?",
+            count,
+        ).format(count=format_number(count))
         if include_permanent and kinds["permanent"]:
             question += " " + _(
                 "{count} of them were refused for good (5xx): a server that said no may say "
