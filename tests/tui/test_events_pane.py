@@ -125,7 +125,7 @@ async def test_cancel_a_registration_promotes_the_first_waiting(demo_club: ClubC
         pane = await ui.open_event(pilot, FULL_MEETUP)
         regs = pane.query_one("#regs", DataTable)
         regs.focus()
-        victim = int(regs.coordinate_to_cell_key(regs.cursor_coordinate).row_key.value)
+        victim = int(ui.row_key(regs))  # type: ignore[arg-type]
         await ui.press_to_open(pilot, ConfirmDialog, "x")
         await pilot.click("#yes")
         await pilot.pause()
@@ -262,7 +262,7 @@ async def test_key_right_after_a_cursor_move_acts_on_the_visible_row(
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await ui.open_events(pilot)
         table = pane.query_one("#events", DataTable)
-        second = int(table.coordinate_to_cell_key((1, 0)).row_key.value)
+        second = ui.row_keys(table)[1]
         await ui.press_to_open(pilot, CheckInScreen, "down", "c")
         assert app.screen.event.id == second
 
