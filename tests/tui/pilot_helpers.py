@@ -235,3 +235,24 @@ async def choose_today_line(pilot: Pilot, words: str) -> today.Item:
     await pilot.press("enter")
     await settle(pilot)
     return app.query_one(TodayPane).items[index]
+
+
+SCROLLS_SIDEWAYS = {"members-table": 120}
+"""Tables whose last columns are a scroll to the right below a width (the members' consent
+and joined date at 80 columns, by design)."""
+
+
+def tables_off_screen(app: App) -> list[str]:
+    """The tables on screen whose columns are wider than their room: the last ones would be
+    cut by the screen's edge, with no "…" to say so."""
+    found = []
+    for table in app.screen.query(DataTable):
+        if not table.display or not table.region.width:
+            continue
+        if app.size.width < SCROLLS_SIDEWAYS.get(table.id or "", 0):
+            continue
+        width = sum(column.get_render_width(table) for column in table.ordered_columns)
+        room = table.scrollable_content_region.width
+        if width > room:
+            found.append(f"#{table.id}: {width} cells for {room}")
+    return found

@@ -408,9 +408,13 @@ def test_screen(
     shot = SHOTS[name]
     app = build(shot, demo_club, tmp_path)
 
+    overflowing: list[str] = []
+
     async def run_before(pilot: Pilot) -> None:
         await shot.scene(pilot)
         pilot.app.clear_notifications()  # toasts time out by the clock: not in snapshots
         await settle(pilot)
+        overflowing.extend(ui.tables_off_screen(pilot.app))
 
     assert snap_compare(app, terminal_size=shot.size, run_before=run_before)
+    assert overflowing == [], "columns run off the screen (cut without '…')"

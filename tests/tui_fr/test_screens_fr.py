@@ -149,3 +149,18 @@ async def test_help_names_the_tab_in_french(demo_club: ClubContext) -> None:
         text = getattr(app.screen, "text", "")
         assert "Onglet Événements" in text, text[:200]
         assert "Events" not in text
+
+
+async def test_every_table_fits_80_columns_in_french(demo_club: ClubContext) -> None:
+    """French words are longer ("demain à 12:30", "personne pour l’instant", "Libres"):
+    every table of each tab still fits, its long columns cut with "…"."""
+    app = make_app(demo_club, poll=False)
+    async with app.run_test(size=SIZE) as pilot:
+        for key in ("0", "1", "2", "3", "w", "4"):
+            await pilot.press(key)
+            await ui.settle(pilot)
+            assert ui.tables_off_screen(app) == [], key
+    volunteer = make_volunteer_app(demo_club, busiest_volunteer(demo_club), poll=False)
+    async with volunteer.run_test(size=SIZE) as pilot:
+        await ui.settle(pilot)
+        assert ui.tables_off_screen(volunteer) == []

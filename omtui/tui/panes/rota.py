@@ -94,7 +94,7 @@ class RotaPane(ClubPane):
                     _("Who is on when: the next {days} days").format(days=WHO_DAYS),
                     classes="rota-heading",
                 )
-                yield FitTable(id="rota-who", cursor_type="row", zebra_stripes=True, fit=4)
+                yield FitTable(id="rota-who", cursor_type="row", zebra_stripes=True, fit=(4, 2, 1))
         yield Static(self._keys_line(), id="rota-status")
 
     def on_mount(self) -> None:
@@ -213,7 +213,7 @@ class RotaPane(ClubPane):
                 s.when(tz),
                 cell(s.role),
                 cell(", ".join(a.full_name for a in people))
-                or Text(_("nobody"), style="dim" if s.event_status == "cancelled" else GAP),
+                or cell(_("nobody"), style="dim" if s.event_status == "cancelled" else GAP),
                 _gap(s.missing),
                 cell(s.event_title),
             )
