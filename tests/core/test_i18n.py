@@ -212,13 +212,11 @@ def test_a_mail_language_in_a_worker_thread_leaves_the_screen_s_language_alone()
     holds in that thread only."""
     import threading
 
-    from omtui.core.mail.reminder_mail import language
-
     inside, release = threading.Event(), threading.Event()
     seen: list[str] = []
 
     def worker() -> None:
-        with language("fr"):
+        with i18n.language_for("fr"):  # as reminder_mail writes a member's mail
             seen.append(i18n._("registered"))
             inside.set()
             release.wait(10)

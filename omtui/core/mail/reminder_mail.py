@@ -7,7 +7,6 @@ it automatically. Message-IDs carry the row (`rm<id>`), so a bounce can be match
 
 from __future__ import annotations
 
-import contextlib
 import json
 from datetime import datetime
 from email import policy
@@ -25,12 +24,6 @@ from omtui.core.db import Database
 from omtui.core.mail.reminders import ReminderRow
 from omtui.core.text import clean_text
 from omtui.i18n import _, ngettext
-
-
-def language(lang: str) -> contextlib.AbstractContextManager[None]:
-    """Translate in `lang` within the block, in this thread only (members read the club's
-    language, whatever the organiser's interface shows meanwhile)."""
-    return i18n.language_for(lang)
 
 
 def club_language(db: Database) -> str:
@@ -103,7 +96,7 @@ def subject_and_body(
     also: tuple[int, ...] = (),
 ) -> tuple[str, str, bytes | None]:
     """(subject, plain-text body, .ics bytes or None) for one reminder, in the current
-    language (call inside `language(lang)`). `also`: more shift ids for one call for help."""
+    language (call inside `i18n.language_for(lang)`). `also`: more shift ids for one call for help."""
     tz = config.tz
     event = events_core.get_event(db, row.event_id) if row.event_id else None
     shift = rota.get_shift(db, row.shift_id) if row.shift_id else None
@@ -241,7 +234,7 @@ def build(
 ) -> tuple[str, bytes]:
     """(Message-ID, the message as bytes) for one reminder row (and, for a call for help,
     the other shifts `also` needing the same volunteer)."""
-    with language(lang):
+    with i18n.language_for(lang):  # this thread only: the screen keeps its language
         subject, body, attachment = subject_and_body(
             db, row, config, lang=lang, name=name, now=now, also=also
         )
