@@ -412,13 +412,13 @@ def _moved(r: member_edit.MergeResult) -> str:
     """ "2 registrations, 1 shift, 0 consent events, 3 messages": each count agrees."""
     parts = (
         ngettext("{n} registration", "{n} registrations", r.registrations).format(
-            n=r.registrations
+            n=format_number(r.registrations)
         ),
-        ngettext("{n} shift", "{n} shifts", r.shifts).format(n=r.shifts),
+        ngettext("{n} shift", "{n} shifts", r.shifts).format(n=format_number(r.shifts)),
         ngettext("{n} consent event", "{n} consent events", r.consent_events).format(
-            n=r.consent_events
+            n=format_number(r.consent_events)
         ),
-        ngettext("{n} message", "{n} messages", r.messages).format(n=r.messages),
+        ngettext("{n} message", "{n} messages", r.messages).format(n=format_number(r.messages)),
     )
     return ", ".join(parts)
 

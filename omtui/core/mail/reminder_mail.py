@@ -96,7 +96,8 @@ def subject_and_body(
     also: tuple[int, ...] = (),
 ) -> tuple[str, str, bytes | None]:
     """(subject, plain-text body, .ics bytes or None) for one reminder, in the current
-    language (call inside `i18n.language_for(lang)`). `also`: more shift ids for one call for help."""
+    language (call inside `i18n.language_for(lang)`). `also`: more shift ids for one call
+    for help."""
     tz = config.tz
     event = events_core.get_event(db, row.event_id) if row.event_id else None
     shift = rota.get_shift(db, row.shift_id) if row.shift_id else None
